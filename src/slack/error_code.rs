@@ -1,0 +1,151 @@
+//! `ErrorCode`: every Slack error code xox knows by name, each with a plain-words meaning.
+
+use std::fmt;
+
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal => $meaning:literal,)*) => {
+        /// An `error` value from a Slack `{"ok":false}` answer. Codes we do not know are
+        /// kept verbatim in `Other`.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($variant,)*
+            Other(String),
+        }
+
+        impl ErrorCode {
+            pub fn parse(code: &str) -> ErrorCode {
+                match code {
+                    $($code => ErrorCode::$variant,)*
+                    // Older method specs and chat.* spell it with an underscore.
+                    "rate_limited" => ErrorCode::Ratelimited,
+                    other => ErrorCode::Other(other.to_owned()),
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                    ErrorCode::Other(code) => code,
+                }
+            }
+
+            /// What the code means, in a sentence fragment; `None` for codes we do not know.
+            pub fn meaning(&self) -> Option<&'static str> {
+                match self {
+                    $(ErrorCode::$variant => Some($meaning),)*
+                    ErrorCode::Other(_) => None,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // Authentication and token state.
+    NotAuthed = "not_authed" => "no token was sent with the request",
+    InvalidAuth = "invalid_auth" => "the token is not valid (or the request came from an IP address the app does not allow)",
+    AccountInactive = "account_inactive" => "the bot's user or its workspace has been deleted",
+    TokenRevoked = "token_revoked" => "the token was revoked, its user or workspace deleted, or the app removed",
+    TokenExpired = "token_expired" => "the rotating access token is past its expiry and must be refreshed",
+    InvalidRefreshToken = "invalid_refresh_token" => "the refresh token is unknown, already used or revoked",
+    NotBearerToken = "not_bearer_token" => "this kind of token cannot be revoked this way",
+    // Permissions.
+    MissingScope = "missing_scope" => "the token lacks a scope the method needs",
+    NoPermission = "no_permission" => "the token may not do this, for example because it is not a member of the conversation",
+    NotAllowedTokenType = "not_allowed_token_type" => "the method does not accept this kind of token (bot or user)",
+    EkmAccessDenied = "ekm_access_denied" => "workspace administrators have suspended this access",
+    TeamAccessNotGranted = "team_access_not_granted" => "the token has not been granted access to that workspace",
+    EnterpriseIsRestricted = "enterprise_is_restricted" => "the method cannot be called from an Enterprise organization",
+    Accesslimited = "accesslimited" => "the method is limited on this network",
+    TwoFactorSetupRequired = "two_factor_setup_required" => "two-factor authentication must be set up first",
+    OrgLoginRequired = "org_login_required" => "the workspace is being migrated to an Enterprise organization",
+    TeamAddedToOrg = "team_added_to_org" => "the workspace is joining an Enterprise organization; try again shortly",
+    // Conversations.
+    NotInChannel = "not_in_channel" => "the bot or user is not a member of that channel",
+    ChannelNotFound = "channel_not_found" => "the channel does not exist or the token cannot see it",
+    // Rate limits and server trouble.
+    Ratelimited = "ratelimited" => "too many requests to this method; wait for Retry-After",
+    InternalError = "internal_error" => "Slack had an internal error; the operation may have partly run",
+    FatalError = "fatal_error" => "Slack had a fatal error; the operation may have partly run",
+    ServiceUnavailable = "service_unavailable" => "Slack's service is unavailable right now",
+    RequestTimeout = "request_timeout" => "Slack timed out handling the request; the operation may have partly run",
+    // Malformed requests.
+    InvalidArguments = "invalid_arguments" => "the method was called with invalid arguments",
+    InvalidArgName = "invalid_arg_name" => "an argument name is not valid",
+    InvalidArrayArg = "invalid_array_arg" => "an array was passed where a single value belongs",
+    InvalidCharset = "invalid_charset" => "the request's character set is not valid",
+    InvalidFormData = "invalid_form_data" => "the form body is not valid",
+    InvalidPostType = "invalid_post_type" => "the request's content type is not accepted",
+    MissingPostType = "missing_post_type" => "the request had no content type",
+    InvalidJson = "invalid_json" => "the JSON body could not be parsed",
+    JsonNotObject = "json_not_object" => "the JSON body is not an object",
+    MethodDeprecated = "method_deprecated" => "the method is retired",
+    DeprecatedEndpoint = "deprecated_endpoint" => "the endpoint is retired",
+    UnknownMethod = "unknown_method" => "there is no Web API method by that name",
+    // OAuth: authorize and oauth.v2.access.
+    AccessDenied = "access_denied" => "the user declined the installation",
+    BadClientSecret = "bad_client_secret" => "the client secret does not match the app",
+    BadRedirectUri = "bad_redirect_uri" => "the redirect URI does not match the one sent to authorize or registered for the app",
+    InvalidClientId = "invalid_client_id" => "no app has that client id",
+    InvalidCode = "invalid_code" => "the authorization code is unknown, expired or already used",
+    InvalidCodeVerifier = "invalid_code_verifier" => "the PKCE code verifier does not match the challenge",
+    InvalidGrantType = "invalid_grant_type" => "grant_type must be authorization_code or refresh_token",
+    OauthAuthorizationUrlMismatch = "oauth_authorization_url_mismatch" => "the install began on the v1 authorize URL, not /oauth/v2/authorize",
+    PkceNotAllowed = "pkce_not_allowed" => "the app does not have PKCE turned on",
+    CannotInstallAnOrgInstalledApp = "cannot_install_an_org_installed_app" => "the app is installed at the organization level already",
+    NoScopes = "no_scopes" => "no scopes were requested",
+    PreviewFeatureNotAvailable = "preview_feature_not_available" => "the feature is not available to this app",
+    UserEmailUnverified = "user_email_unverified" => "the installing user has not verified their email address",
+    InvalidScope = "invalid_scope" => "a requested scope does not exist or cannot be combined with the others",
+    InvalidTeamForNonDistributedApp = "invalid_team_for_non_distributed_app" => "the app is not distributed and cannot be installed on another workspace",
+    ScopeNotAllowedOnEnterprise = "scope_not_allowed_on_enterprise" => "a requested scope is not allowed on Enterprise installs",
+    UnapprovedScope = "unapproved_scope" => "a requested scope has not been approved for the app",
+    NoUserScopes = "no_user_scopes" => "no user scopes were requested",
+    NotImplemented = "not_implemented" => "this is not implemented for the app",
+    // oauth.v2.exchange.
+    AuthorizationNotFound = "authorization_not_found" => "no installation matches that token",
+    InvalidToken = "invalid_token" => "the token cannot be exchanged (it must be a long-lived granular xoxb or xoxp)",
+    TokenAlreadyExchanged = "token_already_exchanged" => "the token was already exchanged for a rotating one",
+    TokenRotationNotEnabled = "token_rotation_not_enabled" => "token rotation is not turned on for the app",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_codes_round_trip_and_have_meanings() {
+        for code in [
+            "missing_scope",
+            "token_expired",
+            "invalid_refresh_token",
+            "token_already_exchanged",
+            "invalid_code_verifier",
+            "ekm_access_denied",
+        ] {
+            let parsed = ErrorCode::parse(code);
+            assert!(!matches!(parsed, ErrorCode::Other(_)), "{code}");
+            assert_eq!(parsed.as_str(), code);
+            assert!(parsed.meaning().is_some());
+        }
+    }
+
+    #[test]
+    fn rate_limited_spelling_is_accepted() {
+        assert_eq!(ErrorCode::parse("rate_limited"), ErrorCode::Ratelimited);
+    }
+
+    #[test]
+    fn unknown_codes_are_kept_verbatim() {
+        let code = ErrorCode::parse("something_new");
+        assert_eq!(code, ErrorCode::Other("something_new".into()));
+        assert_eq!(code.as_str(), "something_new");
+        assert_eq!(code.meaning(), None);
+    }
+}

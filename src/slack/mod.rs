@@ -1,0 +1,19 @@
+//! The Slack protocol: token kinds, secrets, scopes, error taxonomy, answers, the Web API client.
+
+pub mod client;
+pub mod error;
+pub mod error_code;
+pub mod grant;
+pub mod response;
+pub mod scopes;
+pub mod secret;
+pub mod token;
+
+pub use client::{ClientCredentials, SlackClient};
+pub use error::{ApiError, CallError, TransportError};
+pub use error_code::ErrorCode;
+pub use grant::{Grant, GrantedToken, parse_grant};
+pub use response::ApiResponse;
+pub use scopes::Scopes;
+pub use secret::Secret;
+pub use token::{TokenKind, TokenType};

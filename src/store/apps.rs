@@ -1,0 +1,97 @@
+//! Registered Slack apps: client id, sealed client secret, redirect URI, default scopes.
+
+use super::Store;
+use super::error::{StoreError, StoreResult};
+use super::model::{App, NewApp, new_id, now_unix};
+use crate::slack::{Scopes, Secret};
+use rusqlite::{OptionalExtension, Row, params};
+
+const COLUMNS: &str = "id, name, client_id, client_secret IS NOT NULL, pkce, redirect_uri, bot_scopes, user_scopes, created_at";
+
+fn secret_aad(app_id: &str) -> String {
+    format!("app:{app_id}:client_secret")
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<App> {
+    Ok(App {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        client_id: r.get(2)?,
+        has_secret: r.get(3)?,
+        pkce: r.get(4)?,
+        redirect_uri: r.get(5)?,
+        bot_scopes: Scopes::parse(&r.get::<_, String>(6)?),
+        user_scopes: Scopes::parse(&r.get::<_, String>(7)?),
+        created_at: r.get(8)?,
+    })
+}
+
+impl Store {
+    pub fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
+        let id = new_id('a');
+        let name = app.name.clone();
+        self.write(|tx, cipher| {
+            let exists: bool = tx
+                .query_row("SELECT EXISTS (SELECT 1 FROM apps WHERE name = ?1)", [&name], |r| r.get(0))?;
+            if exists {
+                return Err(StoreError::Conflict(format!("an app named {name:?} exists already")));
+            }
+            let sealed = app
+                .client_secret
+                .as_ref()
+                .map(|s| cipher.seal(&secret_aad(&id), s.expose().as_bytes()));
+            tx.execute(
+                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![id, app.name, app.client_id, sealed, app.pkce, app.redirect_uri,
+                        app.bot_scopes.to_csv(), app.user_scopes.to_csv(), now_unix()],
+            )
+            ?;
+            Ok(())
+        })?;
+        self.app(&name)
+    }
+
+    pub fn apps(&self) -> StoreResult<Vec<App>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM apps ORDER BY name"))
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt.query_map([], from_row).map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// An app by name or id.
+    pub fn app(&self, name_or_id: &str) -> StoreResult<App> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM apps WHERE name = ?1 OR id = ?1"),
+                [name_or_id],
+                from_row,
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "no app named {name_or_id:?}; `xox app list` shows them, `xox app add` registers one"
+                ))
+            })
+    }
+
+    pub fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT client_secret FROM apps WHERE id = ?1",
+                [&app.id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(e))?;
+        sealed
+            .map(|blob| {
+                let plain = self.cipher.open_string(&secret_aad(&app.id), &blob)?;
+                Ok(Secret::new(plain.as_str()))
+            })
+            .transpose()
+    }
+}

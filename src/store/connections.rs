@@ -1,0 +1,225 @@
+//! Connections: one Slack install (app + workspace + installing user) holding bot and user tokens.
+
+use super::error::{StoreError, StoreResult};
+use super::events::insert as insert_event;
+use super::model::{App, Connection, NewEvent, TokenInfo, new_id, now_unix};
+use super::{Store, tokens};
+use crate::slack::Grant;
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use std::collections::HashMap;
+
+const COLUMNS: &str = "c.id, c.name, c.app_id, a.name, c.team_id, c.team_name, c.enterprise_id, c.enterprise_name,
+    c.slack_app_id, c.bot_user_id, c.authed_user_id, c.incoming_webhook IS NOT NULL, c.created_at, c.updated_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
+    Ok(Connection {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        app_id: r.get(2)?,
+        app_name: r.get(3)?,
+        team_id: r.get(4)?,
+        team_name: r.get(5)?,
+        enterprise_id: r.get(6)?,
+        enterprise_name: r.get(7)?,
+        slack_app_id: r.get(8)?,
+        bot_user_id: r.get(9)?,
+        authed_user_id: r.get(10)?,
+        has_incoming_webhook: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+        tokens: Vec::new(),
+    })
+}
+
+/// A valid connection name: something a shell user can type without quoting.
+pub fn check_name(name: &str) -> StoreResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "{name:?} is not a usable name: use 1-64 letters, digits, '-', '_', '.' or '@'"
+        )))
+    }
+}
+
+struct Existing {
+    id: String,
+    app_id: String,
+    team_id: Option<String>,
+    authed_user_id: Option<String>,
+}
+
+fn existing(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<Option<Existing>> {
+    tx.query_row(
+        "SELECT id, app_id, team_id, authed_user_id FROM connections WHERE name = ?1",
+        [name],
+        |r| {
+            Ok(Existing {
+                id: r.get(0)?,
+                app_id: r.get(1)?,
+                team_id: r.get(2)?,
+                authed_user_id: r.get(3)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// Refuse to put a grant for one install into a connection that holds another.
+fn check_same_install(name: &str, app: &App, old: &Existing, grant: &Grant) -> StoreResult<()> {
+    if old.app_id != app.id {
+        return Err(StoreError::Conflict(format!(
+            "connection {name:?} belongs to another app; pick another name"
+        )));
+    }
+    let differs =
+        |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+    if differs(&old.team_id, &grant.team_id) {
+        return Err(StoreError::Conflict(format!(
+            "connection {name:?} is for workspace {}, but these tokens are for {}; pick another name",
+            old.team_id.as_deref().unwrap_or("?"),
+            grant.team_id.as_deref().unwrap_or("?")
+        )));
+    }
+    if differs(&old.authed_user_id, &grant.authed_user_id) {
+        return Err(StoreError::Conflict(format!(
+            "connection {name:?} was installed by user {}, but these tokens are for {}; pick another name",
+            old.authed_user_id.as_deref().unwrap_or("?"),
+            grant.authed_user_id.as_deref().unwrap_or("?")
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Store the tokens of `grant` under connection `name` (created if new), with one event
+    /// per token, all in one transaction. Tokens the grant does not carry are kept.
+    pub fn save_grant(
+        &mut self,
+        app: &App,
+        name: &str,
+        grant: &Grant,
+        action: &str,
+    ) -> StoreResult<Connection> {
+        check_name(name)?;
+        let now = now_unix();
+        let id = self.write(|tx, cipher| {
+            let id = match existing(tx, name)? {
+                Some(old) => {
+                    check_same_install(name, app, &old, grant)?;
+                    old.id
+                }
+                None => {
+                    let id = new_id('c');
+                    tx.execute(
+                        "INSERT INTO connections (id, name, app_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                        params![id, name, app.id, now],
+                    )?;
+                    id
+                }
+            };
+            let webhook = grant.incoming_webhook.as_ref().map(|hook| {
+                let json = serde_json::json!({
+                    "url": hook.url.expose(), "channel": hook.channel, "channel_id": hook.channel_id,
+                });
+                cipher.seal(&format!("connection:{id}:incoming_webhook"), json.to_string().as_bytes())
+            });
+            // COALESCE: a refresh answer carries fewer facts than an install; keep what we knew.
+            tx.execute(
+                "UPDATE connections SET
+                    team_id = COALESCE(?2, team_id), team_name = COALESCE(?3, team_name),
+                    enterprise_id = COALESCE(?4, enterprise_id), enterprise_name = COALESCE(?5, enterprise_name),
+                    slack_app_id = COALESCE(?6, slack_app_id), bot_user_id = COALESCE(?7, bot_user_id),
+                    authed_user_id = COALESCE(?8, authed_user_id),
+                    incoming_webhook = COALESCE(?9, incoming_webhook), updated_at = ?10
+                 WHERE id = ?1",
+                params![id, grant.team_id, grant.team_name, grant.enterprise_id, grant.enterprise_name,
+                        grant.slack_app_id, grant.bot_user_id, grant.authed_user_id, webhook, now],
+            )?;
+            for granted in &grant.tokens {
+                let old = tokens::previous(tx, &id, granted.kind)?;
+                let new_expiry = tokens::write(tx, cipher, &id, granted, now)?;
+                insert_event(tx, &NewEvent {
+                    connection_id: &id,
+                    action,
+                    token_kind: Some(granted.kind),
+                    outcome: "ok",
+                    old_expires_at: old.and_then(|o| o.expires_at),
+                    new_expires_at: new_expiry,
+                    detail: Some(format!("{} {}", granted.token_type, granted.access.redacted())),
+                })?;
+            }
+            Ok(id)
+        })?;
+        self.connection(&id)
+    }
+
+    /// A connection by name or id, with its tokens.
+    pub fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
+        let mut conn = self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM connections c JOIN apps a ON a.id = c.app_id WHERE c.name = ?1 OR c.id = ?1"),
+                [name_or_id],
+                from_row,
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("no connection named {name_or_id:?}; `xox list` shows them"))
+            })?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {} FROM tokens WHERE connection_id = ?1 ORDER BY kind",
+                tokens::COLUMNS
+            ))
+            .map_err(|e| self.sql(e))?;
+        conn.tokens = stmt
+            .query_map([&conn.id], tokens::from_row)
+            .map_err(|e| self.sql(e))?
+            .map(|r| r.map(|(_, t)| t))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        Ok(conn)
+    }
+
+    /// Every connection with its tokens, by name: two queries, whatever the count.
+    pub fn connections(&self) -> StoreResult<Vec<Connection>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM connections c JOIN apps a ON a.id = c.app_id ORDER BY c.name"
+            ))
+            .map_err(|e| self.sql(e))?;
+        let mut all: Vec<Connection> = stmt
+            .query_map([], from_row)
+            .map_err(|e| self.sql(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(e))?;
+        let mut tokens_by_conn: HashMap<String, Vec<TokenInfo>> = HashMap::new();
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {} FROM tokens ORDER BY kind",
+                tokens::COLUMNS
+            ))
+            .map_err(|e| self.sql(e))?;
+        for row in stmt
+            .query_map([], tokens::from_row)
+            .map_err(|e| self.sql(e))?
+        {
+            let (id, token) = row.map_err(|e| self.sql(e))?;
+            tokens_by_conn.entry(id).or_default().push(token);
+        }
+        for c in &mut all {
+            c.tokens = tokens_by_conn.remove(&c.id).unwrap_or_default();
+        }
+        Ok(all)
+    }
+}

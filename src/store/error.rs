@@ -1,0 +1,76 @@
+//! `StoreError`: every way opening or using the database can fail, each a one-line sentence.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{} is not an SQLite database (is --db pointing at the right file?)", .0.display())]
+    NotADatabase(PathBuf),
+    #[error("{} is an SQLite database, but not one of xox's", .0.display())]
+    ForeignDatabase(PathBuf),
+    #[error("{} was written by a newer xox (schema {found}, this xox knows up to {known}); upgrade xox", .path.display())]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("{} is locked by another process; waited {waited_ms} ms, try again", .path.display())]
+    Locked { path: PathBuf, waited_ms: u64 },
+    #[error("cannot open {}: {detail}", .path.display())]
+    CannotOpen { path: PathBuf, detail: String },
+    #[error("{} is read-only here; xox needs to write to it", .0.display())]
+    ReadOnly(PathBuf),
+    #[error("the key does not open {}: it was encrypted with another key (check XOX_KEY or the key file)", .0.display())]
+    WrongKey(PathBuf),
+    #[error("{} is encrypted but its key is missing: set XOX_KEY or restore {}", .db.display(), .key_file.display())]
+    KeyMissing { db: PathBuf, key_file: PathBuf },
+    #[error("key file {} can be read by other users (mode {mode:o}); run: chmod 600 {}", .path.display(), .path.display())]
+    KeyFileTooOpen { path: PathBuf, mode: u32 },
+    #[error("key file {} is damaged: {detail}", .path.display())]
+    BadKeyFile { path: PathBuf, detail: String },
+    #[error("XOX_KEY must be 32 bytes in base64 (for example: head -c32 /dev/urandom | base64)")]
+    BadEnvKey,
+    #[error(
+        "a stored secret ({what}) failed to decrypt: the database was changed outside xox or the key is wrong"
+    )]
+    Decrypt { what: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Sqlite(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Errors inside a transaction: the write lock is already held there, so they are not
+/// "locked" errors and carry no path.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(e.to_string())
+    }
+}
+
+/// Map an SQLite error to a sentence that says what happened to which file.
+pub fn from_sqlite(path: &std::path::Path, busy_ms: u64, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode as C;
+    let path = path.to_path_buf();
+    match e.sqlite_error_code() {
+        Some(C::DatabaseBusy | C::DatabaseLocked) => StoreError::Locked {
+            path,
+            waited_ms: busy_ms,
+        },
+        Some(C::NotADatabase) => StoreError::NotADatabase(path),
+        Some(C::ReadOnly) => StoreError::ReadOnly(path),
+        Some(C::CannotOpen | C::PermissionDenied) => StoreError::CannotOpen {
+            path,
+            detail: "the file or its folder cannot be opened for writing".into(),
+        },
+        Some(C::DatabaseCorrupt) => StoreError::CannotOpen {
+            path,
+            detail: "the database file is corrupt".into(),
+        },
+        _ => StoreError::Sqlite(e.to_string()),
+    }
+}

@@ -1,0 +1,181 @@
+//! Rows as the rest of xox sees them. Secrets are not here: they are decrypted on request.
+
+use crate::slack::{Scopes, TokenKind, TokenType};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct App {
+    pub id: String,
+    pub name: String,
+    pub client_id: String,
+    pub pkce: bool,
+    pub has_secret: bool,
+    pub redirect_uri: String,
+    pub bot_scopes: Scopes,
+    pub user_scopes: Scopes,
+    pub created_at: i64,
+}
+
+pub struct NewApp {
+    pub name: String,
+    pub client_id: String,
+    pub client_secret: Option<crate::slack::Secret>,
+    pub pkce: bool,
+    pub redirect_uri: String,
+    pub bot_scopes: Scopes,
+    pub user_scopes: Scopes,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    pub id: String,
+    pub name: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub team_id: Option<String>,
+    pub team_name: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub enterprise_name: Option<String>,
+    pub slack_app_id: Option<String>,
+    pub bot_user_id: Option<String>,
+    pub authed_user_id: Option<String>,
+    pub has_incoming_webhook: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub tokens: Vec<TokenInfo>,
+}
+
+impl Connection {
+    pub fn token(&self, kind: TokenKind) -> Option<&TokenInfo> {
+        self.tokens.iter().find(|t| t.kind == kind)
+    }
+}
+
+/// Health of one stored token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenStatus {
+    Ok,
+    /// Slack will not take this token or its refresh token again; only a new install helps.
+    NeedsReauth,
+    Revoked,
+    /// The last attempt failed for a reason that may pass (network, 5xx, rate limit).
+    Error,
+}
+
+impl TokenStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenStatus::Ok => "ok",
+            TokenStatus::NeedsReauth => "needs_reauth",
+            TokenStatus::Revoked => "revoked",
+            TokenStatus::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> TokenStatus {
+        match s {
+            "needs_reauth" => TokenStatus::NeedsReauth,
+            "revoked" => TokenStatus::Revoked,
+            "error" => TokenStatus::Error,
+            _ => TokenStatus::Ok,
+        }
+    }
+}
+
+/// What is known about a stored token, without its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenInfo {
+    pub kind: TokenKind,
+    pub token_type: TokenType,
+    pub scopes: Scopes,
+    /// Unix seconds; `None` for a long-lived token.
+    pub expires_at: Option<i64>,
+    pub rotating: bool,
+    pub has_refresh_token: bool,
+    pub generation: i64,
+    pub status: TokenStatus,
+    pub status_reason: Option<String>,
+    /// `xoxb-…9f2c`, safe to show.
+    pub redacted: String,
+    pub updated_at: i64,
+}
+
+/// One line of a connection's event trail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    pub id: i64,
+    pub connection_id: String,
+    pub at: i64,
+    pub action: String,
+    pub token_kind: Option<String>,
+    pub outcome: String,
+    pub old_expires_at: Option<i64>,
+    pub new_expires_at: Option<i64>,
+    pub pid: i64,
+    pub detail: Option<String>,
+}
+
+pub struct NewEvent<'a> {
+    pub connection_id: &'a str,
+    pub action: &'a str,
+    pub token_kind: Option<TokenKind>,
+    pub outcome: &'a str,
+    pub old_expires_at: Option<i64>,
+    pub new_expires_at: Option<i64>,
+    pub detail: Option<String>,
+}
+
+/// A failed Slack call, kept so it can be explained and replayed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedCall {
+    pub id: i64,
+    pub connection_id: String,
+    pub token_kind: TokenKind,
+    pub method: String,
+    pub http_status: Option<u16>,
+    pub error: String,
+    pub needed: Option<Scopes>,
+    pub provided: Option<Scopes>,
+    pub accepted_scopes: Option<Scopes>,
+    pub retry_after: Option<u64>,
+    pub at: i64,
+    pub state: String,
+    pub replay_of: Option<i64>,
+}
+
+/// What a recorded call asked and what came back, decrypted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallPayload {
+    pub params: Vec<(String, String)>,
+    pub response: Option<serde_json::Value>,
+}
+
+pub struct NewCall<'a> {
+    pub connection_id: &'a str,
+    pub token_kind: TokenKind,
+    pub method: &'a str,
+    pub params: &'a [(String, String)],
+    pub http_status: Option<u16>,
+    pub error: &'a str,
+    pub needed: Option<&'a Scopes>,
+    pub provided: Option<&'a Scopes>,
+    pub accepted_scopes: Option<&'a Scopes>,
+    pub retry_after: Option<u64>,
+    pub response: Option<&'a serde_json::Value>,
+    pub replay_of: Option<i64>,
+}
+
+pub fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A short random id (`c` + 10 hex digits) for a new row; short enough to type.
+pub fn new_id(prefix: char) -> String {
+    let mut bytes = [0u8; 5];
+    getrandom::fill(&mut bytes).expect("the OS provides randomness");
+    let mut id = String::from(prefix);
+    for b in bytes {
+        id.push_str(&format!("{b:02x}"));
+    }
+    id
+}

@@ -1,0 +1,120 @@
+//! Versioned migrations, tracked in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// One entry per schema version; entry N brings a database from version N to N+1.
+/// Never edit a released entry: add a new one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE apps (
+    id            TEXT PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE,
+    client_id     TEXT NOT NULL,
+    client_secret BLOB,              -- sealed; NULL for PKCE (public) apps
+    pkce          INTEGER NOT NULL,
+    redirect_uri  TEXT NOT NULL,
+    bot_scopes    TEXT NOT NULL,
+    user_scopes   TEXT NOT NULL,
+    created_at    INTEGER NOT NULL
+);
+CREATE TABLE connections (
+    id               TEXT PRIMARY KEY,
+    name             TEXT NOT NULL UNIQUE,
+    app_id           TEXT NOT NULL REFERENCES apps(id),
+    team_id          TEXT,
+    team_name        TEXT,
+    enterprise_id    TEXT,
+    enterprise_name  TEXT,
+    slack_app_id     TEXT,
+    bot_user_id      TEXT,
+    authed_user_id   TEXT,
+    incoming_webhook BLOB,           -- sealed JSON {url, channel, channel_id}
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE TABLE tokens (
+    connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL CHECK (kind IN ('bot', 'user')),
+    token_type    TEXT NOT NULL,
+    access_token  BLOB NOT NULL,     -- sealed
+    refresh_token BLOB,              -- sealed
+    redacted      TEXT NOT NULL,     -- display form, e.g. xoxb-…9f2c
+    scopes        TEXT NOT NULL,
+    expires_at    INTEGER,           -- unix seconds; NULL for long-lived tokens
+    rotating      INTEGER NOT NULL,
+    generation    INTEGER NOT NULL,  -- bumped on every write, for compare-and-swap
+    status        TEXT NOT NULL DEFAULT 'ok',
+    status_reason TEXT,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (connection_id, kind)
+);
+CREATE INDEX tokens_expiry ON tokens (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE events (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    connection_id TEXT NOT NULL,
+    at            INTEGER NOT NULL,
+    action        TEXT NOT NULL,
+    token_kind    TEXT,
+    outcome       TEXT NOT NULL,
+    old_expires_at INTEGER,
+    new_expires_at INTEGER,
+    pid           INTEGER NOT NULL,
+    detail        TEXT
+);
+CREATE INDEX events_by_connection ON events (connection_id, id);
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event trail is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event trail is append-only'); END;
+CREATE TABLE calls (
+    id              INTEGER PRIMARY KEY,
+    connection_id   TEXT NOT NULL,
+    token_kind      TEXT NOT NULL,
+    method          TEXT NOT NULL,
+    params          BLOB NOT NULL,   -- sealed JSON array of [key, value]
+    http_status     INTEGER,
+    error           TEXT NOT NULL,
+    needed          TEXT,
+    provided        TEXT,
+    accepted_scopes TEXT,
+    retry_after     INTEGER,
+    response        BLOB,            -- sealed response body
+    at              INTEGER NOT NULL,
+    state           TEXT NOT NULL DEFAULT 'open',
+    replay_of       INTEGER REFERENCES calls(id)
+);
+CREATE TABLE leases (
+    connection_id TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    owner         TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (connection_id, kind)
+);
+"#];
+
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Whether the file holds tables that are not ours (a database of some other program).
+pub fn has_foreign_tables(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// Apply the migrations after `from`, in the caller's transaction.
+pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        conn.execute_batch(sql)?;
+        conn.pragma_update(None, "user_version", index as i64 + 1)?;
+    }
+    Ok(())
+}

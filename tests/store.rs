@@ -1,0 +1,369 @@
+//! Store tests on real temp files: encryption at rest, key handling, refusals, round trips.
+
+use base64::Engine;
+use serde_json::json;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use xox::slack::{Scopes, TokenKind, TokenType, parse_grant};
+use xox::store::{NewApp, NewCall, Store, StoreError, TokenStatus};
+
+fn key() -> String {
+    base64::engine::general_purpose::STANDARD.encode([42u8; 32])
+}
+
+fn open(path: &Path) -> Store {
+    Store::open_with_key(path, Some(&key())).unwrap()
+}
+
+fn app(store: &mut Store) -> xox::store::App {
+    store
+        .add_app(NewApp {
+            name: "acme".into(),
+            client_id: "111.222".into(),
+            client_secret: Some(xox::slack::Secret::new("s3cr3t-client-secret-value")),
+            pkce: false,
+            redirect_uri: "http://localhost:8976/callback".into(),
+            bot_scopes: Scopes::parse("chat:write"),
+            user_scopes: Scopes::parse("search:read"),
+        })
+        .unwrap()
+}
+
+fn rotating_grant(team: &str, user: &str) -> xox::slack::Grant {
+    parse_grant(&json!({
+        "ok": true, "app_id": "A1", "token_type": "bot", "scope": "chat:write,users:read",
+        "access_token": "xoxe.xoxb-1-BOTACCESSSECRET0001", "refresh_token": "xoxe-1-BOTREFRESHSECRET0001",
+        "expires_in": 43200, "bot_user_id": "UB", "team": {"id": team, "name": "Acme"},
+        "authed_user": {"id": user, "scope": "search:read", "access_token": "xoxe.xoxp-1-USERACCESSSECRET01",
+                        "token_type": "user", "refresh_token": "xoxe-1-USERREFRESHSECRET01", "expires_in": 43200}
+    }))
+    .unwrap()
+}
+
+#[test]
+fn secrets_are_sealed_at_rest_and_files_are_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("sub/xox.db");
+    let mut store = Store::open_with_key(&db, None).unwrap();
+    let app = app(&mut store);
+    store
+        .save_grant(&app, "acme-prod", &rotating_grant("T1", "U1"), "import")
+        .unwrap();
+    drop(store);
+
+    let mut bytes = std::fs::read(&db).unwrap();
+    if let Ok(wal) = std::fs::read(dir.path().join("sub/xox.db-wal")) {
+        bytes.extend(wal);
+    }
+    for secret in [
+        "BOTACCESSSECRET",
+        "BOTREFRESHSECRET",
+        "USERACCESSSECRET",
+        "USERREFRESHSECRET",
+        "s3cr3t-client",
+    ] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in clear"
+        );
+    }
+    for file in ["sub/xox.db", "sub/xox.db.key"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{file}");
+    }
+    let dir_mode = std::fs::metadata(dir.path().join("sub"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir_mode, 0o700);
+
+    // Reopening with the key file beside it decrypts the same values.
+    let store = Store::open_with_key(&db, None).unwrap();
+    let conn = store.connection("acme-prod").unwrap();
+    assert_eq!(
+        store
+            .access_token(&conn.id, TokenKind::Bot)
+            .unwrap()
+            .expose(),
+        "xoxe.xoxb-1-BOTACCESSSECRET0001"
+    );
+    assert_eq!(
+        store
+            .refresh_token(&conn.id, TokenKind::User)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "xoxe-1-USERREFRESHSECRET01"
+    );
+    assert_eq!(
+        store
+            .app_secret(&store.app("acme").unwrap())
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "s3cr3t-client-secret-value"
+    );
+}
+
+#[test]
+fn grant_round_trip_keeps_kinds_scopes_and_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir.path().join("x.db"));
+    let app = app(&mut store);
+    let before = xox::store::now_unix();
+    let conn = store
+        .save_grant(&app, "acme-prod", &rotating_grant("T1", "U1"), "import")
+        .unwrap();
+    assert_eq!(conn.team_id.as_deref(), Some("T1"));
+    assert_eq!(conn.app_name, "acme");
+    let bot = conn.token(TokenKind::Bot).unwrap();
+    assert_eq!(bot.token_type, TokenType::RotatingBot);
+    assert!(bot.rotating && bot.has_refresh_token);
+    assert_eq!(bot.scopes.to_csv(), "chat:write,users:read");
+    let expires = bot.expires_at.unwrap();
+    assert!(expires >= before + 43200 && expires <= before + 43200 + 5);
+    assert_eq!(bot.redacted, "xoxe.xoxb-…0001");
+    assert_eq!(bot.generation, 1);
+    let user = conn.token(TokenKind::User).unwrap();
+    assert_eq!(user.token_type, TokenType::RotatingUser);
+
+    // Saving again bumps the generation and appends events; the id stays.
+    let again = store
+        .save_grant(&app, "acme-prod", &rotating_grant("T1", "U1"), "import")
+        .unwrap();
+    assert_eq!(again.id, conn.id);
+    assert_eq!(again.token(TokenKind::Bot).unwrap().generation, 2);
+    let events = store.events(&conn.id).unwrap();
+    assert_eq!(events.len(), 4);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.action == "import" && e.pid == std::process::id() as i64)
+    );
+    assert_eq!(events[2].old_expires_at, Some(expires));
+    assert_eq!(store.connections().unwrap().len(), 1);
+    assert_eq!(store.connection(&conn.id).unwrap().name, "acme-prod");
+}
+
+#[test]
+fn a_grant_for_another_workspace_or_user_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir.path().join("x.db"));
+    let app = app(&mut store);
+    store
+        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .unwrap();
+    let err = store
+        .save_grant(&app, "acme", &rotating_grant("T2", "U1"), "import")
+        .unwrap_err();
+    assert!(err.to_string().contains("workspace T1"), "{err}");
+    let err = store
+        .save_grant(&app, "acme", &rotating_grant("T1", "U9"), "import")
+        .unwrap_err();
+    assert!(err.to_string().contains("user U1"), "{err}");
+    let err = store
+        .save_grant(&app, "has space", &rotating_grant("T1", "U1"), "import")
+        .unwrap_err();
+    assert!(err.to_string().contains("not a usable name"), "{err}");
+    assert!(matches!(
+        store.connection("nope"),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[test]
+fn wrong_or_missing_key_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    drop(open(&db));
+    let other = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
+    let err = Store::open_with_key(&db, Some(&other)).err().unwrap();
+    assert!(matches!(err, StoreError::WrongKey(_)), "{err}");
+    // The database was made with XOX_KEY, so there is no key file: never invent one.
+    let err = Store::open_with_key(&db, None).err().unwrap();
+    assert!(matches!(err, StoreError::KeyMissing { .. }), "{err}");
+    assert!(!dir.path().join("x.db.key").exists());
+}
+
+#[test]
+fn junk_foreign_and_newer_files_are_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(
+        &junk,
+        b"this is not sqlite, it is a text file with enough bytes to look like a header....",
+    )
+    .unwrap();
+    let before = std::fs::read(&junk).unwrap();
+    let err = Store::open_with_key(&junk, Some(&key())).err().unwrap();
+    assert!(matches!(err, StoreError::NotADatabase(_)), "{err}");
+    assert_eq!(std::fs::read(&junk).unwrap(), before);
+
+    let foreign = dir.path().join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE songs (x);")
+        .unwrap();
+    let err = Store::open_with_key(&foreign, Some(&key())).err().unwrap();
+    assert!(matches!(err, StoreError::ForeignDatabase(_)), "{err}");
+
+    let newer = dir.path().join("newer.db");
+    drop(open(&newer));
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let err = Store::open_with_key(&newer, Some(&key())).err().unwrap();
+    assert!(err.to_string().contains("newer xox"), "{err}");
+
+    let err = Store::open_with_key(dir.path(), Some(&key()))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("cannot open"), "{err}");
+}
+
+#[test]
+fn a_database_locked_by_another_process_is_reported_as_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut store = open(&db);
+    let app = app(&mut store);
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+    let err = store
+        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    assert!(err.to_string().contains("locked by another process"));
+    holder.execute_batch("ROLLBACK;").unwrap();
+    store
+        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .unwrap();
+}
+
+#[test]
+fn events_are_append_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut store = open(&db);
+    let app = app(&mut store);
+    store
+        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .unwrap();
+    let raw = rusqlite::Connection::open(&db).unwrap();
+    assert!(
+        raw.execute("UPDATE events SET outcome = 'forged'", [])
+            .is_err()
+    );
+    assert!(raw.execute("DELETE FROM events", []).is_err());
+}
+
+#[test]
+fn recorded_calls_keep_their_payload_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut store = open(&db);
+    let app = app(&mut store);
+    let conn = store
+        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .unwrap();
+    let params = vec![
+        ("channel".to_string(), "C1".to_string()),
+        ("text".to_string(), "PRIVATE-USER-TEXT".to_string()),
+    ];
+    let body = json!({"ok": false, "error": "missing_scope", "needed": "chat:write", "provided": "users:read"});
+    let id = store
+        .record_call(&NewCall {
+            connection_id: &conn.id,
+            token_kind: TokenKind::Bot,
+            method: "chat.postMessage",
+            params: &params,
+            http_status: Some(200),
+            error: "missing_scope",
+            needed: Some(&Scopes::parse("chat:write")),
+            provided: Some(&Scopes::parse("users:read")),
+            accepted_scopes: None,
+            retry_after: Some(3),
+            response: Some(&body),
+            replay_of: None,
+        })
+        .unwrap();
+    assert_eq!(id, 1);
+    let call = store.call(id).unwrap();
+    assert_eq!(call.error, "missing_scope");
+    assert_eq!(call.needed.unwrap().to_csv(), "chat:write");
+    assert_eq!(call.retry_after, Some(3));
+    assert_eq!(call.state, "open");
+    let payload = store.call_payload(id).unwrap();
+    assert_eq!(payload.params, params);
+    assert_eq!(payload.response.unwrap(), body);
+    assert_eq!(store.calls().unwrap().len(), 1);
+    drop(store);
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(!bytes.windows(17).any(|w| w == b"PRIVATE-USER-TEXT"));
+}
+
+#[test]
+fn token_status_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = open(&dir.path().join("x.db"));
+    let app = app(&mut store);
+    let conn = store
+        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .unwrap();
+    store
+        .set_token_status(
+            &conn.id,
+            TokenKind::User,
+            TokenStatus::NeedsReauth,
+            Some("invalid_refresh_token"),
+        )
+        .unwrap();
+    let user = store
+        .connection("acme")
+        .unwrap()
+        .token(TokenKind::User)
+        .cloned()
+        .unwrap();
+    assert_eq!(user.status, TokenStatus::NeedsReauth);
+    assert_eq!(user.status_reason.as_deref(), Some("invalid_refresh_token"));
+}
+
+#[test]
+fn a_lease_has_one_holder_until_it_expires() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut a = open(&db);
+    let mut b = open(&db);
+    assert!(
+        a.try_lease("c1", TokenKind::Bot, "owner-a", 60_000)
+            .unwrap()
+    );
+    assert!(
+        !b.try_lease("c1", TokenKind::Bot, "owner-b", 60_000)
+            .unwrap()
+    );
+    assert!(
+        b.try_lease("c1", TokenKind::User, "owner-b", 60_000)
+            .unwrap(),
+        "other slot is free"
+    );
+    a.release_lease("c1", TokenKind::Bot, "owner-a").unwrap();
+    assert!(b.try_lease("c1", TokenKind::Bot, "owner-b", 0).unwrap());
+    // A zero-TTL lease is already expired, so another owner may take it over.
+    assert!(
+        a.try_lease("c1", TokenKind::Bot, "owner-a", 60_000)
+            .unwrap()
+    );
+    // Releasing someone else's lease does nothing.
+    b.release_lease("c1", TokenKind::Bot, "owner-b").unwrap();
+    assert!(
+        !b.try_lease("c1", TokenKind::Bot, "owner-b", 60_000)
+            .unwrap()
+    );
+}
