@@ -1,5 +1,12 @@
 //! xox: every Slack OAuth connection in one encrypted file, with rotation, failed-call replay
 //! and a terminal dashboard.
 
+pub mod calls;
+pub mod cli;
+pub mod demo;
+pub mod import;
+pub mod logging;
+pub mod paths;
+pub mod sim;
 pub mod slack;
 pub mod store;

@@ -1,1 +1,29 @@
-fn main() {}
+//! The `xox` binary: parse arguments, start logging, run the command, print one-line errors.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = xox::cli::Cli::parse();
+    xox::logging::init(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(xox::cli::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the chain of causes joined with ": ".
+            let line = format!("{e:#}").replace('\n', " ");
+            tracing::warn!(error = %line, "command failed");
+            eprintln!("error: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -133,3 +133,4 @@ impl fmt::Display for CallError {
 }
 
 impl std::error::Error for CallError {}
+impl std::error::Error for TransportError {}

@@ -3,7 +3,7 @@
 mod apps;
 mod calls;
 pub mod cipher;
-mod connections;
+pub mod connections;
 mod error;
 mod events;
 pub mod key;
@@ -12,6 +12,7 @@ pub mod model;
 mod schema;
 mod tokens;
 
+pub use connections::check_name;
 pub use error::{StoreError, StoreResult};
 pub use model::*;
 

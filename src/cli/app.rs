@@ -1,0 +1,191 @@
+//! `xox app add` / `xox app list`: the Slack apps connections belong to.
+
+use super::{Context, format, print_json};
+use crate::slack::{Scopes, Secret};
+use crate::store::NewApp;
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand};
+use std::io::{IsTerminal, Read};
+
+pub const SECRET_ENV: &str = "XOX_CLIENT_SECRET";
+pub const DEFAULT_REDIRECT: &str = "http://localhost:8976/callback";
+
+#[derive(Subcommand, Debug)]
+pub enum AppCommand {
+    /// Register an app; the client secret comes from XOX_CLIENT_SECRET or stdin, never argv
+    Add(AddArgs),
+    /// The registered apps
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    name: String,
+    /// The app's Client ID (Basic Information page)
+    #[arg(long)]
+    client_id: String,
+    /// The app has PKCE turned on: a public client, no secret
+    #[arg(long)]
+    pkce: bool,
+    /// Default bot scopes, comma-separated
+    #[arg(long, default_value = "")]
+    scopes: String,
+    /// Default user scopes, comma-separated
+    #[arg(long, default_value = "")]
+    user_scopes: String,
+    /// The redirect URL registered for the app: http(s)://localhost|127.0.0.1|[::1]:PORT/path
+    #[arg(long, default_value = DEFAULT_REDIRECT)]
+    redirect_uri: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
+    match cmd {
+        AppCommand::Add(args) => add(ctx, args),
+        AppCommand::List { json } => list(ctx, json),
+    }
+}
+
+/// The redirect must be a loopback URL with an explicit port: xox listens there itself.
+pub fn check_redirect(uri: &str) -> anyhow::Result<()> {
+    let url =
+        url::Url::parse(uri).with_context(|| format!("--redirect-uri {uri:?} is not a URL"))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if !matches!(url.scheme(), "http" | "https") || !loopback || url.port().is_none() {
+        bail!(
+            "--redirect-uri must look like http://localhost:8976/callback (http or https, localhost, 127.0.0.1 or [::1], with a port)"
+        );
+    }
+    if url.fragment().is_some() {
+        bail!("--redirect-uri may not contain '#'");
+    }
+    Ok(())
+}
+
+fn read_secret() -> anyhow::Result<Secret> {
+    if let Ok(value) = std::env::var(SECRET_ENV) {
+        return Ok(Secret::new(value.trim()));
+    }
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        rpassword::prompt_password("Client secret (input hidden): ")
+            .context("cannot read the client secret")?
+    } else {
+        let mut text = String::new();
+        stdin
+            .lock()
+            .take(4096)
+            .read_to_string(&mut text)
+            .context("cannot read the client secret from stdin")?;
+        text
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        bail!(
+            "no client secret: set {SECRET_ENV} or pipe it on stdin (or pass --pkce for a public client)"
+        );
+    }
+    Ok(Secret::new(text))
+}
+
+fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
+    check_redirect(&args.redirect_uri)?;
+    crate::store::check_name(&args.name)?;
+    if args.client_id.trim().is_empty() {
+        bail!("--client-id is empty");
+    }
+    let client_secret = if args.pkce {
+        None
+    } else {
+        Some(read_secret()?)
+    };
+    let mut store = ctx.store()?;
+    let app = store.add_app(NewApp {
+        name: args.name,
+        client_id: args.client_id.trim().to_owned(),
+        client_secret,
+        pkce: args.pkce,
+        redirect_uri: args.redirect_uri,
+        bot_scopes: Scopes::parse(&args.scopes),
+        user_scopes: Scopes::parse(&args.user_scopes),
+    })?;
+    if args.json {
+        print_json(&serde_json::to_value(&app)?);
+    } else {
+        println!("added app {} (client id {})", app.name, app.client_id);
+    }
+    Ok(())
+}
+
+fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
+    let apps = ctx.store()?.apps()?;
+    if json {
+        print_json(&serde_json::to_value(&apps)?);
+        return Ok(());
+    }
+    if apps.is_empty() {
+        println!("no apps yet: `xox app add NAME --client-id ID` registers one");
+        return Ok(());
+    }
+    let mut rows = vec![vec![
+        "NAME".into(),
+        "CLIENT ID".into(),
+        "CLIENT".into(),
+        "BOT SCOPES".into(),
+        "USER SCOPES".into(),
+        "REDIRECT".into(),
+    ]];
+    for a in &apps {
+        let client = if a.pkce {
+            "public (PKCE)"
+        } else {
+            "confidential"
+        };
+        let or_dash = |s: &Scopes| {
+            if s.is_empty() {
+                "-".to_owned()
+            } else {
+                s.to_csv()
+            }
+        };
+        rows.push(vec![
+            a.name.clone(),
+            a.client_id.clone(),
+            client.into(),
+            or_dash(&a.bot_scopes),
+            or_dash(&a.user_scopes),
+            a.redirect_uri.clone(),
+        ]);
+    }
+    print!("{}", format::table(&rows));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_must_be_loopback_with_a_port() {
+        for good in [
+            "http://localhost:8976/callback",
+            "https://127.0.0.1:3118/cb",
+            "http://[::1]:9000/",
+        ] {
+            assert!(check_redirect(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "https://example.com:443/cb",
+            "http://localhost/cb",
+            "ftp://localhost:21/",
+            "http://localhost:1/#x",
+            "junk",
+        ] {
+            assert!(check_redirect(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! `xox import NAME --app APP`: store tokens piped on stdin.
+
+use super::{Context, KindArgs, format, print_json};
+use crate::import::{ImportInput, MAX_INPUT, grant_for_token, parse_input};
+use crate::store::now_unix;
+use anyhow::Context as _;
+use clap::Args;
+use std::io::Read;
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The connection's name (created, or updated if it is the same install)
+    name: String,
+    /// The app the tokens belong to
+    #[arg(long)]
+    app: String,
+    #[command(flatten)]
+    kind: KindArgs,
+    /// Store a bare token without asking Slack who it is (auth.test)
+    #[arg(long)]
+    no_verify: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
+    let mut raw = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_INPUT as u64 + 1)
+        .read_to_end(&mut raw)
+        .context("cannot read stdin")?;
+    let input = parse_input(&raw)?;
+    // Open the store before any network call, so a bad --db fails before Slack is asked.
+    let mut store = ctx.store()?;
+    let app = store.app(&args.app)?;
+    let grant = match input {
+        ImportInput::Grant(grant) => *grant,
+        ImportInput::Token(token) => {
+            grant_for_token(&ctx.client()?, token, args.kind.kind(), !args.no_verify).await?
+        }
+    };
+    let conn = store.save_grant(&app, &args.name, &grant, "import")?;
+    let now = now_unix();
+    if args.json {
+        print_json(&format::connection_json(&conn, now));
+        return Ok(());
+    }
+    let parts: Vec<String> = conn
+        .tokens
+        .iter()
+        .filter(|t| grant.token(t.kind).is_some())
+        .map(|t| {
+            let n = t.scopes.len();
+            let plural = if n == 1 { "" } else { "s" };
+            format!(
+                "{} {} ({n} scope{plural}, expires {})",
+                t.kind,
+                t.token_type,
+                format::countdown(t.expires_at, now)
+            )
+        })
+        .collect();
+    println!("imported {}: {}", conn.name, parts.join(", "));
+    Ok(())
+}

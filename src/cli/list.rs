@@ -1,0 +1,164 @@
+//! `xox list` and `xox show CONN`: connections, tokens, scopes, expiry and status.
+
+use super::{Context, format, print_json};
+use crate::store::{Connection, now_unix};
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Connection name or id
+    conn: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
+    let conns = ctx.store()?.connections()?;
+    let now = now_unix();
+    if args.json {
+        print_json(&serde_json::Value::Array(
+            conns
+                .iter()
+                .map(|c| format::connection_json(c, now))
+                .collect(),
+        ));
+        return Ok(());
+    }
+    if conns.is_empty() {
+        println!("no connections yet: `xox import NAME --app APP` stores one");
+        return Ok(());
+    }
+    print!("{}", render_list(&conns, now));
+    Ok(())
+}
+
+/// One row per token; the connection's name and team on its first row only.
+pub fn render_list(conns: &[Connection], now: i64) -> String {
+    let mut rows = vec![
+        [
+            "NAME", "TEAM", "KIND", "TYPE", "SCOPES", "EXPIRES", "STATUS",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for c in conns {
+        if c.tokens.is_empty() {
+            rows.push(vec![
+                c.name.clone(),
+                format::team_label(c),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "no tokens".into(),
+            ]);
+        }
+        for (i, t) in c.tokens.iter().enumerate() {
+            let (name, team) = if i == 0 {
+                (c.name.clone(), format::team_label(c))
+            } else {
+                (String::new(), String::new())
+            };
+            rows.push(vec![
+                name,
+                team,
+                t.kind.to_string(),
+                t.token_type.to_string(),
+                t.scopes.len().to_string(),
+                format::countdown(t.expires_at, now),
+                format::token_status(t, now).to_owned(),
+            ]);
+        }
+    }
+    format::table(&rows)
+}
+
+pub fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<()> {
+    let store = ctx.store()?;
+    let conn = store.connection(&args.conn)?;
+    let now = now_unix();
+    if args.json {
+        let mut value = format::connection_json(&conn, now);
+        value["enterprise_name"] = conn.enterprise_name.clone().into();
+        value["slack_app_id"] = conn.slack_app_id.clone().into();
+        value["has_incoming_webhook"] = conn.has_incoming_webhook.into();
+        value["created_at"] = format::rfc3339(conn.created_at).into();
+        value["updated_at"] = format::rfc3339(conn.updated_at).into();
+        print_json(&value);
+        return Ok(());
+    }
+    print!("{}", render_show(&conn, now));
+    Ok(())
+}
+
+pub fn render_show(c: &Connection, now: i64) -> String {
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let mut rows = vec![
+        vec!["app".into(), c.app_name.clone()],
+        vec!["team".into(), format::team_label(c)],
+        vec!["enterprise".into(), dash(&c.enterprise_id)],
+        vec!["slack app id".into(), dash(&c.slack_app_id)],
+        vec!["bot user".into(), dash(&c.bot_user_id)],
+        vec!["authed user".into(), dash(&c.authed_user_id)],
+        vec![
+            "webhook".into(),
+            if c.has_incoming_webhook {
+                "yes (encrypted)"
+            } else {
+                "no"
+            }
+            .into(),
+        ],
+        vec!["status".into(), format::connection_status(c, now).into()],
+    ];
+    for t in &c.tokens {
+        let expiry = match t.expires_at {
+            Some(at) => format!(
+                "expires in {} ({})",
+                format::countdown(Some(at), now),
+                format::rfc3339(at)
+            ),
+            None => "long-lived".into(),
+        };
+        let rotation = if t.has_refresh_token {
+            "rotating, refreshable"
+        } else if t.rotating {
+            "rotating, no refresh token"
+        } else {
+            "not rotating"
+        };
+        let mut status = format::token_status(t, now).to_owned();
+        if let Some(reason) = &t.status_reason {
+            status.push_str(&format!(" ({reason})"));
+        }
+        rows.push(vec![
+            format!("{} token", t.kind),
+            format!("{} {}", t.token_type, t.redacted),
+        ]);
+        rows.push(vec![
+            String::new(),
+            format!("{rotation}; {expiry}; generation {}", t.generation),
+        ]);
+        rows.push(vec![String::new(), format!("status {status}")]);
+        let scopes: Vec<&str> = t.scopes.iter().collect();
+        rows.push(vec![
+            String::new(),
+            format!(
+                "scopes ({}): {}",
+                scopes.len(),
+                if scopes.is_empty() {
+                    "-".into()
+                } else {
+                    scopes.join(", ")
+                }
+            ),
+        ]);
+    }
+    format!("{} ({})\n{}", c.name, c.id, format::table(&rows))
+}

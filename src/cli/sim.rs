@@ -1,0 +1,30 @@
+//! `xox sim [--port N]`: run the Slack simulator in the foreground.
+
+use crate::sim::{Simulator, presets};
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1; 0 or none picks a free one
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+}
+
+pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    let sim = Simulator::start(args.port)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
+    sim.add_preset_apps();
+    // The first line is the contract: scripts read the base URL from it.
+    println!("{}", sim.base_url());
+    println!("preset apps (confidential ones share the README's simulator secret):");
+    for (app, what) in presets::preset_apps() {
+        println!("  {}  {what}", app.client_id);
+    }
+    println!(
+        "control API: POST /_sim/apps /_sim/installs /_sim/faults /_sim/clock /_sim/config, GET /_sim/counters"
+    );
+    println!("Ctrl-C stops it.");
+    super::shutdown_signal().await;
+    Ok(())
+}

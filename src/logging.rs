@@ -1,0 +1,39 @@
+//! Logging to a file (never the terminal by default); `-v` adds stderr for CLI commands.
+
+use std::fs::OpenOptions;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::sync::Mutex;
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::writer::MakeWriterExt;
+
+/// Start logging. Filter from `XOX_LOG` (default `xox=info`). A log file that cannot be
+/// opened costs the logs, never the command. Nothing logged ever holds a secret: secrets
+/// are `Secret`s, whose Debug and Display print `***`.
+pub fn init(verbose: bool) {
+    let filter = EnvFilter::try_from_env("XOX_LOG").unwrap_or_else(|_| EnvFilter::new("xox=info"));
+    let file = crate::paths::log_file().and_then(|path| {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir);
+        }
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .ok()
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false);
+    let _ = match (file, verbose) {
+        (Some(f), true) => builder
+            .with_writer(Mutex::new(f).and(std::io::stderr))
+            .try_init(),
+        (Some(f), false) => builder.with_writer(Mutex::new(f)).try_init(),
+        (None, true) => builder.with_writer(std::io::stderr).try_init(),
+        (None, false) => Ok(()),
+    };
+}

@@ -1,0 +1,24 @@
+//! Where xox keeps things by default: the database in the XDG data dir, logs in the state dir.
+
+use std::path::PathBuf;
+
+fn project() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "xox")
+}
+
+/// `$XDG_DATA_HOME/xox/xox.db` (usually `~/.local/share/xox/xox.db`).
+pub fn default_db() -> PathBuf {
+    project()
+        .map(|p| p.data_dir().join("xox.db"))
+        .unwrap_or_else(|| PathBuf::from("xox.db"))
+}
+
+/// `$XDG_STATE_HOME/xox/xox.log` (usually `~/.local/state/xox/xox.log`).
+pub fn log_file() -> Option<PathBuf> {
+    let p = project()?;
+    Some(
+        p.state_dir()
+            .unwrap_or_else(|| p.data_local_dir())
+            .join("xox.log"),
+    )
+}

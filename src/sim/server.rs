@@ -1,0 +1,247 @@
+//! The simulator's HTTP face (axum on 127.0.0.1): authorize pages, `/api/*`, and `/_sim` control.
+
+use super::consent::{consent_page, refusal_page};
+use super::control;
+use super::faults::{FaultKind, Faults};
+use super::oauth::{Creds, Form};
+use super::world::World;
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{any, get};
+use base64::Engine;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Default)]
+pub struct SimState {
+    pub world: World,
+    pub faults: Faults,
+}
+
+/// Shared by every request. A plain mutex: no handler holds it across an await.
+#[derive(Clone, Default)]
+pub struct Shared(Arc<Mutex<SimState>>);
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, SimState> {
+        // A panic in one handler must not take the whole simulator down with poison.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub fn router(shared: Shared) -> Router {
+    Router::new()
+        .route(
+            "/oauth/v2/authorize",
+            get(authorize_page).post(authorize_decision),
+        )
+        .route("/api/{method}", any(api))
+        .merge(control::routes())
+        .with_state(shared)
+}
+
+pub(super) fn parse_form(text: &str) -> Form {
+    url::form_urlencoded::parse(text.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+async fn authorize_page(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    let q = parse_form(query.as_deref().unwrap_or(""));
+    let mut st = shared.lock();
+    match st.world.check_authorize(&q) {
+        Err(refusal) => (StatusCode::BAD_REQUEST, Html(refusal_page(&refusal))).into_response(),
+        Ok(req) if st.world.config.auto_consent => {
+            Redirect::to(&st.world.decide(&req, true)).into_response()
+        }
+        Ok(_) => Html(consent_page(&q)).into_response(),
+    }
+}
+
+async fn authorize_decision(State(shared): State<Shared>, body: Bytes) -> Response {
+    let mut form = parse_form(&String::from_utf8_lossy(&body));
+    let allow = form.remove("decision").as_deref() == Some("allow");
+    let mut st = shared.lock();
+    match st.world.check_authorize(&form) {
+        Err(refusal) => (StatusCode::BAD_REQUEST, Html(refusal_page(&refusal))).into_response(),
+        Ok(req) => Redirect::to(&st.world.decide(&req, allow)).into_response(),
+    }
+}
+
+/// A response whose body fails at once: the client sees the connection close mid-answer.
+fn dropped() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("simulated drop"))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(failing))
+        .expect("static parts build")
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// Arguments from the query string and the body (form or JSON). The token is read only from
+/// the Authorization header or the body: Slack refuses tokens in the query string.
+fn request_params(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Form, &'static str> {
+    let mut params = parse_form(query.unwrap_or(""));
+    params.remove("token");
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        let value: Value = serde_json::from_slice(body).map_err(|_| "invalid_json")?;
+        let object = value.as_object().ok_or("json_not_object")?;
+        for (k, v) in object {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            params.insert(k.clone(), text);
+        }
+    } else {
+        params.extend(parse_form(&String::from_utf8_lossy(body)));
+    }
+    Ok(params)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_owned())
+}
+
+fn basic_creds(headers: &HeaderMap, params: &Form) -> Creds {
+    let basic = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(id, secret)| (id.to_owned(), secret.to_owned()))
+        });
+    match basic {
+        Some((id, secret)) => Creds {
+            client_id: Some(id),
+            client_secret: Some(secret),
+        },
+        None => Creds {
+            client_id: params.get("client_id").cloned(),
+            client_secret: params.get("client_secret").cloned(),
+        },
+    }
+}
+
+async fn api(
+    State(shared): State<Shared>,
+    Path(method): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fault = shared.lock().faults.take(&method);
+    match &fault {
+        Some(FaultKind::Delay { ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(*ms)).await
+        }
+        Some(FaultKind::Status { status }) => {
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (
+                status,
+                [(header::CONTENT_TYPE, "text/plain")],
+                "upstream error",
+            )
+                .into_response();
+        }
+        Some(FaultKind::Html) => {
+            let page = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>";
+            return (StatusCode::BAD_GATEWAY, Html(page)).into_response();
+        }
+        Some(FaultKind::Ratelimit { retry_after }) => {
+            let mut response = json_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                &json!({"ok": false, "error": "ratelimited"}),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            return response;
+        }
+        Some(FaultKind::Drop) => return dropped(),
+        Some(FaultKind::DropAfter) | None => {}
+    }
+    let response = answer(&shared, &method, query.as_deref(), &headers, &body);
+    if fault == Some(FaultKind::DropAfter) {
+        return dropped();
+    }
+    response
+}
+
+fn answer(
+    shared: &Shared,
+    method: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let params = match request_params(headers, query, body) {
+        Ok(p) => p,
+        Err(code) => return json_response(StatusCode::OK, &json!({"ok": false, "error": code})),
+    };
+    let mut st = shared.lock();
+    *st.world
+        .counters
+        .calls
+        .entry(method.to_owned())
+        .or_default() += 1;
+    let oauth_result = match method {
+        "oauth.v2.access" => Some(
+            st.world
+                .oauth_access(&params, &basic_creds(headers, &params)),
+        ),
+        "oauth.v2.exchange" => Some(st.world.exchange(&params, &basic_creds(headers, &params))),
+        _ => None,
+    };
+    if let Some(result) = oauth_result {
+        let body = result.unwrap_or_else(|code| json!({"ok": false, "error": code}));
+        return json_response(StatusCode::OK, &body);
+    }
+    let token = bearer(headers).or_else(|| params.get("token").cloned());
+    let answer = st.world.web_api(method, token.as_deref(), &params);
+    let status = if answer.body["error"] == "unknown_method" {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::OK
+    };
+    let mut response = json_response(status, &answer.body);
+    for (name, value) in [
+        ("x-oauth-scopes", answer.token_scopes),
+        ("x-accepted-oauth-scopes", answer.accepted_scopes),
+    ] {
+        if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            response.headers_mut().insert(name, v);
+        }
+    }
+    response
+}

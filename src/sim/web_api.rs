@@ -1,0 +1,292 @@
+//! Simulated Web API: token checks, token-kind and scope enforcement, auth.test/revoke, methods.
+
+use super::methods::{self, SimMethod};
+use super::oauth::Form;
+use super::world::World;
+use crate::slack::TokenKind;
+use serde_json::{Value, json};
+
+/// The channels every simulated workspace has: (id, name, bot is a member).
+const CHANNELS: &[(&str, &str, bool)] = &[
+    ("C0SIMGENERAL", "general", true),
+    ("C0SIMRANDOM", "random", false),
+];
+
+/// A Web API answer before it becomes HTTP: body plus the scope headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiAnswer {
+    pub body: Value,
+    /// `X-OAuth-Scopes`, whenever the token was recognised.
+    pub token_scopes: Option<String>,
+    /// `X-Accepted-OAuth-Scopes`, for methods with scopes.
+    pub accepted_scopes: Option<String>,
+}
+
+impl ApiAnswer {
+    fn error(code: &str) -> ApiAnswer {
+        ApiAnswer {
+            body: json!({"ok": false, "error": code}),
+            token_scopes: None,
+            accepted_scopes: None,
+        }
+    }
+}
+
+/// Which scopes a call needs. `all_of` lists must all be held; otherwise any one is enough.
+fn needed_scopes(
+    method: &SimMethod,
+    kind: TokenKind,
+    params: &Form,
+) -> Option<(Vec<&'static str>, bool)> {
+    let scopes = match kind {
+        TokenKind::Bot => method.bot_scopes?,
+        TokenKind::User => method.user_scopes?,
+    };
+    if method.name == "conversations.list" {
+        // Each conversation type asked for needs its own read scope.
+        let types = params
+            .get("types")
+            .map(String::as_str)
+            .unwrap_or("public_channel");
+        let needed = types
+            .split(',')
+            .filter_map(|t| match t.trim() {
+                "public_channel" => Some("channels:read"),
+                "private_channel" => Some("groups:read"),
+                "im" => Some("im:read"),
+                "mpim" => Some("mpim:read"),
+                _ => None,
+            })
+            .collect();
+        return Some((needed, true));
+    }
+    Some((scopes.to_vec(), false))
+}
+
+fn find_channel(id_or_name: &str) -> Option<(&'static str, &'static str, bool)> {
+    let name = id_or_name.trim_start_matches('#');
+    CHANNELS
+        .iter()
+        .copied()
+        .find(|(id, n, _)| *id == id_or_name || *n == name)
+}
+
+impl World {
+    /// Who a token is, or the error Slack gives for it.
+    pub fn authenticate(&self, token: Option<&str>) -> Result<(usize, TokenKind), &'static str> {
+        let token = token.filter(|t| !t.is_empty()).ok_or("not_authed")?;
+        let record = self.access.get(token).ok_or("invalid_auth")?;
+        let install = &self.installs[record.install];
+        if install.inactive {
+            return Err(if record.kind == TokenKind::Bot {
+                "account_inactive"
+            } else {
+                "token_revoked"
+            });
+        }
+        if record.revoked {
+            return Err("token_revoked");
+        }
+        if record.expires_at.is_some_and(|at| self.now() >= at) {
+            return Err("token_expired");
+        }
+        Ok((record.install, record.kind))
+    }
+
+    fn scopes_csv(&self, install: usize, kind: TokenKind) -> String {
+        self.installs[install]
+            .scopes(kind)
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Answer a Web API method other than the OAuth ones.
+    pub fn web_api(&mut self, method: &str, token: Option<&str>, params: &Form) -> ApiAnswer {
+        if method == "api.test" {
+            return ApiAnswer {
+                body: json!({"ok": true, "args": params}),
+                token_scopes: None,
+                accepted_scopes: None,
+            };
+        }
+        let known =
+            matches!(method, "auth.test" | "auth.revoke") || methods::find(method).is_some();
+        if !known {
+            return ApiAnswer::error("unknown_method");
+        }
+        let (install, kind) = match self.authenticate(token) {
+            Ok(who) => who,
+            Err(code) => return ApiAnswer::error(code),
+        };
+        let token_scopes = Some(self.scopes_csv(install, kind));
+        let with_scopes = |body: Value, accepted: Option<String>| ApiAnswer {
+            body,
+            token_scopes: token_scopes.clone(),
+            accepted_scopes: accepted,
+        };
+        match method {
+            "auth.test" => {
+                return with_scopes(
+                    self.auth_test(install, kind, token.unwrap_or_default()),
+                    None,
+                );
+            }
+            "auth.revoke" => {
+                let test = params.get("test").is_some_and(|v| v == "1" || v == "true");
+                if !test && let Some(t) = token.and_then(|t| self.access.get_mut(t)) {
+                    t.revoked = true;
+                }
+                return with_scopes(json!({"ok": true, "revoked": !test}), None);
+            }
+            _ => {}
+        }
+        let spec = methods::find(method).expect("checked above");
+        let Some((needed, all_of)) = needed_scopes(spec, kind, params) else {
+            return with_scopes(
+                json!({"ok": false, "error": "not_allowed_token_type"}),
+                None,
+            );
+        };
+        let held = self.installs[install].scopes(kind);
+        let missing: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|s| !held.contains(*s))
+            .collect();
+        let satisfied = if all_of {
+            missing.is_empty()
+        } else {
+            needed.is_empty() || missing.len() < needed.len()
+        };
+        let accepted = Some(needed.join(","));
+        if !satisfied {
+            let needed_csv = if all_of {
+                missing.join(",")
+            } else {
+                needed.join(",")
+            };
+            let body = json!({"ok": false, "error": "missing_scope", "needed": needed_csv, "provided": token_scopes.clone().unwrap_or_default()});
+            return with_scopes(body, accepted);
+        }
+        if let Some(arg) = spec
+            .required
+            .iter()
+            .find(|a| params.get(**a).is_none_or(|v| v.is_empty()))
+        {
+            let body = json!({"ok": false, "error": "invalid_arguments", "response_metadata": {"messages": [format!("[ERROR] missing required field: {arg}")]}});
+            return with_scopes(body, accepted);
+        }
+        let body = self.method_body(method, install, kind, params);
+        with_scopes(body, accepted)
+    }
+
+    fn auth_test(&self, install: usize, kind: TokenKind, token: &str) -> Value {
+        let i = &self.installs[install];
+        let app_id = self.apps.get(&i.client_id).map(|a| a.app_id.clone());
+        let mut body = json!({
+            "ok": true, "url": "https://sim-workspace.slack.com/", "team": i.team_name,
+            "team_id": i.team_id, "app_id": app_id, "is_enterprise_install": false,
+        });
+        match kind {
+            TokenKind::Bot => {
+                body["user"] = json!("xox-sim-bot");
+                body["user_id"] = json!(i.bot_user_id);
+                body["bot_id"] = json!(i.bot_id);
+            }
+            TokenKind::User => {
+                body["user"] = json!("sim.user");
+                body["user_id"] = json!(i.user_id);
+            }
+        }
+        if let Some(at) = self.access.get(token).and_then(|t| t.expires_at) {
+            body["expires_in"] = json!(at - self.now());
+        }
+        body
+    }
+
+    fn channel_check(
+        &self,
+        kind: TokenKind,
+        channel: &str,
+        needs_membership: bool,
+    ) -> Result<(&'static str, &'static str), Value> {
+        let Some((id, name, bot_member)) = find_channel(channel) else {
+            return Err(json!({"ok": false, "error": "channel_not_found"}));
+        };
+        if needs_membership && kind == TokenKind::Bot && !bot_member {
+            return Err(json!({"ok": false, "error": "not_in_channel"}));
+        }
+        Ok((id, name))
+    }
+
+    fn method_body(
+        &mut self,
+        method: &str,
+        install: usize,
+        kind: TokenKind,
+        params: &Form,
+    ) -> Value {
+        let i = &self.installs[install];
+        let arg = |name: &str| params.get(name).cloned().unwrap_or_default();
+        let ts = format!(
+            "{}.{:06}",
+            self.now(),
+            self.counters.calls.values().sum::<u64>() % 1_000_000
+        );
+        let channel_json = |id: &str, name: &str| json!({"id": id, "name": name, "is_channel": true, "is_private": false});
+        match method {
+            "chat.postMessage" | "chat.update" => {
+                match self.channel_check(kind, &arg("channel"), true) {
+                    Err(e) => e,
+                    Ok(_) if arg("text").is_empty() && arg("blocks").is_empty() => {
+                        json!({"ok": false, "error": "no_text"})
+                    }
+                    Ok((id, _)) => {
+                        json!({"ok": true, "channel": id, "ts": if method == "chat.update" { arg("ts") } else { ts.clone() },
+                                      "message": {"type": "message", "text": arg("text"), "ts": ts}})
+                    }
+                }
+            }
+            "conversations.history" | "conversations.info" => match self.channel_check(
+                kind,
+                &arg("channel"),
+                kind == TokenKind::Bot && method == "conversations.history",
+            ) {
+                Err(e) => e,
+                Ok((id, name)) if method == "conversations.info" => {
+                    json!({"ok": true, "channel": channel_json(id, name)})
+                }
+                Ok(_) => json!({"ok": true, "messages": [], "has_more": false}),
+            },
+            "conversations.join" => match self.channel_check(kind, &arg("channel"), false) {
+                Err(e) => e,
+                Ok((id, name)) => json!({"ok": true, "channel": channel_json(id, name)}),
+            },
+            "conversations.list" => {
+                json!({"ok": true, "channels": CHANNELS.iter().map(|(id, name, _)| channel_json(id, name)).collect::<Vec<_>>(),
+                                           "response_metadata": {"next_cursor": ""}})
+            }
+            "users.list" => json!({"ok": true, "members": [
+                {"id": i.user_id, "name": "sim.user", "is_bot": false},
+                {"id": i.bot_user_id, "name": "xox-sim-bot", "is_bot": true}]}),
+            "users.info" => {
+                let user = arg("user");
+                if user == i.user_id || user == i.bot_user_id {
+                    json!({"ok": true, "user": {"id": user, "is_bot": user == i.bot_user_id}})
+                } else {
+                    json!({"ok": false, "error": "user_not_found"})
+                }
+            }
+            "search.messages" => {
+                json!({"ok": true, "query": arg("query"), "messages": {"total": 0, "matches": []}})
+            }
+            "team.info" => {
+                json!({"ok": true, "team": {"id": i.team_id, "name": i.team_name, "domain": "sim-workspace"}})
+            }
+            "users.profile.set" => json!({"ok": true, "profile": {}}),
+            _ => json!({"ok": true}),
+        }
+    }
+}

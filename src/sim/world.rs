@@ -1,0 +1,307 @@
+//! The simulator's world: apps, installs, issued tokens and codes, a movable clock, counters.
+
+use crate::slack::TokenKind;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+/// Slack's rotating access tokens live 12 hours.
+pub const DEFAULT_TOKEN_LIFETIME: i64 = 43_200;
+/// Slack keeps at most two live access tokens per rotating install and kind.
+pub const MAX_LIVE_ROTATING: usize = 2;
+pub const CODE_LIFETIME: i64 = 600;
+pub const DEFAULT_TEAM: (&str, &str) = ("T0SIMTEAM1", "Sim Workspace");
+pub const DEFAULT_USER: &str = "U0SIMUSER1";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimConfig {
+    /// Lifetime of rotating access tokens, in seconds.
+    #[serde(default = "default_lifetime")]
+    pub token_lifetime_secs: i64,
+    /// Skip the consent page and redirect at once, as if the user pressed Allow.
+    #[serde(default)]
+    pub auto_consent: bool,
+}
+
+fn default_lifetime() -> i64 {
+    DEFAULT_TOKEN_LIFETIME
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            token_lifetime_secs: DEFAULT_TOKEN_LIFETIME,
+            auto_consent: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimApp {
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub pkce: bool,
+    #[serde(default)]
+    pub rotation: bool,
+    #[serde(default)]
+    pub redirect_urls: Vec<String>,
+    #[serde(default)]
+    pub app_id: String,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Slot {
+    pub long_lived: Option<String>,
+    /// Live rotating access tokens, oldest first.
+    pub live_rotating: VecDeque<String>,
+    /// The long-lived token this slot was exchanged from; it dies at the first refresh.
+    pub exchanged_from: Option<String>,
+    pub refreshes: u64,
+}
+
+#[derive(Debug)]
+pub(super) struct Install {
+    pub client_id: String,
+    pub team_id: String,
+    pub team_name: String,
+    pub user_id: String,
+    pub bot_user_id: String,
+    pub bot_id: String,
+    pub bot_scopes: BTreeSet<String>,
+    pub user_scopes: BTreeSet<String>,
+    /// Deleted user or workspace: every token answers account_inactive / token_revoked.
+    pub inactive: bool,
+    pub bot: Slot,
+    pub user: Slot,
+}
+
+impl Install {
+    pub fn slot(&mut self, kind: TokenKind) -> &mut Slot {
+        match kind {
+            TokenKind::Bot => &mut self.bot,
+            TokenKind::User => &mut self.user,
+        }
+    }
+
+    pub fn scopes(&self, kind: TokenKind) -> &BTreeSet<String> {
+        match kind {
+            TokenKind::Bot => &self.bot_scopes,
+            TokenKind::User => &self.user_scopes,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct AccessToken {
+    pub install: usize,
+    pub kind: TokenKind,
+    pub expires_at: Option<i64>,
+    pub revoked: bool,
+    pub exchanged: bool,
+}
+
+#[derive(Debug)]
+pub(super) struct RefreshToken {
+    pub install: usize,
+    pub kind: TokenKind,
+    pub spent: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct PendingCode {
+    pub client_id: String,
+    pub team_id: String,
+    pub team_name: String,
+    pub user_id: String,
+    pub bot_scopes: BTreeSet<String>,
+    pub user_scopes: BTreeSet<String>,
+    pub redirect_uri: Option<String>,
+    pub code_challenge: Option<String>,
+    pub issued_at: i64,
+    pub used: bool,
+}
+
+/// What the control API reports: proof of how many refreshes really reached "Slack".
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Counters {
+    pub refresh_grants: u64,
+    pub code_grants: u64,
+    pub exchanges: u64,
+    pub invalid_refresh_token: u64,
+    /// Successful refreshes per `team_id/user_id/kind`.
+    pub refreshes: BTreeMap<String, u64>,
+    /// Web API calls answered, per method (OAuth methods included).
+    pub calls: BTreeMap<String, u64>,
+}
+
+#[derive(Default)]
+pub struct World {
+    pub config: SimConfig,
+    clock_offset: i64,
+    pub(super) apps: HashMap<String, SimApp>,
+    pub(super) installs: Vec<Install>,
+    pub(super) codes: HashMap<String, PendingCode>,
+    pub(super) access: HashMap<String, AccessToken>,
+    pub(super) refresh: HashMap<String, RefreshToken>,
+    pub counters: Counters,
+}
+
+pub(super) fn random_alnum(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).expect("the OS provides randomness");
+    bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn digits(len: usize) -> String {
+    let mut bytes = vec![0u8; len];
+    getrandom::fill(&mut bytes).expect("the OS provides randomness");
+    bytes.iter().map(|b| (b'0' + b % 10) as char).collect()
+}
+
+impl World {
+    pub fn now(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.clock_offset
+    }
+
+    /// Move the simulated clock forward, so tokens expire without waiting.
+    pub fn advance_clock(&mut self, secs: i64) {
+        self.clock_offset += secs;
+    }
+
+    pub fn register_app(&mut self, mut app: SimApp) -> SimApp {
+        if app.app_id.is_empty() {
+            app.app_id = format!("A0{}", random_alnum(9).to_uppercase());
+        }
+        self.apps.insert(app.client_id.clone(), app.clone());
+        app
+    }
+
+    pub(super) fn install_for(
+        &mut self,
+        client_id: &str,
+        team: (&str, &str),
+        user_id: &str,
+    ) -> usize {
+        if let Some(i) = self
+            .installs
+            .iter()
+            .position(|i| i.client_id == client_id && i.team_id == team.0 && i.user_id == user_id)
+        {
+            return i;
+        }
+        self.installs.push(Install {
+            client_id: client_id.to_owned(),
+            team_id: team.0.to_owned(),
+            team_name: team.1.to_owned(),
+            user_id: user_id.to_owned(),
+            bot_user_id: format!("U0BOT{}", random_alnum(6).to_uppercase()),
+            bot_id: format!("B0{}", random_alnum(8).to_uppercase()),
+            bot_scopes: BTreeSet::new(),
+            user_scopes: BTreeSet::new(),
+            inactive: false,
+            bot: Slot::default(),
+            user: Slot::default(),
+        });
+        self.installs.len() - 1
+    }
+
+    /// A long-lived token for the slot, reused across reinstalls as Slack does.
+    pub(super) fn long_lived_token(&mut self, install: usize, kind: TokenKind) -> String {
+        if let Some(existing) = self.installs[install].slot(kind).long_lived.clone()
+            && self.access.get(&existing).is_some_and(|t| !t.revoked)
+        {
+            return existing;
+        }
+        let token = match kind {
+            TokenKind::Bot => format!("xoxb-{}-{}-{}", digits(11), digits(12), random_alnum(24)),
+            TokenKind::User => format!(
+                "xoxp-{}-{}-{}-{}",
+                digits(11),
+                digits(11),
+                digits(13),
+                random_alnum(32)
+            ),
+        };
+        self.access.insert(
+            token.clone(),
+            AccessToken {
+                install,
+                kind,
+                expires_at: None,
+                revoked: false,
+                exchanged: false,
+            },
+        );
+        self.installs[install].slot(kind).long_lived = Some(token.clone());
+        token
+    }
+
+    /// A new rotating access token and refresh token for the slot. Past two live access
+    /// tokens, the oldest is revoked.
+    pub(super) fn rotating_pair(
+        &mut self,
+        install: usize,
+        kind: TokenKind,
+    ) -> (String, String, i64) {
+        let lifetime = self.config.token_lifetime_secs;
+        let now = self.now();
+        let prefix = match kind {
+            TokenKind::Bot => "xoxe.xoxb-1-",
+            TokenKind::User => "xoxe.xoxp-1-",
+        };
+        let access = format!("{prefix}{}", random_alnum(48));
+        let refresh = format!("xoxe-1-{}", random_alnum(48));
+        self.access.insert(
+            access.clone(),
+            AccessToken {
+                install,
+                kind,
+                expires_at: Some(now + lifetime),
+                revoked: false,
+                exchanged: false,
+            },
+        );
+        self.refresh.insert(
+            refresh.clone(),
+            RefreshToken {
+                install,
+                kind,
+                spent: false,
+            },
+        );
+        let slot = self.installs[install].slot(kind);
+        slot.live_rotating.push_back(access.clone());
+        let mut evicted = Vec::new();
+        while slot.live_rotating.len() > MAX_LIVE_ROTATING {
+            evicted.extend(slot.live_rotating.pop_front());
+        }
+        for old in evicted {
+            if let Some(t) = self.access.get_mut(&old) {
+                t.revoked = true;
+            }
+        }
+        (access, refresh, lifetime)
+    }
+
+    /// Counters key for an install's slot.
+    pub(super) fn slot_key(&self, install: usize, kind: TokenKind) -> String {
+        let i = &self.installs[install];
+        format!("{}/{}/{}", i.team_id, i.user_id, kind)
+    }
+
+    /// Mark an install's user or workspace deleted (tokens answer account_inactive or
+    /// token_revoked), as the control API's `deactivate` does.
+    pub fn deactivate(&mut self, team_id: &str) -> usize {
+        let mut n = 0;
+        for i in self.installs.iter_mut().filter(|i| i.team_id == team_id) {
+            i.inactive = true;
+            n += 1;
+        }
+        n
+    }
+}
