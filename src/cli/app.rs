@@ -116,7 +116,7 @@ fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     if args.json {
         print_json(&serde_json::to_value(&app)?);
     } else {
-        println!("added app {} (client id {})", app.name, app.client_id);
+        outln!("added app {} (client id {})", app.name, app.client_id);
     }
     Ok(())
 }
@@ -128,7 +128,7 @@ fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     if apps.is_empty() {
-        println!("no apps yet: `xox app add NAME --client-id ID` registers one");
+        outln!("no apps yet: `xox app add NAME --client-id ID` registers one");
         return Ok(());
     }
     let mut rows = vec![vec![
@@ -161,7 +161,7 @@ fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
             a.redirect_uri.clone(),
         ]);
     }
-    print!("{}", format::table(&rows));
+    out!("{}", format::table(&rows));
     Ok(())
 }
 

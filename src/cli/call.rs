@@ -34,7 +34,7 @@ pub async fn run(ctx: &Context, args: CallArgs) -> anyhow::Result<()> {
                 eprintln!("warning: Slack says {warning}");
             }
             if args.json {
-                println!("{}", answer.body);
+                outln!("{}", answer.body);
             } else {
                 print_json(&answer.body);
             }

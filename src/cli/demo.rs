@@ -15,13 +15,13 @@ pub struct DemoArgs {
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let demo = crate::demo::start().await?;
     let store = Store::open_with_key(&demo.db, None)?;
-    println!(
+    outln!(
         "xox demo: a Slack simulator at {} and a seeded database at {}\n",
         demo.sim.base_url(),
         demo.db.display()
     );
-    print!("{}", render_list(&store.connections()?, now_unix()));
-    println!("\nfailed calls kept for inspection:");
+    out!("{}", render_list(&store.connections()?, now_unix()));
+    outln!("\nfailed calls kept for inspection:");
     for call in store.calls()? {
         let conn = store.connection(&call.connection_id)?;
         let mut line = format!(
@@ -31,23 +31,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         if let Some(needed) = &call.needed {
             line.push_str(&format!(" (needed {needed})"));
         }
-        println!("{line}");
+        outln!("{line}");
     }
     drop(store);
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if args.once || !interactive {
         return Ok(());
     }
-    println!("\nTry it from another terminal:");
-    println!(
+    outln!("\nTry it from another terminal:");
+    outln!(
         "  export XOX_DB={} XOX_SLACK_URL={}",
         demo.db.display(),
         demo.sim.base_url()
     );
-    println!(
+    outln!(
         "  xox list; xox show acme-rotating; xox call auth.test --conn acme-rotating; xox history acme-rotating"
     );
-    println!("\nCtrl-C stops the simulator and deletes the demo database.");
+    outln!("\nCtrl-C stops the simulator and deletes the demo database.");
     super::shutdown_signal().await;
     Ok(())
 }

@@ -56,6 +56,6 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
             or_dash(e.detail.clone()),
         ]);
     }
-    print!("{}", format::table(&rows));
+    out!("{}", format::table(&rows));
     Ok(())
 }

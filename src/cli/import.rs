@@ -61,6 +61,6 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
             )
         })
         .collect();
-    println!("imported {}: {}", conn.name, parts.join(", "));
+    outln!("imported {}: {}", conn.name, parts.join(", "));
     Ok(())
 }

@@ -31,10 +31,10 @@ pub fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if conns.is_empty() {
-        println!("no connections yet: `xox import NAME --app APP` stores one");
+        outln!("no connections yet: `xox import NAME --app APP` stores one");
         return Ok(());
     }
-    print!("{}", render_list(&conns, now));
+    out!("{}", render_list(&conns, now));
     Ok(())
 }
 
@@ -93,7 +93,7 @@ pub fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<()> {
         print_json(&value);
         return Ok(());
     }
-    print!("{}", render_show(&conn, now));
+    out!("{}", render_show(&conn, now));
     Ok(())
 }
 

@@ -1,5 +1,15 @@
 //! The `xox` command line (clap): parses, calls the engine, prints text or `--json`.
 
+/// `print!` that survives a closed pipe (`xox list | head`): see [`write_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!($($arg)*)) };
+}
+
+/// `println!` that survives a closed pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
 mod app;
 mod call;
 mod demo;
@@ -56,6 +66,21 @@ enum Command {
     History(history::HistoryArgs),
 }
 
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Demo(_) => "demo",
+            Command::Sim(_) => "sim",
+            Command::App(_) => "app",
+            Command::Import(_) => "import",
+            Command::List(_) => "list",
+            Command::Show(_) => "show",
+            Command::Call(_) => "call",
+            Command::History(_) => "history",
+        }
+    }
+}
+
 /// `--bot` / `--user`: which of a connection's tokens to use.
 #[derive(Args, Debug, Clone, Copy)]
 struct KindArgs {
@@ -99,6 +124,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         db: cli.db.unwrap_or_else(crate::paths::default_db),
         slack_url: cli.slack_url,
     };
+    // Only the subcommand's name: arguments may carry user text.
+    let name = cli.command.as_ref().map_or("list", Command::name);
+    tracing::info!(command = name, pid = std::process::id(), "xox started");
     match cli.command {
         None => list::list(&ctx, &list::ListArgs { json: false }),
         Some(Command::Demo(args)) => demo::run(args).await,
@@ -130,8 +158,25 @@ async fn shutdown_signal() {
 
 /// Print JSON to stdout.
 fn print_json(value: &serde_json::Value) {
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("JSON values serialize")
     );
+}
+
+/// Write to stdout. When the reader has gone away (a closed pipe), stop quietly with the
+/// status a shell gives a command killed by SIGPIPE, instead of panicking as `print!` does.
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
 }

@@ -15,16 +15,17 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
     sim.add_preset_apps();
-    // The first line is the contract: scripts read the base URL from it.
-    println!("{}", sim.base_url());
-    println!("preset apps (confidential ones share the README's simulator secret):");
+    // The first line of stdout is the contract: scripts read the base URL from it. Only
+    // that line goes to stdout, so a script may read it and close the pipe.
+    outln!("{}", sim.base_url());
+    eprintln!("preset apps (confidential ones share the README's simulator secret):");
     for (app, what) in presets::preset_apps() {
-        println!("  {}  {what}", app.client_id);
+        eprintln!("  {}  {what}", app.client_id);
     }
-    println!(
+    eprintln!(
         "control API: POST /_sim/apps /_sim/installs /_sim/faults /_sim/clock /_sim/config, GET /_sim/counters"
     );
-    println!("Ctrl-C stops it.");
+    eprintln!("Ctrl-C stops it.");
     super::shutdown_signal().await;
     Ok(())
 }

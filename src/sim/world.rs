@@ -288,6 +288,14 @@ impl World {
         (access, refresh, lifetime)
     }
 
+    /// Switch an app's token rotation (Slack lets it be turned on, never off; the
+    /// simulator allows both so tests can mint long-lived tokens first).
+    pub fn apps_mut_rotation(&mut self, client_id: &str, rotation: bool) {
+        if let Some(app) = self.apps.get_mut(client_id) {
+            app.rotation = rotation;
+        }
+    }
+
     /// Counters key for an install's slot.
     pub(super) fn slot_key(&self, install: usize, kind: TokenKind) -> String {
         let i = &self.installs[install];

@@ -1,0 +1,563 @@
+//! The built `xox` binary against a simulator over loopback: the scripted contract and bad input.
+
+mod common;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+
+struct Env {
+    dir: tempfile::TempDir,
+    slack_url: String,
+}
+
+impl Env {
+    fn new(slack_url: &str) -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            slack_url: slack_url.to_owned(),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("data/xox.db")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xox"));
+        cmd.args(args)
+            .env("XOX_DB", self.db())
+            .env("XOX_SLACK_URL", &self.slack_url)
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .env("XDG_DATA_HOME", self.dir.path().join("share"))
+            .env_remove("XOX_KEY")
+            .env_remove("XOX_CLIENT_SECRET")
+            .env_remove("XOX_LOG");
+        cmd
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_with(self.command(args), stdin)
+    }
+
+    fn run_with(&self, mut cmd: Command, stdin: &str) -> Output {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "xox {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Run a command that must fail with exactly one line on stderr; return that line.
+    fn fails(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        one_line_error(&out, args)
+    }
+
+    fn add_rotating_app(&self) {
+        let mut cmd = self.command(&[
+            "app",
+            "add",
+            "acme",
+            "--client-id",
+            ROTATING_CLIENT_ID,
+            "--scopes",
+            "users:read",
+        ]);
+        cmd.env("XOX_CLIENT_SECRET", PRESET_SECRET);
+        let out = self.run_with(cmd, "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn one_line_error(out: &Output, args: &[&str]) -> String {
+    assert!(!out.status.success(), "xox {args:?} should fail");
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "xox {args:?}: stderr is not one line: {stderr}"
+    );
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr.trim_end().to_owned()
+}
+
+/// `xox sim` as a process; the first line of its stdout is its base URL.
+struct SimProcess(std::process::Child, String);
+
+impl SimProcess {
+    fn start() -> SimProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xox"))
+            .args(["sim", "--port", "0"])
+            .env(
+                "XDG_STATE_HOME",
+                std::env::temp_dir().join("xox-test-state"),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        SimProcess(child, url)
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn seed_install(sim_url: &str, scopes: &str, user_scopes: &str) -> String {
+    let body = serde_json::json!({"client_id": ROTATING_CLIENT_ID, "team_id": "T0ACME", "team_name": "Acme",
+                                  "scopes": scopes, "user_scopes": user_scopes});
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{sim_url}/_sim/installs"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    })
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn import_list_and_call_against_xox_sim() {
+    let sim = SimProcess::start();
+    let env = Env::new(&sim.1);
+    env.add_rotating_app();
+    let answer = seed_install(&sim.1, "users:read,channels:read", "search:read");
+    let grant: Value = serde_json::from_str(&answer).unwrap();
+    let secrets: Vec<String> = [
+        &grant["access_token"],
+        &grant["refresh_token"],
+        &grant["authed_user"]["access_token"],
+        &grant["authed_user"]["refresh_token"],
+    ]
+    .iter()
+    .map(|v| v.as_str().unwrap().to_owned())
+    .collect();
+
+    let out = env.ok(&["import", "acme-prod", "--app", "acme"], &answer);
+    assert!(
+        out.starts_with("imported acme-prod: bot xoxe.xoxb (2 scopes, expires 1"),
+        "{out}"
+    );
+
+    let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    let conn = &list[0];
+    assert_eq!(conn["name"], "acme-prod");
+    assert_eq!(conn["app"], "acme");
+    assert_eq!(conn["team_id"], "T0ACME");
+    assert_eq!(conn["status"], "ok");
+    let tokens = conn["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 2);
+    for (token, kind, ty, scopes) in [
+        (
+            &tokens[0],
+            "bot",
+            "xoxe.xoxb",
+            vec!["channels:read", "users:read"],
+        ),
+        (&tokens[1], "user", "xoxe.xoxp", vec!["search:read"]),
+    ] {
+        assert_eq!(token["kind"], kind);
+        assert_eq!(token["type"], ty);
+        assert_eq!(token["rotating"], true);
+        assert_eq!(token["scopes"], serde_json::json!(scopes));
+        let expires = token["expires_at"].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(expires).is_ok(),
+            "{expires}"
+        );
+    }
+
+    let ok: Value =
+        serde_json::from_str(&env.ok(&["call", "auth.test", "--conn", "acme-prod", "--json"], ""))
+            .unwrap();
+    assert_eq!(ok["ok"], true);
+    assert_eq!(ok["team_id"], "T0ACME");
+    let user: Value = serde_json::from_str(&env.ok(
+        &[
+            "call",
+            "search.messages",
+            "query=deploy",
+            "--conn",
+            "acme-prod",
+            "--user",
+            "--json",
+        ],
+        "",
+    ))
+    .unwrap();
+    assert_eq!(user["ok"], true);
+
+    let err = env.fails(
+        &[
+            "call",
+            "chat.postMessage",
+            "channel=C0SIMGENERAL",
+            "text=hi",
+            "--conn",
+            "acme-prod",
+        ],
+        "",
+    );
+    assert!(err.contains("missing_scope"), "{err}");
+    assert!(err.contains("needed: chat:write"), "{err}");
+    assert!(err.contains("recorded as call #1"), "{err}");
+
+    // Nothing printed or stored reveals a token or the client secret.
+    let mut printed = Vec::new();
+    for args in [
+        &["list"][..],
+        &["list", "--json"],
+        &["show", "acme-prod"],
+        &["show", "acme-prod", "--json"],
+        &["history", "acme-prod", "--json"],
+        &["app", "list", "--json"],
+    ] {
+        printed.extend(env.run(args, "").stdout);
+    }
+    let mut stored = std::fs::read(env.db()).unwrap();
+    stored.extend(std::fs::read(env.db().with_extension("db-wal")).unwrap_or_default());
+    let log = std::fs::read(env.dir.path().join("state/xox/xox.log")).unwrap();
+    assert!(
+        contains(&log, "command=\"import\"") && contains(&log, "missing_scope"),
+        "the log records commands and failures"
+    );
+    assert_eq!(mode(&env.dir.path().join("state/xox/xox.log")), 0o600);
+    for secret in secrets.iter().map(String::as_str).chain([PRESET_SECRET]) {
+        assert!(
+            !contains(&stored, secret),
+            "a secret is in the database in clear"
+        );
+        assert!(!contains(&printed, secret), "a secret was printed");
+        assert!(!contains(&log, secret), "a secret is in the log");
+    }
+    assert_eq!(mode(&env.db()), 0o600);
+    assert_eq!(mode(&env.db().with_extension("db.key")), 0o600);
+}
+
+#[test]
+fn show_and_history_tell_the_story() {
+    let sim = SimProcess::start();
+    let env = Env::new(&sim.1);
+    env.add_rotating_app();
+    env.ok(
+        &["import", "acme-prod", "--app", "acme"],
+        &seed_install(&sim.1, "chat:write", ""),
+    );
+    let show = env.ok(&["show", "acme-prod"], "");
+    assert!(
+        show.contains("bot token     xoxe.xoxb xoxe.xoxb-…"),
+        "{show}"
+    );
+    assert!(
+        show.contains("rotating, refreshable; expires in 1"),
+        "{show}"
+    );
+    assert!(show.contains("scopes (1): chat:write"), "{show}");
+    let history: Value =
+        serde_json::from_str(&env.ok(&["history", "acme-prod", "--json"], "")).unwrap();
+    assert_eq!(history[0]["action"], "import");
+    assert_eq!(history[0]["token_kind"], "bot");
+    assert_eq!(history[0]["outcome"], "ok");
+    assert!(history[0]["new_expires_at"].is_string());
+    assert!(history[0]["pid"].as_i64().unwrap() > 0);
+}
+
+#[test]
+fn bare_tokens_are_verified_with_auth_test_or_stored_as_unknown() {
+    let sim = SimProcess::start();
+    let env = Env::new(&sim.1);
+    env.add_rotating_app();
+    let grant: Value =
+        serde_json::from_str(&seed_install(&sim.1, "chat:write,users:read", "")).unwrap();
+    let token = grant["access_token"].as_str().unwrap();
+    let out = env.ok(&["import", "bare", "--app", "acme", "--json"], token);
+    let conn: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(conn["team_id"], "T0ACME");
+    assert_eq!(conn["tokens"][0]["kind"], "bot");
+    assert_eq!(
+        conn["tokens"][0]["scopes"],
+        serde_json::json!(["chat:write", "users:read"])
+    );
+    assert_eq!(conn["tokens"][0]["rotating"], true);
+
+    let err = env.fails(
+        &["import", "junk", "--app", "acme"],
+        "xoxb-0000-not-a-token",
+    );
+    assert!(
+        err.contains("Slack did not accept the token") && err.contains("invalid_auth"),
+        "{err}"
+    );
+
+    let err = env.fails(
+        &["import", "odd", "--app", "acme", "--no-verify"],
+        "sometoken-123",
+    );
+    assert!(err.contains("pass --bot or --user"), "{err}");
+    let conn: Value = serde_json::from_str(&env.ok(
+        &[
+            "import",
+            "odd",
+            "--app",
+            "acme",
+            "--no-verify",
+            "--bot",
+            "--json",
+        ],
+        "sometoken-123",
+    ))
+    .unwrap();
+    assert_eq!(conn["tokens"][0]["type"], "unknown");
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_loses_nothing() {
+    let sim = SimProcess::start();
+    let env = Env::new(&sim.1);
+    env.add_rotating_app();
+    env.ok(
+        &["import", "acme-prod", "--app", "acme"],
+        &seed_install(&sim.1, "chat:write", ""),
+    );
+    let before = env.ok(&["list", "--json"], "");
+
+    for (stdin, expected) in [
+        (
+            "{\"ok\": true, \"access_token\": ",
+            "stdin is not valid JSON",
+        ),
+        ("{not json}", "stdin is not valid JSON"),
+        (
+            "{\"ok\":false,\"error\":\"invalid_code\"}",
+            "Slack's error answer (invalid_code)",
+        ),
+        ("", "nothing on stdin"),
+        ("xoxe-1-refresh", "that is a refresh token"),
+    ] {
+        let err = env.fails(&["import", "acme-prod", "--app", "acme"], stdin);
+        assert!(err.contains(expected), "{stdin:?}: {err}");
+    }
+    assert!(
+        env.fails(&["import", "x", "--app", "nope"], "xoxb-1")
+            .contains("no app named \"nope\"")
+    );
+    assert!(
+        env.fails(&["show", "nope"], "")
+            .contains("no connection named \"nope\"")
+    );
+    assert!(
+        env.fails(
+            &["call", "auth.test", "token=xoxb-1", "--conn", "acme-prod"],
+            ""
+        )
+        .contains("never as an argument")
+    );
+    assert!(
+        env.fails(&["call", "auth.test", "--conn", "acme-prod", "--user"], "")
+            .contains("has no user token; it has a bot token")
+    );
+    assert_eq!(
+        env.ok(&["list", "--json"], ""),
+        before,
+        "failed commands changed nothing"
+    );
+
+    // A wrong key is refused, never decrypted into garbage.
+    let mut cmd = env.command(&["list"]);
+    cmd.env("XOX_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+    let err = one_line_error(&env.run_with(cmd, ""), &["list"]);
+    assert!(err.contains("the key does not open"), "{err}");
+
+    // --db at a file that is not SQLite, and at a place that cannot be created.
+    let junk = env.dir.path().join("junk.db");
+    std::fs::write(
+        &junk,
+        "hello, I am a text file and nothing like an SQLite header",
+    )
+    .unwrap();
+    let err = env.fails(&["--db", junk.to_str().unwrap(), "list"], "");
+    assert!(err.contains("is not an SQLite database"), "{err}");
+    let err = env.fails(&["--db", junk.join("x.db").to_str().unwrap(), "list"], "");
+    assert!(err.contains("cannot open"), "{err}");
+}
+
+#[test]
+fn a_locked_database_is_reported_after_a_short_wait() {
+    let sim = SimProcess::start();
+    let env = Env::new(&sim.1);
+    env.add_rotating_app();
+    let holder = rusqlite::Connection::open(env.db()).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE;").unwrap();
+    let err = env.fails(
+        &["import", "acme-prod", "--app", "acme"],
+        &seed_install(&sim.1, "chat:write", ""),
+    );
+    assert!(err.contains("is locked by another process"), "{err}");
+    holder.execute_batch("ROLLBACK;").unwrap();
+}
+
+#[test]
+fn slack_answering_html_or_nothing_is_a_clear_error() {
+    let sim = SimProcess::start();
+    let env = Env::new(&sim.1);
+    env.add_rotating_app();
+    let grant: Value = serde_json::from_str(&seed_install(&sim.1, "chat:write", "")).unwrap();
+    let token = grant["access_token"].as_str().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let fault = serde_json::json!({"kind": "html", "method": "auth.test"});
+        reqwest::Client::new()
+            .post(format!("{}/_sim/faults", sim.1))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+    });
+    let err = env.fails(&["import", "bare", "--app", "acme"], token);
+    assert!(
+        err.contains("HTML page (\"502 Bad Gateway\")") && err.contains("--no-verify"),
+        "{err}"
+    );
+
+    let nowhere = Env::new("http://127.0.0.1:9");
+    nowhere.add_rotating_app();
+    let err = nowhere.fails(&["import", "bare", "--app", "acme"], token);
+    assert!(err.contains("could not reach Slack"), "{err}");
+    assert!(!err.contains(token));
+}
+
+#[test]
+fn app_secrets_come_from_stdin_or_the_environment_only() {
+    let env = Env::new("http://127.0.0.1:9");
+    let out = env.ok(
+        &["app", "add", "piped", "--client-id", "1.2"],
+        "from-stdin-secret\n",
+    );
+    assert_eq!(out, "added app piped (client id 1.2)\n");
+    env.ok(
+        &[
+            "app",
+            "add",
+            "public",
+            "--client-id",
+            "3.4",
+            "--pkce",
+            "--user-scopes",
+            "search:read",
+        ],
+        "",
+    );
+    let err = env.fails(&["app", "add", "nosecret", "--client-id", "5.6"], "");
+    assert!(err.contains("XOX_CLIENT_SECRET"), "{err}");
+    let err = env.fails(
+        &[
+            "app",
+            "add",
+            "bad",
+            "--client-id",
+            "5.6",
+            "--redirect-uri",
+            "https://example.com/cb",
+        ],
+        "s",
+    );
+    assert!(err.contains("--redirect-uri must look like"), "{err}");
+    let apps: Value = serde_json::from_str(&env.ok(&["app", "list", "--json"], "")).unwrap();
+    assert_eq!(apps[0]["name"], "piped");
+    assert_eq!(apps[0]["has_secret"], true);
+    assert_eq!(apps[1]["has_secret"], false);
+    assert!(!contains(
+        env.ok(&["app", "list", "--json"], "").as_bytes(),
+        "from-stdin-secret"
+    ));
+    // There is no flag that takes a secret on the command line.
+    assert_eq!(
+        env.run(
+            &[
+                "app",
+                "add",
+                "x",
+                "--client-id",
+                "1",
+                "--client-secret",
+                "s"
+            ],
+            ""
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn demo_seeds_a_database_and_prints_the_list() {
+    let env = Env::new("http://127.0.0.1:9");
+    let out = env.ok(&["demo", "--once"], "");
+    for expected in [
+        "acme-rotating",
+        "beta-expiring",
+        "needs_reauth",
+        "missing_scope (needed reactions:write)",
+        "not_allowed_token_type",
+    ] {
+        assert!(out.contains(expected), "{expected} missing from:\n{out}");
+    }
+}

@@ -1,0 +1,61 @@
+//! Helpers shared by the integration tests: a simulator with apps, and a test browser.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+use xox::sim::{SimApp, Simulator};
+use xox::slack::{ClientCredentials, Secret, SlackClient};
+
+pub const SECRET: &str = "test-client-secret";
+
+pub async fn sim_with_app(client_id: &str, rotation: bool, pkce: bool) -> Simulator {
+    let sim = Simulator::start(0).await.unwrap();
+    sim.with_world(|w| {
+        w.register_app(SimApp {
+            client_id: client_id.into(),
+            client_secret: (!pkce).then(|| SECRET.into()),
+            pkce,
+            rotation,
+            redirect_urls: vec!["http://localhost:8976/callback".into()],
+            app_id: "A0TEST".into(),
+        })
+    });
+    sim
+}
+
+pub fn client(sim: &Simulator) -> SlackClient {
+    SlackClient::new(sim.base_url(), Duration::from_secs(5)).unwrap()
+}
+
+pub fn creds(client_id: &str) -> ClientCredentials {
+    ClientCredentials {
+        client_id: client_id.into(),
+        client_secret: Some(Secret::new(SECRET)),
+    }
+}
+
+/// A browser that does not follow redirects, so the test can read where it is sent.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Seed an install through the control API and return Slack's code-grant answer.
+pub async fn seed(
+    sim: &Simulator,
+    client_id: &str,
+    scopes: &str,
+    user_scopes: &str,
+) -> serde_json::Value {
+    let answer = browser()
+        .post(format!("{}/_sim/installs", sim.base_url()))
+        .json(&serde_json::json!({"client_id": client_id, "team_id": "T0TEST", "team_name": "Test Team",
+                                  "scopes": scopes, "user_scopes": user_scopes}))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    answer.json().await.unwrap()
+}
