@@ -119,6 +119,7 @@ pub fn render_show(c: &Connection, now: i64) -> String {
     ];
     for t in &c.tokens {
         let expiry = match t.expires_at {
+            Some(at) if at <= now => format!("expired at {}", format::rfc3339(at)),
             Some(at) => format!(
                 "expires in {} ({})",
                 format::countdown(Some(at), now),
@@ -161,4 +162,108 @@ pub fn render_show(c: &Connection, now: i64) -> String {
         ]);
     }
     format!("{} ({})\n{}", c.name, c.id, format::table(&rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slack::{Scopes, TokenKind, TokenType};
+    use crate::store::{TokenInfo, TokenStatus};
+
+    const NOW: i64 = 1_795_000_000;
+
+    fn token(
+        kind: TokenKind,
+        token_type: TokenType,
+        expires_in: Option<i64>,
+        status: TokenStatus,
+    ) -> TokenInfo {
+        TokenInfo {
+            kind,
+            token_type,
+            scopes: Scopes::parse("chat:write,users:read"),
+            expires_at: expires_in.map(|s| NOW + s),
+            rotating: expires_in.is_some(),
+            has_refresh_token: expires_in.is_some(),
+            generation: 3,
+            status,
+            status_reason: (status == TokenStatus::NeedsReauth)
+                .then(|| "invalid_refresh_token".into()),
+            redacted: format!("{token_type}-…9f2c"),
+            updated_at: NOW,
+        }
+    }
+
+    fn connection(name: &str, team: Option<(&str, &str)>, tokens: Vec<TokenInfo>) -> Connection {
+        Connection {
+            id: format!("c{name:0>10}").chars().take(11).collect(),
+            name: name.into(),
+            app_id: "a1".into(),
+            app_name: "acme-app".into(),
+            team_id: team.map(|t| t.0.into()),
+            team_name: team.map(|t| t.1.into()),
+            enterprise_id: None,
+            enterprise_name: None,
+            slack_app_id: Some("A0123".into()),
+            bot_user_id: Some("U0BOT".into()),
+            authed_user_id: Some("U0USER".into()),
+            has_incoming_webhook: true,
+            created_at: NOW,
+            updated_at: NOW,
+            tokens,
+        }
+    }
+
+    fn sample() -> Vec<Connection> {
+        vec![
+            connection(
+                "acme-classic",
+                Some(("T0ACME", "Acme Corp")),
+                vec![
+                    token(TokenKind::Bot, TokenType::Bot, None, TokenStatus::Ok),
+                    token(TokenKind::User, TokenType::User, None, TokenStatus::Ok),
+                ],
+            ),
+            connection(
+                "acme-rotating",
+                Some(("T0ACME", "Acme Corp")),
+                vec![
+                    token(
+                        TokenKind::Bot,
+                        TokenType::RotatingBot,
+                        Some(42_120),
+                        TokenStatus::Ok,
+                    ),
+                    token(
+                        TokenKind::User,
+                        TokenType::RotatingUser,
+                        Some(249),
+                        TokenStatus::Ok,
+                    ),
+                ],
+            ),
+            connection(
+                "gamma",
+                None,
+                vec![token(
+                    TokenKind::Bot,
+                    TokenType::RotatingBot,
+                    Some(-5),
+                    TokenStatus::NeedsReauth,
+                )],
+            ),
+            connection("empty", Some(("T0E", "Empty")), vec![]),
+        ]
+    }
+
+    #[test]
+    fn list_view() {
+        insta::assert_snapshot!(render_list(&sample(), NOW));
+    }
+
+    #[test]
+    fn show_view() {
+        insta::assert_snapshot!(render_show(&sample()[1], NOW));
+        insta::assert_snapshot!("show_needs_reauth", render_show(&sample()[2], NOW));
+    }
 }
