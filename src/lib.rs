@@ -7,6 +7,7 @@ pub mod demo;
 pub mod import;
 pub mod logging;
 pub mod paths;
+pub mod rotation;
 pub mod sim;
 pub mod slack;
 pub mod store;

@@ -13,17 +13,23 @@ macro_rules! outln {
 mod app;
 mod call;
 mod demo;
+mod exchange;
 mod format;
 mod history;
 mod import;
 mod list;
+mod refresh;
 mod sim;
+mod token;
+mod watch;
 
+use crate::rotation::{RetryPolicy, Rotator, StoreHandle};
 use crate::slack::client::{DEFAULT_HTTP_TIMEOUT, DEFAULT_SLACK_URL};
 use crate::slack::{SlackClient, TokenKind};
 use crate::store::Store;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -38,6 +44,9 @@ pub struct Cli {
     /// Where Slack is: /oauth/v2/authorize and /api/* hang off it
     #[arg(long, global = true, env = "XOX_SLACK_URL", default_value = DEFAULT_SLACK_URL, value_name = "URL")]
     slack_url: String,
+    /// Seconds to wait for each HTTP answer from Slack
+    #[arg(long, global = true, env = "XOX_HTTP_TIMEOUT", default_value_t = DEFAULT_HTTP_TIMEOUT.as_secs_f64(), value_name = "SECS")]
+    http_timeout: f64,
     /// Also log to stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -64,6 +73,14 @@ enum Command {
     Call(call::CallArgs),
     /// A connection's event trail
     History(history::HistoryArgs),
+    /// Print a valid access token (refreshing first if it expires soon); for scripts
+    Token(token::TokenArgs),
+    /// Refresh rotating tokens now: one connection, or --all that expire soon
+    Refresh(refresh::RefreshArgs),
+    /// Turn a long-lived token into a rotating one (irreversible; needs --yes)
+    Exchange(exchange::ExchangeArgs),
+    /// Keep every rotating token fresh, in the foreground, until Ctrl-C or SIGTERM
+    Watch(watch::WatchArgs),
 }
 
 impl Command {
@@ -77,6 +94,10 @@ impl Command {
             Command::Show(_) => "show",
             Command::Call(_) => "call",
             Command::History(_) => "history",
+            Command::Token(_) => "token",
+            Command::Refresh(_) => "refresh",
+            Command::Exchange(_) => "exchange",
+            Command::Watch(_) => "watch",
         }
     }
 }
@@ -106,6 +127,7 @@ impl KindArgs {
 pub struct Context {
     db: PathBuf,
     slack_url: String,
+    http_timeout: Duration,
 }
 
 impl Context {
@@ -114,15 +136,32 @@ impl Context {
     }
 
     fn client(&self) -> anyhow::Result<SlackClient> {
-        Ok(SlackClient::new(&self.slack_url, DEFAULT_HTTP_TIMEOUT)?)
+        Ok(SlackClient::new(&self.slack_url, self.http_timeout)?)
     }
+
+    fn rotator(&self, store: Store) -> anyhow::Result<Rotator> {
+        Ok(Rotator::new(
+            StoreHandle::new(store),
+            self.client()?,
+            RetryPolicy::for_timeout(self.http_timeout),
+        ))
+    }
+}
+
+/// `2h`, `90m`, `1h30m`, `45s`: how long before expiry a token counts as due.
+fn parse_window(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 2h, 90m, 1h30m)"))
 }
 
 /// Run a parsed command line. Errors come back as one sentence for `main` to print.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if !(cli.http_timeout.is_finite() && cli.http_timeout > 0.0 && cli.http_timeout <= 3600.0) {
+        anyhow::bail!("--http-timeout must be a number of seconds between 0 and 3600");
+    }
     let ctx = Context {
         db: cli.db.unwrap_or_else(crate::paths::default_db),
         slack_url: cli.slack_url,
+        http_timeout: Duration::from_secs_f64(cli.http_timeout),
     };
     // Only the subcommand's name: arguments may carry user text.
     let name = cli.command.as_ref().map_or("list", Command::name);
@@ -137,6 +176,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Show(args)) => list::show(&ctx, &args),
         Some(Command::Call(args)) => call::run(&ctx, args).await,
         Some(Command::History(args)) => history::run(&ctx, &args),
+        Some(Command::Token(args)) => token::run(&ctx, args).await,
+        Some(Command::Refresh(args)) => refresh::run(&ctx, args).await,
+        Some(Command::Exchange(args)) => exchange::run(&ctx, args).await,
+        Some(Command::Watch(args)) => watch::run(&ctx, args).await,
     }
 }
 

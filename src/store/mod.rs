@@ -9,12 +9,14 @@ mod events;
 pub mod key;
 mod leases;
 pub mod model;
+mod rotation;
 mod schema;
 mod tokens;
 
 pub use connections::check_name;
 pub use error::{StoreError, StoreResult};
 pub use model::*;
+pub use rotation::{CommitOutcome, DueToken, TokenState};
 
 use cipher::Cipher;
 use rusqlite::{Connection as Sqlite, OpenFlags, TransactionBehavior};
@@ -165,6 +167,12 @@ fn create_owner_only(path: &Path) -> StoreResult<()> {
 /// Bring the schema up to date. Returns whether the database has no key check yet
 /// (a fresh file), in which case a key may be created for it.
 fn migrate(conn: &mut Sqlite, path: &Path) -> StoreResult<bool> {
+    // Fast path for the common case (every `xox token` call): an up-to-date schema needs
+    // no write lock, so many processes can open the database at once.
+    let current = schema::version(conn).map_err(|e| sql_err(path, e))?;
+    if current == schema::LATEST && has_key_check(conn).map_err(|e| sql_err(path, e))? {
+        return Ok(false);
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| sql_err(path, e))?;
@@ -180,13 +188,15 @@ fn migrate(conn: &mut Sqlite, path: &Path) -> StoreResult<bool> {
         return Err(StoreError::ForeignDatabase(path.to_path_buf()));
     }
     schema::migrate(&tx, version).map_err(|e| sql_err(path, e))?;
-    let has_check: bool = tx
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'key_check')",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(|e| sql_err(path, e))?;
+    let has_check = has_key_check(&tx).map_err(|e| sql_err(path, e))?;
     tx.commit().map_err(|e| sql_err(path, e))?;
     Ok(!has_check)
+}
+
+fn has_key_check(conn: &Sqlite) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'key_check')",
+        [],
+        |r| r.get(0),
+    )
 }

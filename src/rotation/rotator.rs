@@ -1,0 +1,547 @@
+//! `Rotator`: refresh and exchange that never spend a refresh token twice.
+//!
+//! Slack's refresh tokens are single-use, so two workers refreshing the same token lose the
+//! connection. Every refresh here goes through the same path: one flight per token inside the
+//! process, a lease row across processes (never held over HTTP inside a transaction), a
+//! re-read after every wait, and a compare-and-swap write of the new pair with its event.
+
+use super::error::{RotationError, app_credentials_hint, exchange_refusal};
+use super::single_flight::SingleFlight;
+use super::store_handle::StoreHandle;
+use crate::slack::{
+    CallError, ClientCredentials, ErrorCode, GrantedToken, Secret, SlackClient, TokenKind,
+    TransportError, parse_grant,
+};
+use crate::store::{CommitOutcome, NewEvent, StoreResult, TokenState, TokenStatus, now_unix};
+use std::time::Duration;
+
+/// How hard a refresh tries before it gives up for now.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    /// The longest wait between attempts; a `Retry-After` above it ends the attempts.
+    pub max_wait: Duration,
+    /// How often a process waiting on another's lease looks again.
+    pub poll: Duration,
+}
+
+impl RetryPolicy {
+    /// Three attempts; never waiting longer between them than one attempt may take (and at
+    /// most 10 s), so the lease TTL, which covers all of it, scales with the HTTP timeout.
+    pub fn for_timeout(http_timeout: Duration) -> RetryPolicy {
+        RetryPolicy {
+            attempts: 3,
+            max_wait: http_timeout.min(Duration::from_secs(10)),
+            poll: Duration::from_millis(100),
+        }
+    }
+}
+
+/// The token a caller may use now, and whether this call refreshed it.
+#[derive(Debug, Clone)]
+pub struct Fresh {
+    pub access: Secret,
+    pub expires_at: Option<i64>,
+    pub refreshed: bool,
+}
+
+/// What a connection's token is looked up by, plus what messages need.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub connection_id: String,
+    pub connection_name: String,
+    pub app_id: String,
+    pub kind: TokenKind,
+}
+
+/// When a token must be refreshed.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    /// It expires within this many seconds.
+    ExpiresWithin(i64),
+    /// Unless it has been rewritten since this generation (a forced refresh).
+    NotRewrittenSince(i64),
+}
+
+impl Need {
+    fn holds(self, state: &TokenState, now: i64) -> bool {
+        match self {
+            Need::ExpiresWithin(secs) => state.expires_at.is_some_and(|at| at - now <= secs),
+            Need::NotRewrittenSince(generation) => state.generation == generation,
+        }
+    }
+}
+
+pub struct Rotator {
+    store: StoreHandle,
+    client: SlackClient,
+    flights: SingleFlight,
+    policy: RetryPolicy,
+    /// This rotator's lease owner id: unique per process and instance.
+    owner: String,
+}
+
+fn jitter(max: Duration) -> Duration {
+    let mut b = [0u8; 4];
+    let _ = getrandom::fill(&mut b);
+    max.mul_f64(f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX))
+}
+
+impl Rotator {
+    pub fn new(store: StoreHandle, client: SlackClient, policy: RetryPolicy) -> Rotator {
+        let owner = format!("{}-{}", std::process::id(), crate::store::new_id('l'));
+        Rotator {
+            store,
+            client,
+            flights: SingleFlight::default(),
+            policy,
+            owner,
+        }
+    }
+
+    pub fn store(&self) -> &StoreHandle {
+        &self.store
+    }
+
+    /// Longer than a refresh can take with every attempt timing out and every wait spent,
+    /// so a live refresher never loses its lease; a dead one's lease lapses after it.
+    pub fn lease_ttl(&self) -> Duration {
+        let attempts = self.policy.attempts.max(1);
+        self.client.timeout() * attempts
+            + self.policy.max_wait * (attempts - 1)
+            + Duration::from_secs(5)
+    }
+
+    async fn state(&self, target: &Target) -> StoreResult<TokenState> {
+        let (id, kind) = (target.connection_id.clone(), target.kind);
+        self.store.run(move |s| s.token_state(&id, kind)).await
+    }
+
+    async fn event(
+        &self,
+        target: &Target,
+        action: &'static str,
+        outcome: String,
+        old_expires_at: Option<i64>,
+        detail: String,
+    ) {
+        let (id, kind) = (target.connection_id.clone(), target.kind);
+        // The event trail is best effort next to the outcome the caller must hear about.
+        let _ = self
+            .store
+            .run(move |s| {
+                s.add_event(&NewEvent {
+                    connection_id: &id,
+                    action,
+                    token_kind: Some(kind),
+                    outcome: &outcome,
+                    old_expires_at,
+                    new_expires_at: None,
+                    detail: Some(detail),
+                })
+            })
+            .await;
+    }
+
+    async fn release(&self, target: &Target) {
+        let (id, kind, owner) = (
+            target.connection_id.clone(),
+            target.kind,
+            self.owner.clone(),
+        );
+        let _ = self
+            .store
+            .run(move |s| s.release_lease(&id, kind, &owner))
+            .await;
+    }
+
+    fn fresh(state: TokenState, refreshed: bool) -> Fresh {
+        Fresh {
+            access: state.access,
+            expires_at: state.expires_at,
+            refreshed,
+        }
+    }
+
+    /// Refresh the token if `need` holds, coordinating with every other caller, in this
+    /// process or another; return the token to use.
+    pub async fn refresh_if(&self, target: &Target, need: Need) -> Result<Fresh, RotationError> {
+        let state = self.state(target).await?;
+        if !need.holds(&state, now_unix()) {
+            return Ok(Self::fresh(state, false));
+        }
+        self.check_refreshable(target, &state)?;
+        let _flight = self.flights.enter(&target.connection_id, target.kind).await;
+        let state = self.state(target).await?;
+        if !need.holds(&state, now_unix()) {
+            return Ok(Self::fresh(state, false));
+        }
+        if let Some(done) = self.take_lease(target, need).await? {
+            return Ok(done);
+        }
+        // Someone may have finished a refresh between our read and our lease.
+        let state = self.state(target).await?;
+        if !need.holds(&state, now_unix()) {
+            self.release(target).await;
+            return Ok(Self::fresh(state, false));
+        }
+        if let Err(e) = self.check_refreshable(target, &state) {
+            self.release(target).await;
+            return Err(e);
+        }
+        self.refresh_holding_lease(target, state).await
+    }
+
+    fn check_refreshable(&self, target: &Target, state: &TokenState) -> Result<(), RotationError> {
+        let (conn, kind) = (target.connection_name.clone(), target.kind);
+        match state.status {
+            TokenStatus::NeedsReauth => Err(RotationError::NeedsReauth {
+                conn,
+                kind,
+                reason: state
+                    .status_reason
+                    .clone()
+                    .unwrap_or_else(|| "Slack no longer accepts its refresh token".into()),
+            }),
+            TokenStatus::Revoked => Err(RotationError::Revoked {
+                conn,
+                kind,
+                code: state.status_reason.clone().unwrap_or_default(),
+            }),
+            _ if state.refresh.is_none() => Err(RotationError::NotRotating { conn, kind }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Take the lease, or wait for its holder and return what it stored. `None`: we hold it.
+    async fn take_lease(
+        &self,
+        target: &Target,
+        need: Need,
+    ) -> Result<Option<Fresh>, RotationError> {
+        let ttl = self.lease_ttl();
+        let started = std::time::Instant::now();
+        // Waiters give the holder its whole TTL (plus a poll) before calling it stuck.
+        let give_up = ttl + self.policy.poll * 2;
+        loop {
+            let (id, kind, owner) = (
+                target.connection_id.clone(),
+                target.kind,
+                self.owner.clone(),
+            );
+            let ttl_ms = ttl.as_millis() as i64;
+            if self
+                .store
+                .run(move |s| s.try_lease(&id, kind, &owner, ttl_ms))
+                .await?
+            {
+                return Ok(None);
+            }
+            tokio::time::sleep(self.policy.poll / 2 + jitter(self.policy.poll)).await;
+            let state = self.state(target).await?;
+            if !need.holds(&state, now_unix()) {
+                return Ok(Some(Self::fresh(state, false)));
+            }
+            if started.elapsed() > give_up {
+                return Err(RotationError::InProgressElsewhere {
+                    conn: target.connection_name.clone(),
+                    kind: target.kind,
+                    waited_secs: started.elapsed().as_secs(),
+                });
+            }
+        }
+    }
+
+    async fn credentials(&self, target: &Target) -> StoreResult<ClientCredentials> {
+        let app_id = target.app_id.clone();
+        self.store
+            .run(move |s| {
+                let app = s.app(&app_id)?;
+                Ok(ClientCredentials {
+                    client_id: app.client_id.clone(),
+                    client_secret: s.app_secret(&app)?,
+                })
+            })
+            .await
+    }
+
+    async fn refresh_holding_lease(
+        &self,
+        target: &Target,
+        state: TokenState,
+    ) -> Result<Fresh, RotationError> {
+        let creds = match self.credentials(target).await {
+            Ok(c) => c,
+            Err(e) => {
+                self.release(target).await;
+                return Err(e.into());
+            }
+        };
+        let refresh = state.refresh.clone().expect("checked refreshable");
+        let mut maybe_spent = false;
+        let mut attempt = 0;
+        let error = loop {
+            attempt += 1;
+            let params = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.expose()),
+            ];
+            // PKCE apps have no secret: the client sends only client_id, as Slack requires.
+            let answer = self.client.oauth("oauth.v2.access", &creds, &params).await;
+            let error = match answer {
+                Ok(answer) => return self.store_refreshed(target, &state, &answer.body).await,
+                Err(e) => e,
+            };
+            // A timeout or a drop may come after Slack already rotated (and spent) the token.
+            maybe_spent |= matches!(
+                error,
+                CallError::Transport(
+                    TransportError::Timeout { .. } | TransportError::Dropped { .. }
+                )
+            );
+            let wait = self.retry_wait(&error, attempt);
+            let Some(wait) = wait else { break error };
+            self.event(
+                target,
+                "refresh",
+                "retry".into(),
+                state.expires_at,
+                format!(
+                    "attempt {attempt}: {error}; retrying in {}ms",
+                    wait.as_millis()
+                ),
+            )
+            .await;
+            tokio::time::sleep(wait).await;
+        };
+        self.refresh_failed(target, state, error, maybe_spent).await
+    }
+
+    /// How long to wait before another attempt, or `None` to stop.
+    fn retry_wait(&self, error: &CallError, attempt: u32) -> Option<Duration> {
+        if !error.is_transient() || attempt >= self.policy.attempts {
+            return None;
+        }
+        let wait = match error.api().and_then(|e| e.retry_after) {
+            Some(secs) => Duration::from_secs(secs) + jitter(Duration::from_millis(250)),
+            None => {
+                let base = Duration::from_millis(500) * 2u32.pow(attempt - 1);
+                base + jitter(base / 2)
+            }
+        };
+        (wait <= self.policy.max_wait).then_some(wait)
+    }
+
+    async fn store_refreshed(
+        &self,
+        target: &Target,
+        old: &TokenState,
+        body: &serde_json::Value,
+    ) -> Result<Fresh, RotationError> {
+        let granted = match granted_token(body, target.kind) {
+            Ok(g) => g,
+            Err(e) => {
+                self.release(target).await;
+                return Err(e);
+            }
+        };
+        self.commit(target, old, granted, "refresh").await
+    }
+
+    async fn commit(
+        &self,
+        target: &Target,
+        old: &TokenState,
+        granted: GrantedToken,
+        action: &'static str,
+    ) -> Result<Fresh, RotationError> {
+        let (id, generation, owner) = (
+            target.connection_id.clone(),
+            old.generation,
+            self.owner.clone(),
+        );
+        let access = granted.access.clone();
+        let outcome = self
+            .store
+            .run(move |s| s.commit_rotation(&id, &granted, generation, action, &owner))
+            .await;
+        match outcome {
+            Ok(CommitOutcome::Written { expires_at }) => {
+                tracing::info!(connection = %target.connection_name, kind = %target.kind, action, "stored a new token pair");
+                Ok(Fresh {
+                    access,
+                    expires_at,
+                    refreshed: true,
+                })
+            }
+            Ok(CommitOutcome::Superseded) => Ok(Self::fresh(self.state(target).await?, false)),
+            Err(e) => {
+                // The new pair is lost with this error; say so loudly, it is the worst case.
+                tracing::error!(connection = %target.connection_name, kind = %target.kind, error = %e, "could not store a rotated token pair");
+                self.release(target).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    async fn refresh_failed(
+        &self,
+        target: &Target,
+        state: TokenState,
+        error: CallError,
+        maybe_spent: bool,
+    ) -> Result<Fresh, RotationError> {
+        let (conn, kind) = (target.connection_name.clone(), target.kind);
+        let code = error.api().map(|e| e.code.clone());
+        let outcome = code
+            .as_ref()
+            .map_or_else(|| "error".to_owned(), |c| c.as_str().to_owned());
+        self.event(
+            target,
+            "refresh",
+            outcome,
+            state.expires_at,
+            error.to_string(),
+        )
+        .await;
+        let result = match code {
+            Some(ErrorCode::InvalidRefreshToken) => {
+                // Another process may have rotated it after all (say, our lease had lapsed).
+                let now = self.state(target).await?;
+                if now.generation != state.generation {
+                    self.release(target).await;
+                    return Ok(Self::fresh(now, false));
+                }
+                let reason = if maybe_spent {
+                    "Slack spent the refresh token but its answer never arrived (the connection dropped or timed out), and refresh tokens work once"
+                } else {
+                    "Slack no longer accepts its refresh token (invalid_refresh_token: used elsewhere or revoked)"
+                };
+                self.mark(target, TokenStatus::NeedsReauth, reason).await?;
+                Err(RotationError::NeedsReauth {
+                    conn,
+                    kind,
+                    reason: reason.to_owned(),
+                })
+            }
+            Some(ErrorCode::TokenRevoked | ErrorCode::AccountInactive | ErrorCode::InvalidAuth) => {
+                let code = error
+                    .api()
+                    .map(|e| e.code.as_str().to_owned())
+                    .unwrap_or_default();
+                self.mark(target, TokenStatus::Revoked, &code).await?;
+                Err(RotationError::Revoked { conn, kind, code })
+            }
+            Some(ref c) if app_credentials_hint(c.as_str()).is_some() => {
+                Err(RotationError::AppCredentials {
+                    conn,
+                    code: c.as_str().to_owned(),
+                    hint: app_credentials_hint(c.as_str()).expect("checked"),
+                })
+            }
+            _ if error.is_transient() => Err(RotationError::Transient { conn, kind, error }),
+            _ => Err(RotationError::Slack(error)),
+        };
+        self.release(target).await;
+        result
+    }
+
+    async fn mark(&self, target: &Target, status: TokenStatus, reason: &str) -> StoreResult<()> {
+        let (id, kind, reason) = (target.connection_id.clone(), target.kind, reason.to_owned());
+        self.store
+            .run(move |s| s.set_token_status(&id, kind, status, Some(&reason)))
+            .await
+    }
+
+    /// Turn a long-lived token into a rotating pair (`oauth.v2.exchange`). Irreversible;
+    /// never retried (a lost answer means Slack exchanged it anyway); the old token is not
+    /// revoked, since that can uninstall the app.
+    pub async fn exchange(&self, target: &Target) -> Result<Fresh, RotationError> {
+        let state = self.state(target).await?;
+        if state.refresh.is_some() || state.expires_at.is_some() {
+            return Err(RotationError::Exchange(format!(
+                "the {} token of {} is already rotating; `xox refresh` refreshes it",
+                target.kind, target.connection_name
+            )));
+        }
+        let _flight = self.flights.enter(&target.connection_id, target.kind).await;
+        if let Some(done) = self
+            .take_lease(target, Need::NotRewrittenSince(state.generation))
+            .await?
+        {
+            return Ok(done);
+        }
+        let state = self.state(target).await?;
+        let creds = match self.credentials(target).await {
+            Ok(c) if c.client_secret.is_some() => c,
+            other => {
+                self.release(target).await;
+                other?;
+                return Err(RotationError::Exchange(
+                    "oauth.v2.exchange needs the app's client secret, and this app has none (PKCE)"
+                        .into(),
+                ));
+            }
+        };
+        let answer = self
+            .client
+            .oauth(
+                "oauth.v2.exchange",
+                &creds,
+                &[("token", state.access.expose())],
+            )
+            .await;
+        match answer {
+            Ok(answer) => match granted_token(&answer.body, target.kind) {
+                Ok(granted) => self.commit(target, &state, granted, "exchange").await,
+                Err(e) => {
+                    self.release(target).await;
+                    Err(e)
+                }
+            },
+            Err(error) => {
+                let outcome = error.api().map_or("error", |e| e.code.as_str()).to_owned();
+                self.event(
+                    target,
+                    "exchange",
+                    outcome,
+                    state.expires_at,
+                    error.to_string(),
+                )
+                .await;
+                self.release(target).await;
+                let message = match error.api().and_then(|e| exchange_refusal(e.code.as_str())) {
+                    Some(sentence) => sentence.to_owned(),
+                    None if !matches!(error, CallError::Api(_)) => format!(
+                        "{error}; Slack may have exchanged the token anyway: if a new try says token_already_exchanged, install the app again"
+                    ),
+                    None => error.to_string(),
+                };
+                Err(RotationError::Exchange(message))
+            }
+        }
+    }
+}
+
+/// The token of `kind` in a refresh or exchange answer (flat shape; `token_type` decides).
+fn granted_token(body: &serde_json::Value, kind: TokenKind) -> Result<GrantedToken, RotationError> {
+    let grant = parse_grant(body).map_err(|e| RotationError::BadAnswer {
+        kind,
+        detail: e.to_string(),
+    })?;
+    let granted = grant
+        .tokens
+        .into_iter()
+        .find(|t| t.kind == kind)
+        .ok_or_else(|| RotationError::BadAnswer {
+            kind,
+            detail: "it answered for the other kind of token".into(),
+        })?;
+    if granted.refresh.is_none() {
+        return Err(RotationError::BadAnswer {
+            kind,
+            detail: "no refresh_token came with the access token".into(),
+        });
+    }
+    Ok(granted)
+}

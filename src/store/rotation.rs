@@ -1,0 +1,168 @@
+//! What rotation needs from the store: a token's full state, a compare-and-swap write of a
+//! new pair with its event, and the tokens that are due.
+
+use super::error::{StoreError, StoreResult};
+use super::events::insert as insert_event;
+use super::model::{NewEvent, TokenStatus, now_unix};
+use super::{Store, tokens};
+use crate::slack::{GrantedToken, Secret, TokenKind};
+use rusqlite::{OptionalExtension, params};
+
+/// A token as the refresher sees it: decrypted, with the generation to compare against.
+#[derive(Debug, Clone)]
+pub struct TokenState {
+    pub generation: i64,
+    pub expires_at: Option<i64>,
+    pub status: TokenStatus,
+    pub status_reason: Option<String>,
+    pub access: Secret,
+    pub refresh: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// The new pair is stored, with this expiry.
+    Written { expires_at: Option<i64> },
+    /// Another writer got there first (the generation moved); the stored pair is theirs.
+    Superseded,
+}
+
+/// A rotating token that enters its refresh window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueToken {
+    pub connection_id: String,
+    pub connection_name: String,
+    pub kind: TokenKind,
+    pub expires_at: i64,
+    pub team_id: Option<String>,
+    pub app_id: String,
+}
+
+impl Store {
+    pub fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT generation, expires_at, status, status_reason FROM tokens WHERE connection_id = ?1 AND kind = ?2",
+                params![connection_id, kind.as_str()],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| StoreError::NotFound(format!("the connection has no {kind} token")))?;
+        Ok(TokenState {
+            generation: row.0,
+            expires_at: row.1,
+            status: TokenStatus::parse(&row.2),
+            status_reason: row.3,
+            access: self.access_token(connection_id, kind)?,
+            refresh: self.refresh_token(connection_id, kind)?,
+        })
+    }
+
+    /// Store a new pair only if the token is still at `expected_generation`, with its event,
+    /// and give back the lease, all in one transaction: nothing uses the new refresh token
+    /// before it is durably stored (`synchronous=FULL`), and a pair never lands without its
+    /// event.
+    pub fn commit_rotation(
+        &mut self,
+        connection_id: &str,
+        granted: &GrantedToken,
+        expected_generation: i64,
+        action: &str,
+        lease_owner: &str,
+    ) -> StoreResult<CommitOutcome> {
+        let kind = granted.kind;
+        let now = now_unix();
+        self.write(|tx, cipher| {
+            let old = tokens::previous(tx, connection_id, kind)?.ok_or_else(|| {
+                StoreError::NotFound(format!("the connection has no {kind} token"))
+            })?;
+            tx.execute(
+                "DELETE FROM leases WHERE connection_id = ?1 AND kind = ?2 AND owner = ?3",
+                params![connection_id, kind.as_str(), lease_owner],
+            )?;
+            if old.generation != expected_generation {
+                insert_event(
+                    tx,
+                    &NewEvent {
+                        connection_id,
+                        action,
+                        token_kind: Some(kind),
+                        outcome: "superseded",
+                        old_expires_at: old.expires_at,
+                        new_expires_at: None,
+                        detail: Some(format!(
+                            "generation moved from {expected_generation} to {}",
+                            old.generation
+                        )),
+                    },
+                )?;
+                return Ok(CommitOutcome::Superseded);
+            }
+            let expires_at = tokens::write(tx, cipher, connection_id, granted, now)?;
+            insert_event(
+                tx,
+                &NewEvent {
+                    connection_id,
+                    action,
+                    token_kind: Some(kind),
+                    outcome: "ok",
+                    old_expires_at: old.expires_at,
+                    new_expires_at: expires_at,
+                    detail: Some(format!(
+                        "{} {} generation {}",
+                        granted.token_type,
+                        granted.access.redacted(),
+                        old.generation + 1
+                    )),
+                },
+            )?;
+            Ok(CommitOutcome::Written { expires_at })
+        })
+    }
+
+    /// Rotating tokens with a refresh token that expire before `before` and are not
+    /// waiting for a re-auth, soonest first.
+    pub fn due_tokens(&self, before: i64) -> StoreResult<Vec<DueToken>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.connection_id, c.name, t.kind, t.expires_at, c.team_id, c.app_id
+                 FROM tokens t JOIN connections c ON c.id = t.connection_id
+                 WHERE t.expires_at IS NOT NULL AND t.expires_at < ?1 AND t.refresh_token IS NOT NULL
+                   AND t.status NOT IN ('needs_reauth', 'revoked')
+                 ORDER BY t.expires_at",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([before], |r| {
+                Ok(DueToken {
+                    connection_id: r.get(0)?,
+                    connection_name: r.get(1)?,
+                    kind: if r.get::<_, String>(2)? == "user" {
+                        TokenKind::User
+                    } else {
+                        TokenKind::Bot
+                    },
+                    expires_at: r.get(3)?,
+                    team_id: r.get(4)?,
+                    app_id: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// The soonest expiry at or after `after` among tokens that rotation looks after.
+    pub fn next_expiry(&self, after: i64) -> StoreResult<Option<i64>> {
+        self.conn
+            .query_row(
+                "SELECT MIN(expires_at) FROM tokens WHERE expires_at >= ?1 AND refresh_token IS NOT NULL
+                 AND status NOT IN ('needs_reauth', 'revoked')",
+                [after],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(e))
+    }
+}
