@@ -171,17 +171,23 @@ impl Rotator {
             return Ok(Self::fresh(state, false));
         }
         self.check_refreshable(target, &state)?;
+        // A refresh anyone finishes after this first look satisfies this caller, whatever
+        // the window: otherwise a window longer than the token's life would make every
+        // waiter refresh again in turn.
+        let first_generation = state.generation;
+        let still_needed =
+            |s: &TokenState| s.generation == first_generation && need.holds(s, now_unix());
         let _flight = self.flights.enter(&target.connection_id, target.kind).await;
         let state = self.state(target).await?;
-        if !need.holds(&state, now_unix()) {
+        if !still_needed(&state) {
             return Ok(Self::fresh(state, false));
         }
-        if let Some(done) = self.take_lease(target, need).await? {
+        if let Some(done) = self.take_lease(target, &still_needed).await? {
             return Ok(done);
         }
         // Someone may have finished a refresh between our read and our lease.
         let state = self.state(target).await?;
-        if !need.holds(&state, now_unix()) {
+        if !still_needed(&state) {
             self.release(target).await;
             return Ok(Self::fresh(state, false));
         }
@@ -217,7 +223,7 @@ impl Rotator {
     async fn take_lease(
         &self,
         target: &Target,
-        need: Need,
+        still_needed: &(dyn Fn(&TokenState) -> bool + Sync),
     ) -> Result<Option<Fresh>, RotationError> {
         let ttl = self.lease_ttl();
         let started = std::time::Instant::now();
@@ -239,7 +245,7 @@ impl Rotator {
             }
             tokio::time::sleep(self.policy.poll / 2 + jitter(self.policy.poll)).await;
             let state = self.state(target).await?;
-            if !need.holds(&state, now_unix()) {
+            if !still_needed(&state) {
                 return Ok(Some(Self::fresh(state, false)));
             }
             if started.elapsed() > give_up {
@@ -465,10 +471,9 @@ impl Rotator {
             )));
         }
         let _flight = self.flights.enter(&target.connection_id, target.kind).await;
-        if let Some(done) = self
-            .take_lease(target, Need::NotRewrittenSince(state.generation))
-            .await?
-        {
+        let generation = state.generation;
+        let unchanged = |s: &TokenState| s.generation == generation;
+        if let Some(done) = self.take_lease(target, &unchanged).await? {
             return Ok(done);
         }
         let state = self.state(target).await?;

@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
-    /// Wait this long before handling the request.
+    /// A slow Slack: wait this long, then handle the request. The work is done even if the
+    /// client has given up by then (a refresh still rotates), as on a real server.
     Delay { ms: u64 },
+    /// A request lost on the way: never handled, never answered; the client times out.
+    Blackhole,
     /// Answer with this HTTP status and a plain-text body, handling nothing.
     Status { status: u16 },
     /// Answer 502 with a proxy's HTML error page, handling nothing.

@@ -163,8 +163,15 @@ async fn api(
     let fault = shared.lock().faults.take(&method);
     match &fault {
         Some(FaultKind::Delay { ms }) => {
-            tokio::time::sleep(std::time::Duration::from_millis(*ms)).await
+            // Detached, so the work completes even when the client hangs up mid-wait.
+            let ms = *ms;
+            let work = tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                answer(&shared, &method, query.as_deref(), &headers, &body)
+            });
+            return work.await.unwrap_or_else(|_| dropped());
         }
+        Some(FaultKind::Blackhole) => std::future::pending::<()>().await,
         Some(FaultKind::Status { status }) => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             return (
