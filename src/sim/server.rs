@@ -160,7 +160,12 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fault = shared.lock().faults.take(&method);
+    // Counted on arrival, so requests that a fault swallows are counted too.
+    let fault = {
+        let mut st = shared.lock();
+        *st.world.counters.calls.entry(method.clone()).or_default() += 1;
+        st.faults.take(&method)
+    };
     match &fault {
         Some(FaultKind::Delay { ms }) => {
             // Detached, so the work completes even when the client hangs up mid-wait.

@@ -131,7 +131,7 @@ pub struct Counters {
     pub invalid_refresh_token: u64,
     /// Successful refreshes per `team_id/user_id/kind`.
     pub refreshes: BTreeMap<String, u64>,
-    /// Web API calls answered, per method (OAuth methods included).
+    /// Web API requests received, per method (OAuth methods and faulted requests included).
     pub calls: BTreeMap<String, u64>,
 }
 

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod cli_env;
+
 use std::time::Duration;
 use xox::sim::{SimApp, Simulator};
 use xox::slack::{ClientCredentials, Secret, SlackClient};

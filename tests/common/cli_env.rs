@@ -1,0 +1,137 @@
+//! Running the built `xox` binary in a throwaway environment, and `xox sim` as a process.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub slack_url: String,
+}
+
+impl Env {
+    pub fn new(slack_url: &str) -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            slack_url: slack_url.to_owned(),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("data/xox.db")
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xox"));
+        cmd.args(args)
+            .env("XOX_DB", self.db())
+            .env("XOX_SLACK_URL", &self.slack_url)
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
+            .env("XDG_DATA_HOME", self.dir.path().join("share"))
+            .env_remove("XOX_KEY")
+            .env_remove("XOX_CLIENT_SECRET")
+            .env_remove("XOX_LOG");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_with(self.command(args), stdin)
+    }
+
+    pub fn run_with(&self, mut cmd: Command, stdin: &str) -> Output {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    pub fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        assert!(
+            out.status.success(),
+            "xox {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Run a command that must fail with exactly one line on stderr; return that line.
+    pub fn fails(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        one_line_error(&out, args)
+    }
+
+    pub fn add_rotating_app(&self) {
+        let mut cmd = self.command(&[
+            "app",
+            "add",
+            "acme",
+            "--client-id",
+            ROTATING_CLIENT_ID,
+            "--scopes",
+            "users:read",
+        ]);
+        cmd.env("XOX_CLIENT_SECRET", PRESET_SECRET);
+        let out = self.run_with(cmd, "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+pub fn one_line_error(out: &Output, args: &[&str]) -> String {
+    assert!(!out.status.success(), "xox {args:?} should fail");
+    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "xox {args:?}: stderr is not one line: {stderr}"
+    );
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr.trim_end().to_owned()
+}
+
+/// `xox sim` as a process; the first line of its stdout is its base URL.
+pub struct SimProcess(pub std::process::Child, pub String);
+
+impl SimProcess {
+    pub fn start() -> SimProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xox"))
+            .args(["sim", "--port", "0"])
+            .env(
+                "XDG_STATE_HOME",
+                std::env::temp_dir().join("xox-test-state"),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        SimProcess(child, url)
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

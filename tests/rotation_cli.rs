@@ -1,0 +1,300 @@
+//! Rotation through the built binary: many `xox token` processes, SIGKILL, exchange, watch.
+
+mod common;
+
+use common::cli_env::Env;
+use serde_json::Value;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use xox::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox::sim::{Fault, FaultKind, Simulator};
+
+/// An in-process simulator with the preset apps, whose rotating tokens live `lifetime` s.
+async fn simulator(lifetime: i64) -> Simulator {
+    let sim = Simulator::start(0).await.unwrap();
+    sim.add_preset_apps();
+    sim.with_world(|w| w.config.token_lifetime_secs = lifetime);
+    sim
+}
+
+fn seed(sim: &Simulator, client_id: &str, team: &str) -> String {
+    sim.with_world(|w| w.seed_install(client_id, Some((team, team)), "chat:write", "search:read"))
+        .unwrap()
+        .to_string()
+}
+
+/// An environment with app `acme` (rotating preset) and connection `conn` from `team`.
+fn env_with_connection(sim: &Simulator, team: &str) -> Env {
+    let env = Env::new(sim.base_url());
+    env.add_rotating_app();
+    env.ok(
+        &["import", "conn", "--app", "acme"],
+        &seed(sim, ROTATING_CLIENT_ID, team),
+    );
+    env
+}
+
+fn spawn(env: &Env, args: &[&str]) -> Child {
+    env.command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait(child: Child) -> std::process::Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn refresh_oauth_fault(sim: &Simulator, kind: FaultKind) {
+    sim.add_fault(Fault {
+        method: Some("oauth.v2.access".into()),
+        kind,
+        count: 1,
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_token_processes_share_one_refresh() {
+    let sim = simulator(3600).await;
+    let env = env_with_connection(&sim, "T0MANY");
+    let old = env.ok(&["token", "conn", "--within", "10m"], "");
+    refresh_oauth_fault(&sim, FaultKind::Delay { ms: 500 });
+    let children: Vec<Child> = (0..20).map(|_| spawn(&env, &["token", "conn"])).collect();
+    let mut printed = Vec::new();
+    for child in children {
+        let out = wait(child).await;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        printed.push(String::from_utf8(out.stdout).unwrap());
+    }
+    assert_eq!(
+        sim.counters().refresh_grants,
+        1,
+        "one refresh reached Slack"
+    );
+    assert_eq!(sim.counters().invalid_refresh_token, 0);
+    assert!(
+        printed.iter().all(|t| *t == printed[0]),
+        "every process printed the same token"
+    );
+    assert_ne!(printed[0], old);
+    assert!(
+        printed[0].starts_with("xoxe.xoxb-1-")
+            && printed[0].ends_with('\n')
+            && printed[0].lines().count() == 1
+    );
+    // The stored refresh token is the new one: the next refresh works.
+    env.ok(&["refresh", "conn", "--bot"], "");
+    assert_eq!(sim.counters().refresh_grants, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresher_killed_mid_request_leaves_a_sound_database_and_a_lease_that_lapses() {
+    let sim = simulator(3600).await;
+    let env = env_with_connection(&sim, "T0KILL");
+    // The request is lost on the way, so the refresh token is not spent; the process dies
+    // holding the lease.
+    refresh_oauth_fault(&sim, FaultKind::Blackhole);
+    let mut victim = spawn(&env, &["--http-timeout", "1", "refresh", "conn", "--bot"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while sim
+        .counters()
+        .calls
+        .get("oauth.v2.access")
+        .copied()
+        .unwrap_or(0)
+        == 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the refresh never reached the simulator"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = victim.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-9", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    victim.wait().unwrap();
+
+    let db = rusqlite::Connection::open(env.db()).unwrap();
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let leases: i64 = db
+        .query_row("SELECT COUNT(*) FROM leases", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(leases, 1, "the dead process's lease is still there");
+
+    // Another process waits for the lease to lapse (TTL 1 s x 3 attempts + waits + 5 s), then refreshes.
+    let started = Instant::now();
+    let out = wait(spawn(
+        &env,
+        &["--http-timeout", "1", "refresh", "conn", "--bot"],
+    ))
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("refreshed conn bot"));
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "it waited for the lease"
+    );
+    assert_eq!(sim.counters().refresh_grants, 1);
+    let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    assert_eq!(list[0]["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchange_needs_yes_and_reports_a_second_exchange_clearly() {
+    let sim = simulator(43_200).await;
+    let env = Env::new(sim.base_url());
+    let mut add = env.command(&["app", "add", "classic", "--client-id", CLASSIC_CLIENT_ID]);
+    add.env("XOX_CLIENT_SECRET", PRESET_SECRET);
+    assert!(env.run_with(add, "").status.success());
+    let answer = seed(&sim, CLASSIC_CLIENT_ID, "T0OLD");
+    env.ok(&["import", "old", "--app", "classic"], &answer);
+    env.ok(&["import", "old-copy", "--app", "classic"], &answer);
+
+    let err = env.fails(&["exchange", "old"], "");
+    assert!(
+        err.contains("irreversible") && err.contains("--yes"),
+        "{err}"
+    );
+    let err = env.fails(&["exchange", "old", "--yes"], "");
+    assert!(
+        err.contains("token_rotation_not_enabled") && err.contains("cannot be turned off"),
+        "{err}"
+    );
+
+    sim.with_world(|w| w.apps_mut_rotation(CLASSIC_CLIENT_ID, true));
+    let out = env.ok(&["exchange", "old", "--yes"], "");
+    assert!(
+        out.starts_with("exchanged old bot: now xoxe.xoxb, expires in 1"),
+        "{out}"
+    );
+    let err = env.fails(&["exchange", "old-copy", "--yes"], "");
+    assert!(
+        err.contains("token_already_exchanged") && err.contains("install the app again"),
+        "{err}"
+    );
+    let history: Value = serde_json::from_str(&env.ok(&["history", "old", "--json"], "")).unwrap();
+    let last = history.as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (last["action"].as_str(), last["outcome"].as_str()),
+        (Some("exchange"), Some("ok"))
+    );
+    assert!(last["old_expires_at"].is_null() && last["new_expires_at"].is_string());
+    // The refused exchange is in the trail too.
+    let copy: Value =
+        serde_json::from_str(&env.ok(&["history", "old-copy", "--json"], "")).unwrap();
+    assert_eq!(
+        copy.as_array().unwrap().last().unwrap()["outcome"],
+        "token_already_exchanged"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_prints_only_the_token_and_falls_back_while_the_old_one_is_valid() {
+    let sim = simulator(3600).await;
+    let env = env_with_connection(&sim, "T0TOK");
+    let out = env.run(&["token", "conn", "--user", "--within", "5m"], "");
+    assert!(out.status.success() && out.stderr.is_empty());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("xoxe.xoxp-1-")
+    );
+    // Slack is down: the current token still has an hour, so it is printed with a warning.
+    sim.add_fault(Fault {
+        method: Some("oauth.v2.access".into()),
+        kind: FaultKind::Status { status: 503 },
+        count: 3,
+    });
+    let out = env.run(&["--http-timeout", "1", "token", "conn"], "");
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("warning: refreshing the bot token of conn failed")
+            && stderr.contains("valid for"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("xoxe.xoxb-1-")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_all_reports_json_and_watch_refreshes_then_stops_on_sigterm() {
+    let sim = simulator(3600).await;
+    let env = Env::new(sim.base_url());
+    env.add_rotating_app();
+    for team in ["T01", "T02", "T03"] {
+        env.ok(
+            &["import", &format!("conn-{team}"), "--app", "acme"],
+            &seed(&sim, ROTATING_CLIENT_ID, team),
+        );
+    }
+    let summary: Value =
+        serde_json::from_str(&env.ok(&["refresh", "--all", "--within", "30m", "--json"], ""))
+            .unwrap();
+    assert_eq!(summary["due"], 0, "nothing expires within 30 minutes");
+    let summary: Value =
+        serde_json::from_str(&env.ok(&["refresh", "--all", "--json"], "")).unwrap();
+    assert_eq!(
+        (
+            summary["due"].as_u64(),
+            summary["refreshed"].as_u64(),
+            summary["failed"].as_u64()
+        ),
+        (Some(6), Some(6), Some(0))
+    );
+    assert_eq!(sim.counters().refresh_grants, 6);
+
+    // watch: everything is inside its 2 h window, so it refreshes all six and then sleeps.
+    let mut watcher = spawn(&env, &["watch"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sim.counters().refresh_grants < 12 {
+        assert!(Instant::now() < deadline, "watch did not refresh");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &watcher.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = watcher.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(watcher.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
+    assert_eq!(stderr.matches(" refreshed conn-T0").count(), 6, "{stderr}");
+    assert!(
+        stderr.contains(" waiting until ") && stderr.trim_end().ends_with("stopped"),
+        "{stderr}"
+    );
+    assert_eq!(sim.counters().invalid_refresh_token, 0);
+}
