@@ -1,0 +1,43 @@
+//! Shared by the benchmarks: a database with many connections, seeded from simulator installs.
+
+use std::path::Path;
+use xox::sim::World;
+use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox::slack::{Scopes, Secret, parse_grant};
+use xox::store::{NewApp, Store};
+
+/// `count` connections `conn-00000`…, each its own workspace, from `world`'s rotating app.
+pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> Store {
+    let mut store = Store::open_with_key(db, None).unwrap();
+    let app = store
+        .add_app(NewApp {
+            name: "bench".into(),
+            client_id: ROTATING_CLIENT_ID.into(),
+            client_secret: Some(Secret::new(PRESET_SECRET)),
+            pkce: false,
+            redirect_uri: "http://localhost:8976/callback".into(),
+            bot_scopes: Scopes::default(),
+            user_scopes: Scopes::default(),
+        })
+        .unwrap();
+    for i in 0..count {
+        let team = format!("T{i:05}");
+        let answer = world
+            .seed_install(
+                ROTATING_CLIENT_ID,
+                Some((&team, &team)),
+                "chat:write,users:read",
+                "",
+            )
+            .unwrap();
+        store
+            .save_grant(
+                &app,
+                &format!("conn-{i:05}"),
+                &parse_grant(&answer).unwrap(),
+                "import",
+            )
+            .unwrap();
+    }
+    store
+}
