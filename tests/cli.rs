@@ -28,6 +28,18 @@ fn seed_install(sim_url: &str, scopes: &str, user_scopes: &str) -> String {
     })
 }
 
+/// A running `xox sim`, and an environment with app `acme` and connection `acme-prod`.
+fn with_acme_prod() -> (SimProcess, Env) {
+    let sim = SimProcess::start();
+    let env = Env::new(&sim.1);
+    env.add_rotating_app();
+    env.ok(
+        &["import", "acme-prod", "--app", "acme"],
+        &seed_install(&sim.1, "chat:write", ""),
+    );
+    (sim, env)
+}
+
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -158,13 +170,7 @@ fn import_list_and_call_against_xox_sim() {
 
 #[test]
 fn show_and_history_tell_the_story() {
-    let sim = SimProcess::start();
-    let env = Env::new(&sim.1);
-    env.add_rotating_app();
-    env.ok(
-        &["import", "acme-prod", "--app", "acme"],
-        &seed_install(&sim.1, "chat:write", ""),
-    );
+    let (_sim, env) = with_acme_prod();
     let show = env.ok(&["show", "acme-prod"], "");
     assert!(
         show.contains("bot token     xoxe.xoxb xoxe.xoxb-…"),
@@ -234,13 +240,7 @@ fn bare_tokens_are_verified_with_auth_test_or_stored_as_unknown() {
 
 #[test]
 fn bad_input_gets_one_clear_line_and_loses_nothing() {
-    let sim = SimProcess::start();
-    let env = Env::new(&sim.1);
-    env.add_rotating_app();
-    env.ok(
-        &["import", "acme-prod", "--app", "acme"],
-        &seed_install(&sim.1, "chat:write", ""),
-    );
+    let (_sim, env) = with_acme_prod();
     let before = env.ok(&["list", "--json"], "");
 
     for (stdin, expected) in [

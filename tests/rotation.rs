@@ -72,6 +72,13 @@ impl World {
         )
     }
 
+    /// Refresh the connection's bot token if it is inside the window, with this HTTP timeout.
+    async fn refresh(&self, timeout_secs: u64) -> Result<xox::rotation::Fresh, RotationError> {
+        self.rotator(Duration::from_secs(timeout_secs))
+            .refresh_if(&self.target, Need::ExpiresWithin(WINDOW))
+            .await
+    }
+
     fn state(&self) -> xox::store::TokenState {
         self.store()
             .token_state(&self.target.connection_id, TokenKind::Bot)
@@ -191,11 +198,7 @@ async fn a_token_outside_the_window_is_not_refreshed() {
 async fn html_and_429_are_retried_and_then_succeed() {
     let w = world().await;
     w.fault(FaultKind::Html, 1);
-    let fresh = w
-        .rotator(Duration::from_secs(2))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap();
+    let fresh = w.refresh(2).await.unwrap();
     assert!(fresh.refreshed);
     assert_eq!(w.outcomes(), ["import:ok", "refresh:retry", "refresh:ok"]);
 
@@ -220,11 +223,7 @@ async fn persistent_5xx_leaves_the_stored_pair_untouched() {
     let w = world().await;
     let before = w.state();
     w.fault(FaultKind::Status { status: 503 }, 3);
-    let err = w
-        .rotator(Duration::from_secs(2))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap_err();
+    let err = w.refresh(2).await.unwrap_err();
     assert!(matches!(err, RotationError::Transient { .. }), "{err}");
     assert!(
         err.to_string().contains("the stored tokens are unchanged"),
@@ -247,10 +246,7 @@ async fn persistent_5xx_leaves_the_stored_pair_untouched() {
     );
     assert_eq!(w.sim.counters().refresh_grants, 0);
     // The lease was given back: the next try goes straight through.
-    w.rotator(Duration::from_secs(2))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap();
+    w.refresh(2).await.unwrap();
 }
 
 #[tokio::test]
@@ -259,11 +255,7 @@ async fn a_slow_answer_past_the_timeout_is_retried_before_slack_spends_the_token
     // Slack takes 3 s; the client gives up at 1 s and retries at about 1.5 s, before the
     // slow request is handled, so the retry rotates and the late one finds the token spent.
     w.fault(FaultKind::Delay { ms: 3000 }, 1);
-    let fresh = w
-        .rotator(Duration::from_secs(1))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap();
+    let fresh = w.refresh(1).await.unwrap();
     assert!(fresh.refreshed);
     tokio::time::sleep(Duration::from_millis(2000)).await;
     let counters = w.sim.counters();
@@ -278,11 +270,7 @@ async fn a_slow_answer_past_the_timeout_is_retried_before_slack_spends_the_token
 async fn an_answer_lost_after_slack_rotated_ends_as_needs_reauth() {
     let w = world().await;
     w.fault(FaultKind::DropAfter, 1);
-    let err = w
-        .rotator(Duration::from_secs(2))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap_err();
+    let err = w.refresh(2).await.unwrap_err();
     assert!(matches!(err, RotationError::NeedsReauth { .. }), "{err}");
     assert!(err.to_string().contains("answer never arrived"), "{err}");
     let state = w.state();
@@ -297,11 +285,7 @@ async fn an_answer_lost_after_slack_rotated_ends_as_needs_reauth() {
     );
     // It is not retried again: the next caller hears "needs re-auth" without asking Slack.
     let calls = w.sim.counters().calls["oauth.v2.access"];
-    let err = w
-        .rotator(Duration::from_secs(2))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap_err();
+    let err = w.refresh(2).await.unwrap_err();
     assert!(matches!(err, RotationError::NeedsReauth { .. }));
     assert_eq!(w.sim.counters().calls["oauth.v2.access"], calls);
 }
@@ -318,11 +302,7 @@ async fn a_refresh_token_spent_elsewhere_needs_reauth_unless_the_store_moved() {
         .oauth("oauth.v2.access", &creds(ID), &params)
         .await
         .unwrap();
-    let err = w
-        .rotator(Duration::from_secs(2))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap_err();
+    let err = w.refresh(2).await.unwrap_err();
     assert!(
         err.to_string().contains("needs re-auth")
             && err.to_string().contains("invalid_refresh_token"),
@@ -339,11 +319,7 @@ async fn a_refresh_token_spent_elsewhere_needs_reauth_unless_the_store_moved() {
 async fn a_deleted_workspace_marks_the_token_revoked() {
     let w = world().await;
     w.sim.with_world(|s| s.deactivate("T0TEST"));
-    let err = w
-        .rotator(Duration::from_secs(2))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap_err();
+    let err = w.refresh(2).await.unwrap_err();
     assert!(
         matches!(err, RotationError::Revoked { ref code, .. } if code == "account_inactive"),
         "{err}"
@@ -364,11 +340,7 @@ async fn a_wrong_client_secret_blames_the_app_not_the_token() {
             app_id: "A0TEST".into(),
         })
     });
-    let err = w
-        .rotator(Duration::from_secs(2))
-        .refresh_if(&w.target, Need::ExpiresWithin(WINDOW))
-        .await
-        .unwrap_err();
+    let err = w.refresh(2).await.unwrap_err();
     assert!(err.to_string().contains("bad_client_secret"), "{err}");
     assert_eq!(w.state().status, TokenStatus::Ok);
 }

@@ -3,7 +3,21 @@
 use super::Store;
 use super::error::StoreResult;
 use crate::slack::TokenKind;
-use rusqlite::params;
+use rusqlite::{Connection as Sqlite, params};
+
+/// Delete the lease on (connection, kind) if `owner` holds it; inside the caller's transaction.
+pub(super) fn release(
+    conn: &Sqlite,
+    connection_id: &str,
+    kind: TokenKind,
+    owner: &str,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM leases WHERE connection_id = ?1 AND kind = ?2 AND owner = ?3",
+        params![connection_id, kind.as_str(), owner],
+    )?;
+    Ok(())
+}
 
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -39,12 +53,6 @@ impl Store {
         kind: TokenKind,
         owner: &str,
     ) -> StoreResult<()> {
-        self.write(|tx, _| {
-            tx.execute(
-                "DELETE FROM leases WHERE connection_id = ?1 AND kind = ?2 AND owner = ?3",
-                params![connection_id, kind.as_str(), owner],
-            )?;
-            Ok(())
-        })
+        self.write(|tx, _| Ok(release(tx, connection_id, kind, owner)?))
     }
 }

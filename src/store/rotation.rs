@@ -78,10 +78,7 @@ impl Store {
             let old = tokens::previous(tx, connection_id, kind)?.ok_or_else(|| {
                 StoreError::NotFound(format!("the connection has no {kind} token"))
             })?;
-            tx.execute(
-                "DELETE FROM leases WHERE connection_id = ?1 AND kind = ?2 AND owner = ?3",
-                params![connection_id, kind.as_str(), lease_owner],
-            )?;
+            super::leases::release(tx, connection_id, kind, lease_owner)?;
             if old.generation != expected_generation {
                 insert_event(
                     tx,
