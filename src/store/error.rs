@@ -22,8 +22,8 @@ pub enum StoreError {
     ReadOnly(PathBuf),
     #[error("the key does not open {}: it was encrypted with another key (check XOX_KEY or the key file)", .0.display())]
     WrongKey(PathBuf),
-    #[error("{} is encrypted but its key is missing: set XOX_KEY or restore {}", .db.display(), .key_file.display())]
-    KeyMissing { db: PathBuf, key_file: PathBuf },
+    #[error("{} is encrypted but its key is missing: {hint}", .db.display())]
+    KeyMissing { db: PathBuf, hint: String },
     #[error("key file {} can be read by other users (mode {mode:o}); run: chmod 600 {}", .path.display(), .path.display())]
     KeyFileTooOpen { path: PathBuf, mode: u32 },
     #[error("key file {} is damaged: {detail}", .path.display())]

@@ -1,4 +1,6 @@
-//! Where the database key comes from: `XOX_KEY` (base64), else a 0600 key file beside the database.
+//! Where the database key comes from: `XOX_KEY` (base64), else the key file beside the
+//! database (0600), else the OS keyring; a new database's key goes to the keyring when one
+//! answers, else to a new key file.
 
 use super::error::{StoreError, StoreResult};
 use base64::Engine;
@@ -21,6 +23,19 @@ pub struct MasterKey {
 pub enum KeySource {
     Env,
     File(PathBuf),
+    Keyring,
+}
+
+impl KeySource {
+    /// The name recorded (in clear) in the database, so a missing key can be looked for
+    /// in the right place.
+    pub fn name(&self) -> &'static str {
+        match self {
+            KeySource::Env => "env",
+            KeySource::File(_) => "file",
+            KeySource::Keyring => "keyring",
+        }
+    }
 }
 
 pub fn key_file_for(db: &Path) -> PathBuf {
@@ -31,8 +46,15 @@ pub fn key_file_for(db: &Path) -> PathBuf {
 
 /// Find the key for `db`. `may_create` is true only for a database that holds no secret
 /// yet; an existing encrypted database never gets a new key silently, since that would
-/// make every stored token unreadable.
-pub fn resolve(db: &Path, env_value: Option<&str>, may_create: bool) -> StoreResult<MasterKey> {
+/// make every stored token unreadable. `recorded` is where the database says its key was
+/// kept, for the error when it is missing. `use_keyring` is false to leave it alone.
+pub fn resolve(
+    db: &Path,
+    env_value: Option<&str>,
+    may_create: bool,
+    recorded: Option<&str>,
+    use_keyring: bool,
+) -> StoreResult<MasterKey> {
     if let Some(value) = env_value {
         return Ok(MasterKey {
             bytes: decode(value).ok_or(StoreError::BadEnvKey)?,
@@ -40,18 +62,47 @@ pub fn resolve(db: &Path, env_value: Option<&str>, may_create: bool) -> StoreRes
         });
     }
     let path = key_file_for(db);
+    // The key file first: it is the quickest to read, and its presence settles the matter.
     match read_key_file(&path) {
-        Ok(bytes) => Ok(MasterKey {
-            bytes,
-            source: KeySource::File(path),
-        }),
-        Err(KeyFileError::Missing) if may_create => create_key_file(&path),
-        Err(KeyFileError::Missing) => Err(StoreError::KeyMissing {
-            db: db.to_path_buf(),
-            key_file: path,
-        }),
-        Err(KeyFileError::Store(e)) => Err(e),
+        Ok(bytes) => {
+            return Ok(MasterKey {
+                bytes,
+                source: KeySource::File(path),
+            });
+        }
+        Err(KeyFileError::Store(e)) => return Err(e),
+        Err(KeyFileError::Missing) => {}
     }
+    if use_keyring && let Some(text) = super::keyring::lookup(db) {
+        let bytes = decode(&text).ok_or_else(|| StoreError::BadKeyFile {
+            path: PathBuf::from("the OS keyring entry"),
+            detail: "expected 32 bytes in base64".into(),
+        })?;
+        return Ok(MasterKey {
+            bytes,
+            source: KeySource::Keyring,
+        });
+    }
+    if !may_create {
+        let hint = match recorded {
+            Some("keyring") => "it is kept in the OS keyring (secret-tool), which did not answer: unlock the keyring, or set XOX_KEY".to_owned(),
+            Some("env") => "it was created with XOX_KEY: set XOX_KEY".to_owned(),
+            _ => format!("set XOX_KEY or restore {}", path.display()),
+        };
+        return Err(StoreError::KeyMissing {
+            db: db.to_path_buf(),
+            hint,
+        });
+    }
+    let bytes = new_key(&path)?;
+    let text = Zeroizing::new(STANDARD.encode(bytes.as_slice()));
+    if use_keyring && super::keyring::store(db, &text) {
+        return Ok(MasterKey {
+            bytes,
+            source: KeySource::Keyring,
+        });
+    }
+    write_key_file(&path, bytes)
 }
 
 enum KeyFileError {
@@ -99,12 +150,16 @@ fn read_key_file(path: &Path) -> Result<Zeroizing<[u8; 32]>, KeyFileError> {
         })
 }
 
-fn create_key_file(path: &Path) -> StoreResult<MasterKey> {
+fn new_key(path: &Path) -> StoreResult<Zeroizing<[u8; 32]>> {
     let mut bytes = Zeroizing::new([0u8; 32]);
     getrandom::fill(bytes.as_mut()).map_err(|e| StoreError::BadKeyFile {
         path: path.into(),
         detail: format!("no randomness available: {e}"),
     })?;
+    Ok(bytes)
+}
+
+fn write_key_file(path: &Path, bytes: Zeroizing<[u8; 32]>) -> StoreResult<MasterKey> {
     let io_err = |e: std::io::Error| StoreError::BadKeyFile {
         path: path.into(),
         detail: e.to_string(),
@@ -150,12 +205,12 @@ mod tests {
     fn env_key_must_be_32_bytes_of_base64() {
         let db = Path::new("/nonexistent/xox.db");
         let good = STANDARD.encode([1u8; 32]);
-        let key = resolve(db, Some(&good), false).unwrap();
+        let key = resolve(db, Some(&good), false, None, false).unwrap();
         assert_eq!(key.source, KeySource::Env);
         assert_eq!(*key.bytes, [1u8; 32]);
         for bad in ["", "not base64!", &STANDARD.encode([1u8; 16])] {
             assert!(matches!(
-                resolve(db, Some(bad), false),
+                resolve(db, Some(bad), false, None, false),
                 Err(StoreError::BadEnvKey)
             ));
         }
@@ -165,12 +220,12 @@ mod tests {
     fn key_file_is_created_0600_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
-        let first = resolve(&db, None, true).unwrap();
+        let first = resolve(&db, None, true, None, false).unwrap();
         let path = key_file_for(&db);
         assert_eq!(path, dir.path().join("x.db.key"));
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        let second = resolve(&db, None, false).unwrap();
+        let second = resolve(&db, None, false, None, false).unwrap();
         assert_eq!(*first.bytes, *second.bytes);
     }
 
@@ -179,18 +234,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
         assert!(matches!(
-            resolve(&db, None, false),
+            resolve(&db, None, false, None, false),
             Err(StoreError::KeyMissing { .. })
         ));
-        resolve(&db, None, true).unwrap();
+        resolve(&db, None, true, None, false).unwrap();
         let path = key_file_for(&db);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let err = resolve(&db, None, false).err().unwrap();
+        let err = resolve(&db, None, false, None, false).err().unwrap();
         assert!(err.to_string().contains("chmod 600"), "{err}");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         std::fs::write(&path, "junk").unwrap();
         assert!(matches!(
-            resolve(&db, None, false),
+            resolve(&db, None, false, None, false),
             Err(StoreError::BadKeyFile { .. })
         ));
     }

@@ -7,6 +7,7 @@ pub mod connections;
 mod error;
 mod events;
 pub mod key;
+mod keyring;
 mod leases;
 pub mod model;
 mod rotation;
@@ -43,10 +44,15 @@ impl Store {
     /// or the key file beside it.
     pub fn open(path: &Path) -> StoreResult<Store> {
         let env_key = std::env::var(key::KEY_ENV).ok();
-        Store::open_with_key(path, env_key.as_deref())
+        Store::open_with(path, env_key.as_deref(), keyring::enabled())
     }
 
+    /// Open with this key (or the key file beside the database), never the keyring.
     pub fn open_with_key(path: &Path, env_key: Option<&str>) -> StoreResult<Store> {
+        Store::open_with(path, env_key, false)
+    }
+
+    fn open_with(path: &Path, env_key: Option<&str>, use_keyring: bool) -> StoreResult<Store> {
         create_owner_only(path)?;
         let conn = Sqlite::open_with_flags(
             path,
@@ -64,7 +70,20 @@ impl Store {
         .map_err(|e| sql_err(path, e))?;
         let mut store_conn = conn;
         let needs_key_check = migrate(&mut store_conn, path)?;
-        let master = key::resolve(path, env_key, needs_key_check)?;
+        let recorded: Option<String> = store_conn
+            .query_row(
+                "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'key_source'",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        let master = key::resolve(
+            path,
+            env_key,
+            needs_key_check,
+            recorded.as_deref(),
+            use_keyring,
+        )?;
         let store = Store {
             conn: store_conn,
             cipher: Cipher::new(&master.bytes),
@@ -87,11 +106,18 @@ impl Store {
     fn check_key(&self, is_new: bool) -> StoreResult<()> {
         if is_new {
             let sealed = self.cipher.seal(KEY_CHECK, b"xox");
+            // Where the key lives is not a secret; it makes a missing key findable.
             self.conn
                 .execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?1)",
-                    [sealed],
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('key_source', ?1)",
+                    [self.key_source.name()],
                 )
+                .and_then(|_| {
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?1)",
+                        [sealed],
+                    )
+                })
                 .map_err(|e| self.sql(e))?;
         }
         let sealed: Vec<u8> = self

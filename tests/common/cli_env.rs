@@ -30,6 +30,8 @@ impl Env {
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .env("XDG_DATA_HOME", self.dir.path().join("share"))
             .env_remove("XOX_KEY")
+            // Hermetic: never a developer's real keyring (tests/keyring.rs turns it back on).
+            .env("XOX_KEYRING", "0")
             .env_remove("XOX_CLIENT_SECRET")
             .env_remove("XOX_LOG");
         cmd
