@@ -15,6 +15,7 @@ pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> Store {
             client_id: ROTATING_CLIENT_ID.into(),
             client_secret: Some(Secret::new(PRESET_SECRET)),
             pkce: false,
+            rotation: true,
             redirect_uri: "http://localhost:8976/callback".into(),
             bot_scopes: Scopes::default(),
             user_scopes: Scopes::default(),

@@ -92,12 +92,18 @@ const FAILING_CALLS: &[FailingCall] = &[
     },
 ];
 
-fn store_app(store: &mut Store, name: &str, client_id: &str, secret: bool) -> anyhow::Result<App> {
+fn store_app(
+    store: &mut Store,
+    name: &str,
+    client_id: &str,
+    rotation: bool,
+) -> anyhow::Result<App> {
     Ok(store.add_app(NewApp {
         name: name.to_owned(),
         client_id: client_id.to_owned(),
-        client_secret: secret.then(|| crate::slack::Secret::new(presets::PRESET_SECRET)),
-        pkce: !secret,
+        client_secret: Some(crate::slack::Secret::new(presets::PRESET_SECRET)),
+        pkce: false,
+        rotation,
         redirect_uri: "http://localhost:8976/callback".to_owned(),
         bot_scopes: Default::default(),
         user_scopes: Default::default(),
@@ -123,7 +129,12 @@ pub async fn start() -> anyhow::Result<Demo> {
             presets::ROTATING_CLIENT_ID,
             true,
         )?,
-        store_app(&mut store, "demo-classic", presets::CLASSIC_CLIENT_ID, true)?,
+        store_app(
+            &mut store,
+            "demo-classic",
+            presets::CLASSIC_CLIENT_ID,
+            false,
+        )?,
     ];
     for seed in SEEDS {
         let app = apps

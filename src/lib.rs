@@ -6,6 +6,7 @@ pub mod cli;
 pub mod demo;
 pub mod import;
 pub mod logging;
+pub mod login;
 pub mod paths;
 pub mod rotation;
 pub mod sim;

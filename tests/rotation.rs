@@ -36,6 +36,7 @@ async fn world() -> World {
             client_id: ID.into(),
             client_secret: Some(Secret::new(SECRET)),
             pkce: false,
+            rotation: true,
             redirect_uri: "http://localhost:8976/callback".into(),
             bot_scopes: Scopes::default(),
             user_scopes: Scopes::default(),

@@ -157,7 +157,7 @@ async fn cancel_redirects_with_access_denied_and_bad_requests_never_redirect() {
 #[tokio::test]
 async fn pkce_codes_need_the_verifier_and_no_secret() {
     let sim = sim_with_app(ID, true, true).await;
-    let challenge = xox::sim::oauth::pkce_challenge("verifier-1234567890-verifier-1234567890-abc");
+    let challenge = xox::slack::pkce::challenge("verifier-1234567890-verifier-1234567890-abc");
     let query = [
         ("client_id", ID),
         ("user_scope", "search:read"),

@@ -22,6 +22,7 @@ fn app(store: &mut Store) -> xox::store::App {
             client_id: "111.222".into(),
             client_secret: Some(xox::slack::Secret::new("s3cr3t-client-secret-value")),
             pkce: false,
+            rotation: false,
             redirect_uri: "http://localhost:8976/callback".into(),
             bot_scopes: Scopes::parse("chat:write"),
             user_scopes: Scopes::parse("search:read"),

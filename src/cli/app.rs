@@ -19,6 +19,11 @@ pub enum AppCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print a Slack app manifest (JSON) for the app, to paste into "Create an app"
+    Manifest {
+        /// The app's name
+        name: String,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -30,6 +35,9 @@ pub struct AddArgs {
     /// The app has PKCE turned on: a public client, no secret
     #[arg(long)]
     pkce: bool,
+    /// The app has token rotation turned on (12-hour tokens with refresh tokens)
+    #[arg(long)]
+    rotation: bool,
     /// Default bot scopes, comma-separated
     #[arg(long, default_value = "")]
     scopes: String,
@@ -47,6 +55,10 @@ pub fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
     match cmd {
         AppCommand::Add(args) => add(ctx, args),
         AppCommand::List { json } => list(ctx, json),
+        AppCommand::Manifest { name } => {
+            print_json(&crate::login::manifest::manifest(&ctx.store()?.app(&name)?));
+            Ok(())
+        }
     }
 }
 
@@ -109,6 +121,7 @@ fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
         client_id: args.client_id.trim().to_owned(),
         client_secret,
         pkce: args.pkce,
+        rotation: args.rotation,
         redirect_uri: args.redirect_uri,
         bot_scopes: Scopes::parse(&args.scopes),
         user_scopes: Scopes::parse(&args.user_scopes),
@@ -135,6 +148,7 @@ fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
         "NAME".into(),
         "CLIENT ID".into(),
         "CLIENT".into(),
+        "ROTATION".into(),
         "BOT SCOPES".into(),
         "USER SCOPES".into(),
         "REDIRECT".into(),
@@ -156,6 +170,7 @@ fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
             a.name.clone(),
             a.client_id.clone(),
             client.into(),
+            if a.rotation { "on" } else { "off" }.into(),
             or_dash(&a.bot_scopes),
             or_dash(&a.user_scopes),
             a.redirect_uri.clone(),

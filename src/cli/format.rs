@@ -88,6 +88,18 @@ pub fn connection_json(c: &Connection, now: i64) -> Value {
     })
 }
 
+/// `bot xoxe.xoxb (3 scopes, expires 11h 59m)`: one token in a sentence.
+pub fn token_summary(t: &TokenInfo, now: i64) -> String {
+    let n = t.scopes.len();
+    let plural = if n == 1 { "" } else { "s" };
+    format!(
+        "{} {} ({n} scope{plural}, expires {})",
+        t.kind,
+        t.token_type,
+        countdown(t.expires_at, now)
+    )
+}
+
 /// `Acme (T123)`, `T123`, or `-`.
 pub fn team_label(c: &Connection) -> String {
     match (&c.team_name, &c.team_id) {

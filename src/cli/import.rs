@@ -50,16 +50,7 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
         .tokens
         .iter()
         .filter(|t| grant.token(t.kind).is_some())
-        .map(|t| {
-            let n = t.scopes.len();
-            let plural = if n == 1 { "" } else { "s" };
-            format!(
-                "{} {} ({n} scope{plural}, expires {})",
-                t.kind,
-                t.token_type,
-                format::countdown(t.expires_at, now)
-            )
-        })
+        .map(|t| format::token_summary(t, now))
         .collect();
     outln!("imported {}: {}", conn.name, parts.join(", "));
     Ok(())

@@ -18,6 +18,7 @@ mod format;
 mod history;
 mod import;
 mod list;
+mod login;
 mod refresh;
 mod sim;
 mod token;
@@ -73,6 +74,8 @@ enum Command {
     Call(call::CallArgs),
     /// A connection's event trail
     History(history::HistoryArgs),
+    /// Install an app through the browser and a local callback (or --add-scopes to a connection)
+    Login(login::LoginArgs),
     /// Print a valid access token (refreshing first if it expires soon); for scripts
     Token(token::TokenArgs),
     /// Refresh rotating tokens now: one connection, or --all that expire soon
@@ -94,6 +97,7 @@ impl Command {
             Command::Show(_) => "show",
             Command::Call(_) => "call",
             Command::History(_) => "history",
+            Command::Login(_) => "login",
             Command::Token(_) => "token",
             Command::Refresh(_) => "refresh",
             Command::Exchange(_) => "exchange",
@@ -148,9 +152,12 @@ impl Context {
     }
 }
 
-/// `2h`, `90m`, `1h30m`, `45s`: how long before expiry a token counts as due.
+/// `2h`, `90m`, `1h30m`, `45s`, or plain seconds (`300`).
 fn parse_window(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 2h, 90m, 1h30m)"))
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 300, 2h, 90m, 1h30m)"))
 }
 
 /// Run a parsed command line. Errors come back as one sentence for `main` to print.
@@ -176,6 +183,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Show(args)) => list::show(&ctx, &args),
         Some(Command::Call(args)) => call::run(&ctx, args).await,
         Some(Command::History(args)) => history::run(&ctx, &args),
+        Some(Command::Login(args)) => login::run(&ctx, args).await,
         Some(Command::Token(args)) => token::run(&ctx, args).await,
         Some(Command::Refresh(args)) => refresh::run(&ctx, args).await,
         Some(Command::Exchange(args)) => exchange::run(&ctx, args).await,

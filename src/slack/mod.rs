@@ -4,6 +4,7 @@ pub mod client;
 pub mod error;
 pub mod error_code;
 pub mod grant;
+pub mod pkce;
 pub mod response;
 pub mod scopes;
 pub mod secret;

@@ -6,7 +6,7 @@ use super::model::{App, NewApp, new_id, now_unix};
 use crate::slack::{Scopes, Secret};
 use rusqlite::{OptionalExtension, Row, params};
 
-const COLUMNS: &str = "id, name, client_id, client_secret IS NOT NULL, pkce, redirect_uri, bot_scopes, user_scopes, created_at";
+const COLUMNS: &str = "id, name, client_id, client_secret IS NOT NULL, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation";
 
 fn secret_aad(app_id: &str) -> String {
     format!("app:{app_id}:client_secret")
@@ -23,6 +23,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<App> {
         bot_scopes: Scopes::parse(&r.get::<_, String>(6)?),
         user_scopes: Scopes::parse(&r.get::<_, String>(7)?),
         created_at: r.get(8)?,
+        rotation: r.get(9)?,
     })
 }
 
@@ -41,10 +42,10 @@ impl Store {
                 .as_ref()
                 .map(|s| cipher.seal(&secret_aad(&id), s.expose().as_bytes()));
             tx.execute(
-                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![id, app.name, app.client_id, sealed, app.pkce, app.redirect_uri,
-                        app.bot_scopes.to_csv(), app.user_scopes.to_csv(), now_unix()],
+                        app.bot_scopes.to_csv(), app.user_scopes.to_csv(), now_unix(), app.rotation],
             )
             ?;
             Ok(())

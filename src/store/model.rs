@@ -14,6 +14,8 @@ pub struct App {
     pub bot_scopes: Scopes,
     pub user_scopes: Scopes,
     pub created_at: i64,
+    /// Token rotation is turned on for the app (installs get 12-hour tokens).
+    pub rotation: bool,
 }
 
 pub struct NewApp {
@@ -21,6 +23,7 @@ pub struct NewApp {
     pub client_id: String,
     pub client_secret: Option<crate::slack::Secret>,
     pub pkce: bool,
+    pub rotation: bool,
     pub redirect_uri: String,
     pub bot_scopes: Scopes,
     pub user_scopes: Scopes,

@@ -4,7 +4,8 @@ use rusqlite::Connection;
 
 /// One entry per schema version; entry N brings a database from version N to N+1.
 /// Never edit a released entry: add a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -93,7 +94,10 @@ CREATE TABLE leases (
     expires_at_ms INTEGER NOT NULL,
     PRIMARY KEY (connection_id, kind)
 );
-"#];
+"#,
+    // 2: whether the app has token rotation turned on (for its manifest and for login).
+    "ALTER TABLE apps ADD COLUMN rotation INTEGER NOT NULL DEFAULT 0;",
+];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 

@@ -152,6 +152,22 @@ impl Store {
             .transpose()
     }
 
+    /// Replace a token's recorded scopes with what Slack reports it holds.
+    pub fn set_token_scopes(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        scopes: &Scopes,
+    ) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "UPDATE tokens SET scopes = ?3 WHERE connection_id = ?1 AND kind = ?2",
+                params![connection_id, kind.as_str(), scopes.to_csv()],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
     /// Record what Slack said about a token (revoked, needs re-auth, …) without touching it.
     pub fn set_token_status(
         &mut self,

@@ -1,0 +1,83 @@
+//! A Slack app manifest for a registered app, ready for "Create an app → From a manifest".
+
+use crate::store::App;
+use serde_json::{Value, json};
+
+/// The manifest for `app`: its redirect URL (an `http://localhost` one can only be
+/// registered this way, since Slack's settings page refuses http), its bot and user scopes,
+/// and its rotation and PKCE switches.
+pub fn manifest(app: &App) -> Value {
+    let mut oauth = json!({ "redirect_urls": [app.redirect_uri], "scopes": {} });
+    if !app.bot_scopes.is_empty() {
+        oauth["scopes"]["bot"] = app.bot_scopes.iter().collect::<Vec<_>>().into();
+    }
+    if !app.user_scopes.is_empty() {
+        oauth["scopes"]["user"] = app.user_scopes.iter().collect::<Vec<_>>().into();
+    }
+    if app.pkce {
+        oauth["pkce_enabled"] = true.into();
+    }
+    let mut manifest = json!({
+        "_metadata": { "major_version": 2 },
+        "display_information": { "name": app.name },
+        "oauth_config": oauth,
+        "settings": {
+            "org_deploy_enabled": false,
+            "socket_mode_enabled": false,
+            "token_rotation_enabled": app.rotation,
+        },
+    });
+    // Bot scopes need a bot user to hold them.
+    if !app.bot_scopes.is_empty() {
+        manifest["features"] =
+            json!({ "bot_user": { "display_name": app.name, "always_online": false } });
+    }
+    manifest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slack::Scopes;
+
+    fn app(bot: &str, user: &str, pkce: bool, rotation: bool) -> App {
+        App {
+            id: "a1".into(),
+            name: "acme".into(),
+            client_id: "1.2".into(),
+            pkce,
+            has_secret: !pkce,
+            redirect_uri: "http://localhost:8976/callback".into(),
+            bot_scopes: Scopes::parse(bot),
+            user_scopes: Scopes::parse(user),
+            created_at: 0,
+            rotation,
+        }
+    }
+
+    #[test]
+    fn manifest_carries_redirect_scopes_and_switches() {
+        let m = manifest(&app("chat:write,users:read", "search:read", false, true));
+        assert_eq!(
+            m["oauth_config"]["redirect_urls"],
+            json!(["http://localhost:8976/callback"])
+        );
+        assert_eq!(
+            m["oauth_config"]["scopes"]["bot"],
+            json!(["chat:write", "users:read"])
+        );
+        assert_eq!(m["oauth_config"]["scopes"]["user"], json!(["search:read"]));
+        assert_eq!(m["settings"]["token_rotation_enabled"], true);
+        assert!(m["oauth_config"].get("pkce_enabled").is_none());
+        assert_eq!(m["features"]["bot_user"]["display_name"], "acme");
+    }
+
+    #[test]
+    fn a_user_only_pkce_app_has_no_bot_user() {
+        let m = manifest(&app("", "search:read", true, false));
+        assert_eq!(m["oauth_config"]["pkce_enabled"], true);
+        assert!(m.get("features").is_none());
+        assert!(m["oauth_config"]["scopes"].get("bot").is_none());
+        assert_eq!(m["settings"]["token_rotation_enabled"], false);
+    }
+}

@@ -1,0 +1,396 @@
+//! `xox login` end to end: the binary listens, a test client plays the browser through the
+//! simulator's consent page and follows the redirect to the listener.
+
+mod common;
+
+use common::cli_env::Env;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdout, Stdio};
+use xox::sim::{SimApp, Simulator};
+
+const CONFIDENTIAL: &str = "700.701";
+const PUBLIC: &str = "800.801";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A simulator knowing both apps at `redirect`, and an environment that registered them.
+async fn setup(redirect: &str) -> (Simulator, Env) {
+    let sim = Simulator::start(0).await.unwrap();
+    sim.with_world(|w| {
+        for (client_id, pkce) in [(CONFIDENTIAL, false), (PUBLIC, true)] {
+            w.register_app(SimApp {
+                client_id: client_id.into(),
+                client_secret: (!pkce).then(|| "login-secret".into()),
+                pkce,
+                rotation: true,
+                redirect_urls: vec![redirect.into()],
+                app_id: format!("A{client_id}"),
+            });
+        }
+    });
+    let env = Env::new(sim.base_url());
+    let mut add = env.command(&[
+        "app",
+        "add",
+        "conf",
+        "--client-id",
+        CONFIDENTIAL,
+        "--rotation",
+        "--redirect-uri",
+        redirect,
+        "--scopes",
+        "chat:write",
+        "--user-scopes",
+        "search:read",
+    ]);
+    add.env("XOX_CLIENT_SECRET", "login-secret");
+    assert!(env.run_with(add, "").status.success());
+    env.ok(
+        &[
+            "app",
+            "add",
+            "public",
+            "--client-id",
+            PUBLIC,
+            "--pkce",
+            "--redirect-uri",
+            redirect,
+            "--user-scopes",
+            "search:read",
+        ],
+        "",
+    );
+    (sim, env)
+}
+
+/// A running `xox login`; the authorize URL is its first stdout line.
+struct Login {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    url: String,
+}
+
+fn start_login(env: &Env, args: &[&str]) -> Login {
+    let mut all = vec!["login", "--no-browser"];
+    all.extend_from_slice(args);
+    let mut child = env
+        .command(&all)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    stdout.read_line(&mut url).unwrap();
+    assert!(
+        url.contains("/oauth/v2/authorize?"),
+        "first line is the URL: {url:?}"
+    );
+    Login {
+        child,
+        stdout,
+        url: url.trim().to_owned(),
+    }
+}
+
+impl Login {
+    /// Wait for the process: its exit status, remaining stdout and stderr.
+    async fn end(mut self) -> (bool, String, String) {
+        tokio::task::spawn_blocking(move || {
+            let mut out = String::new();
+            std::io::Read::read_to_string(&mut self.stdout, &mut out).unwrap();
+            let mut err = String::new();
+            std::io::Read::read_to_string(self.child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            (self.child.wait().unwrap().success(), out, err)
+        })
+        .await
+        .unwrap()
+    }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        // The callback's certificate is self-signed, as it is for a real user.
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
+}
+
+/// Open the consent page, press the button, return the redirect Slack sends the browser to.
+async fn consent(url: &str, decision: &str) -> String {
+    let b = browser();
+    let page = b.get(url).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("value=\"allow\""), "{page}");
+    let parsed = url::Url::parse(url).unwrap();
+    let mut form: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+    form.push(("decision".into(), decision.into()));
+    let action = parsed.join("/oauth/v2/authorize").unwrap();
+    let answer = b.post(action).form(&form).send().await.unwrap();
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn follow(location: &str) -> reqwest::Response {
+    browser().get(location).send().await.unwrap()
+}
+
+fn list(env: &Env) -> Value {
+    serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_install_stores_bot_and_user_tokens_and_closes_the_listener() {
+    let port = free_port();
+    let redirect = format!("http://localhost:{port}/callback");
+    let (_sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "conf", "--timeout", "30"]);
+    let query: std::collections::HashMap<_, _> = url::Url::parse(&login.url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["scope"], "chat:write");
+    assert_eq!(query["user_scope"], "search:read");
+    assert_eq!(query["redirect_uri"], redirect);
+    assert!(!query.contains_key("code_challenge"));
+
+    let location = consent(&login.url, "allow").await;
+    let page = follow(&location).await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("You can close this tab")
+    );
+    let (ok, out, err) = login.end().await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "conf-sim-workspace");
+    assert!(
+        err.contains("logged in to Sim Workspace (T0SIMTEAM1): bot xoxe.xoxb (1 scope"),
+        "{err}"
+    );
+
+    let conn = &list(&env)[0];
+    assert_eq!(conn["name"], "conf-sim-workspace");
+    assert_eq!(conn["tokens"][0]["type"], "xoxe.xoxb");
+    assert_eq!(
+        conn["tokens"][0]["scopes"],
+        serde_json::json!(["chat:write"])
+    );
+    assert_eq!(conn["tokens"][1]["type"], "xoxe.xoxp");
+    let history: Value =
+        serde_json::from_str(&env.ok(&["history", "conf-sim-workspace", "--json"], "")).unwrap();
+    assert_eq!(history[0]["action"], "login");
+
+    // A replayed callback finds nobody listening.
+    assert!(browser().get(&location).send().await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_install_uses_a_kept_self_signed_certificate() {
+    let redirect = format!("https://localhost:{}/callback", free_port());
+    let (_sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "conf", "--name", "tls"]);
+    let location = consent(&login.url, "allow").await;
+    assert!(location.starts_with("https://localhost:"));
+    assert_eq!(follow(&location).await.status(), 200);
+    let (ok, out, err) = login.end().await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "tls");
+    assert!(err.contains("self-signed certificate"), "{err}");
+    let data = env.db().parent().unwrap().to_path_buf();
+    for file in ["localhost-cert.pem", "localhost-key.pem"] {
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(data.join(file)).unwrap().permissions(),
+        ) & 0o777;
+        assert_eq!(mode, 0o600, "{file}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pkce_install_sends_the_verifier_and_no_secret() {
+    let redirect = format!("http://localhost:{}/callback", free_port());
+    let (sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "public", "--name", "me"]);
+    assert!(login.url.contains("code_challenge_method=S256"));
+    follow(&consent(&login.url, "allow").await).await;
+    let (ok, _, err) = login.end().await;
+    assert!(ok, "{err}");
+    let conn = &list(&env)[0];
+    assert_eq!(conn["tokens"].as_array().unwrap().len(), 1);
+    assert_eq!(conn["tokens"][0]["kind"], "user");
+    assert_eq!(sim.counters().code_grants, 1);
+
+    // Bot scopes through a PKCE localhost redirect are refused before any URL is printed.
+    let err = env.fails(
+        &[
+            "login",
+            "--app",
+            "public",
+            "--scopes",
+            "chat:write",
+            "--no-browser",
+        ],
+        "",
+    );
+    assert!(err.contains("may ask only for user scopes"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junk_and_forged_callbacks_are_refused_while_the_real_one_is_awaited() {
+    let port = free_port();
+    let redirect = format!("http://localhost:{port}/callback");
+    let (_sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "conf"]);
+    let base = format!("http://127.0.0.1:{port}");
+    let b = browser();
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(
+        status(
+            b.get(format!("{base}/callback?code=forged&state=not-ours"))
+                .send()
+                .await
+                .unwrap()
+        ),
+        400
+    );
+    assert_eq!(
+        status(
+            b.get(format!(
+                "{base}/callback?error=access_denied&state=not-ours"
+            ))
+            .send()
+            .await
+            .unwrap()
+        ),
+        400
+    );
+    assert_eq!(
+        status(b.get(format!("{base}/callback")).send().await.unwrap()),
+        400
+    );
+    assert_eq!(
+        status(b.post(format!("{base}/callback")).send().await.unwrap()),
+        405
+    );
+    assert_eq!(
+        status(b.get(format!("{base}/admin")).send().await.unwrap()),
+        404
+    );
+    let huge = "x".repeat(40_000);
+    assert_eq!(
+        status(
+            b.get(format!("{base}/callback"))
+                .header("x-junk", huge)
+                .send()
+                .await
+                .unwrap()
+        ),
+        431
+    );
+    // localhost is served on IPv6 loopback too, where the machine has it.
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        let v6 = b
+            .get(format!("http://[::1]:{port}/callback?code=x&state=y"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(status(v6), 400);
+    }
+    follow(&consent(&login.url, "allow").await).await;
+    let (ok, _, err) = login.end().await;
+    assert!(ok, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_in_the_browser_ends_cleanly() {
+    let redirect = format!("http://localhost:{}/callback", free_port());
+    let (_sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "conf"]);
+    let location = consent(&login.url, "deny").await;
+    assert!(location.contains("error=access_denied"));
+    assert!(
+        follow(&location)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("cancelled")
+    );
+    let (ok, out, err) = login.end().await;
+    assert!(!ok);
+    assert!(out.is_empty());
+    assert!(
+        err.trim_end()
+            .ends_with("error: the install was cancelled in the browser (access_denied)"),
+        "{err}"
+    );
+    assert_eq!(list(&env), serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_and_a_busy_port_are_clear_errors() {
+    let port = free_port();
+    let redirect = format!("http://localhost:{port}/callback");
+    let (_sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "conf", "--timeout", "1"]);
+    let (ok, _, err) = login.end().await;
+    assert!(!ok);
+    assert!(
+        err.contains("error: no answer from the browser within 1s"),
+        "{err}"
+    );
+
+    let _busy = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let err = env.fails(&["login", "--app", "conf", "--no-browser"], "");
+    assert!(
+        err.contains(&format!("port {port} on localhost is in use")),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_scopes_reauthorizes_the_same_connection_with_the_union() {
+    let redirect = format!("http://localhost:{}/callback", free_port());
+    let (_sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "conf", "--name", "acme"]);
+    follow(&consent(&login.url, "allow").await).await;
+    assert!(login.end().await.0);
+
+    let login = start_login(
+        &env,
+        &["--add-scopes", "acme", "--scopes", "reactions:write"],
+    );
+    let query: std::collections::HashMap<_, _> = url::Url::parse(&login.url)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
+    assert_eq!(query["scope"], "chat:write,reactions:write");
+    assert_eq!(query["user_scope"], "search:read");
+    assert_eq!(query["team"], "T0SIMTEAM1");
+    follow(&consent(&login.url, "allow").await).await;
+    let (ok, out, err) = login.end().await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "acme");
+    let all = list(&env);
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        1,
+        "the same connection, updated in place"
+    );
+    assert_eq!(
+        all[0]["tokens"][0]["scopes"],
+        serde_json::json!(["chat:write", "reactions:write"])
+    );
+    let err = env.fails(&["login", "--add-scopes", "acme", "--no-browser"], "");
+    assert!(err.contains("needs --scopes and/or --user-scopes"), "{err}");
+}
