@@ -105,8 +105,8 @@ fn store_app(
         pkce: false,
         rotation,
         redirect_uri: "http://localhost:8976/callback".to_owned(),
-        bot_scopes: Default::default(),
-        user_scopes: Default::default(),
+        bot_scopes: crate::slack::Scopes::parse("chat:write,channels:read,users:read"),
+        user_scopes: crate::slack::Scopes::parse("search:read"),
     })?)
 }
 
@@ -121,6 +121,9 @@ pub async fn start() -> anyhow::Result<Demo> {
         .await
         .context("cannot start the simulator")?;
     sim.add_preset_apps();
+    // The demo's Slack approves installs at once, so a login completes without a browser
+    // (any HTTP client that follows redirects will do).
+    sim.with_world(|w| w.config.auto_consent = true);
     let mut store = Store::open_with_key(&db, None)?;
     let apps = [
         store_app(
