@@ -1,7 +1,9 @@
 //! The demo world: a simulator and a temporary database seeded with connections worth looking at.
 
 use crate::calls;
+use crate::rotation::{RetryPolicy, Rotator, StoreHandle};
 use crate::sim::{Simulator, presets};
+use crate::slack::client::DEFAULT_HTTP_TIMEOUT;
 use crate::slack::{SlackClient, TokenKind, parse_grant};
 use crate::store::{App, NewApp, Store, TokenStatus};
 use anyhow::Context as _;
@@ -161,17 +163,24 @@ pub async fn start() -> anyhow::Result<Demo> {
         store.save_grant(app, seed.name, &parse_grant(&answer)?, "import")?;
     }
     spend_refresh_token(&sim, &mut store, "gamma-reauth")?;
-    let client = SlackClient::new(sim.base_url(), crate::slack::client::DEFAULT_HTTP_TIMEOUT)?;
-    for failing in FAILING_CALLS {
-        let conn = store.connection(failing.conn)?;
-        let kind = calls::choose_kind(&conn, Some(failing.kind))?;
+    let connections: Vec<_> = FAILING_CALLS
+        .iter()
+        .map(|f| store.connection(f.conn))
+        .collect::<Result<_, _>>()?;
+    let client = SlackClient::new(sim.base_url(), DEFAULT_HTTP_TIMEOUT)?;
+    let rotator = Rotator::new(
+        StoreHandle::new(store),
+        client,
+        RetryPolicy::for_timeout(DEFAULT_HTTP_TIMEOUT),
+    );
+    for (failing, conn) in FAILING_CALLS.iter().zip(&connections) {
         let params: Vec<(String, String)> = failing
             .args
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         // These calls are meant to fail; the store keeps each failure.
-        let _ = calls::call(&mut store, &client, &conn, kind, failing.method, &params).await?;
+        calls::call(&rotator, conn, failing.kind, failing.method, &params, None).await?;
     }
     Ok(Demo { sim, db, _dir: dir })
 }

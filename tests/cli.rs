@@ -121,7 +121,7 @@ fn import_list_and_call_against_xox_sim() {
     .unwrap();
     assert_eq!(user["ok"], true);
 
-    let err = env.fails(
+    let out = env.run(
         &[
             "call",
             "chat.postMessage",
@@ -132,9 +132,26 @@ fn import_list_and_call_against_xox_sim() {
         ],
         "",
     );
-    assert!(err.contains("missing_scope"), "{err}");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert_eq!(
+        lines[0],
+        "warning: the bot token lacks chat:write (for chat.postMessage); Slack will likely answer missing_scope"
+    );
+    let err = lines[1];
+    assert!(
+        err.starts_with("error: Slack answered missing_scope"),
+        "{err}"
+    );
     assert!(err.contains("needed: chat:write"), "{err}");
-    assert!(err.contains("recorded as call #1"), "{err}");
+    assert!(
+        err.contains(
+            "recorded as call #1; next: xox login --add-scopes acme-prod --scopes chat:write"
+        ),
+        "{err}"
+    );
 
     // Nothing printed or stored reveals a token or the client secret.
     let mut printed = Vec::new();
@@ -423,7 +440,7 @@ fn demo_seeds_a_database_and_prints_the_list() {
         "acme-rotating",
         "beta-expiring",
         "needs_reauth",
-        "missing_scope (needed reactions:write)",
+        "needed: reactions:write",
         "not_allowed_token_type",
     ] {
         assert!(out.contains(expected), "{expected} missing from:\n{out}");

@@ -3,22 +3,13 @@
 
 mod common;
 
+use common::browser::{browser, consent, follow, free_port, start_login};
 use common::cli_env::Env;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Stdio};
 use xox::sim::{SimApp, Simulator};
 
 const CONFIDENTIAL: &str = "700.701";
 const PUBLIC: &str = "800.801";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A simulator knowing both apps at `redirect`, and an environment that registered them.
 async fn setup(redirect: &str) -> (Simulator, Env) {
@@ -68,77 +59,6 @@ async fn setup(redirect: &str) -> (Simulator, Env) {
         "",
     );
     (sim, env)
-}
-
-/// A running `xox login`; the authorize URL is its first stdout line.
-struct Login {
-    child: Child,
-    stdout: BufReader<ChildStdout>,
-    url: String,
-}
-
-fn start_login(env: &Env, args: &[&str]) -> Login {
-    let mut all = vec!["login", "--no-browser"];
-    all.extend_from_slice(args);
-    let mut child = env
-        .command(&all)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut url = String::new();
-    stdout.read_line(&mut url).unwrap();
-    assert!(
-        url.contains("/oauth/v2/authorize?"),
-        "first line is the URL: {url:?}"
-    );
-    Login {
-        child,
-        stdout,
-        url: url.trim().to_owned(),
-    }
-}
-
-impl Login {
-    /// Wait for the process: its exit status, remaining stdout and stderr.
-    async fn end(mut self) -> (bool, String, String) {
-        tokio::task::spawn_blocking(move || {
-            let mut out = String::new();
-            std::io::Read::read_to_string(&mut self.stdout, &mut out).unwrap();
-            let mut err = String::new();
-            std::io::Read::read_to_string(self.child.stderr.as_mut().unwrap(), &mut err).unwrap();
-            (self.child.wait().unwrap().success(), out, err)
-        })
-        .await
-        .unwrap()
-    }
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        // The callback's certificate is self-signed, as it is for a real user.
-        .danger_accept_invalid_certs(true)
-        .build()
-        .unwrap()
-}
-
-/// Open the consent page, press the button, return the redirect Slack sends the browser to.
-async fn consent(url: &str, decision: &str) -> String {
-    let b = browser();
-    let page = b.get(url).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("value=\"allow\""), "{page}");
-    let parsed = url::Url::parse(url).unwrap();
-    let mut form: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
-    form.push(("decision".into(), decision.into()));
-    let action = parsed.join("/oauth/v2/authorize").unwrap();
-    let answer = b.post(action).form(&form).send().await.unwrap();
-    answer.headers()["location"].to_str().unwrap().to_owned()
-}
-
-async fn follow(location: &str) -> reqwest::Response {
-    browser().get(location).send().await.unwrap()
 }
 
 fn list(env: &Env) -> Value {

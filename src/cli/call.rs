@@ -1,7 +1,8 @@
 //! `xox call METHOD [k=v ...] --conn CONN`: call Slack with a stored token; failures are kept.
 
 use super::{Context, KindArgs, print_json};
-use crate::calls::{self, CallFailure};
+use crate::calls::{self, CallFailure, Outcome, hints};
+use crate::rotation::Rotator;
 use anyhow::anyhow;
 use clap::Args;
 use serde_json::json;
@@ -24,46 +25,84 @@ pub struct CallArgs {
 
 pub async fn run(ctx: &Context, args: CallArgs) -> anyhow::Result<()> {
     let params = calls::parse_args(&args.args)?;
-    let mut store = ctx.store()?;
-    let client = ctx.client()?;
+    let store = ctx.store()?;
     let conn = store.connection(&args.conn)?;
-    let kind = calls::choose_kind(&conn, args.kind.kind())?;
-    match calls::call(&mut store, &client, &conn, kind, &args.method, &params).await? {
+    let plan = calls::plan(&conn, &args.method, args.kind.kind())?;
+    for warning in &plan.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let rotator = ctx.rotator(store)?;
+    let outcome = calls::call(&rotator, &conn, plan.kind, &args.method, &params, None).await?;
+    report(&rotator, &conn, &params, outcome, args.json).await
+}
+
+/// The `channel` argument of a call, which some hints name.
+pub fn channel_of(params: &[(String, String)]) -> Option<&str> {
+    params
+        .iter()
+        .find(|(k, _)| k == "channel")
+        .map(|(_, v)| v.as_str())
+}
+
+/// Print a call's outcome: the answer on stdout, or one error line (with the next step)
+/// and, with `--json`, a JSON description on stdout. Shared by `call` and `replay`.
+pub async fn report(
+    rotator: &Rotator,
+    conn: &crate::store::Connection,
+    params: &[(String, String)],
+    outcome: Outcome,
+    json: bool,
+) -> anyhow::Result<()> {
+    for note in &outcome.notes {
+        eprintln!("note: {note}");
+    }
+    let failure = match outcome.result {
         Ok(answer) => {
             if let Some(warning) = &answer.warning {
                 eprintln!("warning: Slack says {warning}");
             }
-            if args.json {
+            if json {
                 outln!("{}", answer.body);
             } else {
                 print_json(&answer.body);
             }
-            Ok(())
+            return Ok(());
         }
-        Err(failure) => Err(report(&failure, args.json)),
-    }
-}
-
-fn report(failure: &CallFailure, json: bool) -> anyhow::Error {
-    let recorded = match &failure.recorded {
-        Ok(id) => format!("; recorded as call #{id}"),
-        Err(e) => format!("; could not record it: {e}"),
+        Err(failure) => failure,
+    };
+    let CallFailure { error, recorded } = failure;
+    let (recorded_text, next) = match &recorded {
+        Ok(id) => {
+            let id = *id;
+            let call = rotator.store().run(move |s| s.call(id)).await?;
+            let hint = hints::explain(&call, conn, channel_of(params));
+            (
+                format!("; recorded as call #{id}"),
+                hint.command(conn, &call).map(|c| (hint.text.clone(), c)),
+            )
+        }
+        Err(e) => (format!("; could not record it: {e}"), None),
     };
     if json {
-        let api = failure.error.api();
+        let api = error.api();
         let scopes = |s: Option<&crate::slack::Scopes>| {
             s.map(|s| s.iter().map(str::to_owned).collect::<Vec<_>>())
         };
         print_json(&json!({
             "ok": false,
             "error": api.map_or("transport", |e| e.code.as_str()),
-            "message": failure.error.to_string(),
+            "message": error.to_string(),
             "http_status": api.map(|e| e.http_status),
             "needed": scopes(api.and_then(|e| e.needed.as_ref())),
             "provided": scopes(api.and_then(|e| e.provided.as_ref())),
             "retry_after": api.and_then(|e| e.retry_after),
-            "recorded_call": failure.recorded.as_ref().ok(),
+            "recorded_call": recorded.as_ref().ok(),
+            "hint": next.as_ref().map(|(text, _)| text),
+            "command": next.as_ref().map(|(_, command)| command),
         }));
     }
-    anyhow!("{}{recorded}", failure.error)
+    let next = next
+        .map(|(_, command)| format!("; next: {command}"))
+        .unwrap_or_default();
+    Err(anyhow!("{error}{recorded_text}{next}"))
 }

@@ -21,18 +21,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         demo.db.display()
     );
     out!("{}", render_list(&store.connections()?, now_unix()));
-    outln!("\nfailed calls kept for inspection:");
-    for call in store.calls()? {
-        let conn = store.connection(&call.connection_id)?;
-        let mut line = format!(
-            "  #{} {} {} ({} token): {}",
-            call.id, conn.name, call.method, call.token_kind, call.error
-        );
-        if let Some(needed) = &call.needed {
-            line.push_str(&format!(" (needed {needed})"));
-        }
-        outln!("{line}");
-    }
+    outln!("\nfailed calls kept for inspection (xox failed):");
+    super::failed::print(&store, store.calls()?, false)?;
     drop(store);
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if args.once || !interactive {

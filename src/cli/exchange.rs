@@ -20,7 +20,7 @@ pub struct ExchangeArgs {
 pub async fn run(ctx: &Context, args: ExchangeArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let conn = store.connection(&args.conn)?;
-    let kind = crate::calls::choose_kind(&conn, args.kind.kind())?;
+    let kind = crate::calls::default_kind(&conn, args.kind.kind())?;
     if !args.yes {
         bail!(
             "exchanging is irreversible: the {kind} token of {} becomes a 12-hour rotating token, the app's token rotation stays on for good, and the long-lived token stops working at the first refresh; run `xox exchange {} --{kind} --yes` to go ahead",

@@ -14,12 +14,14 @@ mod app;
 mod call;
 mod demo;
 mod exchange;
+mod failed;
 mod format;
 mod history;
 mod import;
 mod list;
 mod login;
 mod refresh;
+mod replay;
 mod sim;
 mod token;
 mod watch;
@@ -72,6 +74,10 @@ enum Command {
     Show(list::ShowArgs),
     /// Call a Slack Web API method; a failure is recorded
     Call(call::CallArgs),
+    /// Recorded failed calls, each with what to do about it
+    Failed(failed::FailedArgs),
+    /// Run a recorded failed call again, with a fresh token
+    Replay(replay::ReplayArgs),
     /// A connection's event trail
     History(history::HistoryArgs),
     /// Install an app through the browser and a local callback (or --add-scopes to a connection)
@@ -97,6 +103,8 @@ impl Command {
             Command::Show(_) => "show",
             Command::Call(_) => "call",
             Command::History(_) => "history",
+            Command::Failed(_) => "failed",
+            Command::Replay(_) => "replay",
             Command::Login(_) => "login",
             Command::Token(_) => "token",
             Command::Refresh(_) => "refresh",
@@ -183,6 +191,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Show(args)) => list::show(&ctx, &args),
         Some(Command::Call(args)) => call::run(&ctx, args).await,
         Some(Command::History(args)) => history::run(&ctx, &args),
+        Some(Command::Failed(args)) => failed::run(&ctx, &args),
+        Some(Command::Replay(args)) => replay::run(&ctx, args).await,
         Some(Command::Login(args)) => login::run(&ctx, args).await,
         Some(Command::Token(args)) => token::run(&ctx, args).await,
         Some(Command::Refresh(args)) => refresh::run(&ctx, args).await,

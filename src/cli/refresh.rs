@@ -40,7 +40,7 @@ async fn refresh_one(ctx: &Context, name: &str, args: &RefreshArgs) -> anyhow::R
     let store = ctx.store()?;
     let conn = store.connection(name)?;
     let kinds: Vec<_> = match args.kind.kind() {
-        Some(kind) => vec![crate::calls::choose_kind(&conn, Some(kind))?],
+        Some(kind) => vec![crate::calls::default_kind(&conn, Some(kind))?],
         None => conn
             .tokens
             .iter()

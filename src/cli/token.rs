@@ -1,7 +1,7 @@
 //! `xox token CONN`: print a valid access token, refreshing first inside the window.
 
 use super::{Context, KindArgs, parse_window};
-use crate::calls::choose_kind;
+use crate::calls::default_kind;
 use crate::rotation::{Need, RotationError, Target};
 use crate::store::now_unix;
 use clap::Args;
@@ -24,8 +24,8 @@ const MIN_FALLBACK_SECS: i64 = 60;
 pub async fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let store = ctx.store()?;
     let conn = store.connection(&args.conn)?;
-    let kind = choose_kind(&conn, args.kind.kind())?;
-    let info = conn.token(kind).expect("choose_kind checked it exists");
+    let kind = default_kind(&conn, args.kind.kind())?;
+    let info = conn.token(kind).expect("default_kind checked it exists");
     let within = args.within.as_secs() as i64;
     let now = now_unix();
     // The hot path: one row read and one decryption, no network, no lease.

@@ -103,6 +103,10 @@ impl Rotator {
         &self.store
     }
 
+    pub fn client(&self) -> &SlackClient {
+        &self.client
+    }
+
     /// Longer than a refresh can take with every attempt timing out and every wait spent,
     /// so a live refresher never loses its lease; a dead one's lease lapses after it.
     pub fn lease_ttl(&self) -> Duration {

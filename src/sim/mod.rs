@@ -1,9 +1,9 @@
 //! A faithful, stateful Slack double on 127.0.0.1 for tests and `xox demo`.
 
+mod arguments;
 mod consent;
 mod control;
 pub mod faults;
-mod methods;
 pub mod oauth;
 pub mod presets;
 mod server;

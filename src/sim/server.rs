@@ -222,11 +222,6 @@ fn answer(
         Err(code) => return json_response(StatusCode::OK, &json!({"ok": false, "error": code})),
     };
     let mut st = shared.lock();
-    *st.world
-        .counters
-        .calls
-        .entry(method.to_owned())
-        .or_default() += 1;
     let oauth_result = match method {
         "oauth.v2.access" => Some(
             st.world

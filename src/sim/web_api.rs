@@ -1,9 +1,10 @@
 //! Simulated Web API: token checks, token-kind and scope enforcement, auth.test/revoke, methods.
 
-use super::methods::{self, SimMethod};
+use super::arguments;
 use super::oauth::Form;
 use super::world::World;
 use crate::slack::TokenKind;
+use crate::slack::catalogue::{MethodSpec, Needs, catalogue};
 use serde_json::{Value, json};
 
 /// The channels every simulated workspace has: (id, name, bot is a member).
@@ -32,16 +33,16 @@ impl ApiAnswer {
     }
 }
 
-/// Which scopes a call needs. `all_of` lists must all be held; otherwise any one is enough.
+/// Which scopes a call needs, from the catalogue: `None` if the method does not take this
+/// kind of token. `all_of` lists must all be held; otherwise any one is enough.
 fn needed_scopes(
-    method: &SimMethod,
+    method: &MethodSpec,
     kind: TokenKind,
     params: &Form,
-) -> Option<(Vec<&'static str>, bool)> {
-    let scopes = match kind {
-        TokenKind::Bot => method.bot_scopes?,
-        TokenKind::User => method.user_scopes?,
-    };
+) -> Option<(Vec<String>, bool)> {
+    if !method.takes(kind) {
+        return None;
+    }
     if method.name == "conversations.list" {
         // Each conversation type asked for needs its own read scope.
         let types = params
@@ -57,10 +58,14 @@ fn needed_scopes(
                 "mpim" => Some("mpim:read"),
                 _ => None,
             })
+            .map(str::to_owned)
             .collect();
         return Some((needed, true));
     }
-    Some((scopes.to_vec(), false))
+    match method.needs(kind) {
+        Some(Needs::AnyOf(scopes)) => Some((scopes.iter().map(str::to_owned).collect(), false)),
+        None | Some(Needs::Nothing) => Some((Vec::new(), false)),
+    }
 }
 
 fn find_channel(id_or_name: &str) -> Option<(&'static str, &'static str, bool)> {
@@ -111,11 +116,9 @@ impl World {
                 accepted_scopes: None,
             };
         }
-        let known =
-            matches!(method, "auth.test" | "auth.revoke") || methods::find(method).is_some();
-        if !known {
+        let Some(spec) = catalogue().get(method) else {
             return ApiAnswer::error("unknown_method");
-        }
+        };
         let (install, kind) = match self.authenticate(token) {
             Ok(who) => who,
             Err(code) => return ApiAnswer::error(code),
@@ -142,7 +145,6 @@ impl World {
             }
             _ => {}
         }
-        let spec = methods::find(method).expect("checked above");
         let Some((needed, all_of)) = needed_scopes(spec, kind, params) else {
             return with_scopes(
                 json!({"ok": false, "error": "not_allowed_token_type"}),
@@ -152,7 +154,7 @@ impl World {
         let held = self.installs[install].scopes(kind);
         let missing: Vec<&str> = needed
             .iter()
-            .copied()
+            .map(String::as_str)
             .filter(|s| !held.contains(*s))
             .collect();
         let satisfied = if all_of {
@@ -170,8 +172,7 @@ impl World {
             let body = json!({"ok": false, "error": "missing_scope", "needed": needed_csv, "provided": token_scopes.clone().unwrap_or_default()});
             return with_scopes(body, accepted);
         }
-        if let Some(arg) = spec
-            .required
+        if let Some(arg) = arguments::required(method)
             .iter()
             .find(|a| params.get(**a).is_none_or(|v| v.is_empty()))
         {

@@ -1,5 +1,6 @@
 //! The Slack protocol: token kinds, secrets, scopes, error taxonomy, answers, the Web API client.
 
+pub mod catalogue;
 pub mod client;
 pub mod error;
 pub mod error_code;

@@ -63,6 +63,17 @@ impl Store {
         })
     }
 
+    /// Mark how replaying a recorded call went: `replayed_ok` or `replay_failed`.
+    pub fn set_call_state(&mut self, id: i64, state: &str) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "UPDATE calls SET state = ?2 WHERE id = ?1",
+                rusqlite::params![id, state],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
     /// Recorded calls, newest first.
     pub fn calls(&self) -> StoreResult<Vec<RecordedCall>> {
         let mut stmt = self

@@ -1,0 +1,228 @@
+//! Which of a connection's tokens a call should use, and what the stored scopes already say
+//! about how it will go.
+
+use crate::slack::TokenKind;
+use crate::slack::catalogue::{MethodSpec, Needs, catalogue};
+use crate::store::Connection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChooseError {
+    #[error("connection {conn:?} has no {kind} token{hint}")]
+    NoToken {
+        conn: String,
+        kind: TokenKind,
+        hint: String,
+    },
+    #[error(
+        "{method} takes only app-level tokens (xapp-), which xox does not keep; call it with the app's Socket Mode token"
+    )]
+    AppTokenOnly { method: String },
+}
+
+/// The token to use, and warnings worth reading before the call goes out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallPlan {
+    pub kind: TokenKind,
+    pub warnings: Vec<String>,
+}
+
+fn needs_text(spec: &MethodSpec, kind: TokenKind) -> String {
+    match spec.needs(kind) {
+        Some(Needs::AnyOf(s)) if s.len() > 1 => format!("one of {s}"),
+        Some(Needs::AnyOf(s)) => s.to_csv(),
+        _ => "no scope".into(),
+    }
+}
+
+/// The asked kind, else the bot token when there is one; an error naming the other token
+/// when the connection lacks the one wanted.
+pub fn default_kind(conn: &Connection, asked: Option<TokenKind>) -> Result<TokenKind, ChooseError> {
+    let kind = asked.unwrap_or(if conn.token(TokenKind::Bot).is_some() {
+        TokenKind::Bot
+    } else {
+        TokenKind::User
+    });
+    if conn.token(kind).is_none() {
+        let other = kind.other();
+        let hint = if conn.token(other).is_some() {
+            format!("; it has a {other} token (--{other})")
+        } else {
+            String::new()
+        };
+        return Err(ChooseError::NoToken {
+            conn: conn.name.clone(),
+            kind,
+            hint,
+        });
+    }
+    Ok(kind)
+}
+
+/// Pick the token for `method`: the asked kind, else one the method takes whose stored scopes
+/// cover it (the bot token first), else one it takes. Methods the catalogue does not know
+/// use the bot token when there is one.
+pub fn plan(
+    conn: &Connection,
+    method: &str,
+    asked: Option<TokenKind>,
+) -> Result<CallPlan, ChooseError> {
+    let spec = catalogue().get(method);
+    let has = |k: TokenKind| conn.token(k).is_some();
+    let kind = match (asked, spec) {
+        (Some(_), _) | (None, None) => default_kind(conn, asked)?,
+        (None, Some(spec)) => {
+            let usable: Vec<TokenKind> = [TokenKind::Bot, TokenKind::User]
+                .into_iter()
+                .filter(|k| has(*k) && spec.takes(*k))
+                .collect();
+            if usable.is_empty() && spec.takes_app && !spec.takes_bot && !spec.takes_user {
+                return Err(ChooseError::AppTokenOnly {
+                    method: method.into(),
+                });
+            }
+            let covered = usable.iter().copied().find(|k| {
+                conn.token(*k)
+                    .is_some_and(|t| spec.covered_by(*k, &t.scopes))
+            });
+            covered
+                .or(usable.first().copied())
+                .unwrap_or(if has(TokenKind::Bot) {
+                    TokenKind::Bot
+                } else {
+                    TokenKind::User
+                })
+        }
+    };
+    let kind = default_kind(conn, Some(kind))?;
+    let token = conn.token(kind).expect("default_kind checked it exists");
+    let mut warnings = Vec::new();
+    if let Some(spec) = spec {
+        if !spec.takes(kind) {
+            warnings.push(format!("{method} does not take {kind} tokens; Slack will likely answer not_allowed_token_type"));
+        } else if !spec.covered_by(kind, &token.scopes) {
+            warnings.push(format!(
+                "the {kind} token lacks {} (for {method}); Slack will likely answer missing_scope",
+                needs_text(spec, kind)
+            ));
+        }
+        if spec.deprecated {
+            warnings.push(format!("{method} is deprecated by Slack"));
+        }
+    }
+    Ok(CallPlan { kind, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slack::{Scopes, TokenType};
+    use crate::store::{TokenInfo, TokenStatus};
+
+    fn conn(bot: Option<&str>, user: Option<&str>) -> Connection {
+        let token = |kind, scopes: &str| TokenInfo {
+            kind,
+            token_type: if kind == TokenKind::Bot {
+                TokenType::Bot
+            } else {
+                TokenType::User
+            },
+            scopes: Scopes::parse(scopes),
+            expires_at: None,
+            rotating: false,
+            has_refresh_token: false,
+            generation: 1,
+            status: TokenStatus::Ok,
+            status_reason: None,
+            redacted: String::new(),
+            updated_at: 0,
+        };
+        Connection {
+            id: "c1".into(),
+            name: "acme".into(),
+            app_id: "a".into(),
+            app_name: "app".into(),
+            team_id: None,
+            team_name: None,
+            enterprise_id: None,
+            enterprise_name: None,
+            slack_app_id: None,
+            bot_user_id: None,
+            authed_user_id: None,
+            has_incoming_webhook: false,
+            created_at: 0,
+            updated_at: 0,
+            tokens: [
+                bot.map(|s| token(TokenKind::Bot, s)),
+                user.map(|s| token(TokenKind::User, s)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn picks_the_kind_the_method_takes_and_whose_scopes_cover_it() {
+        let c = conn(Some("chat:write"), Some("search:read,reactions:write"));
+        assert_eq!(
+            plan(&c, "search.messages", None).unwrap(),
+            CallPlan {
+                kind: TokenKind::User,
+                warnings: vec![]
+            }
+        );
+        assert_eq!(
+            plan(&c, "chat.postMessage", None).unwrap().kind,
+            TokenKind::Bot
+        );
+        assert_eq!(
+            plan(&c, "reactions.add", None).unwrap().kind,
+            TokenKind::User,
+            "the user token holds the scope"
+        );
+        assert_eq!(plan(&c, "auth.test", None).unwrap().kind, TokenKind::Bot);
+        assert_eq!(
+            plan(&c, "not.in.catalogue", None).unwrap().kind,
+            TokenKind::Bot
+        );
+    }
+
+    #[test]
+    fn warns_before_a_call_that_will_fail() {
+        let c = conn(Some("chat:write"), None);
+        let p = plan(&c, "users.list", None).unwrap();
+        assert_eq!(
+            p.warnings,
+            [
+                "the bot token lacks users:read (for users.list); Slack will likely answer missing_scope"
+            ]
+        );
+        let p = plan(&c, "conversations.history", None).unwrap();
+        assert!(
+            p.warnings[0].contains("one of channels:history,groups:history"),
+            "{:?}",
+            p.warnings
+        );
+        let p = plan(&c, "search.messages", Some(TokenKind::Bot)).unwrap();
+        assert!(p.warnings[0].contains("not_allowed_token_type"));
+        assert!(
+            plan(&c, "search.messages", None).unwrap().warnings[0]
+                .contains("not_allowed_token_type")
+        );
+    }
+
+    #[test]
+    fn refuses_what_cannot_work() {
+        let c = conn(Some("chat:write"), None);
+        let err = plan(&c, "chat.postMessage", Some(TokenKind::User)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("has no user token; it has a bot token (--bot)"),
+            "{err}"
+        );
+        assert!(matches!(
+            plan(&c, "apps.connections.open", None),
+            Err(ChooseError::AppTokenOnly { .. })
+        ));
+    }
+}
