@@ -4,6 +4,9 @@
 pub mod calls;
 pub mod cli;
 pub mod demo;
+pub mod display;
+#[cfg(test)]
+pub mod fixtures;
 pub mod import;
 pub mod logging;
 pub mod login;
@@ -12,3 +15,4 @@ pub mod rotation;
 pub mod sim;
 pub mod slack;
 pub mod store;
+pub mod tui;

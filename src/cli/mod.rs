@@ -12,6 +12,7 @@ macro_rules! outln {
 
 mod app;
 mod call;
+mod dashboard;
 mod demo;
 mod exchange;
 mod failed;
@@ -57,9 +58,16 @@ pub struct Cli {
     command: Option<Command>,
 }
 
+impl Cli {
+    /// Logs go to stderr only with -v, and never while the dashboard owns the terminal.
+    pub fn log_to_stderr(&self) -> bool {
+        self.verbose && !matches!(self.command, None | Some(Command::Demo(_)))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Try xox against the built-in Slack simulator with a seeded temporary database
+    /// The dashboard against the built-in Slack simulator and a seeded temporary database
     Demo(demo::DemoArgs),
     /// Run the Slack simulator; prints its base URL on the first line
     Sim(sim::SimArgs),
@@ -182,8 +190,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let name = cli.command.as_ref().map_or("list", Command::name);
     tracing::info!(command = name, pid = std::process::id(), "xox started");
     match cli.command {
-        None => list::list(&ctx, &list::ListArgs { json: false }),
-        Some(Command::Demo(args)) => demo::run(args).await,
+        None => dashboard::run(&ctx).await,
+        Some(Command::Demo(args)) => demo::run(&ctx, args).await,
         Some(Command::Sim(args)) => sim::run(args).await,
         Some(Command::App(cmd)) => app::run(&ctx, cmd),
         Some(Command::Import(args)) => import::run(&ctx, args).await,

@@ -463,6 +463,34 @@ impl Rotator {
             .await
     }
 
+    /// `auth.revoke` the token and mark it revoked, with an event. For rotating apps Slack
+    /// revokes just this token; for others it may look to Slack as if the app was removed.
+    pub async fn revoke(&self, target: &Target) -> Result<(), RotationError> {
+        let state = self.state(target).await?;
+        if let Err(error) = self.client.call("auth.revoke", &state.access, &[]).await {
+            self.event(
+                target,
+                "revoke",
+                error.api().map_or("error", |e| e.code.as_str()).to_owned(),
+                state.expires_at,
+                error.to_string(),
+            )
+            .await;
+            return Err(RotationError::Slack(error));
+        }
+        self.mark(target, TokenStatus::Revoked, "revoked with auth.revoke")
+            .await?;
+        self.event(
+            target,
+            "revoke",
+            "ok".into(),
+            state.expires_at,
+            format!("{} revoked", state.access.redacted()),
+        )
+        .await;
+        Ok(())
+    }
+
     /// Turn a long-lived token into a rotating pair (`oauth.v2.exchange`). Irreversible;
     /// never retried (a lost answer means Slack exchanged it anyway); the old token is not
     /// revoked, since that can uninstall the app.

@@ -98,6 +98,13 @@ impl Store {
         &self.path
     }
 
+    /// Changes whenever another connection (another process) commits to the database.
+    pub fn data_version(&self) -> StoreResult<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))
+    }
+
     pub fn key_source(&self) -> &key::KeySource {
         &self.key_source
     }

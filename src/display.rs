@@ -1,0 +1,99 @@
+//! How times, statuses and tokens read, shared by the CLI and the dashboard.
+
+use crate::store::{Connection, TokenInfo, TokenStatus};
+use chrono::{DateTime, Utc};
+
+/// `11h 42m`, `4m 09s`, `2d 03h`, `expired`, or `never` for a long-lived token.
+pub fn countdown(expires_at: Option<i64>, now: i64) -> String {
+    let Some(at) = expires_at else {
+        return "never".to_owned();
+    };
+    let left = at - now;
+    if left <= 0 {
+        return "expired".to_owned();
+    }
+    let (d, h, m, s) = (
+        left / 86_400,
+        left % 86_400 / 3600,
+        left % 3600 / 60,
+        left % 60,
+    );
+    if d > 0 {
+        format!("{d}d {h:02}h")
+    } else if h > 0 {
+        format!("{h}h {m:02}m")
+    } else {
+        format!("{m}m {s:02}s")
+    }
+}
+
+pub fn rfc3339(unix: i64) -> String {
+    DateTime::<Utc>::from_timestamp(unix, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// A token's status as shown: its stored status, or `expired` for a token that is past its
+/// expiry and cannot be refreshed.
+pub fn token_status(token: &TokenInfo, now: i64) -> &'static str {
+    match token.status {
+        TokenStatus::Ok
+            if token.expires_at.is_some_and(|at| at <= now) && !token.has_refresh_token =>
+        {
+            "expired"
+        }
+        status => status.as_str(),
+    }
+}
+
+/// The worst of the tokens' statuses.
+pub fn connection_status(conn: &Connection, now: i64) -> &'static str {
+    const ORDER: [&str; 5] = ["needs_reauth", "revoked", "expired", "error", "ok"];
+    let statuses: Vec<&str> = conn.tokens.iter().map(|t| token_status(t, now)).collect();
+    ORDER
+        .iter()
+        .find(|s| statuses.contains(s))
+        .copied()
+        .unwrap_or("ok")
+}
+
+/// `Acme (T123)`, `T123`, or `-`.
+pub fn team_label(c: &Connection) -> String {
+    match (&c.team_name, &c.team_id) {
+        (Some(name), Some(id)) => format!("{name} ({id})"),
+        (None, Some(id)) => id.clone(),
+        (Some(name), None) => name.clone(),
+        (None, None) => "-".to_owned(),
+    }
+}
+
+/// `bot xoxe.xoxb (3 scopes, expires 11h 59m)`: one token in a sentence.
+pub fn token_summary(t: &TokenInfo, now: i64) -> String {
+    let n = t.scopes.len();
+    let plural = if n == 1 { "" } else { "s" };
+    format!(
+        "{} {} ({n} scope{plural}, expires {})",
+        t.kind,
+        t.token_type,
+        countdown(t.expires_at, now)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn countdowns() {
+        assert_eq!(countdown(None, 0), "never");
+        assert_eq!(countdown(Some(100), 100), "expired");
+        assert_eq!(countdown(Some(249), 0), "4m 09s");
+        assert_eq!(countdown(Some(42_120), 0), "11h 42m");
+        assert_eq!(countdown(Some(3 * 86_400 + 7200), 0), "3d 02h");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+}

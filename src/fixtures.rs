@@ -1,0 +1,48 @@
+//! Test fixtures: connections and tokens built in memory, for unit tests of code that only
+//! reads them (views, hints, token choice).
+
+use crate::slack::{Scopes, TokenKind, TokenType};
+use crate::store::{Connection, TokenInfo, TokenStatus};
+
+/// A token of `kind`; rotating (with a refresh token) when it has an expiry.
+pub fn token(
+    kind: TokenKind,
+    token_type: TokenType,
+    scopes: &str,
+    expires_at: Option<i64>,
+) -> TokenInfo {
+    TokenInfo {
+        kind,
+        token_type,
+        scopes: Scopes::parse(scopes),
+        expires_at,
+        rotating: expires_at.is_some(),
+        has_refresh_token: expires_at.is_some(),
+        generation: 1,
+        status: TokenStatus::Ok,
+        status_reason: None,
+        redacted: format!("{token_type}-…9f2c"),
+        updated_at: 0,
+    }
+}
+
+/// A connection named `name`, in team `(id, name)`, holding `tokens`.
+pub fn connection(name: &str, team: Option<(&str, &str)>, tokens: Vec<TokenInfo>) -> Connection {
+    Connection {
+        id: format!("c-{name}"),
+        name: name.into(),
+        app_id: "a1".into(),
+        app_name: "acme-app".into(),
+        team_id: team.map(|t| t.0.into()),
+        team_name: team.map(|t| t.1.into()),
+        enterprise_id: None,
+        enterprise_name: None,
+        slack_app_id: Some("A0123".into()),
+        bot_user_id: Some("U0BOT".into()),
+        authed_user_id: Some("U0USER".into()),
+        has_incoming_webhook: false,
+        created_at: 0,
+        updated_at: 0,
+        tokens,
+    }
+}

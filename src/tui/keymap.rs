@@ -1,0 +1,348 @@
+//! The one binding table: key handling, the footer hints and the `?` help overlay all come
+//! from it, so they cannot drift apart.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Open,
+    Back,
+    Refresh,
+    RefreshAll,
+    Exchange,
+    AddConnection,
+    Failed,
+    Console,
+    Copy,
+    Revoke,
+    ToggleAuto,
+    Filter,
+    Sort,
+    Help,
+    Replay,
+    Reauth,
+    SwitchKind,
+    Yes,
+    No,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every list screen (dashboard, failed calls).
+    Lists,
+    Dashboard,
+    Detail,
+    Failed,
+    Inspector,
+    Confirm,
+}
+
+pub struct Binding {
+    pub action: Action,
+    pub keys: &'static [KeyCode],
+    /// How the keys are written in the footer and help.
+    pub keys_label: &'static str,
+    pub help: &'static str,
+    pub scopes: &'static [Scope],
+    /// The footer's word for it; bindings without one appear only in the help overlay.
+    pub footer: Option<&'static str>,
+}
+
+use KeyCode::{Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Up};
+use Scope::{Confirm, Dashboard, Detail, Failed, Inspector, Lists};
+
+const fn b(
+    action: Action,
+    keys: &'static [KeyCode],
+    keys_label: &'static str,
+    help: &'static str,
+    scopes: &'static [Scope],
+    footer: Option<&'static str>,
+) -> Binding {
+    Binding {
+        action,
+        keys,
+        keys_label,
+        help,
+        scopes,
+        footer,
+    }
+}
+
+pub const BINDINGS: &[Binding] = &[
+    b(
+        Action::Up,
+        &[Char('k'), Up],
+        "k/↑",
+        "move up",
+        &[Lists, Inspector],
+        None,
+    ),
+    b(
+        Action::Down,
+        &[Char('j'), Down],
+        "j/↓",
+        "move down",
+        &[Lists, Inspector],
+        None,
+    ),
+    b(
+        Action::Top,
+        &[Char('g'), Home],
+        "g",
+        "first row",
+        &[Lists],
+        None,
+    ),
+    b(
+        Action::Bottom,
+        &[Char('G'), End],
+        "G",
+        "last row",
+        &[Lists],
+        None,
+    ),
+    b(Action::PageUp, &[PageUp], "PgUp", "page up", &[Lists], None),
+    b(
+        Action::PageDown,
+        &[PageDown],
+        "PgDn",
+        "page down",
+        &[Lists],
+        None,
+    ),
+    b(
+        Action::Open,
+        &[Enter],
+        "enter",
+        "details / inspect",
+        &[Dashboard, Failed],
+        Some("open"),
+    ),
+    b(
+        Action::Refresh,
+        &[Char('r')],
+        "r",
+        "refresh the selected connection",
+        &[Dashboard, Detail],
+        Some("refresh"),
+    ),
+    b(
+        Action::RefreshAll,
+        &[Char('R')],
+        "R",
+        "refresh everything inside the window",
+        &[Dashboard],
+        Some("refresh due"),
+    ),
+    b(
+        Action::Exchange,
+        &[Char('e')],
+        "e",
+        "exchange for rotating tokens",
+        &[Dashboard, Detail],
+        None,
+    ),
+    b(
+        Action::AddConnection,
+        &[Char('a')],
+        "a",
+        "add a connection (login)",
+        &[Dashboard],
+        None,
+    ),
+    b(
+        Action::Failed,
+        &[Char('f')],
+        "f",
+        "failed calls",
+        &[Dashboard],
+        Some("failed"),
+    ),
+    b(
+        Action::Console,
+        &[Char('c')],
+        "c",
+        "call console",
+        &[Dashboard, Detail],
+        None,
+    ),
+    b(
+        Action::Copy,
+        &[Char('y')],
+        "y",
+        "copy the access token (OSC 52)",
+        &[Dashboard, Detail],
+        None,
+    ),
+    b(
+        Action::Revoke,
+        &[Char('x')],
+        "x",
+        "revoke the token",
+        &[Dashboard, Detail],
+        None,
+    ),
+    b(
+        Action::ToggleAuto,
+        &[Char('A')],
+        "A",
+        "auto-refresh on/off",
+        &[Dashboard],
+        None,
+    ),
+    b(
+        Action::Filter,
+        &[Char('/')],
+        "/",
+        "filter by name, team or scope",
+        &[Dashboard],
+        Some("filter"),
+    ),
+    b(
+        Action::Sort,
+        &[Char('s')],
+        "s",
+        "sort by name, expiry, team, status",
+        &[Dashboard],
+        None,
+    ),
+    b(
+        Action::Replay,
+        &[Char('p')],
+        "p",
+        "replay the call",
+        &[Failed, Inspector],
+        Some("replay"),
+    ),
+    b(
+        Action::Reauth,
+        &[Char('a')],
+        "a",
+        "re-auth adding the missing scopes",
+        &[Failed, Inspector],
+        Some("re-auth"),
+    ),
+    b(
+        Action::SwitchKind,
+        &[Char('t')],
+        "t",
+        "replay with the other token",
+        &[Failed, Inspector],
+        Some("other token"),
+    ),
+    b(
+        Action::Yes,
+        &[Char('y'), Enter],
+        "y",
+        "confirm",
+        &[Confirm],
+        Some("confirm"),
+    ),
+    b(
+        Action::No,
+        &[Char('n'), Esc],
+        "n/esc",
+        "cancel",
+        &[Confirm],
+        Some("cancel"),
+    ),
+    b(
+        Action::Help,
+        &[Char('?')],
+        "?",
+        "help",
+        &[Lists, Detail, Inspector],
+        Some("help"),
+    ),
+    b(
+        Action::Back,
+        &[Char('q'), Esc],
+        "q/esc",
+        "back / quit",
+        &[Lists, Detail, Inspector],
+        Some("back/quit"),
+    ),
+];
+
+/// The action `key` means in `scope`; `Lists` bindings apply to both list screens.
+pub fn action(scope: Scope, key: &KeyEvent) -> Option<Action> {
+    if key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return None;
+    }
+    let applies = |s: &Scope| *s == scope || (*s == Lists && matches!(scope, Dashboard | Failed));
+    BINDINGS
+        .iter()
+        .find(|b| b.scopes.iter().any(applies) && b.keys.contains(&key.code))
+        .map(|b| b.action)
+}
+
+/// The bindings of `scope`, for the footer (`footer_only`) or the help overlay.
+pub fn bindings(scope: Scope, footer_only: bool) -> impl Iterator<Item = &'static Binding> {
+    let applies =
+        move |s: &Scope| *s == scope || (*s == Lists && matches!(scope, Dashboard | Failed));
+    BINDINGS
+        .iter()
+        .filter(move |b| b.scopes.iter().any(applies) && (!footer_only || b.footer.is_some()))
+}
+
+/// Ctrl-C quits from anywhere, whatever the screen.
+pub fn is_quit(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == Char('c')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn keys_mean_different_things_per_screen() {
+        assert_eq!(action(Dashboard, &key(Char('j'))), Some(Action::Down));
+        assert_eq!(action(Failed, &key(Down)), Some(Action::Down));
+        assert_eq!(
+            action(Dashboard, &key(Char('a'))),
+            Some(Action::AddConnection)
+        );
+        assert_eq!(action(Failed, &key(Char('a'))), Some(Action::Reauth));
+        assert_eq!(action(Confirm, &key(Char('y'))), Some(Action::Yes));
+        assert_eq!(action(Dashboard, &key(Char('y'))), Some(Action::Copy));
+        assert_eq!(action(Dashboard, &key(Char('z'))), None);
+        assert_eq!(
+            action(Dashboard, &KeyEvent::new(Char('r'), KeyModifiers::CONTROL)),
+            None
+        );
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_on_one_screen() {
+        for scope in [Dashboard, Detail, Failed, Inspector, Confirm] {
+            let mut seen = Vec::new();
+            for binding in bindings(scope, false) {
+                for k in binding.keys {
+                    assert!(!seen.contains(k), "{k:?} twice in {scope:?}");
+                    seen.push(*k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ctrl_c_quits() {
+        assert!(is_quit(&KeyEvent::new(Char('c'), KeyModifiers::CONTROL)));
+        assert!(!is_quit(&key(Char('c'))));
+    }
+}

@@ -1,0 +1,367 @@
+//! The dashboard without a terminal: `update` driven by keys through the keymap, and `view`
+//! snapshots at fixed sizes with a fixed clock.
+
+use super::app::{App, Confirm, Effect, FailedCall, Job, Mode, Msg, Snapshot, SortKey};
+use super::update::update;
+use super::view::view;
+use crate::calls::hints::HintAction;
+use crate::fixtures::{connection, token};
+use crate::slack::{Scopes, TokenKind, TokenType};
+use crate::store::{RecordedCall, TokenStatus};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const NOW: i64 = 1_795_000_000;
+
+fn snapshot() -> Snapshot {
+    let mut reauth = token(
+        TokenKind::Bot,
+        TokenType::RotatingBot,
+        "chat:write",
+        Some(NOW + 40_000),
+    );
+    reauth.status = TokenStatus::NeedsReauth;
+    reauth.status_reason = Some("invalid_refresh_token".into());
+    let connections = vec![
+        connection(
+            "acme-classic",
+            Some(("T0ACME", "Acme Corp")),
+            vec![
+                token(
+                    TokenKind::Bot,
+                    TokenType::Bot,
+                    "chat:write,channels:read,users:read",
+                    None,
+                ),
+                token(TokenKind::User, TokenType::User, "search:read", None),
+            ],
+        ),
+        connection(
+            "acme-rotating",
+            Some(("T0ACME", "Acme Corp")),
+            vec![
+                token(
+                    TokenKind::Bot,
+                    TokenType::RotatingBot,
+                    "chat:write,users:read",
+                    Some(NOW + 42_120),
+                ),
+                token(
+                    TokenKind::User,
+                    TokenType::RotatingUser,
+                    "search:read",
+                    Some(NOW + 42_120),
+                ),
+            ],
+        ),
+        connection(
+            "beta-expiring",
+            Some(("T0BETA", "Beta Labs")),
+            vec![token(
+                TokenKind::Bot,
+                TokenType::RotatingBot,
+                "chat:write",
+                Some(NOW + 249),
+            )],
+        ),
+        connection("gamma-reauth", Some(("T0GAMMA", "Gamma Ltd")), vec![reauth]),
+    ];
+    let call = RecordedCall {
+        id: 1,
+        connection_id: "c-acme-classic".into(),
+        token_kind: TokenKind::Bot,
+        method: "reactions.add".into(),
+        http_status: Some(200),
+        error: "missing_scope".into(),
+        needed: Some(Scopes::parse("reactions:write")),
+        provided: Some(Scopes::parse("chat:write,channels:read,users:read")),
+        accepted_scopes: Some(Scopes::parse("reactions:write")),
+        retry_after: None,
+        at: NOW - 60,
+        state: "open".into(),
+        replay_of: None,
+    };
+    let failed = vec![FailedCall {
+        call,
+        connection: "acme-classic".into(),
+        hint: "the bot token lacks reactions:write, which reactions.add needs: add it as a bot scope, re-authorize, then replay".into(),
+        action: HintAction::AddScopes { kind: TokenKind::Bot, scopes: Scopes::parse("reactions:write") },
+        command: Some("xox login --add-scopes acme-classic --scopes reactions:write".into()),
+        body: "{\n  \"error\": \"missing_scope\",\n  \"ok\": false\n}".into(),
+    }];
+    Snapshot {
+        connections,
+        failed,
+    }
+}
+
+fn app() -> App {
+    let mut app = App::new("/home/me/.local/share/xox/xox.db".into(), true, true);
+    update(&mut app, Msg::Loaded(snapshot()), NOW);
+    app
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    keys.chars()
+        .flat_map(|c| update(app, key(KeyCode::Char(c)), NOW))
+        .collect()
+}
+
+#[test]
+fn moving_and_opening_details() {
+    let mut app = app();
+    assert_eq!(app.selected_connection().unwrap().name, "acme-classic");
+    press(&mut app, "jj");
+    assert_eq!(app.selected_connection().unwrap().name, "beta-expiring");
+    press(&mut app, "G");
+    assert_eq!(app.selected, 3);
+    update(&mut app, key(KeyCode::Up), NOW);
+    assert_eq!(app.selected, 2);
+    let effects = update(&mut app, key(KeyCode::Enter), NOW);
+    assert_eq!(app.mode, Mode::Detail);
+    assert_eq!(effects, vec![Effect::LoadEvents("c-beta-expiring".into())]);
+    press(&mut app, "q");
+    assert_eq!(app.mode, Mode::Dashboard);
+    assert_eq!(press(&mut app, "q"), vec![Effect::Quit]);
+}
+
+#[test]
+fn refresh_marks_the_connection_busy_until_done() {
+    let mut app = app();
+    press(&mut app, "j");
+    let effects = press(&mut app, "r");
+    let (conn, kinds) = (
+        "acme-rotating".to_string(),
+        [TokenKind::Bot, TokenKind::User],
+    );
+    assert_eq!(
+        effects,
+        kinds
+            .iter()
+            .map(|&kind| Effect::Refresh {
+                conn: conn.clone(),
+                kind
+            })
+            .collect::<Vec<_>>()
+    );
+    assert!(app.busy.contains(&Job::Refresh {
+        conn: conn.clone(),
+        kind: TokenKind::Bot
+    }));
+    let effects = update(
+        &mut app,
+        Msg::Done {
+            job: Job::Refresh {
+                conn: conn.clone(),
+                kind: TokenKind::Bot,
+            },
+            result: Ok("refreshed".into()),
+        },
+        NOW,
+    );
+    assert_eq!(effects, vec![Effect::Reload]);
+    assert!(!app.busy.contains(&Job::Refresh {
+        conn,
+        kind: TokenKind::Bot
+    }));
+    assert_eq!(app.status, Some(("refreshed".into(), false)));
+    // A long-lived connection has nothing to refresh, and says so.
+    press(&mut app, "k");
+    assert!(press(&mut app, "r").is_empty());
+    assert!(app.status.as_ref().unwrap().1);
+}
+
+#[test]
+fn failed_calls_inspector_replay_and_reauth() {
+    let mut app = app();
+    press(&mut app, "f");
+    assert_eq!(app.mode, Mode::Failed);
+    update(&mut app, key(KeyCode::Enter), NOW);
+    assert_eq!(app.mode, Mode::Inspector { scroll: 0 });
+    press(&mut app, "jj");
+    assert_eq!(app.mode, Mode::Inspector { scroll: 2 });
+    assert_eq!(
+        press(&mut app, "p"),
+        vec![Effect::Replay {
+            call: 1,
+            kind: None
+        }]
+    );
+    assert_eq!(
+        press(&mut app, "t"),
+        vec![Effect::Replay {
+            call: 1,
+            kind: Some(TokenKind::User)
+        }]
+    );
+    let effects = press(&mut app, "a");
+    assert_eq!(
+        effects,
+        vec![Effect::Login {
+            app: "acme-app".into(),
+            conn: Some("acme-classic".into()),
+            bot: "reactions:write".into(),
+            user: String::new()
+        }]
+    );
+    assert!(matches!(app.mode, Mode::Login(_)));
+    // When the login ends, the inspector it came from is back.
+    update(
+        &mut app,
+        Msg::Done {
+            job: Job::Login,
+            result: Ok("logged in".into()),
+        },
+        NOW,
+    );
+    assert_eq!(app.mode, Mode::Inspector { scroll: 2 });
+    press(&mut app, "q");
+    assert_eq!(app.mode, Mode::Failed);
+}
+
+#[test]
+fn irreversible_and_secret_actions_ask_first() {
+    let mut app = app();
+    press(&mut app, "e");
+    assert_eq!(
+        app.mode,
+        Mode::Confirm(Confirm::Exchange {
+            conn: "acme-classic".into(),
+            kind: TokenKind::Bot
+        })
+    );
+    assert!(press(&mut app, "n").is_empty());
+    assert_eq!(app.mode, Mode::Dashboard);
+    press(&mut app, "x");
+    assert_eq!(
+        press(&mut app, "y"),
+        vec![Effect::Revoke {
+            conn: "acme-classic".into(),
+            kind: TokenKind::Bot
+        }]
+    );
+    press(&mut app, "y");
+    assert!(matches!(app.mode, Mode::Confirm(Confirm::Copy { .. })));
+    update(&mut app, key(KeyCode::Esc), NOW);
+    assert_eq!(app.mode, Mode::Dashboard);
+}
+
+#[test]
+fn filter_sort_auto_refresh_help_and_ctrl_c() {
+    let mut app = app();
+    press(&mut app, "/");
+    press(&mut app, "beta");
+    assert_eq!(app.rows.len(), 1);
+    update(&mut app, key(KeyCode::Enter), NOW);
+    assert_eq!(app.mode, Mode::Dashboard);
+    press(&mut app, "/");
+    update(&mut app, key(KeyCode::Esc), NOW);
+    assert_eq!(app.rows.len(), 4);
+    press(&mut app, "/");
+    press(&mut app, "search:read");
+    assert_eq!(app.rows.len(), 2, "scopes are searched too");
+    update(&mut app, key(KeyCode::Esc), NOW);
+    press(&mut app, "g");
+    press(&mut app, "s");
+    assert_eq!(app.sort, SortKey::Expiry);
+    assert_eq!(
+        app.selected_connection().map(|c| c.name.as_str()),
+        Some("acme-classic"),
+        "the selection follows the connection"
+    );
+    assert_eq!(app.snapshot.connections[app.rows[0]].name, "beta-expiring");
+    assert_eq!(press(&mut app, "A"), vec![Effect::SetAutoRefresh(false)]);
+    press(&mut app, "?");
+    assert!(matches!(app.mode, Mode::Help(_)));
+    press(&mut app, "z");
+    assert_eq!(app.mode, Mode::Dashboard);
+    let quit = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        NOW,
+    );
+    assert_eq!(quit, vec![Effect::Quit]);
+}
+
+#[test]
+fn the_call_console_completes_methods_and_calls() {
+    let mut app = app();
+    press(&mut app, "c");
+    assert_eq!(app.mode, Mode::Console);
+    press(&mut app, "chat.postM");
+    update(&mut app, key(KeyCode::Tab), NOW);
+    assert_eq!(app.console.value(), "chat.postMessage");
+    press(&mut app, " channel=C1");
+    update(&mut app, key(KeyCode::BackTab), NOW);
+    let effects = update(&mut app, key(KeyCode::Enter), NOW);
+    let expected = Effect::Call {
+        conn: "acme-classic".into(),
+        kind: Some(TokenKind::Bot),
+        method: "chat.postMessage".into(),
+        args: vec!["channel=C1".into()],
+    };
+    assert_eq!(effects, vec![expected]);
+}
+
+fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view(app, f, NOW)).unwrap();
+    terminal
+}
+
+/// Each screen at 80×24 and 120×40.
+fn snapshot_both(name: &str, setup: impl Fn(&mut App)) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut app = app();
+        update(
+            &mut app,
+            Msg::Resize {
+                width: w,
+                height: h,
+            },
+            NOW,
+        );
+        setup(&mut app);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&app, w, h).backend());
+    }
+}
+
+#[test]
+fn screens() {
+    snapshot_both("dashboard", |_| {});
+    snapshot_both("detail", |app| {
+        press(app, "j");
+        update(app, key(KeyCode::Enter), NOW);
+    });
+    snapshot_both("inspector", |app| {
+        press(app, "f");
+        update(app, key(KeyCode::Enter), NOW);
+    });
+    snapshot_both("help", |app| {
+        press(app, "?");
+    });
+    snapshot_both("confirm_exchange", |app| {
+        press(app, "e");
+    });
+}
+
+#[test]
+fn a_terminal_too_small_says_so() {
+    let mut app = app();
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 40,
+            height: 10,
+        },
+        NOW,
+    );
+    let terminal = render(&app, 40, 10);
+    let text = format!("{}", terminal.backend());
+    assert!(text.contains("xox needs at least 60×12"), "{text}");
+}

@@ -1,0 +1,135 @@
+//! The connections table: one row per connection, only the rows on screen are built.
+
+use super::{Palette, spinner};
+use crate::display;
+use crate::slack::TokenKind;
+use crate::store::Connection;
+use crate::tui::app::{App, Job};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+
+fn token_cell(c: &Connection, kind: TokenKind, p: &Palette, now: i64) -> Cell<'static> {
+    let Some(t) = c.token(kind) else {
+        return Cell::from("-");
+    };
+    Cell::from(Line::from(vec![
+        Span::styled(format!("{} ", t.token_type), p.bold()),
+        Span::raw(format!("{:>2} ", t.scopes.len())),
+        Span::styled(
+            display::countdown(t.expires_at, now),
+            p.urgency(t.expires_at, now),
+        ),
+    ]))
+}
+
+fn status_cell(app: &App, c: &Connection, p: &Palette, now: i64) -> Cell<'static> {
+    let refreshing = [TokenKind::Bot, TokenKind::User].iter().any(|&kind| {
+        app.busy.contains(&Job::Refresh {
+            conn: c.name.clone(),
+            kind,
+        })
+    });
+    if refreshing {
+        return Cell::from(Span::styled(
+            format!("{} refreshing", spinner(app)),
+            p.status("refreshing"),
+        ));
+    }
+    let status = display::connection_status(c, now);
+    let label = match status {
+        "needs_reauth" => "needs re-auth",
+        other => other,
+    };
+    Cell::from(Span::styled(label.to_owned(), p.status(status)))
+}
+
+/// Below this width the team column gives way to the name.
+const TEAM_COLUMN_FROM: u16 = 100;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
+    let wide = area.width >= TEAM_COLUMN_FROM;
+    let page = app.page();
+    let end = (app.offset + page).min(app.rows.len());
+    let rows: Vec<Row> = app.rows[app.offset.min(end)..end]
+        .iter()
+        .map(|&i| {
+            let c = &app.snapshot.connections[i];
+            let team = c
+                .team_name
+                .clone()
+                .or_else(|| c.team_id.clone())
+                .unwrap_or_else(|| "-".into());
+            let mut cells = vec![Cell::from(c.name.clone())];
+            if wide {
+                cells.push(Cell::from(team));
+            }
+            cells.extend([
+                token_cell(c, TokenKind::Bot, p, now),
+                token_cell(c, TokenKind::User, p, now),
+                status_cell(app, c, p, now),
+            ]);
+            Row::new(cells)
+        })
+        .collect();
+    let title = if app.rows.len() == app.snapshot.connections.len() {
+        format!(" connections ({}) ", app.rows.len())
+    } else {
+        format!(
+            " connections ({} of {}) ",
+            app.rows.len(),
+            app.snapshot.connections.len()
+        )
+    };
+    let token_width = Constraint::Length(20);
+    let (header, widths) = if wide {
+        (
+            vec![
+                "NAME",
+                "TEAM",
+                "BOT    #  EXPIRES",
+                "USER   #  EXPIRES",
+                "STATUS",
+            ],
+            vec![
+                Constraint::Fill(3),
+                Constraint::Fill(2),
+                token_width,
+                token_width,
+                Constraint::Length(14),
+            ],
+        )
+    } else {
+        (
+            vec!["NAME", "BOT    #  EXPIRES", "USER   #  EXPIRES", "STATUS"],
+            vec![
+                Constraint::Fill(1),
+                token_width,
+                token_width,
+                Constraint::Length(13),
+            ],
+        )
+    };
+    let header = Row::new(header).style(p.bold());
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(Block::default().borders(Borders::TOP).title(title))
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+        .highlight_symbol("▶ ");
+    let mut state = TableState::default()
+        .with_selected((!app.rows.is_empty()).then(|| app.selected - app.offset));
+    frame.render_stateful_widget(table, area, &mut state);
+    if app.snapshot.connections.is_empty() {
+        let hint = "no connections yet: press a to install an app, or use xox import / xox login";
+        frame.render_widget(
+            Line::from(hint),
+            Rect {
+                y: area.y + 2,
+                height: 1,
+                ..area
+            },
+        );
+    }
+}

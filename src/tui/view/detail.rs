@@ -1,0 +1,105 @@
+//! The detail pane: everything about the selected connection, its tokens, recent events and
+//! its last error.
+
+use super::Palette;
+use crate::display;
+use crate::tui::app::App;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
+    let Some(c) = app.selected_connection() else {
+        return;
+    };
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let field = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<13}"), p.bold()),
+            Span::raw(v),
+        ])
+    };
+    let mut lines = vec![
+        field("app", c.app_name.clone()),
+        field("team", display::team_label(c)),
+        field(
+            "ids",
+            format!(
+                "connection {} · app {} · bot user {} · authed user {}",
+                c.id,
+                dash(&c.slack_app_id),
+                dash(&c.bot_user_id),
+                dash(&c.authed_user_id)
+            ),
+        ),
+        Line::raw(""),
+    ];
+    for t in &c.tokens {
+        let expiry = match t.expires_at {
+            Some(at) => format!(
+                "{} ({})",
+                display::countdown(Some(at), now),
+                display::rfc3339(at)
+            ),
+            None => "never (long-lived)".into(),
+        };
+        let status = display::token_status(t, now);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{} token  ", t.kind), p.bold()),
+            Span::raw(format!("{} {}  ", t.token_type, t.redacted)),
+            Span::styled(expiry, p.urgency(t.expires_at, now)),
+            Span::raw(format!("  gen {}  ", t.generation)),
+            Span::styled(status.to_owned(), p.status(status)),
+        ]));
+        if let Some(reason) = &t.status_reason {
+            lines.push(Line::raw(format!("  reason: {reason}")));
+        }
+        lines.push(Line::raw(format!(
+            "  scopes ({}): {}",
+            t.scopes.len(),
+            t.scopes.iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if let Some(failed) = app.snapshot.failed.iter().find(|f| f.connection == c.name) {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled("last error   ", p.bold()),
+            Span::raw(format!(
+                "#{} {} ({}): {}",
+                failed.call.id, failed.call.method, failed.call.token_kind, failed.call.error
+            )),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("recent events", p.bold()));
+    match app.events.get(&c.id) {
+        None => lines.push(Line::raw("  loading…")),
+        Some(events) => {
+            for e in events.iter().rev().take(8) {
+                let kind = e.token_kind.clone().unwrap_or_else(|| "-".into());
+                let new = e
+                    .new_expires_at
+                    .map(display::rfc3339)
+                    .unwrap_or_else(|| "-".into());
+                lines.push(Line::raw(format!(
+                    "  {}  {:<8} {:<4} {:<22} new expiry {new}  pid {}",
+                    display::rfc3339(e.at),
+                    e.action,
+                    kind,
+                    e.outcome,
+                    e.pid
+                )));
+            }
+        }
+    }
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(format!(" {} ", c.name));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

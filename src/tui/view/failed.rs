@@ -1,0 +1,137 @@
+//! Failed calls: the list, and the error inspector for one of them.
+
+use super::Palette;
+use crate::display;
+use crate::slack::ErrorCode;
+use crate::tui::app::App;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
+
+pub fn render_list(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
+    let rows: Vec<Row> = app
+        .snapshot
+        .failed
+        .iter()
+        .map(|f| {
+            Row::new(vec![
+                format!("#{}", f.call.id),
+                f.connection.clone(),
+                f.call.method.clone(),
+                f.call.token_kind.to_string(),
+                f.call.error.clone(),
+                f.call.state.clone(),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+        Constraint::Length(5),
+        Constraint::Fill(3),
+        Constraint::Length(13),
+    ];
+    let table = Table::new(rows, widths)
+        .header(Row::new(["ID", "CONNECTION", "METHOD", "KIND", "ERROR", "STATE"]).style(p.bold()))
+        .block(
+            Block::default()
+                .borders(Borders::TOP)
+                .title(format!(" failed calls ({}) ", app.snapshot.failed.len())),
+        )
+        .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+        .highlight_symbol("▶ ");
+    let mut state = TableState::default()
+        .with_selected((!app.snapshot.failed.is_empty()).then_some(app.failed_selected));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, scroll: u16) {
+    let Some(f) = app.selected_failed() else {
+        return;
+    };
+    let call = &f.call;
+    let code = ErrorCode::parse(&call.error);
+    let mut top = vec![
+        Line::from(vec![
+            Span::styled("error     ", p.bold()),
+            Span::styled(call.error.clone(), p.fg(Color::Red)),
+            Span::raw(format!("  {}", code.meaning().unwrap_or(""))),
+        ]),
+        Line::from(vec![
+            Span::styled("hint      ", p.bold()),
+            Span::raw(f.hint.clone()),
+        ]),
+    ];
+    if let Some(command) = &f.command {
+        top.push(Line::from(vec![
+            Span::styled("next      ", p.bold()),
+            Span::styled(command.clone(), p.fg(Color::Cyan)),
+        ]));
+    }
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    top.push(Line::raw(format!(
+        "http {}  ·  retry-after {}  ·  accepted scopes {}  ·  {}  ·  {}",
+        opt(call.http_status.map(|s| s.to_string())),
+        opt(call.retry_after.map(|s| format!("{s}s"))),
+        opt(call.accepted_scopes.as_ref().map(|s| s.to_csv())),
+        display::rfc3339(call.at),
+        call.state
+    )));
+    // needed vs provided, side by side, the missing ones marked.
+    let needed: Vec<Line> = call
+        .needed
+        .iter()
+        .flat_map(|n| n.iter())
+        .map(|s| {
+            let missing = !call.provided.as_ref().is_some_and(|pr| pr.contains(s));
+            if missing {
+                Line::styled(
+                    format!("✗ {s}"),
+                    p.fg(Color::Red).add_modifier(Modifier::BOLD),
+                )
+            } else {
+                Line::raw(format!("  {s}"))
+            }
+        })
+        .collect();
+    let provided: Vec<Line> = call
+        .provided
+        .iter()
+        .flat_map(|s| s.iter())
+        .map(|s| Line::raw(format!("  {s}")))
+        .collect();
+    let scope_rows = needed.len().max(provided.len()).max(1) as u16 + 1;
+    let title = format!(
+        " call #{} · {} · {} token · {} ",
+        call.id, call.method, call.token_kind, f.connection
+    );
+    let block = Block::default().borders(Borders::TOP).title(title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [head, scopes, body] = Layout::vertical([
+        Constraint::Length(top.len() as u16 + 1),
+        Constraint::Length(scope_rows),
+        Constraint::Min(2),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), head);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(scopes);
+    let mut left_lines = vec![Line::styled("NEEDED", p.bold())];
+    left_lines.extend(needed);
+    let mut right_lines = vec![Line::styled("PROVIDED", p.bold())];
+    right_lines.extend(provided);
+    frame.render_widget(Paragraph::new(left_lines), left);
+    frame.render_widget(Paragraph::new(right_lines), right);
+    let raw = Paragraph::new(f.body.clone())
+        .block(
+            Block::default()
+                .borders(Borders::TOP)
+                .title(" answer (j/k scroll) "),
+        )
+        .scroll((scroll, 0));
+    frame.render_widget(raw, body);
+}

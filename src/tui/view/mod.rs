@@ -1,0 +1,227 @@
+//! `view`: draws `App` into a frame. Pure: countdowns come from `now`, nothing is stored.
+
+mod dashboard;
+mod detail;
+mod failed;
+mod overlays;
+
+use super::app::{App, Job, Mode};
+use super::keymap::{self, Scope};
+use crate::display;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub const MIN_SIZE: (u16, u16) = (60, 12);
+const SPINNER: [&str; 4] = ["⠋", "⠙", "⠸", "⠴"];
+
+/// Colours unless NO_COLOR asked for none; emphasis stays either way.
+pub(super) struct Palette {
+    plain: bool,
+}
+
+impl Palette {
+    pub fn fg(&self, color: Color) -> Style {
+        if self.plain {
+            Style::default()
+        } else {
+            Style::default().fg(color)
+        }
+    }
+
+    pub fn bold(&self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
+
+    /// How urgent an expiry is: red when expired or under 10 minutes, yellow inside the
+    /// two-hour refresh window, green beyond it; plain for long-lived tokens.
+    pub fn urgency(&self, expires_at: Option<i64>, now: i64) -> Style {
+        match expires_at.map(|at| at - now) {
+            None => Style::default(),
+            Some(left) if left < 600 => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+            Some(left) if left < 7200 => self.fg(Color::Yellow),
+            Some(_) => self.fg(Color::Green),
+        }
+    }
+
+    pub fn status(&self, status: &str) -> Style {
+        match status {
+            "ok" => self.fg(Color::Green),
+            "refreshing" => self.fg(Color::Cyan),
+            _ => self.fg(Color::Red).add_modifier(Modifier::BOLD),
+        }
+    }
+}
+
+pub(super) fn spinner(app: &App) -> &'static str {
+    SPINNER[app.spinner % SPINNER.len()]
+}
+
+pub fn view(app: &App, frame: &mut Frame, now: i64) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let text = format!(
+            "xox needs at least {}×{}; this terminal is {}×{}",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        frame.render_widget(Paragraph::new(text), area);
+        return;
+    }
+    let palette = Palette {
+        plain: app.no_color,
+    };
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    frame.render_widget(header_widget(app, &palette, now), header);
+    match &app.mode {
+        Mode::Detail => detail::render(app, frame, body, &palette, now),
+        Mode::Failed => failed::render_list(app, frame, body, &palette),
+        Mode::Inspector { scroll } => failed::render_inspector(app, frame, body, &palette, *scroll),
+        _ => dashboard::render(app, frame, body, &palette, now),
+    }
+    frame.render_widget(status_line(app, &palette), status);
+    frame.render_widget(footer_line(app), footer);
+    overlays::render(app, frame, area, &palette);
+}
+
+fn header_widget(app: &App, p: &Palette, now: i64) -> Paragraph<'static> {
+    let conns = &app.snapshot.connections;
+    let expiring = conns
+        .iter()
+        .filter(|c| {
+            c.tokens
+                .iter()
+                .any(|t| t.expires_at.is_some_and(|at| at - now <= 7200))
+        })
+        .count();
+    let reauth = conns
+        .iter()
+        .filter(|c| {
+            matches!(
+                display::connection_status(c, now),
+                "needs_reauth" | "revoked"
+            )
+        })
+        .count();
+    let open_failed = app
+        .snapshot
+        .failed
+        .iter()
+        .filter(|f| f.call.state != "replayed_ok")
+        .count();
+    let auto = if app.auto_refresh {
+        "auto-refresh on"
+    } else {
+        "auto-refresh off"
+    };
+    let sep = || Span::raw(" · ");
+    let mut first = vec![
+        Span::styled("xox ", p.bold()),
+        Span::raw(app.db_label.clone()),
+    ];
+    if !app.filter.value().is_empty() || app.mode == Mode::Filter {
+        first.push(Span::raw("   filter: "));
+        first.push(Span::styled(
+            format!("{}▏", app.filter.value()),
+            p.fg(Color::Cyan),
+        ));
+    }
+    let second = Line::from(vec![
+        Span::raw(format!("{} connections", conns.len())),
+        sep(),
+        Span::styled(
+            format!("{expiring} expiring <2h"),
+            if expiring > 0 {
+                p.fg(Color::Yellow)
+            } else {
+                Style::default()
+            },
+        ),
+        sep(),
+        Span::styled(
+            format!("{reauth} need re-auth"),
+            if reauth > 0 {
+                p.fg(Color::Red)
+            } else {
+                Style::default()
+            },
+        ),
+        sep(),
+        Span::styled(
+            format!("{open_failed} failed"),
+            if open_failed > 0 {
+                p.fg(Color::Red)
+            } else {
+                Style::default()
+            },
+        ),
+        sep(),
+        Span::raw(format!("{auto} · sort {}", app.sort.label())),
+    ]);
+    Paragraph::new(vec![Line::from(first), second])
+}
+
+fn status_line(app: &App, p: &Palette) -> Paragraph<'static> {
+    let busy = app.busy.iter().filter(|j| **j != Job::AutoRefresh).count();
+    if busy > 0 {
+        return Paragraph::new(Line::from(vec![Span::styled(
+            format!("{} working on {busy} job(s)…", spinner(app)),
+            p.fg(Color::Cyan),
+        )]));
+    }
+    match &app.status {
+        Some((text, true)) => Paragraph::new(Span::styled(text.clone(), p.fg(Color::Red))),
+        Some((text, false)) => Paragraph::new(Span::styled(text.clone(), p.fg(Color::Green))),
+        None => Paragraph::new(""),
+    }
+}
+
+/// The scope whose bindings the footer and help show.
+pub(super) fn scope(mode: &Mode) -> Scope {
+    match mode {
+        Mode::Help(under) => scope(under),
+        Mode::Detail => Scope::Detail,
+        Mode::Failed => Scope::Failed,
+        Mode::Inspector { .. } => Scope::Inspector,
+        Mode::Confirm(_) => Scope::Confirm,
+        _ => Scope::Dashboard,
+    }
+}
+
+fn footer_line(app: &App) -> Paragraph<'static> {
+    let text = match app.mode {
+        Mode::Filter => "type to filter · enter keep · esc clear".to_owned(),
+        Mode::Console => {
+            "method key=value … · tab complete · shift-tab token · enter call · esc close"
+                .to_owned()
+        }
+        Mode::Login(_) => "waiting for the browser · esc cancel".to_owned(),
+        Mode::Help(_) => "any key closes help".to_owned(),
+        _ => keymap::bindings(scope(&app.mode), true)
+            .map(|b| format!("{} {}", b.keys_label, b.footer.unwrap_or(b.help)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+    };
+    Paragraph::new(Span::styled(
+        text,
+        Style::default().add_modifier(Modifier::DIM),
+    ))
+}
+
+/// A rectangle of `width`×`height` centred in `area` (clamped to it).
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (w, h) = (width.min(area.width), height.min(area.height));
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

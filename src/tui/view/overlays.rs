@@ -1,0 +1,110 @@
+//! What draws over a screen: help, confirmations, the login modal and the call console.
+
+use super::{Palette, centered, scope, spinner};
+use crate::tui::app::{App, Confirm, LoginState, Mode};
+use crate::tui::keymap;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+fn modal(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, width: u16) {
+    let height = lines.len() as u16 + 2;
+    let rect = centered(area, width, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {title} "));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+fn confirm_text(confirm: &Confirm) -> (&'static str, Vec<String>) {
+    match confirm {
+        Confirm::Exchange { conn, kind } => (
+            "exchange for rotating tokens?",
+            vec![
+                format!("The {kind} token of {conn} becomes a 12-hour rotating token."),
+                "This cannot be undone: the app's rotation stays on, and the".into(),
+                "long-lived token stops working at the first refresh.".into(),
+            ],
+        ),
+        Confirm::Revoke { conn, kind } => (
+            "revoke the token?",
+            vec![
+                format!("auth.revoke the {kind} token of {conn}. Slack will not accept it again;"),
+                "getting a new one means installing the app again.".into(),
+            ],
+        ),
+        Confirm::Copy { conn, kind } => (
+            "copy the access token?",
+            vec![
+                format!("Put the {kind} token of {conn} on the clipboard (OSC 52)."),
+                "Anything that can read your clipboard can use it.".into(),
+            ],
+        ),
+    }
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
+    match &app.mode {
+        Mode::Help(under) => {
+            // Help for the screen it was opened from, from the same table as the keys.
+            let mut lines: Vec<Line> = keymap::bindings(scope(under), false)
+                .map(|b| Line::raw(format!("{:<8} {}", b.keys_label, b.help)))
+                .collect();
+            lines.push(Line::raw("ctrl-c   quit from anywhere"));
+            modal(frame, area, "keys", lines, 56);
+        }
+        Mode::Confirm(confirm) => {
+            let (title, text) = confirm_text(confirm);
+            let mut lines: Vec<Line> = text.into_iter().map(Line::raw).collect();
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("y confirm · n/esc cancel", p.bold()));
+            modal(frame, area, title, lines, 70);
+        }
+        Mode::Login(state) => {
+            let lines = match state {
+                LoginState::Starting => vec![Line::raw(format!(
+                    "{} starting the callback listener…",
+                    spinner(app)
+                ))],
+                LoginState::Waiting { url } => vec![
+                    Line::raw("Open this link to install the app; xox waits for Slack's redirect:"),
+                    Line::raw(""),
+                    Line::styled(url.clone(), p.fg(Color::Cyan)),
+                    Line::raw(""),
+                    Line::raw(format!(
+                        "{} waiting for the browser · esc cancels",
+                        spinner(app)
+                    )),
+                ],
+            };
+            modal(
+                frame,
+                area,
+                "add a connection",
+                lines,
+                area.width.saturating_sub(4),
+            );
+        }
+        Mode::Console => {
+            let conn = app
+                .selected_connection()
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            let kind = app.console_kind.map_or("auto", |k| k.as_str());
+            let lines = vec![
+                Line::raw(format!("on {conn} with the {kind} token:")),
+                Line::styled(format!("> {}▏", app.console.value()), p.fg(Color::Cyan)),
+            ];
+            modal(frame, area, "call", lines, 70);
+        }
+        _ => {}
+    }
+}
