@@ -27,6 +27,82 @@ fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
 
+/// A rotator on its own connection to the demo database.
+fn rotator(demo: &xox::demo::Demo) -> Arc<Rotator> {
+    let store = Store::open_with_key(&demo.db, None).unwrap();
+    let client = SlackClient::new(demo.sim.base_url(), Duration::from_secs(5)).unwrap();
+    Arc::new(Rotator::new(
+        StoreHandle::new(store),
+        client,
+        RetryPolicy::for_timeout(Duration::from_secs(5)),
+    ))
+}
+
+fn executor(demo: &xox::demo::Demo) -> (Executor, tokio::sync::mpsc::UnboundedReceiver<Msg>) {
+    let db = demo.db.clone();
+    let open_store: StoreOpener = Arc::new(move || Store::open_with_key(&db, None));
+    let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
+    let cert_dir = demo.db.parent().unwrap().to_path_buf();
+    (
+        Executor::new(
+            rotator(demo),
+            open_store,
+            tx,
+            cert_dir,
+            true,
+            Duration::from_secs(60),
+        ),
+        inbox,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refreshes_by_another_process_show_up_without_a_restart() {
+    let demo = xox::demo::start().await.unwrap();
+    let (mut exec, inbox) = executor(&demo);
+    let mut app = App::new("demo".into(), false, true);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    // Another "process": its own SQLite connection and lease owner.
+    let other = rotator(&demo);
+    let conn = Store::open_with_key(&demo.db, None)
+        .unwrap()
+        .connection("acme-rotating")
+        .unwrap();
+    let generation = conn.token(TokenKind::Bot).unwrap().generation;
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let target = xox::rotation::Target::of(&conn, TokenKind::Bot);
+        other
+            .refresh_if(&target, xox::rotation::Need::NotRewrittenSince(generation))
+            .await
+            .unwrap();
+    });
+    let keys = script(vec![(
+        3000,
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    )]);
+    xox::tui::event_loop::run(
+        &mut terminal,
+        &mut app,
+        &mut exec,
+        inbox,
+        keys,
+        xox::store::now_unix,
+    )
+    .await
+    .unwrap();
+    let seen = app
+        .snapshot
+        .connections
+        .iter()
+        .find(|c| c.name == "acme-rotating")
+        .unwrap();
+    assert_eq!(
+        seen.token(TokenKind::Bot).unwrap().generation,
+        generation + 1
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_inspect_and_replay_through_the_event_loop() {
     let demo = xox::demo::start().await.unwrap();
