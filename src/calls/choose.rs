@@ -115,50 +115,15 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slack::{Scopes, TokenType};
-    use crate::store::{TokenInfo, TokenStatus};
+    use crate::fixtures::{connection, token};
+    use crate::slack::TokenType;
 
     fn conn(bot: Option<&str>, user: Option<&str>) -> Connection {
-        let token = |kind, scopes: &str| TokenInfo {
-            kind,
-            token_type: if kind == TokenKind::Bot {
-                TokenType::Bot
-            } else {
-                TokenType::User
-            },
-            scopes: Scopes::parse(scopes),
-            expires_at: None,
-            rotating: false,
-            has_refresh_token: false,
-            generation: 1,
-            status: TokenStatus::Ok,
-            status_reason: None,
-            redacted: String::new(),
-            updated_at: 0,
-        };
-        Connection {
-            id: "c1".into(),
-            name: "acme".into(),
-            app_id: "a".into(),
-            app_name: "app".into(),
-            team_id: None,
-            team_name: None,
-            enterprise_id: None,
-            enterprise_name: None,
-            slack_app_id: None,
-            bot_user_id: None,
-            authed_user_id: None,
-            has_incoming_webhook: false,
-            created_at: 0,
-            updated_at: 0,
-            tokens: [
-                bot.map(|s| token(TokenKind::Bot, s)),
-                user.map(|s| token(TokenKind::User, s)),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        }
+        let tokens = [
+            bot.map(|s| token(TokenKind::Bot, TokenType::Bot, s, None)),
+            user.map(|s| token(TokenKind::User, TokenType::User, s, None)),
+        ];
+        connection("acme", None, tokens.into_iter().flatten().collect())
     }
 
     #[test]

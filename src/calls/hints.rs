@@ -205,46 +205,15 @@ fn missing_scope(call: &RecordedCall, conn: &Connection) -> Hint {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fixtures::{connection, token};
     use crate::slack::TokenType;
-    use crate::store::{TokenInfo, TokenStatus};
 
     fn conn(bot: &str, user: Option<&str>) -> Connection {
-        let token = |kind, scopes: &str| TokenInfo {
-            kind,
-            token_type: TokenType::Bot,
-            scopes: Scopes::parse(scopes),
-            expires_at: None,
-            rotating: false,
-            has_refresh_token: false,
-            generation: 1,
-            status: TokenStatus::Ok,
-            status_reason: None,
-            redacted: String::new(),
-            updated_at: 0,
-        };
-        Connection {
-            id: "c1".into(),
-            name: "acme".into(),
-            app_id: "a".into(),
-            app_name: "app".into(),
-            team_id: None,
-            team_name: None,
-            enterprise_id: None,
-            enterprise_name: None,
-            slack_app_id: None,
-            bot_user_id: None,
-            authed_user_id: None,
-            has_incoming_webhook: false,
-            created_at: 0,
-            updated_at: 0,
-            tokens: [
-                Some(token(TokenKind::Bot, bot)),
-                user.map(|s| token(TokenKind::User, s)),
-            ]
-            .into_iter()
-            .flatten()
-            .collect(),
-        }
+        let tokens = [
+            Some(token(TokenKind::Bot, TokenType::Bot, bot, None)),
+            user.map(|s| token(TokenKind::User, TokenType::User, s, None)),
+        ];
+        connection("acme", None, tokens.into_iter().flatten().collect())
     }
 
     fn call(method: &str, kind: TokenKind, error: &str, needed: Option<&str>) -> RecordedCall {
@@ -361,7 +330,7 @@ mod tests {
         let r = call("chat.postMessage", TokenKind::Bot, "token_revoked", None);
         assert_eq!(
             explain(&r, &c, None).command(&c, &r).unwrap(),
-            "xox login --app app --name acme"
+            "xox login --app acme-app --name acme"
         );
         let r = call(
             "chat.postMessage",

@@ -167,7 +167,8 @@ pub fn render_show(c: &Connection, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slack::{Scopes, TokenKind, TokenType};
+    use crate::fixtures;
+    use crate::slack::{TokenKind, TokenType};
     use crate::store::{TokenInfo, TokenStatus};
 
     const NOW: i64 = 1_795_000_000;
@@ -178,40 +179,22 @@ mod tests {
         expires_in: Option<i64>,
         status: TokenStatus,
     ) -> TokenInfo {
-        TokenInfo {
+        let mut t = fixtures::token(
             kind,
             token_type,
-            scopes: Scopes::parse("chat:write,users:read"),
-            expires_at: expires_in.map(|s| NOW + s),
-            rotating: expires_in.is_some(),
-            has_refresh_token: expires_in.is_some(),
-            generation: 3,
-            status,
-            status_reason: (status == TokenStatus::NeedsReauth)
-                .then(|| "invalid_refresh_token".into()),
-            redacted: format!("{token_type}-…9f2c"),
-            updated_at: NOW,
-        }
+            "chat:write,users:read",
+            expires_in.map(|s| NOW + s),
+        );
+        t.status = status;
+        t.status_reason =
+            (status == TokenStatus::NeedsReauth).then(|| "invalid_refresh_token".into());
+        t
     }
 
     fn connection(name: &str, team: Option<(&str, &str)>, tokens: Vec<TokenInfo>) -> Connection {
-        Connection {
-            id: format!("c{name:0>10}").chars().take(11).collect(),
-            name: name.into(),
-            app_id: "a1".into(),
-            app_name: "acme-app".into(),
-            team_id: team.map(|t| t.0.into()),
-            team_name: team.map(|t| t.1.into()),
-            enterprise_id: None,
-            enterprise_name: None,
-            slack_app_id: Some("A0123".into()),
-            bot_user_id: Some("U0BOT".into()),
-            authed_user_id: Some("U0USER".into()),
-            has_incoming_webhook: true,
-            created_at: NOW,
-            updated_at: NOW,
-            tokens,
-        }
+        let mut c = fixtures::connection(name, team, tokens);
+        c.has_incoming_webhook = true;
+        c
     }
 
     fn sample() -> Vec<Connection> {

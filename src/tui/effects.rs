@@ -166,27 +166,13 @@ impl Executor {
             }
             Effect::Exchange { conn, kind } => {
                 tokio::spawn(async move {
-                    let result = match target(&rotator, &conn, kind).await {
-                        Ok(t) => rotator
-                            .exchange(&t)
-                            .await
-                            .map(|_| format!("exchanged {conn} {kind}: now rotating"))
-                            .map_err(|e| e.to_string()),
-                        Err(e) => Err(e),
-                    };
+                    let result = token_op(&rotator, &conn, kind, TokenOp::Exchange).await;
                     done(&tx, Job::Exchange { conn, kind }, result);
                 });
             }
             Effect::Revoke { conn, kind } => {
                 tokio::spawn(async move {
-                    let result = match target(&rotator, &conn, kind).await {
-                        Ok(t) => rotator
-                            .revoke(&t)
-                            .await
-                            .map(|_| format!("revoked the {kind} token of {conn}"))
-                            .map_err(|e| e.to_string()),
-                        Err(e) => Err(e),
-                    };
+                    let result = token_op(&rotator, &conn, kind, TokenOp::Revoke).await;
                     done(&tx, Job::Revoke { conn, kind }, result);
                 });
             }
@@ -352,6 +338,32 @@ async fn target(rotator: &Rotator, conn: &str, kind: TokenKind) -> Result<Target
         .await
         .map_err(|e| e.to_string())?;
     Ok(Target::of(&c, kind))
+}
+
+/// The irreversible things done to a token from the dashboard, after a confirmation.
+enum TokenOp {
+    Exchange,
+    Revoke,
+}
+
+async fn token_op(
+    rotator: &Rotator,
+    conn: &str,
+    kind: TokenKind,
+    op: TokenOp,
+) -> Result<String, String> {
+    let t = target(rotator, conn, kind).await?;
+    let done = match op {
+        TokenOp::Exchange => rotator
+            .exchange(&t)
+            .await
+            .map(|_| format!("exchanged {conn} {kind}: now rotating")),
+        TokenOp::Revoke => rotator
+            .revoke(&t)
+            .await
+            .map(|_| format!("revoked the {kind} token of {conn}")),
+    };
+    done.map_err(|e| e.to_string())
 }
 
 async fn refresh(rotator: &Rotator, conn: &str, kind: TokenKind) -> Result<String, String> {

@@ -140,6 +140,18 @@ fn keep_selection_visible(app: &mut App) {
     app.offset = app.offset.min(app.rows.len().saturating_sub(1));
 }
 
+fn is_movement(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown
+    )
+}
+
 fn move_in(len: usize, current: usize, action: Action, page: usize) -> usize {
     let last = len.saturating_sub(1);
     match action {
@@ -235,12 +247,7 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
         return vec![];
     };
     match action {
-        Action::Up
-        | Action::Down
-        | Action::Top
-        | Action::Bottom
-        | Action::PageUp
-        | Action::PageDown => {
+        action if is_movement(action) => {
             app.selected = move_in(app.rows.len(), app.selected, action, app.page());
             keep_selection_visible(app);
             vec![]
@@ -387,12 +394,7 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
         return vec![];
     };
     match action {
-        Action::Up
-        | Action::Down
-        | Action::Top
-        | Action::Bottom
-        | Action::PageUp
-        | Action::PageDown => {
+        action if is_movement(action) => {
             app.failed_selected = move_in(
                 app.snapshot.failed.len(),
                 app.failed_selected,
