@@ -2,6 +2,7 @@
 //! (in process and across processes), refreshing everything due, and the scheduler.
 
 mod error;
+mod exchange;
 mod refresh_all;
 mod rotator;
 mod scheduler;

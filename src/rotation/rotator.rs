@@ -5,7 +5,7 @@
 //! process, a lease row across processes (never held over HTTP inside a transaction), a
 //! re-read after every wait, and a compare-and-swap write of the new pair with its event.
 
-use super::error::{RotationError, app_credentials_hint, exchange_refusal};
+use super::error::{RotationError, app_credentials_hint};
 use super::single_flight::SingleFlight;
 use super::store_handle::StoreHandle;
 use crate::slack::{
@@ -74,8 +74,8 @@ impl Need {
 
 pub struct Rotator {
     store: StoreHandle,
-    client: SlackClient,
-    flights: SingleFlight,
+    pub(super) client: SlackClient,
+    pub(super) flights: SingleFlight,
     policy: RetryPolicy,
     /// This rotator's lease owner id: unique per process and instance.
     owner: String,
@@ -116,12 +116,12 @@ impl Rotator {
             + Duration::from_secs(5)
     }
 
-    async fn state(&self, target: &Target) -> StoreResult<TokenState> {
+    pub(super) async fn state(&self, target: &Target) -> StoreResult<TokenState> {
         let (id, kind) = (target.connection_id.clone(), target.kind);
         self.store.run(move |s| s.token_state(&id, kind)).await
     }
 
-    async fn event(
+    pub(super) async fn event(
         &self,
         target: &Target,
         action: &'static str,
@@ -147,7 +147,7 @@ impl Rotator {
             .await;
     }
 
-    async fn release(&self, target: &Target) {
+    pub(super) async fn release(&self, target: &Target) {
         let (id, kind, owner) = (
             target.connection_id.clone(),
             target.kind,
@@ -159,7 +159,7 @@ impl Rotator {
             .await;
     }
 
-    fn fresh(state: TokenState, refreshed: bool) -> Fresh {
+    pub(super) fn fresh(state: TokenState, refreshed: bool) -> Fresh {
         Fresh {
             access: state.access,
             expires_at: state.expires_at,
@@ -224,7 +224,7 @@ impl Rotator {
     }
 
     /// Take the lease, or wait for its holder and return what it stored. `None`: we hold it.
-    async fn take_lease(
+    pub(super) async fn take_lease(
         &self,
         target: &Target,
         still_needed: &(dyn Fn(&TokenState) -> bool + Sync),
@@ -262,7 +262,7 @@ impl Rotator {
         }
     }
 
-    async fn credentials(&self, target: &Target) -> StoreResult<ClientCredentials> {
+    pub(super) async fn credentials(&self, target: &Target) -> StoreResult<ClientCredentials> {
         let app_id = target.app_id.clone();
         self.store
             .run(move |s| {
@@ -358,7 +358,7 @@ impl Rotator {
         self.commit(target, old, granted, "refresh").await
     }
 
-    async fn commit(
+    pub(super) async fn commit(
         &self,
         target: &Target,
         old: &TokenState,
@@ -456,112 +456,24 @@ impl Rotator {
         result
     }
 
-    async fn mark(&self, target: &Target, status: TokenStatus, reason: &str) -> StoreResult<()> {
+    pub(super) async fn mark(
+        &self,
+        target: &Target,
+        status: TokenStatus,
+        reason: &str,
+    ) -> StoreResult<()> {
         let (id, kind, reason) = (target.connection_id.clone(), target.kind, reason.to_owned());
         self.store
             .run(move |s| s.set_token_status(&id, kind, status, Some(&reason)))
             .await
     }
-
-    /// `auth.revoke` the token and mark it revoked, with an event. For rotating apps Slack
-    /// revokes just this token; for others it may look to Slack as if the app was removed.
-    pub async fn revoke(&self, target: &Target) -> Result<(), RotationError> {
-        let state = self.state(target).await?;
-        if let Err(error) = self.client.call("auth.revoke", &state.access, &[]).await {
-            self.event(
-                target,
-                "revoke",
-                error.api().map_or("error", |e| e.code.as_str()).to_owned(),
-                state.expires_at,
-                error.to_string(),
-            )
-            .await;
-            return Err(RotationError::Slack(error));
-        }
-        self.mark(target, TokenStatus::Revoked, "revoked with auth.revoke")
-            .await?;
-        self.event(
-            target,
-            "revoke",
-            "ok".into(),
-            state.expires_at,
-            format!("{} revoked", state.access.redacted()),
-        )
-        .await;
-        Ok(())
-    }
-
-    /// Turn a long-lived token into a rotating pair (`oauth.v2.exchange`). Irreversible;
-    /// never retried (a lost answer means Slack exchanged it anyway); the old token is not
-    /// revoked, since that can uninstall the app.
-    pub async fn exchange(&self, target: &Target) -> Result<Fresh, RotationError> {
-        let state = self.state(target).await?;
-        if state.refresh.is_some() || state.expires_at.is_some() {
-            return Err(RotationError::Exchange(format!(
-                "the {} token of {} is already rotating; `xox refresh` refreshes it",
-                target.kind, target.connection_name
-            )));
-        }
-        let _flight = self.flights.enter(&target.connection_id, target.kind).await;
-        let generation = state.generation;
-        let unchanged = |s: &TokenState| s.generation == generation;
-        if let Some(done) = self.take_lease(target, &unchanged).await? {
-            return Ok(done);
-        }
-        let state = self.state(target).await?;
-        let creds = match self.credentials(target).await {
-            Ok(c) if c.client_secret.is_some() => c,
-            other => {
-                self.release(target).await;
-                other?;
-                return Err(RotationError::Exchange(
-                    "oauth.v2.exchange needs the app's client secret, and this app has none (PKCE)"
-                        .into(),
-                ));
-            }
-        };
-        let answer = self
-            .client
-            .oauth(
-                "oauth.v2.exchange",
-                &creds,
-                &[("token", state.access.expose())],
-            )
-            .await;
-        match answer {
-            Ok(answer) => match granted_token(&answer.body, target.kind) {
-                Ok(granted) => self.commit(target, &state, granted, "exchange").await,
-                Err(e) => {
-                    self.release(target).await;
-                    Err(e)
-                }
-            },
-            Err(error) => {
-                let outcome = error.api().map_or("error", |e| e.code.as_str()).to_owned();
-                self.event(
-                    target,
-                    "exchange",
-                    outcome,
-                    state.expires_at,
-                    error.to_string(),
-                )
-                .await;
-                self.release(target).await;
-                let message = match error.api().and_then(|e| exchange_refusal(e.code.as_str())) {
-                    Some(sentence) => sentence.to_owned(),
-                    None if !matches!(error, CallError::Api(_)) => format!(
-                        "{error}; Slack may have exchanged the token anyway: if a new try says token_already_exchanged, install the app again"
-                    ),
-                    None => error.to_string(),
-                };
-                Err(RotationError::Exchange(message))
-            }
-        }
-    }
 }
 
 /// The token of `kind` in a refresh or exchange answer (flat shape; `token_type` decides).
-fn granted_token(body: &serde_json::Value, kind: TokenKind) -> Result<GrantedToken, RotationError> {
+pub(super) fn granted_token(
+    body: &serde_json::Value,
+    kind: TokenKind,
+) -> Result<GrantedToken, RotationError> {
     let grant = parse_grant(body).map_err(|e| RotationError::BadAnswer {
         kind,
         detail: e.to_string(),

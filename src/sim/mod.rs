@@ -6,6 +6,7 @@ mod control;
 pub mod faults;
 pub mod oauth;
 pub mod presets;
+mod seed;
 mod server;
 pub mod web_api;
 pub mod world;

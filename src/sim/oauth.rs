@@ -36,14 +36,14 @@ pub struct AuthorizeRefusal {
     pub explanation: String,
 }
 
-fn refuse(code: &'static str, explanation: impl Into<String>) -> AuthorizeRefusal {
+pub(super) fn refuse(code: &'static str, explanation: impl Into<String>) -> AuthorizeRefusal {
     AuthorizeRefusal {
         code,
         explanation: explanation.into(),
     }
 }
 
-fn parse_scopes(list: Option<&String>) -> Result<BTreeSet<String>, AuthorizeRefusal> {
+pub(super) fn parse_scopes(list: Option<&String>) -> Result<BTreeSet<String>, AuthorizeRefusal> {
     let mut scopes = BTreeSet::new();
     for scope in list
         .map(String::as_str)
@@ -267,7 +267,7 @@ impl World {
     }
 
     /// Create or extend the install a redeemed code stands for and answer as Slack does.
-    fn issue_install(&mut self, code: &PendingCode) -> Value {
+    pub(super) fn issue_install(&mut self, code: &PendingCode) -> Value {
         let app = self.apps[&code.client_id].clone();
         self.counters.code_grants += 1;
         let install = self.install_for(
@@ -436,42 +436,6 @@ impl World {
         self.installs[install].slot(kind).exchanged_from = Some(token.clone());
         self.counters.exchanges += 1;
         Ok(self.flat_answer(install, kind, &app.app_id, access, refresh, lifetime))
-    }
-
-    /// Control API: install an app without a browser, answering as a code grant would.
-    pub fn seed_install(
-        &mut self,
-        client_id: &str,
-        team: Option<(&str, &str)>,
-        bot_scopes: &str,
-        user_scopes: &str,
-    ) -> Result<Value, AuthorizeRefusal> {
-        if !self.apps.contains_key(client_id) {
-            return Err(refuse(
-                "invalid_client_id",
-                format!("no app has client id {client_id}"),
-            ));
-        }
-        let (team_id, team_name) = team.unwrap_or(DEFAULT_TEAM);
-        let code = PendingCode {
-            client_id: client_id.to_owned(),
-            team_name: team_name.to_owned(),
-            team_id: team_id.to_owned(),
-            user_id: DEFAULT_USER.to_owned(),
-            bot_scopes: parse_scopes(Some(&bot_scopes.to_owned()))?,
-            user_scopes: parse_scopes(Some(&user_scopes.to_owned()))?,
-            redirect_uri: None,
-            code_challenge: None,
-            issued_at: self.now(),
-            used: true,
-        };
-        if code.bot_scopes.is_empty() && code.user_scopes.is_empty() {
-            return Err(refuse(
-                "invalid_scope",
-                "no scope or user_scope was requested",
-            ));
-        }
-        Ok(self.issue_install(&code))
     }
 }
 

@@ -5,6 +5,7 @@ pub mod app;
 pub mod effects;
 pub mod event_loop;
 pub mod keymap;
+mod text_input;
 pub mod update;
 pub mod view;
 

@@ -3,12 +3,11 @@
 
 use super::app::{App, Confirm, Effect, Job, LoginState, Mode, Msg, SortKey};
 use super::keymap::{self, Action, Scope};
+use super::text_input;
 use crate::calls::hints::HintAction;
 use crate::display;
 use crate::slack::TokenKind;
-use crate::slack::catalogue::catalogue;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tui_input::backend::crossterm::EventHandler;
+use crossterm::event::{KeyCode, KeyEvent};
 
 pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
     match msg {
@@ -125,7 +124,7 @@ pub fn rebuild_rows(app: &mut App, keep: Option<String>, now: i64) {
 }
 
 /// Re-filter and re-sort, the selection following its connection.
-fn refresh_rows(app: &mut App, now: i64) {
+pub(super) fn refresh_rows(app: &mut App, now: i64) {
     let keep = app.selected_connection().map(|c| c.id.clone());
     rebuild_rows(app, keep, now);
 }
@@ -178,8 +177,8 @@ fn target_token(app: &App) -> Option<(String, TokenKind)> {
 
 fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
     match app.mode.clone() {
-        Mode::Filter => on_filter_key(app, key, now),
-        Mode::Console => on_console_key(app, key),
+        Mode::Filter => text_input::on_filter_key(app, key, now),
+        Mode::Console => text_input::on_console_key(app, key),
         Mode::Help(under) => {
             app.mode = *under;
             vec![]
@@ -466,64 +465,4 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
         }
         _ => vec![],
     }
-}
-
-fn on_filter_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Enter => app.mode = Mode::Dashboard,
-        KeyCode::Esc => {
-            app.filter.reset();
-            app.mode = Mode::Dashboard;
-        }
-        _ => {
-            app.filter.handle_event(&Event::Key(key));
-        }
-    }
-    refresh_rows(app, now);
-    vec![]
-}
-
-/// The call console: `method key=value ...`; Tab completes the method from the catalogue,
-/// Shift-Tab cycles the token (auto, bot, user), Enter calls.
-fn on_console_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => app.mode = Mode::Dashboard,
-        KeyCode::Tab => {
-            let text = app.console.value().to_owned();
-            if !text.contains(' ')
-                && let Some(name) = catalogue().complete(&text).next()
-            {
-                app.console = tui_input::Input::new(name.to_owned());
-            }
-        }
-        KeyCode::BackTab => {
-            app.console_kind = match app.console_kind {
-                None => Some(TokenKind::Bot),
-                Some(TokenKind::Bot) => Some(TokenKind::User),
-                Some(TokenKind::User) => None,
-            };
-        }
-        KeyCode::Enter => {
-            let mut words = app.console.value().split_whitespace().map(str::to_owned);
-            let (Some(method), Some(conn)) = (
-                words.next(),
-                app.selected_connection().map(|c| c.name.clone()),
-            ) else {
-                return vec![];
-            };
-            app.mode = Mode::Dashboard;
-            app.busy.insert(Job::Call);
-            return vec![Effect::Call {
-                conn,
-                kind: app.console_kind,
-                method,
-                args: words.collect(),
-            }];
-        }
-        _ if key.modifiers.contains(KeyModifiers::CONTROL) => {}
-        _ => {
-            app.console.handle_event(&Event::Key(key));
-        }
-    }
-    vec![]
 }
