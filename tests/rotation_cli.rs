@@ -298,3 +298,27 @@ async fn refresh_all_reports_json_and_watch_refreshes_then_stops_on_sigterm() {
     );
     assert_eq!(sim.counters().invalid_refresh_token, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_needs_yes_then_slack_refuses_the_token() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0REV");
+    let err = env.fails(&["revoke", "conn", "--user"], "");
+    assert!(
+        err.contains("revoking is final") && err.contains("--yes"),
+        "{err}"
+    );
+    assert_eq!(
+        env.ok(&["revoke", "conn", "--user", "--yes"], ""),
+        "revoked the user token of conn\n"
+    );
+    let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    assert_eq!(list[0]["tokens"][1]["status"], "revoked");
+    let err = env.fails(&["call", "auth.test", "--conn", "conn", "--user"], "");
+    assert!(err.contains("token_revoked"), "{err}");
+    let history: Value = serde_json::from_str(&env.ok(&["history", "conn", "--json"], "")).unwrap();
+    assert_eq!(
+        history.as_array().unwrap().last().unwrap()["action"],
+        "revoke"
+    );
+}

@@ -23,6 +23,7 @@ mod list;
 mod login;
 mod refresh;
 mod replay;
+mod revoke;
 mod sim;
 mod token;
 mod watch;
@@ -96,6 +97,8 @@ enum Command {
     Refresh(refresh::RefreshArgs),
     /// Turn a long-lived token into a rotating one (irreversible; needs --yes)
     Exchange(exchange::ExchangeArgs),
+    /// Revoke a token with auth.revoke (final; needs --yes)
+    Revoke(revoke::RevokeArgs),
     /// Keep every rotating token fresh, in the foreground, until Ctrl-C or SIGTERM
     Watch(watch::WatchArgs),
 }
@@ -117,6 +120,7 @@ impl Command {
             Command::Token(_) => "token",
             Command::Refresh(_) => "refresh",
             Command::Exchange(_) => "exchange",
+            Command::Revoke(_) => "revoke",
             Command::Watch(_) => "watch",
         }
     }
@@ -205,6 +209,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Token(args)) => token::run(&ctx, args).await,
         Some(Command::Refresh(args)) => refresh::run(&ctx, args).await,
         Some(Command::Exchange(args)) => exchange::run(&ctx, args).await,
+        Some(Command::Revoke(args)) => revoke::run(&ctx, args).await,
         Some(Command::Watch(args)) => watch::run(&ctx, args).await,
     }
 }

@@ -23,6 +23,8 @@ pub struct FailedCall {
 pub struct Snapshot {
     pub connections: Vec<Connection>,
     pub failed: Vec<FailedCall>,
+    /// Registered app names, for `a` when no connection is selected.
+    pub apps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

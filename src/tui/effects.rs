@@ -58,9 +58,11 @@ pub fn load_snapshot(store: &Store) -> StoreResult<Snapshot> {
             call,
         });
     }
+    let apps = store.apps()?.into_iter().map(|a| a.name).collect();
     Ok(Snapshot {
         connections,
         failed,
+        apps,
     })
 }
 

@@ -93,6 +93,7 @@ fn snapshot() -> Snapshot {
     Snapshot {
         connections,
         failed,
+        apps: vec!["acme-app".into()],
     }
 }
 
@@ -286,6 +287,40 @@ fn filter_sort_auto_refresh_help_and_ctrl_c() {
         NOW,
     );
     assert_eq!(quit, vec![Effect::Quit]);
+}
+
+#[test]
+fn adding_a_connection_takes_the_selected_or_first_app() {
+    let mut app = app();
+    let effects = press(&mut app, "a");
+    assert_eq!(
+        effects,
+        vec![Effect::Login {
+            app: "acme-app".into(),
+            conn: None,
+            bot: String::new(),
+            user: String::new()
+        }]
+    );
+    update(&mut app, key(KeyCode::Esc), NOW);
+    assert_eq!(app.mode, Mode::Dashboard);
+    assert_eq!(app.busy.len(), 0);
+    // An empty database: the first registered app, or a hint when there is none.
+    let mut empty = App::new("x".into(), false, true);
+    update(
+        &mut empty,
+        Msg::Loaded(Snapshot {
+            apps: vec!["only".into()],
+            ..Snapshot::default()
+        }),
+        NOW,
+    );
+    assert!(
+        matches!(press(&mut empty, "a").as_slice(), [Effect::Login { app, .. }] if app == "only")
+    );
+    let mut none = App::new("x".into(), false, true);
+    assert!(press(&mut none, "a").is_empty());
+    assert!(none.status.as_ref().unwrap().0.contains("xox app add"));
 }
 
 #[test]

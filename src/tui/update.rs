@@ -285,26 +285,29 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
             app.auto_refresh = !app.auto_refresh;
             vec![Effect::SetAutoRefresh(app.auto_refresh)]
         }
-        Action::AddConnection => match app.selected_connection() {
-            Some(c) => {
-                let app_name = c.app_name.clone();
-                app.mode = Mode::Login(LoginState::Starting);
-                app.busy.insert(Job::Login);
-                vec![Effect::Login {
-                    app: app_name,
-                    conn: None,
-                    bot: String::new(),
-                    user: String::new(),
-                }]
-            }
-            None => {
+        Action::AddConnection => {
+            // The selected connection's app, else the first registered one.
+            let app_name = app
+                .selected_connection()
+                .map(|c| c.app_name.clone())
+                .or_else(|| app.snapshot.apps.first().cloned());
+            let Some(app_name) = app_name else {
                 app.status = Some((
-                    "no connection selected to take the app from: use `xox login --app APP`".into(),
+                    "no app registered yet: xox app add NAME --client-id ID".into(),
                     true,
                 ));
-                vec![]
-            }
-        },
+                return vec![];
+            };
+            app.after_login = Mode::Dashboard;
+            app.mode = Mode::Login(LoginState::Starting);
+            app.busy.insert(Job::Login);
+            vec![Effect::Login {
+                app: app_name,
+                conn: None,
+                bot: String::new(),
+                user: String::new(),
+            }]
+        }
         _ => connection_action(app, action),
     }
 }

@@ -71,6 +71,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             )),
         ]));
     }
+    // The last refresh, exchange or revoke that did not work, with Slack's words.
+    let failed_event = app.events.get(&c.id).and_then(|events| {
+        events
+            .iter()
+            .rev()
+            .find(|e| !matches!(e.outcome.as_str(), "ok" | "retry" | "superseded"))
+    });
+    if let Some(e) = failed_event {
+        lines.push(Line::from(vec![
+            Span::styled("last failure ", p.bold()),
+            Span::raw(format!(
+                "{} {} {}: {}",
+                display::rfc3339(e.at),
+                e.action,
+                e.outcome,
+                e.detail.clone().unwrap_or_default()
+            )),
+        ]));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled("recent events", p.bold()));
     match app.events.get(&c.id) {
