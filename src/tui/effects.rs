@@ -332,14 +332,17 @@ impl Executor {
     }
 }
 
-async fn target(rotator: &Rotator, conn: &str, kind: TokenKind) -> Result<Target, String> {
-    let name = conn.to_owned();
-    let c = rotator
+async fn connection(rotator: &Rotator, name: &str) -> Result<crate::store::Connection, String> {
+    let name = name.to_owned();
+    rotator
         .store()
         .run(move |s| s.connection(&name))
         .await
-        .map_err(|e| e.to_string())?;
-    Ok(Target::of(&c, kind))
+        .map_err(|e| e.to_string())
+}
+
+async fn target(rotator: &Rotator, conn: &str, kind: TokenKind) -> Result<Target, String> {
+    Ok(Target::of(&connection(rotator, conn).await?, kind))
 }
 
 /// The irreversible things done to a token from the dashboard, after a confirmation.
@@ -428,12 +431,7 @@ async fn console_call(
     args: &[String],
 ) -> Result<String, String> {
     let params = calls::parse_args(args).map_err(|e| e.to_string())?;
-    let name = conn.to_owned();
-    let c = rotator
-        .store()
-        .run(move |s| s.connection(&name))
-        .await
-        .map_err(|e| e.to_string())?;
+    let c = connection(rotator, conn).await?;
     let plan = calls::plan(&c, method, kind).map_err(|e| e.to_string())?;
     let outcome = calls::call(rotator, &c, plan.kind, method, &params, None)
         .await
