@@ -20,14 +20,6 @@ impl Scopes {
         )
     }
 
-    pub fn from_names<I, S>(names: I) -> Scopes
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Scopes(names.into_iter().map(Into::into).collect())
-    }
-
     pub fn contains(&self, scope: &str) -> bool {
         self.0.contains(scope)
     }

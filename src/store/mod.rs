@@ -105,10 +105,6 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
-    pub fn key_source(&self) -> &key::KeySource {
-        &self.key_source
-    }
-
     /// Prove the key: decrypt the stored check value, or store one for a new database.
     fn check_key(&self, is_new: bool) -> StoreResult<()> {
         if is_new {
