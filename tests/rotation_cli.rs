@@ -322,3 +322,52 @@ async fn revoke_needs_yes_then_slack_refuses_the_token() {
         "revoke"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_needing_reauth_is_still_printed_while_it_works() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0SPENT");
+    // Another worker spends the stored refresh token behind xox's back.
+    let store = xox::store::Store::open_with_key(&env.db(), None).unwrap();
+    let conn = store.connection("conn").unwrap();
+    let refresh = store
+        .refresh_token(&conn.id, xox::slack::TokenKind::Bot)
+        .unwrap()
+        .unwrap();
+    let client = xox::slack::SlackClient::new(sim.base_url(), Duration::from_secs(5)).unwrap();
+    let creds = xox::slack::ClientCredentials {
+        client_id: ROTATING_CLIENT_ID.into(),
+        client_secret: Some(xox::slack::Secret::new(PRESET_SECRET)),
+    };
+    client
+        .oauth(
+            "oauth.v2.access",
+            &creds,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.expose()),
+            ],
+        )
+        .await
+        .unwrap();
+
+    let err = env.fails(&["refresh", "conn", "--bot"], "");
+    assert!(
+        err.contains("needs re-auth") && err.contains("invalid_refresh_token"),
+        "{err}"
+    );
+    let out = env.run(&["token", "conn"], "");
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("xoxe.xoxb-1-")
+    );
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .starts_with("warning: the bot token of conn needs re-auth")
+    );
+    let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    assert_eq!(list[0]["status"], "needs_reauth");
+}

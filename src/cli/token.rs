@@ -3,7 +3,8 @@
 use super::{Context, KindArgs, parse_window};
 use crate::calls::default_kind;
 use crate::rotation::{Need, RotationError, Target};
-use crate::store::now_unix;
+use crate::store::{TokenStatus, now_unix};
+use anyhow::bail;
 use clap::Args;
 use std::time::Duration;
 
@@ -28,6 +29,30 @@ pub async fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let info = conn.token(kind).expect("default_kind checked it exists");
     let within = args.within.as_secs() as i64;
     let now = now_unix();
+    let still_valid = info.expires_at.is_none_or(|at| at > now);
+    match info.status {
+        // Slack said so: printing it would hand a script a dud.
+        TokenStatus::Revoked => {
+            let reason = info
+                .status_reason
+                .clone()
+                .unwrap_or_else(|| "revoked".into());
+            bail!(
+                "the {kind} token of {} was revoked ({reason}); install the app again to get a new one",
+                conn.name
+            );
+        }
+        TokenStatus::NeedsReauth if still_valid => {
+            let reason = info.status_reason.clone().unwrap_or_default();
+            eprintln!(
+                "warning: the {kind} token of {} needs re-auth ({reason}); it works until it expires",
+                conn.name
+            );
+            outln!("{}", store.access_token(&conn.id, kind)?.expose());
+            return Ok(());
+        }
+        _ => {}
+    }
     // The hot path: one row read and one decryption, no network, no lease.
     if info.expires_at.is_none_or(|at| at - now > within) {
         outln!("{}", store.access_token(&conn.id, kind)?.expose());
