@@ -31,7 +31,11 @@ pub async fn open(
     demo: bool,
     window: std::time::Duration,
 ) -> anyhow::Result<()> {
-    let db_label = store.path().display().to_string();
+    let mut db_label = store.path().display().to_string();
+    if demo {
+        // So the demo can be used from another terminal too (XOX_DB, XOX_SLACK_URL).
+        db_label.push_str(&format!(" · Slack simulator at {}", ctx.slack_url));
+    }
     let cert_dir = store
         .path()
         .parent()
