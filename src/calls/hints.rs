@@ -59,8 +59,12 @@ fn hint(text: String, action: HintAction) -> Hint {
     Hint { text, action }
 }
 
-/// Explain `call`, made on `conn`; `channel` is the call's `channel` argument, if it had one.
-pub fn explain(call: &RecordedCall, conn: &Connection, channel: Option<&str>) -> Hint {
+/// Explain `call`, made on `conn` with these arguments (some hints name its `channel`).
+pub fn explain(call: &RecordedCall, conn: &Connection, params: &[(String, String)]) -> Hint {
+    let channel = params
+        .iter()
+        .find(|(k, _)| k == "channel")
+        .map(|(_, v)| v.as_str());
     let kind = call.token_kind;
     let method = call.method.as_str();
     let spec = catalogue().get(method);
@@ -243,7 +247,7 @@ mod tests {
             "missing_scope",
             Some("chat:write"),
         );
-        let h = explain(&r, &c, None);
+        let h = explain(&r, &c, &[]);
         assert_eq!(
             h.action,
             HintAction::AddScopes {
@@ -265,7 +269,7 @@ mod tests {
         );
         let c = conn("users:read", Some("chat:write"));
         assert_eq!(
-            explain(&r, &c, None).command(&c, &r).unwrap(),
+            explain(&r, &c, &[]).command(&c, &r).unwrap(),
             "xox login --add-scopes acme --user-scopes search:read"
         );
 
@@ -275,7 +279,7 @@ mod tests {
             "missing_scope",
             Some("channels:history,groups:history"),
         );
-        assert!(explain(&r, &c, None).text.contains("may be alternatives"));
+        assert!(explain(&r, &c, &[]).text.contains("may be alternatives"));
     }
 
     #[test]
@@ -287,7 +291,7 @@ mod tests {
             "missing_scope",
             Some("reactions:write"),
         );
-        let h = explain(&r, &c, None);
+        let h = explain(&r, &c, &[]);
         assert_eq!(h.action, HintAction::SwitchKind(TokenKind::User));
         assert_eq!(h.command(&c, &r).unwrap(), "xox replay 7 --user");
     }
@@ -302,11 +306,11 @@ mod tests {
         );
         let with_user = conn("chat:write", Some("search:read"));
         assert_eq!(
-            explain(&r, &with_user, None).action,
+            explain(&r, &with_user, &[]).action,
             HintAction::SwitchKind(TokenKind::User)
         );
         let bot_only = conn("chat:write", None);
-        let h = explain(&r, &bot_only, None);
+        let h = explain(&r, &bot_only, &[]);
         assert_eq!(
             h.command(&bot_only, &r).unwrap(),
             "xox login --add-scopes acme --user-scopes search:read"
@@ -318,18 +322,18 @@ mod tests {
         let c = conn("chat:write", None);
         let r = call("chat.postMessage", TokenKind::Bot, "not_in_channel", None);
         assert_eq!(
-            explain(&r, &c, Some("C0SIMRANDOM"))
+            explain(&r, &c, &[("channel".into(), "C0SIMRANDOM".into())])
                 .command(&c, &r)
                 .unwrap(),
             "xox call conversations.join channel=C0SIMRANDOM --conn acme"
         );
         let r = call("chat.postMessage", TokenKind::Bot, "ratelimited", None);
-        let h = explain(&r, &c, None);
+        let h = explain(&r, &c, &[]);
         assert!(h.text.contains("wait 12s"));
         assert_eq!(h.command(&c, &r).unwrap(), "xox replay 7");
         let r = call("chat.postMessage", TokenKind::Bot, "token_revoked", None);
         assert_eq!(
-            explain(&r, &c, None).command(&c, &r).unwrap(),
+            explain(&r, &c, &[]).command(&c, &r).unwrap(),
             "xox login --app acme-app --name acme"
         );
         let r = call(
@@ -338,14 +342,14 @@ mod tests {
             "invalid_arguments",
             None,
         );
-        assert_eq!(explain(&r, &c, None).action, HintAction::None);
+        assert_eq!(explain(&r, &c, &[]).action, HintAction::None);
         let r = call("chat.postMessage", TokenKind::Bot, "brand_new_error", None);
-        let h = explain(&r, &c, None);
+        let h = explain(&r, &c, &[]);
         assert!(h.text.starts_with("brand_new_error: Slack gave no meaning"));
         assert_eq!(h.action, HintAction::None);
         let r = call("chat.postMessage", TokenKind::Bot, "internal_error", None);
         assert_eq!(
-            explain(&r, &c, None).action,
+            explain(&r, &c, &[]).action,
             HintAction::Replay { after_secs: None }
         );
     }

@@ -36,14 +36,6 @@ pub async fn run(ctx: &Context, args: CallArgs) -> anyhow::Result<()> {
     report(&rotator, &conn, &params, outcome, args.json).await
 }
 
-/// The `channel` argument of a call, which some hints name.
-pub fn channel_of(params: &[(String, String)]) -> Option<&str> {
-    params
-        .iter()
-        .find(|(k, _)| k == "channel")
-        .map(|(_, v)| v.as_str())
-}
-
 /// Print a call's outcome: the answer on stdout, or one error line (with the next step)
 /// and, with `--json`, a JSON description on stdout. Shared by `call` and `replay`.
 pub async fn report(
@@ -75,7 +67,7 @@ pub async fn report(
         Ok(id) => {
             let id = *id;
             let call = rotator.store().run(move |s| s.call(id)).await?;
-            let hint = hints::explain(&call, conn, channel_of(params));
+            let hint = hints::explain(&call, conn, params);
             (
                 format!("; recorded as call #{id}"),
                 hint.command(conn, &call).map(|c| (hint.text.clone(), c)),

@@ -1,6 +1,5 @@
 //! `xox failed [ID]`: recorded failed calls, each explained with a hint and the next command.
 
-use super::call::channel_of;
 use super::{Context, format, print_json};
 use crate::calls::hints;
 use crate::store::{Connection, RecordedCall, Store};
@@ -35,7 +34,7 @@ fn explain(
     let payload = store.call_payload(call.id)?;
     let hint = conn
         .as_ref()
-        .map(|c| hints::explain(&call, c, channel_of(&payload.params)));
+        .map(|c| hints::explain(&call, c, &payload.params));
     let command = conn
         .as_ref()
         .zip(hint.as_ref())

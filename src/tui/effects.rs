@@ -39,12 +39,7 @@ pub fn load_snapshot(store: &Store) -> StoreResult<Snapshot> {
             continue;
         };
         let payload = store.call_payload(call.id)?;
-        let channel = payload
-            .params
-            .iter()
-            .find(|(k, _)| k == "channel")
-            .map(|(_, v)| v.as_str());
-        let hint = hints::explain(&call, conn, channel);
+        let hint = hints::explain(&call, conn, &payload.params);
         let body = payload
             .response
             .map(|b| serde_json::to_string_pretty(&b).unwrap_or_default())
