@@ -2,10 +2,21 @@
 
 use std::fmt;
 
+/// Slack's codes are short snake_case words, but whatever a proxy or a broken answer puts
+/// in `error` ends up in one-line messages, the database and the terminal: control
+/// characters (newlines, escape sequences) are dropped and the length is capped.
+pub fn printable_code(code: &str) -> String {
+    const MAX_CHARS: usize = 100;
+    code.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_CHARS)
+        .collect()
+}
+
 macro_rules! error_codes {
     ($($variant:ident = $code:literal => $meaning:literal,)*) => {
         /// An `error` value from a Slack `{"ok":false}` answer. Codes we do not know are
-        /// kept verbatim in `Other`.
+        /// kept in `Other`, made printable (see [`printable_code`]).
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
             $($variant,)*
@@ -18,7 +29,7 @@ macro_rules! error_codes {
                     $($code => ErrorCode::$variant,)*
                     // Older method specs and chat.* spell it with an underscore.
                     "rate_limited" => ErrorCode::Ratelimited,
-                    other => ErrorCode::Other(other.to_owned()),
+                    other => ErrorCode::Other(printable_code(other)),
                 }
             }
 

@@ -122,7 +122,7 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
     }
     if json.get("ok") == Some(&Value::Bool(false)) {
         let code = str_field(json, "error")?.unwrap_or("unknown_error");
-        return Err(GrantError::NotOk(code.to_owned()));
+        return Err(GrantError::NotOk(super::error_code::printable_code(code)));
     }
     let mut grant = Grant::default();
     if let Some(top) = token_in(json, TokenKind::Bot)? {

@@ -62,7 +62,7 @@ pub fn parse_answer(
         let warning = json
             .get("warning")
             .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
+            .map(super::error_code::printable_code);
         return Ok(ApiResponse {
             body: json,
             token_scopes,

@@ -12,8 +12,9 @@ impl Scopes {
     /// Parse `a,b, c` (Slack's headers and bodies; spaces after commas are tolerated).
     pub fn parse(list: &str) -> Scopes {
         Scopes(
-            list.split([',', ' '])
-                .map(str::trim)
+            // Control characters separate too: a list from the wire must not carry a
+            // newline or an escape sequence into a one-line message or the terminal.
+            list.split(|c: char| c == ',' || c.is_whitespace() || c.is_control())
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
                 .collect(),
