@@ -37,3 +37,40 @@ pub fn init(verbose: bool) {
         (None, false) => Ok(()),
     };
 }
+
+/// Report a panic as one line on stderr and in the log, with token-shaped words redacted:
+/// a panic's message is text xox did not format itself, so it is scrubbed, not trusted.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let line = panic_line(&payload, &at);
+        tracing::error!("{line}");
+        eprintln!("{line}");
+    }));
+}
+
+fn panic_line(payload: &str, at: &str) -> String {
+    let what = crate::slack::secret::scrub(payload).replace(['\n', '\r'], " ");
+    format!("error: xox hit a bug ({what}, at {at}); please report it")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_panic_line_is_one_line_without_the_token() {
+        let line = super::panic_line("bad state\nfor xoxp-1-2-3-abcdefghijklmnop", "src/x.rs:1");
+        assert_eq!(
+            line,
+            "error: xox hit a bug (bad state for xoxp-…mnop, at src/x.rs:1); please report it"
+        );
+    }
+}

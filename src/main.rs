@@ -6,6 +6,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = xox::cli::Cli::parse();
     xox::logging::init(cli.log_to_stderr());
+    xox::logging::install_panic_hook();
     // One thread: every command waits on I/O, store work goes to the blocking pool, and
     // not starting worker threads saves most of a millisecond on each `xox token`.
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -225,9 +225,36 @@ async fn junk_and_forged_callbacks_are_refused_while_the_real_one_is_awaited() {
             .unwrap();
         assert_eq!(status(v6), 400);
     }
+    // Nobody else on the network can reach the listener: it binds loopback only.
+    let outside = this_machines_network_addresses();
+    for ip in &outside {
+        let reached = std::net::TcpStream::connect_timeout(
+            &std::net::SocketAddr::new(*ip, port),
+            std::time::Duration::from_secs(2),
+        );
+        assert!(reached.is_err(), "the listener answered on {ip}");
+    }
+    if outside.is_empty() {
+        eprintln!("no non-loopback address on this machine: the reachability check did not run");
+    }
     follow(&consent(&login.url, "allow").await).await;
     let (ok, _, err) = login.end().await;
     assert!(ok, "{err}");
+}
+
+/// The machine's own non-loopback addresses: the source address of a route to a
+/// documentation network (a UDP connect sends nothing).
+fn this_machines_network_addresses() -> Vec<std::net::IpAddr> {
+    ["0.0.0.0:0", "[::]:0"]
+        .into_iter()
+        .zip(["192.0.2.1:9", "[2001:db8::1]:9"])
+        .filter_map(|(local, remote)| {
+            let socket = std::net::UdpSocket::bind(local).ok()?;
+            socket.connect(remote).ok()?;
+            Some(socket.local_addr().ok()?.ip())
+        })
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -36,6 +36,29 @@ impl Secret {
     }
 }
 
+/// `text` with every token-shaped word (one whose prefix names a Slack token type) replaced
+/// by its redacted form. For text xox did not build itself, such as a panic's message.
+pub fn scrub(text: &str) -> String {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(is_token_char) {
+        out.push_str(&rest[..start]);
+        let word_len = rest[start..]
+            .find(|c: char| !is_token_char(c))
+            .unwrap_or(rest.len() - start);
+        let word = &rest[start..start + word_len];
+        if super::TokenType::classify(word) == super::TokenType::Unknown {
+            out.push_str(word);
+        } else {
+            out.push_str(&Secret::new(word).redacted());
+        }
+        rest = &rest[start + word_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
@@ -66,6 +89,19 @@ mod tests {
         assert_eq!(s.redacted(), "xoxb-…9f2c");
         let rotating = Secret::new("xoxe.xoxp-1-Mi0yLTExMTEtMjIyMi0zMzMz");
         assert_eq!(rotating.redacted(), "xoxe.xoxp-…MzMz");
+    }
+
+    #[test]
+    fn scrub_redacts_token_shaped_words_only() {
+        assert_eq!(
+            scrub("refresh of xoxe-1-ABCDEFGHIJKLMNOP failed (xoxb-1-2-abcdefghijkl9f2c)"),
+            "refresh of xoxe-…MNOP failed (xoxb-…9f2c)"
+        );
+        assert_eq!(
+            scrub("no tokens, ünïcödé; here"),
+            "no tokens, ünïcödé; here"
+        );
+        assert_eq!(scrub(""), "");
     }
 
     #[test]
