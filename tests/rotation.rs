@@ -292,6 +292,51 @@ async fn an_answer_lost_after_slack_rotated_ends_as_needs_reauth() {
 }
 
 #[tokio::test]
+async fn a_request_lost_or_dropped_before_slack_handled_it_is_retried() {
+    let w = world().await;
+    w.fault(FaultKind::Drop, 1);
+    assert!(w.refresh(1).await.unwrap().refreshed);
+    let generation = w.state().generation;
+    w.fault(FaultKind::Blackhole, 1);
+    w.rotator(Duration::from_secs(1))
+        .refresh_if(&w.target, Need::NotRewrittenSince(generation))
+        .await
+        .unwrap();
+    let counters = w.sim.counters();
+    assert_eq!(
+        (counters.refresh_grants, counters.invalid_refresh_token),
+        (2, 0)
+    );
+    assert_eq!(w.state().status, TokenStatus::Ok);
+    assert!(w.stored_refresh_token_is_live().await);
+}
+
+#[tokio::test]
+async fn a_slow_body_within_the_timeout_is_read_whole() {
+    let w = world().await;
+    w.fault(FaultKind::SlowBody { ms: 500 }, 1);
+    let fresh = w.refresh(2).await.unwrap();
+    assert!(fresh.refreshed);
+    assert_eq!(w.outcomes(), ["import:ok", "refresh:ok"]);
+    assert!(w.stored_refresh_token_is_live().await);
+}
+
+#[tokio::test]
+async fn a_body_slower_than_the_timeout_after_slack_rotated_ends_as_needs_reauth() {
+    let w = world().await;
+    let before = w.state();
+    w.fault(FaultKind::SlowBody { ms: 3000 }, 1);
+    let err = w.refresh(1).await.unwrap_err();
+    assert!(matches!(err, RotationError::NeedsReauth { .. }), "{err}");
+    assert!(err.to_string().contains("answer never arrived"), "{err}");
+    let after = w.state();
+    assert_eq!(after.status, TokenStatus::NeedsReauth);
+    // Nothing stored was lost: the access token still works until it expires.
+    assert_eq!(after.access, before.access);
+    assert_eq!(after.expires_at, before.expires_at);
+}
+
+#[tokio::test]
 async fn a_refresh_token_spent_elsewhere_needs_reauth_unless_the_store_moved() {
     let w = world().await;
     // Someone outside xox spends the refresh token.

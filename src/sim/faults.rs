@@ -21,6 +21,10 @@ pub enum FaultKind {
     /// Handle the request (a refresh rotates the tokens), then close the connection
     /// before the answer arrives: the case Slack makes unrecoverable.
     DropAfter,
+    /// Handle the request, send the headers and half the body at once and the rest after
+    /// this long: a slow network mid-answer. Past the client's timeout, a refresh's new
+    /// tokens are lost as with `DropAfter`.
+    SlowBody { ms: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -201,13 +201,36 @@ async fn api(
             return response;
         }
         Some(FaultKind::Drop) => return dropped(),
-        Some(FaultKind::DropAfter) | None => {}
+        Some(FaultKind::DropAfter | FaultKind::SlowBody { .. }) | None => {}
     }
     let response = answer(&shared, &method, query.as_deref(), &headers, &body);
-    if fault == Some(FaultKind::DropAfter) {
-        return dropped();
+    match fault {
+        Some(FaultKind::DropAfter) => dropped(),
+        Some(FaultKind::SlowBody { ms }) => trickled(response, ms).await,
+        _ => response,
     }
-    response
+}
+
+/// The same answer, its second half of the body `ms` after the first.
+async fn trickled(response: Response, ms: u64) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.len() / 2;
+    let chunks = vec![bytes.slice(..half), bytes.slice(half..)];
+    let stream = futures_util::stream::unfold(
+        (chunks.into_iter(), true),
+        move |(mut chunks, first)| async move {
+            let chunk = chunks.next()?;
+            if !first {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            }
+            Some((Ok::<Bytes, std::io::Error>(chunk), (chunks, false)))
+        },
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 fn answer(
