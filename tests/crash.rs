@@ -1,0 +1,140 @@
+//! Crash safety: `xox token` and `xox refresh --all` processes SIGKILLed at random moments
+//! while Slack is slow to refresh. Every database must pass `PRAGMA integrity_check`, and
+//! once the dead processes' leases lapse every connection must be either usable (its token
+//! works and its refresh token is live) or flagged `needs_reauth` with a reason: never
+//! silently broken. `XOX_CRASH_ROUNDS` sets the rounds (`scripts/crash-loop.sh` runs many).
+
+mod common;
+#[path = "../benches/seed.rs"]
+mod seed;
+
+use common::cli_env::Env;
+use serde_json::Value;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+use xox::sim::{Fault, FaultKind, Simulator};
+
+const CONNECTIONS: usize = 3;
+/// Rounds run side by side: most of a round is waiting for a dead process's lease to lapse.
+const BATCH: usize = 6;
+
+fn random_below(n: u64) -> u64 {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).unwrap();
+    u64::from_le_bytes(bytes) % n
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    rounds: usize,
+    usable: usize,
+    needs_reauth: usize,
+}
+
+fn integrity(env: &Env) -> String {
+    rusqlite::Connection::open(env.db())
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn spawn(env: &Env, args: &[&str]) -> Child {
+    env.command(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn one_round(sim: &Simulator) -> Tally {
+    let env = Env::new(sim.base_url());
+    std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
+    sim.with_world(|w| drop(seed::seed_connections(w, &env.db(), CONNECTIONS)));
+    sim.add_fault(Fault {
+        method: Some("oauth.v2.access".into()),
+        kind: FaultKind::Delay {
+            ms: random_below(400),
+        },
+        count: 2,
+    });
+    let mut children: Vec<Child> = (0..CONNECTIONS)
+        .map(|i| {
+            spawn(
+                &env,
+                &["--http-timeout", "1", "token", &format!("conn-{i:05}")],
+            )
+        })
+        .collect();
+    children.push(spawn(&env, &["--http-timeout", "1", "refresh", "--all"]));
+    tokio::time::sleep(Duration::from_millis(random_below(600))).await;
+    for child in &mut children {
+        let _ = child.kill(); // SIGKILL; one that already finished is fine.
+        child.wait().unwrap();
+    }
+    assert_eq!(integrity(&env), "ok", "right after the kills");
+
+    // Everything due gets refreshed once any dead holder's lease has lapsed.
+    let mut settle = env.command(&["--http-timeout", "1", "refresh", "--all", "--json"]);
+    let settled = tokio::task::spawn_blocking(move || settle.output().unwrap())
+        .await
+        .unwrap();
+    let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    let mut tally = Tally {
+        rounds: 1,
+        ..Tally::default()
+    };
+    for conn in list.as_array().unwrap() {
+        let name = conn["name"].as_str().unwrap();
+        let bot = &conn["tokens"][0];
+        match bot["status"].as_str().unwrap() {
+            "ok" => {
+                env.ok(&["call", "--conn", name, "auth.test"], "");
+                // The stored refresh token is the live one: a forced refresh works.
+                env.ok(&["refresh", name, "--bot"], "");
+                tally.usable += 1;
+            }
+            "needs_reauth" => {
+                assert!(
+                    bot["status_reason"].as_str().is_some_and(|r| !r.is_empty()),
+                    "{conn}"
+                );
+                tally.needs_reauth += 1;
+            }
+            other => panic!(
+                "{name} ended {other}: {conn}; settle said {}",
+                String::from_utf8_lossy(&settled.stderr)
+            ),
+        }
+    }
+    assert_eq!(integrity(&env), "ok", "after settling");
+    tally
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refreshers_killed_at_random_moments_leave_sound_files_and_nothing_silently_broken() {
+    let rounds: usize = std::env::var("XOX_CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(BATCH);
+    let sim = Simulator::start(0).await.unwrap();
+    sim.add_preset_apps();
+    // An hour: inside the refresh window, so every process has a refresh to do.
+    sim.with_world(|w| w.config.token_lifetime_secs = 3600);
+    let mut total = Tally::default();
+    let mut left = rounds;
+    while left > 0 {
+        let batch = left.min(BATCH);
+        left -= batch;
+        let tallies = futures_util::future::join_all((0..batch).map(|_| one_round(&sim))).await;
+        for t in tallies {
+            total.rounds += t.rounds;
+            total.usable += t.usable;
+            total.needs_reauth += t.needs_reauth;
+        }
+    }
+    println!(
+        "crash loop: {} rounds, {} connections usable, {} flagged needs_reauth, 0 corrupt, 0 silently broken",
+        total.rounds, total.usable, total.needs_reauth
+    );
+    assert_eq!(total.usable + total.needs_reauth, rounds * CONNECTIONS);
+}
