@@ -103,6 +103,14 @@ impl World {
             .collect()
     }
 
+    /// The stored access token is one Slack accepts.
+    async fn stored_access_token_works(&self) -> bool {
+        client(&self.sim)
+            .call("auth.test", &self.state().access, &[])
+            .await
+            .is_ok()
+    }
+
     /// The stored refresh token is the live one at Slack: refreshing with it works.
     async fn stored_refresh_token_is_live(&self) -> bool {
         let refresh = self.state().refresh.unwrap();
@@ -276,6 +284,7 @@ async fn an_answer_lost_after_slack_rotated_ends_as_needs_reauth() {
     assert!(err.to_string().contains("answer never arrived"), "{err}");
     let state = w.state();
     assert_eq!(state.status, TokenStatus::NeedsReauth);
+    assert!(w.stored_access_token_works().await, "the old token is kept");
     assert_eq!(
         w.outcomes(),
         [
@@ -334,6 +343,7 @@ async fn a_body_slower_than_the_timeout_after_slack_rotated_ends_as_needs_reauth
     // Nothing stored was lost: the access token still works until it expires.
     assert_eq!(after.access, before.access);
     assert_eq!(after.expires_at, before.expires_at);
+    assert!(w.stored_access_token_works().await);
 }
 
 #[tokio::test]
