@@ -347,6 +347,18 @@ async fn a_body_slower_than_the_timeout_after_slack_rotated_ends_as_needs_reauth
 }
 
 #[tokio::test]
+async fn an_answer_lost_after_slack_rotated_is_recovered_inside_slacks_grace_period() {
+    let w = world().await;
+    w.sim.with_world(|s| s.config.refresh_grace_secs = 30);
+    w.fault(FaultKind::DropAfter, 1);
+    assert!(w.refresh(2).await.unwrap().refreshed);
+    assert_eq!(w.outcomes(), ["import:ok", "refresh:retry", "refresh:ok"]);
+    assert_eq!(w.sim.counters().refreshes_in_grace, 1);
+    assert_eq!(w.state().status, TokenStatus::Ok);
+    assert!(w.stored_refresh_token_is_live().await);
+}
+
+#[tokio::test]
 async fn a_refresh_token_spent_elsewhere_needs_reauth_unless_the_store_moved() {
     let w = world().await;
     // Someone outside xox spends the refresh token.

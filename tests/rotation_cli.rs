@@ -99,14 +99,12 @@ async fn twenty_token_processes_share_one_refresh() {
     assert_eq!(sim.counters().refresh_grants, 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refresher_killed_mid_request_leaves_a_sound_database_and_a_lease_that_lapses() {
-    let sim = simulator(3600).await;
-    let env = env_with_connection(&sim, "T0KILL");
-    // The request is lost on the way, so the refresh token is not spent; the process dies
-    // holding the lease.
-    refresh_oauth_fault(&sim, FaultKind::Blackhole);
-    let mut victim = spawn(&env, &["--http-timeout", "1", "refresh", "conn", "--bot"]);
+/// Start `xox refresh conn --bot` with Slack never answering; return it once its request
+/// has reached the simulator (it holds the lease then).
+async fn refresher_waiting_on_slack(sim: &Simulator, env: &Env) -> Child {
+    // The request is lost on the way, so the refresh token is not spent.
+    refresh_oauth_fault(sim, FaultKind::Blackhole);
+    let refresher = spawn(env, &["--http-timeout", "1", "refresh", "conn", "--bot"]);
     let deadline = Instant::now() + Duration::from_secs(5);
     while sim
         .counters()
@@ -122,14 +120,37 @@ async fn a_refresher_killed_mid_request_leaves_a_sound_database_and_a_lease_that
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let pid = victim.id().to_string();
+    refresher
+}
+
+fn signal(child: &Child, name: &str) {
+    let pid = child.id().to_string();
     assert!(
         Command::new("kill")
-            .args(["-9", &pid])
+            .args([name, &pid])
             .status()
             .unwrap()
             .success()
     );
+}
+
+fn lease_events(env: &Env) -> Vec<Value> {
+    let history: Value = serde_json::from_str(&env.ok(&["history", "conn", "--json"], "")).unwrap();
+    history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "lease")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresher_killed_mid_request_leaves_a_sound_database_and_is_taken_over_at_once() {
+    let sim = simulator(3600).await;
+    let env = env_with_connection(&sim, "T0KILL");
+    let mut victim = refresher_waiting_on_slack(&sim, &env).await;
+    signal(&victim, "-KILL");
     victim.wait().unwrap();
 
     let db = rusqlite::Connection::open(env.db()).unwrap();
@@ -142,8 +163,7 @@ async fn a_refresher_killed_mid_request_leaves_a_sound_database_and_a_lease_that
         .unwrap();
     assert_eq!(leases, 1, "the dead process's lease is still there");
 
-    // Another process waits for the lease to lapse (TTL 1 s x 3 attempts + waits + 5 s), then refreshes.
-    let started = Instant::now();
+    // The holder is gone, so the next process need not wait for its lease to lapse.
     let out = wait(spawn(
         &env,
         &["--http-timeout", "1", "refresh", "conn", "--bot"],
@@ -155,11 +175,63 @@ async fn a_refresher_killed_mid_request_leaves_a_sound_database_and_a_lease_that
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("refreshed conn bot"));
+    let taken = lease_events(&env);
+    assert_eq!(taken.len(), 1, "{taken:?}");
+    assert_eq!(taken[0]["outcome"], "taken_over");
+    assert!(
+        taken[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("pid {}", victim.id())),
+        "{taken:?}"
+    );
+    assert_eq!(sim.counters().refresh_grants, 1);
+    let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    assert_eq!(list[0]["status"], "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_refresher_keeps_its_lease_until_it_lapses_and_wakes_to_the_new_token() {
+    let sim = simulator(3600).await;
+    let env = env_with_connection(&sim, "T0STOP");
+    let frozen = refresher_waiting_on_slack(&sim, &env).await;
+    signal(&frozen, "-STOP");
+
+    // Alive, so its lease is honoured until it lapses (TTL 1 s x 3 attempts + waits + 5 s).
+    let started = Instant::now();
+    let out = wait(spawn(
+        &env,
+        &["--http-timeout", "1", "refresh", "conn", "--bot"],
+    ))
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         started.elapsed() >= Duration::from_secs(5),
         "it waited for the lease"
     );
-    assert_eq!(sim.counters().refresh_grants, 1);
+    assert!(
+        lease_events(&env).is_empty(),
+        "a live holder is not taken over"
+    );
+
+    // Woken, it times out, retries with the refresh token the other process spent, hears
+    // invalid_refresh_token, sees the newer pair in the store and ends well.
+    signal(&frozen, "-CONT");
+    let out = wait(frozen).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let counters = sim.counters();
+    assert_eq!(
+        (counters.refresh_grants, counters.invalid_refresh_token),
+        (1, 1)
+    );
     let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
     assert_eq!(list[0]["status"], "ok");
 }

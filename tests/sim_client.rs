@@ -248,6 +248,48 @@ async fn refresh_tokens_are_single_use_and_counted() {
 }
 
 #[tokio::test]
+async fn a_used_refresh_token_works_again_only_inside_the_grace_period() {
+    let sim = sim_with_app(ID, true, false).await;
+    sim.with_world(|w| w.config.refresh_grace_secs = 60);
+    let grant = parse_grant(&seed(&sim, ID, "chat:write", "").await).unwrap();
+    let refresh = grant
+        .token(TokenKind::Bot)
+        .unwrap()
+        .refresh
+        .clone()
+        .unwrap();
+    let client = client(&sim);
+    let params = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.expose()),
+    ];
+    let first = client
+        .oauth("oauth.v2.access", &creds(ID), &params)
+        .await
+        .unwrap();
+    let again = client
+        .oauth("oauth.v2.access", &creds(ID), &params)
+        .await
+        .unwrap();
+    assert_ne!(first.body["refresh_token"], again.body["refresh_token"]);
+    sim.with_world(|w| w.advance_clock(60));
+    let late = client
+        .oauth("oauth.v2.access", &creds(ID), &params)
+        .await
+        .unwrap_err();
+    assert_eq!(late.api().unwrap().code, ErrorCode::InvalidRefreshToken);
+    let counters = sim.counters();
+    assert_eq!(
+        (
+            counters.refresh_grants,
+            counters.refreshes_in_grace,
+            counters.invalid_refresh_token
+        ),
+        (2, 1, 1)
+    );
+}
+
+#[tokio::test]
 async fn at_most_two_rotating_access_tokens_live() {
     let sim = sim_with_app(ID, true, false).await;
     let grant = parse_grant(&seed(&sim, ID, "chat:write", "").await).unwrap();

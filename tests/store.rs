@@ -5,7 +5,7 @@ use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use xox::slack::{Scopes, TokenKind, TokenType, parse_grant};
-use xox::store::{NewApp, NewCall, Store, StoreError, TokenStatus};
+use xox::store::{Lease, NewApp, NewCall, Store, StoreError, TokenStatus};
 
 fn key() -> String {
     base64::engine::general_purpose::STANDARD.encode([42u8; 32])
@@ -341,30 +341,58 @@ fn a_lease_has_one_holder_until_it_expires() {
     let db = dir.path().join("x.db");
     let mut a = open(&db);
     let mut b = open(&db);
-    assert!(
-        a.try_lease("c1", TokenKind::Bot, "owner-a", 60_000)
-            .unwrap()
+    let take = |s: &mut Store, kind, owner: &str, ttl| s.try_lease("c1", kind, owner, ttl).unwrap();
+    assert_eq!(
+        take(&mut a, TokenKind::Bot, "owner-a", 60_000),
+        Lease::Taken
     );
-    assert!(
-        !b.try_lease("c1", TokenKind::Bot, "owner-b", 60_000)
-            .unwrap()
-    );
-    assert!(
-        b.try_lease("c1", TokenKind::User, "owner-b", 60_000)
-            .unwrap(),
+    assert_eq!(take(&mut b, TokenKind::Bot, "owner-b", 60_000), Lease::Busy);
+    assert_eq!(
+        take(&mut b, TokenKind::User, "owner-b", 60_000),
+        Lease::Taken,
         "other slot is free"
     );
     a.release_lease("c1", TokenKind::Bot, "owner-a").unwrap();
-    assert!(b.try_lease("c1", TokenKind::Bot, "owner-b", 0).unwrap());
+    assert_eq!(take(&mut b, TokenKind::Bot, "owner-b", 0), Lease::Taken);
     // A zero-TTL lease is already expired, so another owner may take it over.
-    assert!(
-        a.try_lease("c1", TokenKind::Bot, "owner-a", 60_000)
-            .unwrap()
+    assert_eq!(
+        take(&mut a, TokenKind::Bot, "owner-a", 60_000),
+        Lease::Taken
     );
     // Releasing someone else's lease does nothing.
     b.release_lease("c1", TokenKind::Bot, "owner-b").unwrap();
-    assert!(
-        !b.try_lease("c1", TokenKind::Bot, "owner-b", 60_000)
-            .unwrap()
+    assert_eq!(take(&mut b, TokenKind::Bot, "owner-b", 60_000), Lease::Busy);
+}
+
+#[test]
+fn a_lease_whose_holder_exited_is_taken_over_before_it_lapses() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut store = open(&db);
+    // A holder on this machine that has exited: its owner id with a dead pid.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let ours = xox::store::lease_owner::this_process();
+    let machine = ours.rsplitn(3, ':').nth(2).unwrap();
+    let dead = format!("{machine}:{}:lgone", child.id());
+    child.wait().unwrap();
+    assert_eq!(
+        store
+            .try_lease("c1", TokenKind::Bot, &dead, 60_000)
+            .unwrap(),
+        Lease::Taken
+    );
+    assert_eq!(
+        store
+            .try_lease("c1", TokenKind::Bot, &ours, 60_000)
+            .unwrap(),
+        Lease::TakenFromGone(dead)
+    );
+    // A live holder (this process, under another owner id) keeps it.
+    let other = xox::store::lease_owner::this_process();
+    assert_eq!(
+        store
+            .try_lease("c1", TokenKind::Bot, &other, 60_000)
+            .unwrap(),
+        Lease::Busy
     );
 }

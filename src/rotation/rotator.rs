@@ -12,7 +12,9 @@ use crate::slack::{
     CallError, ClientCredentials, ErrorCode, GrantedToken, Secret, SlackClient, TokenKind,
     TransportError, parse_grant,
 };
-use crate::store::{CommitOutcome, NewEvent, StoreResult, TokenState, TokenStatus, now_unix};
+use crate::store::{
+    CommitOutcome, Lease, NewEvent, StoreResult, TokenState, TokenStatus, now_unix,
+};
 use std::time::Duration;
 
 /// How hard a refresh tries before it gives up for now.
@@ -89,7 +91,7 @@ fn jitter(max: Duration) -> Duration {
 
 impl Rotator {
     pub fn new(store: StoreHandle, client: SlackClient, policy: RetryPolicy) -> Rotator {
-        let owner = format!("{}-{}", std::process::id(), crate::store::new_id('l'));
+        let owner = crate::store::lease_owner::this_process();
         Rotator {
             store,
             client,
@@ -240,12 +242,28 @@ impl Rotator {
                 self.owner.clone(),
             );
             let ttl_ms = ttl.as_millis() as i64;
-            if self
+            match self
                 .store
                 .run(move |s| s.try_lease(&id, kind, &owner, ttl_ms))
                 .await?
             {
-                return Ok(None);
+                Lease::Taken => return Ok(None),
+                Lease::TakenFromGone(held_by) => {
+                    // Refreshing at once, rather than after the lease lapses, is what
+                    // gives a crashed refresher's request a chance inside Slack's grace
+                    // period for the refresh token it may have spent.
+                    let pid = held_by.rsplit(':').nth(1).unwrap_or("?").to_owned();
+                    self.event(
+                        target,
+                        "lease",
+                        "taken_over".into(),
+                        None,
+                        format!("the process that was refreshing (pid {pid}) has exited; refreshing at once"),
+                    )
+                    .await;
+                    return Ok(None);
+                }
+                Lease::Busy => {}
             }
             tokio::time::sleep(self.policy.poll / 2 + jitter(self.policy.poll)).await;
             let state = self.state(target).await?;

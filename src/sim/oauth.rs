@@ -344,11 +344,12 @@ impl World {
             return Err("bad_client_secret");
         }
         let token = form.get("refresh_token").ok_or("invalid_refresh_token")?;
-        let Some(record) = self
-            .refresh
-            .get(token)
-            .filter(|r| !r.spent && self.installs[r.install].client_id == app.client_id)
-        else {
+        let now = self.now();
+        let grace = self.config.refresh_grace_secs;
+        let Some(record) = self.refresh.get(token).filter(|r| {
+            r.spent_at.is_none_or(|at| now - at < grace)
+                && self.installs[r.install].client_id == app.client_id
+        }) else {
             self.counters.invalid_refresh_token += 1;
             return Err("invalid_refresh_token");
         };
@@ -360,8 +361,12 @@ impl World {
                 "token_revoked"
             });
         }
-        // Single use: the old refresh token is dead from this moment on.
-        self.refresh.get_mut(token).expect("looked up above").spent = true;
+        // Single use: the old refresh token dies now, or when its grace period ends.
+        let record = self.refresh.get_mut(token).expect("looked up above");
+        if record.spent_at.is_some() {
+            self.counters.refreshes_in_grace += 1;
+        }
+        record.spent_at.get_or_insert(now);
         let (access, refresh, lifetime) = self.rotating_pair(install, kind);
         let slot = self.installs[install].slot(kind);
         slot.refreshes += 1;

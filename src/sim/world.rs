@@ -20,6 +20,10 @@ pub struct SimConfig {
     /// Skip the consent page and redirect at once, as if the user pressed Allow.
     #[serde(default)]
     pub auto_consent: bool,
+    /// How long a used refresh token keeps working. Slack revokes it "after a short grace
+    /// period" of unstated length; 0, the default, is the strict reading.
+    #[serde(default)]
+    pub refresh_grace_secs: i64,
 }
 
 fn default_lifetime() -> i64 {
@@ -31,6 +35,7 @@ impl Default for SimConfig {
         SimConfig {
             token_lifetime_secs: DEFAULT_TOKEN_LIFETIME,
             auto_consent: false,
+            refresh_grace_secs: 0,
         }
     }
 }
@@ -105,7 +110,8 @@ pub(super) struct AccessToken {
 pub(super) struct RefreshToken {
     pub install: usize,
     pub kind: TokenKind,
-    pub spent: bool,
+    /// When it was first used: it works until the grace period after that.
+    pub spent_at: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +135,8 @@ pub struct Counters {
     pub code_grants: u64,
     pub exchanges: u64,
     pub invalid_refresh_token: u64,
+    /// Refresh tokens used again inside the grace period (and answered with a new pair).
+    pub refreshes_in_grace: u64,
     /// Successful refreshes per `team_id/user_id/kind`.
     pub refreshes: BTreeMap<String, u64>,
     /// Web API requests received, per method (OAuth methods and faulted requests included).
@@ -271,7 +279,7 @@ impl World {
             RefreshToken {
                 install,
                 kind,
-                spent: false,
+                spent_at: None,
             },
         );
         let slot = self.installs[install].slot(kind);

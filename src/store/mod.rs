@@ -8,6 +8,7 @@ mod error;
 mod events;
 pub mod key;
 mod keyring;
+pub mod lease_owner;
 mod leases;
 pub mod model;
 mod rotation;
@@ -16,6 +17,7 @@ mod tokens;
 
 pub use connections::check_name;
 pub use error::{StoreError, StoreResult};
+pub use leases::Lease;
 pub use model::*;
 pub use rotation::{CommitOutcome, DueToken, TokenState};
 
