@@ -123,6 +123,21 @@ async fn refresher_waiting_on_slack(sim: &Simulator, env: &Env) -> Child {
     refresher
 }
 
+/// `xox refresh conn --bot` (1 s HTTP timeout) to its end, which must be a success.
+async fn refresh_bot(env: &Env) -> String {
+    let out = wait(spawn(
+        env,
+        &["--http-timeout", "1", "refresh", "conn", "--bot"],
+    ))
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn signal(child: &Child, name: &str) {
     let pid = child.id().to_string();
     assert!(
@@ -164,17 +179,7 @@ async fn a_refresher_killed_mid_request_leaves_a_sound_database_and_is_taken_ove
     assert_eq!(leases, 1, "the dead process's lease is still there");
 
     // The holder is gone, so the next process need not wait for its lease to lapse.
-    let out = wait(spawn(
-        &env,
-        &["--http-timeout", "1", "refresh", "conn", "--bot"],
-    ))
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("refreshed conn bot"));
+    assert!(refresh_bot(&env).await.starts_with("refreshed conn bot"));
     let taken = lease_events(&env);
     assert_eq!(taken.len(), 1, "{taken:?}");
     assert_eq!(taken[0]["outcome"], "taken_over");
@@ -199,16 +204,7 @@ async fn a_frozen_refresher_keeps_its_lease_until_it_lapses_and_wakes_to_the_new
 
     // Alive, so its lease is honoured until it lapses (TTL 1 s x 3 attempts + waits + 5 s).
     let started = Instant::now();
-    let out = wait(spawn(
-        &env,
-        &["--http-timeout", "1", "refresh", "conn", "--bot"],
-    ))
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    refresh_bot(&env).await;
     assert!(
         started.elapsed() >= Duration::from_secs(5),
         "it waited for the lease"
