@@ -112,6 +112,20 @@ async fn http_install_stores_bot_and_user_tokens_and_closes_the_listener() {
 
     // A replayed callback finds nobody listening.
     assert!(browser().get(&location).send().await.is_err());
+    // Nor is it taken by the next login on the same port: its state is that login's own.
+    let next = start_login(&env, &["--app", "conf", "--timeout", "30"]);
+    let replayed = browser().get(&location).send().await.unwrap();
+    assert_eq!(replayed.status(), 400);
+    assert!(
+        replayed
+            .text()
+            .await
+            .unwrap()
+            .contains("state does not match")
+    );
+    follow(&consent(&next.url, "allow").await).await;
+    let (ok, _, err) = next.end().await;
+    assert!(ok, "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
