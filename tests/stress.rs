@@ -42,6 +42,14 @@ fn main() {
         worker(&spec);
         return;
     }
+    // `cargo test NAME` passes NAME on: run only when it names this test.
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| "stress".contains(f.as_str())) {
+        return;
+    }
     let processes = setting("PROCESSES", 50);
     let tasks = setting("TASKS", 10);
     let connections = setting("CONNECTIONS", 20);
