@@ -386,6 +386,48 @@ fn screens() {
 }
 
 #[test]
+fn the_detail_pane_names_the_last_failure_not_a_lease_takeover() {
+    let mut app = app();
+    press(&mut app, "jj");
+    let effects = update(&mut app, key(KeyCode::Enter), NOW);
+    let Some(Effect::LoadEvents(id)) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    let event = |n: i64, action: &str, outcome: &str, detail: &str| crate::store::Event {
+        id: n,
+        connection_id: id.clone(),
+        at: NOW - 100 + n,
+        action: action.into(),
+        token_kind: Some("bot".into()),
+        outcome: outcome.into(),
+        old_expires_at: None,
+        new_expires_at: None,
+        pid: 1,
+        detail: Some(detail.into()),
+    };
+    app.events.insert(
+        id.clone(),
+        vec![
+            event(1, "refresh", "invalid_refresh_token", "spent elsewhere"),
+            event(2, "lease", "taken_over", "pid 42 has exited"),
+        ],
+    );
+    let text = format!("{}", render(&app, 120, 40).backend());
+    let last_failure = text
+        .lines()
+        .find(|l| l.contains("last failure"))
+        .expect("a last failure line");
+    assert!(
+        last_failure.contains("refresh invalid_refresh_token"),
+        "{last_failure}"
+    );
+    assert!(
+        text.contains("taken_over"),
+        "the takeover is still in the recent events"
+    );
+}
+
+#[test]
 fn a_terminal_too_small_says_so() {
     let mut app = app();
     update(
