@@ -252,7 +252,7 @@ impl Rotator {
                     // Refreshing at once, rather than after the lease lapses, is what
                     // gives a crashed refresher's request a chance inside Slack's grace
                     // period for the refresh token it may have spent.
-                    let pid = held_by.rsplit(':').nth(1).unwrap_or("?").to_owned();
+                    let pid = crate::store::lease_owner::pid(&held_by).unwrap_or_default();
                     self.event(
                         target,
                         "lease",

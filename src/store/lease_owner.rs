@@ -34,19 +34,25 @@ pub fn this_process() -> String {
 /// looks alive, and an owner from elsewhere is never judged, so the answer errs towards
 /// waiting for the lease to lapse; a dead holder cannot write anything after this.
 pub fn is_gone(owner: &str) -> bool {
-    let mut parts = owner.rsplitn(3, ':');
-    let (Some(_random), Some(pid), Some(owner_machine)) =
-        (parts.next(), parts.next(), parts.next())
-    else {
-        return false;
-    };
-    let Ok(pid) = pid.parse::<u32>() else {
+    let Some((owner_machine, pid)) = parse(owner) else {
         return false;
     };
     owner_machine == machine()
         && pid != std::process::id()
         && Path::new("/proc/self").exists()
         && !Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// The process id an owner id names.
+pub fn pid(owner: &str) -> Option<u32> {
+    parse(owner).map(|(_, pid)| pid)
+}
+
+/// `MACHINE:PID:RANDOM` into machine and pid; the machine part may hold colons itself.
+fn parse(owner: &str) -> Option<(&str, u32)> {
+    let mut parts = owner.rsplitn(3, ':');
+    let (_random, pid, machine) = (parts.next()?, parts.next()?, parts.next()?);
+    Some((machine, pid.parse().ok()?))
 }
 
 #[cfg(test)]
