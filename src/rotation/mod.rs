@@ -3,6 +3,7 @@
 
 mod error;
 mod exchange;
+mod lease;
 mod refresh_all;
 mod rotator;
 mod scheduler;

@@ -12,9 +12,7 @@ use crate::slack::{
     CallError, ClientCredentials, ErrorCode, GrantedToken, Secret, SlackClient, TokenKind,
     TransportError, parse_grant,
 };
-use crate::store::{
-    CommitOutcome, Lease, NewEvent, StoreResult, TokenState, TokenStatus, now_unix,
-};
+use crate::store::{CommitOutcome, NewEvent, StoreResult, TokenState, TokenStatus, now_unix};
 use std::time::Duration;
 
 /// How hard a refresh tries before it gives up for now.
@@ -78,12 +76,12 @@ pub struct Rotator {
     store: StoreHandle,
     pub(super) client: SlackClient,
     pub(super) flights: SingleFlight,
-    policy: RetryPolicy,
+    pub(super) policy: RetryPolicy,
     /// This rotator's lease owner id: unique per process and instance.
-    owner: String,
+    pub(super) owner: String,
 }
 
-fn jitter(max: Duration) -> Duration {
+pub(super) fn jitter(max: Duration) -> Duration {
     let mut b = [0u8; 4];
     let _ = getrandom::fill(&mut b);
     max.mul_f64(f64::from(u32::from_le_bytes(b)) / f64::from(u32::MAX))
@@ -107,15 +105,6 @@ impl Rotator {
 
     pub fn client(&self) -> &SlackClient {
         &self.client
-    }
-
-    /// Longer than a refresh can take with every attempt timing out and every wait spent,
-    /// so a live refresher never loses its lease; a dead one's lease lapses after it.
-    pub fn lease_ttl(&self) -> Duration {
-        let attempts = self.policy.attempts.max(1);
-        self.client.timeout() * attempts
-            + self.policy.max_wait * (attempts - 1)
-            + Duration::from_secs(5)
     }
 
     pub(super) async fn state(&self, target: &Target) -> StoreResult<TokenState> {
@@ -146,18 +135,6 @@ impl Rotator {
                     detail: Some(detail),
                 })
             })
-            .await;
-    }
-
-    pub(super) async fn release(&self, target: &Target) {
-        let (id, kind, owner) = (
-            target.connection_id.clone(),
-            target.kind,
-            self.owner.clone(),
-        );
-        let _ = self
-            .store
-            .run(move |s| s.release_lease(&id, kind, &owner))
             .await;
     }
 
@@ -222,61 +199,6 @@ impl Rotator {
             }),
             _ if state.refresh.is_none() => Err(RotationError::NotRotating { conn, kind }),
             _ => Ok(()),
-        }
-    }
-
-    /// Take the lease, or wait for its holder and return what it stored. `None`: we hold it.
-    pub(super) async fn take_lease(
-        &self,
-        target: &Target,
-        still_needed: &(dyn Fn(&TokenState) -> bool + Sync),
-    ) -> Result<Option<Fresh>, RotationError> {
-        let ttl = self.lease_ttl();
-        let started = std::time::Instant::now();
-        // Waiters give the holder its whole TTL (plus a poll) before calling it stuck.
-        let give_up = ttl + self.policy.poll * 2;
-        loop {
-            let (id, kind, owner) = (
-                target.connection_id.clone(),
-                target.kind,
-                self.owner.clone(),
-            );
-            let ttl_ms = ttl.as_millis() as i64;
-            match self
-                .store
-                .run(move |s| s.try_lease(&id, kind, &owner, ttl_ms))
-                .await?
-            {
-                Lease::Taken => return Ok(None),
-                Lease::TakenFromGone(held_by) => {
-                    // Refreshing at once, rather than after the lease lapses, is what
-                    // gives a crashed refresher's request a chance inside Slack's grace
-                    // period for the refresh token it may have spent.
-                    let pid = crate::store::lease_owner::pid(&held_by).unwrap_or_default();
-                    self.event(
-                        target,
-                        "lease",
-                        "taken_over".into(),
-                        None,
-                        format!("the process that was refreshing (pid {pid}) has exited; refreshing at once"),
-                    )
-                    .await;
-                    return Ok(None);
-                }
-                Lease::Busy => {}
-            }
-            tokio::time::sleep(self.policy.poll / 2 + jitter(self.policy.poll)).await;
-            let state = self.state(target).await?;
-            if !still_needed(&state) {
-                return Ok(Some(Self::fresh(state, false)));
-            }
-            if started.elapsed() > give_up {
-                return Err(RotationError::InProgressElsewhere {
-                    conn: target.connection_name.clone(),
-                    kind: target.kind,
-                    waited_secs: started.elapsed().as_secs(),
-                });
-            }
         }
     }
 

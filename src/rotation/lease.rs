@@ -1,0 +1,86 @@
+//! The refresh lease seen from the rotator: how long it is held, waiting for another
+//! holder, taking it over from one that has exited, and giving it back.
+
+use super::error::RotationError;
+use super::rotator::{Fresh, Rotator, Target, jitter};
+use crate::store::{Lease, TokenState};
+use std::time::Duration;
+
+impl Rotator {
+    /// Longer than a refresh can take with every attempt timing out and every wait spent,
+    /// so a live refresher never loses its lease. A dead one's lease lapses after it, unless
+    /// a waiter on the same machine sees that its process has exited (`take_lease`).
+    pub fn lease_ttl(&self) -> Duration {
+        let attempts = self.policy.attempts.max(1);
+        self.client.timeout() * attempts
+            + self.policy.max_wait * (attempts - 1)
+            + Duration::from_secs(5)
+    }
+
+    /// Take the lease, or wait for its holder and return what it stored. `None`: we hold it.
+    pub(super) async fn take_lease(
+        &self,
+        target: &Target,
+        still_needed: &(dyn Fn(&TokenState) -> bool + Sync),
+    ) -> Result<Option<Fresh>, RotationError> {
+        let ttl = self.lease_ttl();
+        let started = std::time::Instant::now();
+        // Waiters give the holder its whole TTL (plus a poll) before calling it stuck.
+        let give_up = ttl + self.policy.poll * 2;
+        loop {
+            let (id, kind, owner) = (
+                target.connection_id.clone(),
+                target.kind,
+                self.owner.clone(),
+            );
+            let ttl_ms = ttl.as_millis() as i64;
+            match self
+                .store()
+                .run(move |s| s.try_lease(&id, kind, &owner, ttl_ms))
+                .await?
+            {
+                Lease::Taken => return Ok(None),
+                Lease::TakenFromGone(held_by) => {
+                    // Refreshing at once, rather than after the lease lapses, is what
+                    // gives a crashed refresher's request a chance inside Slack's grace
+                    // period for the refresh token it may have spent.
+                    let pid = crate::store::lease_owner::pid(&held_by).unwrap_or_default();
+                    self.event(
+                        target,
+                        "lease",
+                        "taken_over".into(),
+                        None,
+                        format!("the process that was refreshing (pid {pid}) has exited; refreshing at once"),
+                    )
+                    .await;
+                    return Ok(None);
+                }
+                Lease::Busy => {}
+            }
+            tokio::time::sleep(self.policy.poll / 2 + jitter(self.policy.poll)).await;
+            let state = self.state(target).await?;
+            if !still_needed(&state) {
+                return Ok(Some(Self::fresh(state, false)));
+            }
+            if started.elapsed() > give_up {
+                return Err(RotationError::InProgressElsewhere {
+                    conn: target.connection_name.clone(),
+                    kind: target.kind,
+                    waited_secs: started.elapsed().as_secs(),
+                });
+            }
+        }
+    }
+
+    pub(super) async fn release(&self, target: &Target) {
+        let (id, kind, owner) = (
+            target.connection_id.clone(),
+            target.kind,
+            self.owner.clone(),
+        );
+        let _ = self
+            .store()
+            .run(move |s| s.release_lease(&id, kind, &owner))
+            .await;
+    }
+}
