@@ -210,6 +210,20 @@ async fn pkce_codes_need_the_verifier_and_no_secret() {
     assert!(answer.text().await.unwrap().contains("only user scopes"));
 }
 
+/// One refresh grant with `refresh`, as the test app.
+async fn refresh_grant(
+    sim: &xox::sim::Simulator,
+    refresh: &Secret,
+) -> Result<xox::slack::ApiResponse, CallError> {
+    let params = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh.expose()),
+    ];
+    client(sim)
+        .oauth("oauth.v2.access", &creds(ID), &params)
+        .await
+}
+
 #[tokio::test]
 async fn refresh_tokens_are_single_use_and_counted() {
     let sim = sim_with_app(ID, true, false).await;
@@ -217,25 +231,15 @@ async fn refresh_tokens_are_single_use_and_counted() {
     let bot = grant.token(TokenKind::Bot).unwrap();
     let refresh = bot.refresh.clone().unwrap();
     let client = client(&sim);
-    let params = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh.expose()),
-    ];
 
-    let answer = client
-        .oauth("oauth.v2.access", &creds(ID), &params)
-        .await
-        .unwrap();
+    let answer = refresh_grant(&sim, &refresh).await.unwrap();
     assert_eq!(answer.body["token_type"], "bot");
     let fresh = parse_grant(&answer.body).unwrap();
     let fresh = fresh.token(TokenKind::Bot).unwrap();
     assert_ne!(fresh.access, bot.access);
     assert_ne!(fresh.refresh.as_ref().unwrap(), &refresh);
 
-    let reused = client
-        .oauth("oauth.v2.access", &creds(ID), &params)
-        .await
-        .unwrap_err();
+    let reused = refresh_grant(&sim, &refresh).await.unwrap_err();
     assert_eq!(reused.api().unwrap().code, ErrorCode::InvalidRefreshToken);
     let counters = sim.counters();
     assert_eq!(counters.refresh_grants, 1);
@@ -258,25 +262,11 @@ async fn a_used_refresh_token_works_again_only_inside_the_grace_period() {
         .refresh
         .clone()
         .unwrap();
-    let client = client(&sim);
-    let params = [
-        ("grant_type", "refresh_token"),
-        ("refresh_token", refresh.expose()),
-    ];
-    let first = client
-        .oauth("oauth.v2.access", &creds(ID), &params)
-        .await
-        .unwrap();
-    let again = client
-        .oauth("oauth.v2.access", &creds(ID), &params)
-        .await
-        .unwrap();
+    let first = refresh_grant(&sim, &refresh).await.unwrap();
+    let again = refresh_grant(&sim, &refresh).await.unwrap();
     assert_ne!(first.body["refresh_token"], again.body["refresh_token"]);
     sim.with_world(|w| w.advance_clock(60));
-    let late = client
-        .oauth("oauth.v2.access", &creds(ID), &params)
-        .await
-        .unwrap_err();
+    let late = refresh_grant(&sim, &refresh).await.unwrap_err();
     assert_eq!(late.api().unwrap().code, ErrorCode::InvalidRefreshToken);
     let counters = sim.counters();
     assert_eq!(
