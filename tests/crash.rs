@@ -13,7 +13,7 @@ use common::cli_env::Env;
 use serde_json::Value;
 use std::process::{Child, Stdio};
 use std::time::Duration;
-use xox::sim::{Fault, FaultKind, Simulator};
+use xox::sim::{FaultKind, Simulator};
 
 const CONNECTIONS: usize = 3;
 /// Rounds run side by side: most of a round is waiting for a dead process's lease to lapse.
@@ -32,13 +32,6 @@ struct Tally {
     needs_reauth: usize,
 }
 
-fn integrity(env: &Env) -> String {
-    rusqlite::Connection::open(env.db())
-        .unwrap()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap()
-}
-
 fn spawn(env: &Env, args: &[&str]) -> Child {
     env.command(args)
         .stdout(Stdio::null())
@@ -51,13 +44,13 @@ async fn one_round(sim: &Simulator) -> Tally {
     let env = Env::new(sim.base_url());
     std::fs::create_dir_all(env.db().parent().unwrap()).unwrap();
     sim.with_world(|w| drop(seed::seed_connections(w, &env.db(), CONNECTIONS)));
-    sim.add_fault(Fault {
-        method: Some("oauth.v2.access".into()),
-        kind: FaultKind::Delay {
+    common::fault_refreshes(
+        sim,
+        FaultKind::Delay {
             ms: random_below(400),
         },
-        count: 2,
-    });
+        2,
+    );
     let mut children: Vec<Child> = (0..CONNECTIONS)
         .map(|i| {
             spawn(
@@ -72,7 +65,7 @@ async fn one_round(sim: &Simulator) -> Tally {
         let _ = child.kill(); // SIGKILL; one that already finished is fine.
         child.wait().unwrap();
     }
-    assert_eq!(integrity(&env), "ok", "right after the kills");
+    assert_eq!(env.integrity_check(), "ok", "right after the kills");
 
     // Everything due gets refreshed once any dead holder's lease has lapsed.
     let mut settle = env.command(&["--http-timeout", "1", "refresh", "--all", "--json"]);
@@ -107,7 +100,7 @@ async fn one_round(sim: &Simulator) -> Tally {
             ),
         }
     }
-    assert_eq!(integrity(&env), "ok", "after settling");
+    assert_eq!(env.integrity_check(), "ok", "after settling");
     tally
 }
 

@@ -6,7 +6,7 @@ use common::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use xox::rotation::{Need, RetryPolicy, RotationError, Rotator, StoreHandle, Target};
-use xox::sim::{Fault, FaultKind, Simulator};
+use xox::sim::{FaultKind, Simulator};
 use xox::slack::{Scopes, Secret, TokenKind, parse_grant};
 use xox::store::{NewApp, Store, TokenStatus};
 
@@ -87,11 +87,7 @@ impl World {
     }
 
     fn fault(&self, kind: FaultKind, count: u32) {
-        self.sim.add_fault(Fault {
-            method: Some("oauth.v2.access".into()),
-            kind,
-            count,
-        });
+        fault_refreshes(&self.sim, kind, count);
     }
 
     fn outcomes(&self) -> Vec<String> {

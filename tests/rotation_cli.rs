@@ -3,11 +3,12 @@
 mod common;
 
 use common::cli_env::Env;
+use common::fault_refreshes;
 use serde_json::Value;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use xox::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET, ROTATING_CLIENT_ID};
-use xox::sim::{Fault, FaultKind, Simulator};
+use xox::sim::{FaultKind, Simulator};
 
 /// An in-process simulator with the preset apps, whose rotating tokens live `lifetime` s.
 async fn simulator(lifetime: i64) -> Simulator {
@@ -48,20 +49,12 @@ async fn wait(child: Child) -> std::process::Output {
         .unwrap()
 }
 
-fn refresh_oauth_fault(sim: &Simulator, kind: FaultKind) {
-    sim.add_fault(Fault {
-        method: Some("oauth.v2.access".into()),
-        kind,
-        count: 1,
-    });
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_token_processes_share_one_refresh() {
     let sim = simulator(3600).await;
     let env = env_with_connection(&sim, "T0MANY");
     let old = env.ok(&["token", "conn", "--within", "10m"], "");
-    refresh_oauth_fault(&sim, FaultKind::Delay { ms: 500 });
+    fault_refreshes(&sim, FaultKind::Delay { ms: 500 }, 1);
     let children: Vec<Child> = (0..20).map(|_| spawn(&env, &["token", "conn"])).collect();
     let mut printed = Vec::new();
     for child in children {
@@ -103,7 +96,7 @@ async fn twenty_token_processes_share_one_refresh() {
 /// has reached the simulator (it holds the lease then).
 async fn refresher_waiting_on_slack(sim: &Simulator, env: &Env) -> Child {
     // The request is lost on the way, so the refresh token is not spent.
-    refresh_oauth_fault(sim, FaultKind::Blackhole);
+    fault_refreshes(sim, FaultKind::Blackhole, 1);
     let refresher = spawn(env, &["--http-timeout", "1", "refresh", "conn", "--bot"]);
     let deadline = Instant::now() + Duration::from_secs(5);
     while sim
@@ -168,11 +161,8 @@ async fn a_refresher_killed_mid_request_leaves_a_sound_database_and_is_taken_ove
     signal(&victim, "-KILL");
     victim.wait().unwrap();
 
+    assert_eq!(env.integrity_check(), "ok");
     let db = rusqlite::Connection::open(env.db()).unwrap();
-    let check: String = db
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
     let leases: i64 = db
         .query_row("SELECT COUNT(*) FROM leases", [], |r| r.get(0))
         .unwrap();
@@ -293,11 +283,7 @@ async fn token_prints_only_the_token_and_falls_back_while_the_old_one_is_valid()
             .starts_with("xoxe.xoxp-1-")
     );
     // Slack is down: the current token still has an hour, so it is printed with a warning.
-    sim.add_fault(Fault {
-        method: Some("oauth.v2.access".into()),
-        kind: FaultKind::Status { status: 503 },
-        count: 3,
-    });
+    fault_refreshes(&sim, FaultKind::Status { status: 503 }, 3);
     let out = env.run(&["--http-timeout", "1", "token", "conn"], "");
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();

@@ -9,7 +9,7 @@ mod common;
 use common::cli_env::Env;
 use std::path::Path;
 use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
-use xox::sim::{Fault, FaultKind, Simulator};
+use xox::sim::{FaultKind, Simulator};
 
 /// Everything a run left where a person or a log collector might read it.
 #[derive(Default)]
@@ -45,14 +45,6 @@ impl Exposed {
             }
         }
     }
-}
-
-fn fault(sim: &Simulator, kind: FaultKind) {
-    sim.add_fault(Fault {
-        method: Some("oauth.v2.access".into()),
-        kind,
-        count: 1,
-    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,7 +124,7 @@ async fn no_secret_reaches_the_file_the_log_stderr_or_json() {
         FaultKind::Status { status: 503 },
         FaultKind::Drop,
     ] {
-        fault(&sim, kind);
+        common::fault_refreshes(&sim, kind, 1);
         seen.run(
             &env,
             &["--http-timeout", "1", "refresh", "conn", "--bot", "--json"],
@@ -140,7 +132,7 @@ async fn no_secret_reaches_the_file_the_log_stderr_or_json() {
         );
     }
     // The one unrecoverable case: Slack rotated, the answer was lost; then `token` warns.
-    fault(&sim, FaultKind::DropAfter);
+    common::fault_refreshes(&sim, FaultKind::DropAfter, 1);
     seen.run(&env, &["refresh", "conn", "--user"], "");
     let token = seen.run(&env, &["token", "conn", "--user"], "");
     assert!(token.status.success());

@@ -536,11 +536,7 @@ async fn injected_faults_become_typed_errors() {
     assert!(err.is_transient());
 
     // Dropped after rotating: the server spent the refresh token, the client never heard.
-    sim.add_fault(Fault {
-        method: Some("oauth.v2.access".into()),
-        kind: FaultKind::DropAfter,
-        count: 1,
-    });
+    fault_refreshes(&sim, FaultKind::DropAfter, 1);
     let params = [
         ("grant_type", "refresh_token"),
         ("refresh_token", bot.refresh.as_ref().unwrap().expose()),

@@ -7,6 +7,7 @@
 //! `_DELAY_MS` change it (`scripts/stress.sh`). The test binary is its own worker: started with
 //! `XOX_STRESS_WORKER` set, it plays one process.
 
+mod common;
 #[path = "../benches/seed.rs"]
 mod seed;
 
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use xox::rotation::{Need, RetryPolicy, Rotator, StoreHandle, Target};
-use xox::sim::{Fault, FaultKind, Simulator};
+use xox::sim::{FaultKind, Simulator};
 use xox::slack::{SlackClient, TokenKind};
 use xox::store::Store;
 
@@ -131,11 +132,7 @@ fn stampede(
     sim.with_world(|w| drop(seed::seed_connections(w, db, connections)));
     sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
     let before = sim.counters();
-    sim.add_fault(Fault {
-        method: Some("oauth.v2.access".into()),
-        kind: FaultKind::Delay { ms: delay_ms },
-        count: connections as u32,
-    });
+    common::fault_refreshes(sim, FaultKind::Delay { ms: delay_ms }, connections as u32);
     let me = std::env::current_exe().unwrap();
     let children: Vec<_> = (0..processes)
         .map(|p| {

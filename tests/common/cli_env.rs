@@ -69,6 +69,14 @@ impl Env {
         one_line_error(&out, args)
     }
 
+    /// What `PRAGMA integrity_check` says of the database: `ok` when it is sound.
+    pub fn integrity_check(&self) -> String {
+        rusqlite::Connection::open(self.db())
+            .unwrap()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap()
+    }
+
     pub fn add_rotating_app(&self) {
         let mut cmd = self.command(&[
             "app",

@@ -6,7 +6,7 @@ pub mod browser;
 pub mod cli_env;
 
 use std::time::Duration;
-use xox::sim::{SimApp, Simulator};
+use xox::sim::{Fault, FaultKind, SimApp, Simulator};
 use xox::slack::{ClientCredentials, Secret, SlackClient};
 
 pub const SECRET: &str = "test-client-secret";
@@ -24,6 +24,15 @@ pub async fn sim_with_app(client_id: &str, rotation: bool, pkce: bool) -> Simula
         })
     });
     sim
+}
+
+/// The next `count` refresh grants (`oauth.v2.access`) meet `kind`.
+pub fn fault_refreshes(sim: &Simulator, kind: FaultKind, count: u32) {
+    sim.add_fault(Fault {
+        method: Some("oauth.v2.access".into()),
+        kind,
+        count,
+    });
 }
 
 pub fn client(sim: &Simulator) -> SlackClient {
