@@ -9,7 +9,8 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use xox::store::{Store, now_unix};
+use xox::engine::{Engine, Settings};
+use xox::store::{SqliteStore, now_unix};
 use xox::tui::app::{App, Msg};
 
 const CONNECTIONS: usize = 10_000;
@@ -111,11 +112,23 @@ fn main() {
     }
     drop(seed::seed_connections(&mut world, &db, CONNECTIONS));
 
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let started = Instant::now();
-    let store = Store::open_with_key(&db, None).unwrap();
-    let snapshot = xox::tui::effects::load_snapshot(&store).unwrap();
+    let engine = Engine::with_backend(
+        Box::new(SqliteStore::open_with_key(&db, None).unwrap()),
+        Settings {
+            db: db.clone(),
+            slack_url: "http://127.0.0.1:9".into(),
+            http_timeout: std::time::Duration::from_secs(5),
+            window: xox::rotation::DEFAULT_WINDOW,
+        },
+    );
+    let snapshot = runtime.block_on(engine.snapshot()).unwrap();
     let loaded = started.elapsed();
-    let mut app = App::new("bench".into(), false, false);
+    let mut app = App::new("bench".into(), engine.window(), false, false);
     app.size = (120, 40);
     xox::tui::update::update(&mut app, Msg::Loaded(snapshot), now_unix());
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();

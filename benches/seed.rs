@@ -4,11 +4,11 @@ use std::path::Path;
 use xox::sim::World;
 use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 use xox::slack::{Scopes, Secret, parse_grant};
-use xox::store::{NewApp, Store};
+use xox::store::{NewApp, SqliteStore};
 
 /// `count` connections `conn-00000`…, each its own workspace, from `world`'s rotating app.
-pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> Store {
-    let mut store = Store::open_with_key(db, None).unwrap();
+pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> SqliteStore {
+    let mut store = SqliteStore::open_with_key(db, None).unwrap();
     let app = store
         .add_app(NewApp {
             name: "bench".into(),

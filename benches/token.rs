@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use xox::slack::TokenKind;
-use xox::store::Store;
+use xox::store::SqliteStore;
 
 const CONNECTIONS: usize = 10_000;
 const TARGET: &str = "conn-05000";
@@ -56,9 +56,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("open the store (key file, key check)", |b| {
-        b.iter(|| Store::open_with_key(&db, None).unwrap())
+        b.iter(|| SqliteStore::open_with_key(&db, None).unwrap())
     });
-    let store = Store::open_with_key(&db, None).unwrap();
+    let store = SqliteStore::open_with_key(&db, None).unwrap();
     group.bench_function("find the connection by name", |b| {
         b.iter(|| store.connection(TARGET).unwrap())
     });

@@ -1,13 +1,11 @@
-//! xox: every Slack OAuth connection in one encrypted file, with rotation, failed-call replay
-//! and a terminal dashboard.
+//! xox: every Slack OAuth connection in one encrypted store, with rotation, failed-call
+//! replay and a terminal dashboard. Front ends (`cli`, `tui`) call the `engine`, which owns
+//! every workflow; below it the domain (`slack`, `rotation`, `login`, `calls`, `store`,
+//! `sim`).
 
 pub mod calls;
 pub mod cli;
-pub mod demo;
-pub mod display;
-#[cfg(test)]
-pub mod fixtures;
-pub mod import;
+pub mod engine;
 pub mod logging;
 pub mod login;
 pub mod paths;

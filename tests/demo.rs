@@ -2,16 +2,17 @@
 //! without a browser.
 
 use std::time::Duration;
-use xox::login::LoginPlan;
-use xox::slack::{SlackClient, TokenKind};
-use xox::store::{Store, TokenStatus};
+use xox::engine::LoginRequest;
+use xox::slack::TokenKind;
+use xox::store::TokenStatus;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
-    let demo = xox::demo::start().await.unwrap();
-    let mut store = Store::open_with_key(&demo.db, None).unwrap();
-    let names: Vec<String> = store
+    let demo = xox::engine::demo_world::start().await.unwrap();
+    let engine = demo.engine(demo.open_store().unwrap(), Duration::from_secs(5));
+    let names: Vec<String> = engine
         .connections()
+        .await
         .unwrap()
         .into_iter()
         .map(|c| c.name)
@@ -25,8 +26,9 @@ async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
             "gamma-reauth"
         ]
     );
-    let soon = store
+    let soon = engine
         .connection("beta-expiring")
+        .await
         .unwrap()
         .token(TokenKind::Bot)
         .unwrap()
@@ -36,40 +38,39 @@ async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
         soon - xox::store::now_unix() <= 120,
         "one connection expires within two minutes"
     );
-    let gamma = store.connection("gamma-reauth").unwrap();
+    let gamma = engine.connection("gamma-reauth").await.unwrap();
     assert_eq!(
         gamma.token(TokenKind::Bot).unwrap().status,
         TokenStatus::NeedsReauth
     );
-    let errors: Vec<String> = store
-        .calls()
+    let errors: Vec<String> = engine
+        .failed_calls()
+        .await
         .unwrap()
         .into_iter()
-        .map(|c| c.error)
+        .map(|c| c.call.error)
         .collect();
     assert_eq!(
         errors,
         ["not_in_channel", "not_allowed_token_type", "missing_scope"]
     );
 
-    let client = SlackClient::new(demo.sim.base_url(), Duration::from_secs(5)).unwrap();
-    let app = store.app("demo-rotating").unwrap();
-    let secret = store.app_secret(&app).unwrap();
-    let plan = LoginPlan {
-        bot_scopes: app.bot_scopes.clone(),
-        user_scopes: app.user_scopes.clone(),
-        team: None,
-        connection_name: Some("fresh".into()),
-        app,
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let pending = plan.start(&client, dir.path()).await.unwrap();
+    let pending = engine
+        .start_login(LoginRequest::Install {
+            app: "demo-rotating".into(),
+            name: Some("fresh".into()),
+            bot: None,
+            user: None,
+            team: None,
+        })
+        .await
+        .unwrap();
     // Any client that follows redirects completes the install: no consent page to click.
     let url = pending.url().to_string();
     let browse =
         tokio::spawn(async move { reqwest::get(url).await.unwrap().text().await.unwrap() });
-    let logged_in = pending
-        .finish(&mut store, &client, secret, Duration::from_secs(10))
+    let logged_in = engine
+        .finish_login(pending, Duration::from_secs(10))
         .await
         .unwrap();
     assert!(browse.await.unwrap().contains("You can close this tab"));

@@ -4,8 +4,8 @@
 
 use hyper::Method;
 use proptest::prelude::*;
-use xox::import::{ImportInput, parse_input};
 use xox::login::callback::{Callback, respond};
+use xox::slack::import_input::{ImportInput, parse_input};
 use xox::slack::response::{AnswerHeaders, parse_answer};
 use xox::slack::{CallError, ErrorCode, Secret, TokenType};
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use xox::rotation::{Need, RetryPolicy, RotationError, Rotator, StoreHandle, Target};
 use xox::sim::{FaultKind, Simulator};
 use xox::slack::{Scopes, Secret, TokenKind, parse_grant};
-use xox::store::{NewApp, Store, TokenStatus};
+use xox::store::{NewApp, SqliteStore, TokenStatus};
 
 const ID: &str = "555.666";
 const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
@@ -29,7 +29,7 @@ async fn world() -> World {
     sim.with_world(|w| w.config.token_lifetime_secs = 3600);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("x.db");
-    let mut store = Store::open_with_key(&db, Some(KEY)).unwrap();
+    let mut store = SqliteStore::open_with_key(&db, Some(KEY)).unwrap();
     let app = store
         .add_app(NewApp {
             name: "app".into(),
@@ -60,14 +60,14 @@ async fn world() -> World {
 }
 
 impl World {
-    fn store(&self) -> Store {
-        Store::open_with_key(&self.db, Some(KEY)).unwrap()
+    fn store(&self) -> SqliteStore {
+        SqliteStore::open_with_key(&self.db, Some(KEY)).unwrap()
     }
 
     fn rotator(&self, timeout: Duration) -> Rotator {
         let client = xox::slack::SlackClient::new(self.sim.base_url(), timeout).unwrap();
         Rotator::new(
-            StoreHandle::new(self.store()),
+            StoreHandle::new(Box::new(self.store())),
             client,
             RetryPolicy::for_timeout(timeout),
         )

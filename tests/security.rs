@@ -142,7 +142,7 @@ async fn no_secret_reaches_the_file_the_log_stderr_or_json() {
     seen.run(&env, &["token", "conn", "--bot"], "");
 
     // Tokens issued along the way are secrets too: the store decrypts them for us.
-    let store = xox::store::Store::open_with_key(&env.db(), None).unwrap();
+    let store = xox::store::SqliteStore::open_with_key(&env.db(), None).unwrap();
     let conn = store.connection("conn").unwrap();
     for kind in [xox::slack::TokenKind::Bot, xox::slack::TokenKind::User] {
         secrets.push(

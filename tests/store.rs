@@ -4,18 +4,19 @@ use base64::Engine;
 use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 use xox::slack::{Scopes, TokenKind, TokenType, parse_grant};
-use xox::store::{Lease, NewApp, NewCall, Store, StoreError, TokenStatus};
+use xox::store::{Lease, NewApp, NewCall, SqliteStore, StoreError, TokenStatus};
 
 fn key() -> String {
     base64::engine::general_purpose::STANDARD.encode([42u8; 32])
 }
 
-fn open(path: &Path) -> Store {
-    Store::open_with_key(path, Some(&key())).unwrap()
+fn open(path: &Path) -> SqliteStore {
+    SqliteStore::open_with_key(path, Some(&key())).unwrap()
 }
 
-fn app(store: &mut Store) -> xox::store::App {
+fn app(store: &mut SqliteStore) -> xox::store::App {
     store
         .add_app(NewApp {
             name: "acme".into(),
@@ -45,7 +46,7 @@ fn rotating_grant(team: &str, user: &str) -> xox::slack::Grant {
 fn secrets_are_sealed_at_rest_and_files_are_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("sub/xox.db");
-    let mut store = Store::open_with_key(&db, None).unwrap();
+    let mut store = SqliteStore::open_with_key(&db, None).unwrap();
     let app = app(&mut store);
     store
         .save_grant(&app, "acme-prod", &rotating_grant("T1", "U1"), "import")
@@ -84,7 +85,7 @@ fn secrets_are_sealed_at_rest_and_files_are_owner_only() {
     assert_eq!(dir_mode, 0o700);
 
     // Reopening with the key file beside it decrypts the same values.
-    let store = Store::open_with_key(&db, None).unwrap();
+    let store = SqliteStore::open_with_key(&db, None).unwrap();
     let conn = store.connection("acme-prod").unwrap();
     assert_eq!(
         store
@@ -183,10 +184,10 @@ fn wrong_or_missing_key_is_a_clear_error() {
     let db = dir.path().join("x.db");
     drop(open(&db));
     let other = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
-    let err = Store::open_with_key(&db, Some(&other)).err().unwrap();
+    let err = SqliteStore::open_with_key(&db, Some(&other)).err().unwrap();
     assert!(matches!(err, StoreError::WrongKey(_)), "{err}");
     // The database was made with XOX_KEY, so there is no key file: never invent one.
-    let err = Store::open_with_key(&db, None).err().unwrap();
+    let err = SqliteStore::open_with_key(&db, None).err().unwrap();
     assert!(matches!(err, StoreError::KeyMissing { .. }), "{err}");
     assert!(!dir.path().join("x.db.key").exists());
 }
@@ -201,7 +202,9 @@ fn junk_foreign_and_newer_files_are_refused_untouched() {
     )
     .unwrap();
     let before = std::fs::read(&junk).unwrap();
-    let err = Store::open_with_key(&junk, Some(&key())).err().unwrap();
+    let err = SqliteStore::open_with_key(&junk, Some(&key()))
+        .err()
+        .unwrap();
     assert!(matches!(err, StoreError::NotADatabase(_)), "{err}");
     assert_eq!(std::fs::read(&junk).unwrap(), before);
 
@@ -210,7 +213,9 @@ fn junk_foreign_and_newer_files_are_refused_untouched() {
         .unwrap()
         .execute_batch("CREATE TABLE songs (x);")
         .unwrap();
-    let err = Store::open_with_key(&foreign, Some(&key())).err().unwrap();
+    let err = SqliteStore::open_with_key(&foreign, Some(&key()))
+        .err()
+        .unwrap();
     assert!(matches!(err, StoreError::ForeignDatabase(_)), "{err}");
 
     let newer = dir.path().join("newer.db");
@@ -219,10 +224,12 @@ fn junk_foreign_and_newer_files_are_refused_untouched() {
         .unwrap()
         .pragma_update(None, "user_version", 99)
         .unwrap();
-    let err = Store::open_with_key(&newer, Some(&key())).err().unwrap();
+    let err = SqliteStore::open_with_key(&newer, Some(&key()))
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("newer xox"), "{err}");
 
-    let err = Store::open_with_key(dir.path(), Some(&key()))
+    let err = SqliteStore::open_with_key(dir.path(), Some(&key()))
         .err()
         .unwrap();
     assert!(err.to_string().contains("cannot open"), "{err}");
@@ -299,7 +306,7 @@ fn recorded_calls_keep_their_payload_sealed() {
     assert_eq!(call.error, "missing_scope");
     assert_eq!(call.needed.unwrap().to_csv(), "chat:write");
     assert_eq!(call.retry_after, Some(3));
-    assert_eq!(call.state, "open");
+    assert_eq!(call.state, xox::store::CallState::Open);
     let payload = store.call_payload(id).unwrap();
     assert_eq!(payload.params, params);
     assert_eq!(payload.response.unwrap(), body);
@@ -341,7 +348,10 @@ fn a_lease_has_one_holder_until_it_expires() {
     let db = dir.path().join("x.db");
     let mut a = open(&db);
     let mut b = open(&db);
-    let take = |s: &mut Store, kind, owner: &str, ttl| s.try_lease("c1", kind, owner, ttl).unwrap();
+    let take = |s: &mut SqliteStore, kind, owner: &str, ttl_ms: u64| {
+        s.try_lease("c1", kind, owner, Duration::from_millis(ttl_ms))
+            .unwrap()
+    };
     assert_eq!(
         take(&mut a, TokenKind::Bot, "owner-a", 60_000),
         Lease::Taken
@@ -377,13 +387,13 @@ fn a_lease_whose_holder_exited_is_taken_over_before_it_lapses() {
     child.wait().unwrap();
     assert_eq!(
         store
-            .try_lease("c1", TokenKind::Bot, &dead, 60_000)
+            .try_lease("c1", TokenKind::Bot, &dead, Duration::from_millis(60_000))
             .unwrap(),
         Lease::Taken
     );
     assert_eq!(
         store
-            .try_lease("c1", TokenKind::Bot, &ours, 60_000)
+            .try_lease("c1", TokenKind::Bot, &ours, Duration::from_millis(60_000))
             .unwrap(),
         Lease::TakenFromGone(dead)
     );
@@ -391,7 +401,7 @@ fn a_lease_whose_holder_exited_is_taken_over_before_it_lapses() {
     let other = xox::store::lease_owner::this_process();
     assert_eq!(
         store
-            .try_lease("c1", TokenKind::Bot, &other, 60_000)
+            .try_lease("c1", TokenKind::Bot, &other, Duration::from_millis(60_000))
             .unwrap(),
         Lease::Busy
     );

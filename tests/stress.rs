@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use xox::rotation::{Need, RetryPolicy, Rotator, StoreHandle, Target};
 use xox::sim::{FaultKind, Simulator};
 use xox::slack::{SlackClient, TokenKind};
-use xox::store::Store;
+use xox::store::SqliteStore;
 
 const WORKER_ENV: &str = "XOX_STRESS_WORKER";
 /// Seeded tokens expire in a minute, inside this window; refreshed ones live 12 hours.
@@ -208,7 +208,7 @@ fn stampede(
 /// What the store holds at the end is the token Slack now accepts, for every connection.
 async fn assert_stored_tokens_work(sim: &Simulator, db: &Path, connections: usize) {
     let client = SlackClient::new(sim.base_url(), HTTP_TIMEOUT).unwrap();
-    let store = Store::open_with_key(db, None).unwrap();
+    let store = SqliteStore::open_with_key(db, None).unwrap();
     for conn in store.connections().unwrap() {
         let token = store.access_token(&conn.id, TokenKind::Bot).unwrap();
         let answer = client.call("auth.test", &token, &[]).await;
@@ -240,10 +240,10 @@ fn worker(spec: &str) {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let store = Store::open_with_key(&db, None).unwrap();
+        let store = SqliteStore::open_with_key(&db, None).unwrap();
         let client = SlackClient::new(base, HTTP_TIMEOUT).unwrap();
         let rotator = std::rc::Rc::new(Rotator::new(
-            StoreHandle::new(store),
+            StoreHandle::new(Box::new(store)),
             client,
             RetryPolicy::for_timeout(HTTP_TIMEOUT),
         ));

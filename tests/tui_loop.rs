@@ -7,11 +7,12 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
 use std::time::Duration;
-use xox::rotation::{RetryPolicy, Rotator, StoreHandle};
-use xox::slack::{SlackClient, TokenKind};
-use xox::store::Store;
+use xox::engine::Engine;
+use xox::engine::demo_world::Demo;
+use xox::slack::TokenKind;
+use xox::store::CallState;
 use xox::tui::app::{App, Msg};
-use xox::tui::effects::{Executor, StoreOpener};
+use xox::tui::effects::Executor;
 
 /// Keys, each after a pause long enough for the work the previous one started.
 fn script(steps: Vec<(u64, KeyEvent)>) -> impl futures_util::Stream<Item = Msg> + Unpin {
@@ -27,55 +28,33 @@ fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
 
-/// A rotator on its own connection to the demo database.
-fn rotator(demo: &xox::demo::Demo) -> Arc<Rotator> {
-    let store = Store::open_with_key(&demo.db, None).unwrap();
-    let client = SlackClient::new(demo.sim.base_url(), Duration::from_secs(5)).unwrap();
-    Arc::new(Rotator::new(
-        StoreHandle::new(store),
-        client,
-        RetryPolicy::for_timeout(Duration::from_secs(5)),
-    ))
+/// An engine on its own connection to the demo database: as another process would have.
+fn engine(demo: &Demo) -> Arc<Engine> {
+    Arc::new(demo.engine(demo.open_store().unwrap(), Duration::from_secs(5)))
 }
 
-fn executor(demo: &xox::demo::Demo) -> (Executor, tokio::sync::mpsc::UnboundedReceiver<Msg>) {
-    let db = demo.db.clone();
-    let open_store: StoreOpener = Arc::new(move || Store::open_with_key(&db, None));
+fn executor(demo: &Demo) -> (Executor, tokio::sync::mpsc::UnboundedReceiver<Msg>) {
     let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
-    let cert_dir = demo.db.parent().unwrap().to_path_buf();
-    (
-        Executor::new(
-            rotator(demo),
-            open_store,
-            tx,
-            cert_dir,
-            true,
-            Duration::from_secs(60),
-        ),
-        inbox,
-    )
+    (Executor::new(engine(demo), tx, true), inbox)
+}
+
+fn app() -> App {
+    App::new("demo".into(), Duration::from_secs(60), false, true)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refreshes_by_another_process_show_up_without_a_restart() {
-    let demo = xox::demo::start().await.unwrap();
+    let demo = xox::engine::demo_world::start().await.unwrap();
     let (mut exec, inbox) = executor(&demo);
-    let mut app = App::new("demo".into(), false, true);
+    let mut app = app();
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     // Another "process": its own SQLite connection and lease owner.
-    let other = rotator(&demo);
-    let conn = Store::open_with_key(&demo.db, None)
-        .unwrap()
-        .connection("acme-rotating")
-        .unwrap();
+    let other = engine(&demo);
+    let conn = other.connection("acme-rotating").await.unwrap();
     let generation = conn.token(TokenKind::Bot).unwrap().generation;
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let target = xox::rotation::Target::of(&conn, TokenKind::Bot);
-        other
-            .refresh_if(&target, xox::rotation::Need::NotRewrittenSince(generation))
-            .await
-            .unwrap();
+        other.refresh(&conn.id, Some(TokenKind::Bot)).await.unwrap();
     });
     let keys = script(vec![(
         3000,
@@ -105,29 +84,11 @@ async fn refreshes_by_another_process_show_up_without_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_inspect_and_replay_through_the_event_loop() {
-    let demo = xox::demo::start().await.unwrap();
-    let store = Store::open_with_key(&demo.db, None).unwrap();
-    let beta = store.connection("beta-expiring").unwrap();
+    let demo = xox::engine::demo_world::start().await.unwrap();
+    let (mut exec, inbox) = executor(&demo);
+    let beta = engine(&demo).connection("beta-expiring").await.unwrap();
     let generation = beta.token(TokenKind::Bot).unwrap().generation;
-    let client = SlackClient::new(demo.sim.base_url(), Duration::from_secs(5)).unwrap();
-    let rotator = Arc::new(Rotator::new(
-        StoreHandle::new(store),
-        client,
-        RetryPolicy::for_timeout(Duration::from_secs(5)),
-    ));
-    let db = demo.db.clone();
-    let open_store: StoreOpener = Arc::new(move || Store::open_with_key(&db, None));
-    let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
-    let cert_dir = demo.db.parent().unwrap().to_path_buf();
-    let mut exec = Executor::new(
-        rotator,
-        open_store,
-        tx,
-        cert_dir,
-        true,
-        Duration::from_secs(60),
-    );
-    let mut app = App::new("demo".into(), false, true);
+    let mut app = app();
     app.size = (120, 40);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
 
@@ -176,7 +137,7 @@ async fn refresh_inspect_and_replay_through_the_event_loop() {
         "r refreshed the selected connection"
     );
     let replayed = app.snapshot.failed.iter().find(|f| f.call.id == 2).unwrap();
-    assert_eq!(replayed.call.state, "replayed_ok");
+    assert_eq!(replayed.call.state, CallState::ReplayedOk);
     assert_eq!(
         demo.sim.counters().refresh_grants,
         2,

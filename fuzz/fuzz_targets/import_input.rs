@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xox::import::parse_input;
+use xox::slack::import_input::parse_input;
 
 fuzz_target!(|raw: &[u8]| {
     if let Err(e) = parse_input(raw) {

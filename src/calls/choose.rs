@@ -115,8 +115,8 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{connection, token};
     use crate::slack::TokenType;
+    use crate::store::fixtures::{connection, token};
 
     fn conn(bot: Option<&str>, user: Option<&str>) -> Connection {
         let tokens = [

@@ -209,8 +209,8 @@ fn missing_scope(call: &RecordedCall, conn: &Connection) -> Hint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{connection, token};
     use crate::slack::TokenType;
+    use crate::store::fixtures::{connection, token};
 
     fn conn(bot: &str, user: Option<&str>) -> Connection {
         let tokens = [
@@ -233,7 +233,7 @@ mod tests {
             accepted_scopes: None,
             retry_after: Some(12),
             at: 0,
-            state: "open".into(),
+            state: crate::store::CallState::Open,
             replay_of: None,
         }
     }

@@ -51,12 +51,13 @@ pub struct AddArgs {
     json: bool,
 }
 
-pub fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
+pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
     match cmd {
-        AppCommand::Add(args) => add(ctx, args),
-        AppCommand::List { json } => list(ctx, json),
+        AppCommand::Add(args) => add(ctx, args).await,
+        AppCommand::List { json } => list(ctx, json).await,
         AppCommand::Manifest { name } => {
-            print_json(&crate::login::manifest::manifest(&ctx.store()?.app(&name)?));
+            let app = ctx.engine()?.app(&name).await?;
+            print_json(&crate::login::manifest::manifest(&app));
             Ok(())
         }
     }
@@ -104,7 +105,7 @@ fn read_secret() -> anyhow::Result<Secret> {
     Ok(Secret::new(text))
 }
 
-fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
+async fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     check_redirect(&args.redirect_uri)?;
     crate::store::check_name(&args.name)?;
     if args.client_id.trim().is_empty() {
@@ -115,17 +116,19 @@ fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     } else {
         Some(read_secret()?)
     };
-    let mut store = ctx.store()?;
-    let app = store.add_app(NewApp {
-        name: args.name,
-        client_id: args.client_id.trim().to_owned(),
-        client_secret,
-        pkce: args.pkce,
-        rotation: args.rotation,
-        redirect_uri: args.redirect_uri,
-        bot_scopes: Scopes::parse(&args.scopes),
-        user_scopes: Scopes::parse(&args.user_scopes),
-    })?;
+    let app = ctx
+        .engine()?
+        .add_app(NewApp {
+            name: args.name,
+            client_id: args.client_id.trim().to_owned(),
+            client_secret,
+            pkce: args.pkce,
+            rotation: args.rotation,
+            redirect_uri: args.redirect_uri,
+            bot_scopes: Scopes::parse(&args.scopes),
+            user_scopes: Scopes::parse(&args.user_scopes),
+        })
+        .await?;
     if args.json {
         print_json(&serde_json::to_value(&app)?);
     } else {
@@ -134,8 +137,8 @@ fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
-    let apps = ctx.store()?.apps()?;
+async fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
+    let apps = ctx.engine()?.apps().await?;
     if json {
         print_json(&serde_json::to_value(&apps)?);
         return Ok(());

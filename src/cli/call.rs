@@ -1,8 +1,7 @@
 //! `xox call METHOD [k=v ...] --conn CONN`: call Slack with a stored token; failures are kept.
 
 use super::{Context, KindArgs, print_json};
-use crate::calls::{self, CallFailure, Outcome, hints};
-use crate::rotation::Rotator;
+use crate::engine::{CallFailure, CallReport};
 use anyhow::anyhow;
 use clap::Args;
 use serde_json::json;
@@ -24,31 +23,23 @@ pub struct CallArgs {
 }
 
 pub async fn run(ctx: &Context, args: CallArgs) -> anyhow::Result<()> {
-    let params = calls::parse_args(&args.args)?;
-    let store = ctx.store()?;
-    let conn = store.connection(&args.conn)?;
-    let plan = calls::plan(&conn, &args.method, args.kind.kind())?;
-    for warning in &plan.warnings {
-        eprintln!("warning: {warning}");
-    }
-    let rotator = ctx.rotator(store)?;
-    let outcome = calls::call(&rotator, &conn, plan.kind, &args.method, &params, None).await?;
-    report(&rotator, &conn, &params, outcome, args.json).await
+    let report = ctx
+        .engine()?
+        .call(&args.conn, &args.method, &args.args, args.kind.kind())
+        .await?;
+    print_report(report, args.json)
 }
 
 /// Print a call's outcome: the answer on stdout, or one error line (with the next step)
 /// and, with `--json`, a JSON description on stdout. Shared by `call` and `replay`.
-pub async fn report(
-    rotator: &Rotator,
-    conn: &crate::store::Connection,
-    params: &[(String, String)],
-    outcome: Outcome,
-    json: bool,
-) -> anyhow::Result<()> {
-    for note in &outcome.notes {
+pub fn print_report(report: CallReport, json: bool) -> anyhow::Result<()> {
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for note in &report.notes {
         eprintln!("note: {note}");
     }
-    let failure = match outcome.result {
+    let CallFailure { error, recorded } = match report.result {
         Ok(answer) => {
             if let Some(warning) = &answer.warning {
                 eprintln!("warning: Slack says {warning}");
@@ -62,19 +53,12 @@ pub async fn report(
         }
         Err(failure) => failure,
     };
-    let CallFailure { error, recorded } = failure;
-    let (recorded_text, next) = match &recorded {
-        Ok(id) => {
-            let id = *id;
-            let call = rotator.store().run(move |s| s.call(id)).await?;
-            let hint = hints::explain(&call, conn, params);
-            (
-                format!("; recorded as call #{id}"),
-                hint.command(conn, &call).map(|c| (hint.text.clone(), c)),
-            )
-        }
-        Err(e) => (format!("; could not record it: {e}"), None),
+    let recorded_text = match &recorded {
+        Ok(explained) => format!("; recorded as call #{}", explained.call.id),
+        Err(e) => format!("; could not record it: {e}"),
     };
+    let explained = recorded.as_ref().ok();
+    let command = explained.and_then(|e| e.command.clone());
     if json {
         let api = error.api();
         let scopes = |s: Option<&crate::slack::Scopes>| {
@@ -88,13 +72,13 @@ pub async fn report(
             "needed": scopes(api.and_then(|e| e.needed.as_ref())),
             "provided": scopes(api.and_then(|e| e.provided.as_ref())),
             "retry_after": api.and_then(|e| e.retry_after),
-            "recorded_call": recorded.as_ref().ok(),
-            "hint": next.as_ref().map(|(text, _)| text),
-            "command": next.as_ref().map(|(_, command)| command),
+            "recorded_call": explained.map(|e| e.call.id),
+            "hint": command.as_ref().and(explained).and_then(|e| e.hint.as_ref()).map(|h| h.text.clone()),
+            "command": command,
         }));
     }
-    let next = next
-        .map(|(_, command)| format!("; next: {command}"))
+    let next = command
+        .map(|command| format!("; next: {command}"))
         .unwrap_or_default();
     Err(anyhow!("{error}{recorded_text}{next}"))
 }

@@ -1,7 +1,6 @@
 //! `xox exchange CONN --yes`: turn a long-lived token into a rotating pair (irreversible).
 
 use super::{Context, KindArgs, format};
-use crate::rotation::Target;
 use crate::store::now_unix;
 use anyhow::bail;
 use clap::Args;
@@ -18,30 +17,23 @@ pub struct ExchangeArgs {
 }
 
 pub async fn run(ctx: &Context, args: ExchangeArgs) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let conn = store.connection(&args.conn)?;
-    let kind = crate::calls::default_kind(&conn, args.kind.kind())?;
+    let engine = ctx.engine()?;
     if !args.yes {
+        let conn = engine.connection(&args.conn).await?;
+        let kind = crate::calls::default_kind(&conn, args.kind.kind())?;
         bail!(
             "exchanging is irreversible: the {kind} token of {} becomes a 12-hour rotating token, the app's token rotation stays on for good, and the long-lived token stops working at the first refresh; run `xox exchange {} --{kind} --yes` to go ahead",
             conn.name,
             conn.name
         );
     }
-    let fresh = ctx
-        .rotator(store)?
-        .exchange(&Target::of(&conn, kind))
-        .await?;
-    let store = ctx.store()?;
-    let token_type = store
-        .connection(&conn.id)?
-        .token(kind)
-        .map(|t| t.token_type.to_string())
-        .unwrap_or_default();
+    let done = engine.exchange(&args.conn, args.kind.kind()).await?;
     outln!(
-        "exchanged {} {kind}: now {token_type}, expires in {}",
-        conn.name,
-        format::countdown(fresh.expires_at, now_unix())
+        "exchanged {} {}: now {}, expires in {}",
+        done.connection,
+        done.kind,
+        done.token_type,
+        format::countdown(done.expires_at, now_unix())
     );
     Ok(())
 }

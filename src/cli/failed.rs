@@ -1,11 +1,9 @@
 //! `xox failed [ID]`: recorded failed calls, each explained with a hint and the next command.
 
 use super::{Context, format, print_json};
-use crate::calls::hints;
-use crate::store::{Connection, RecordedCall, Store};
+use crate::engine::ExplainedCall;
 use clap::Args;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 #[derive(Args, Debug)]
 pub struct FailedArgs {
@@ -15,46 +13,14 @@ pub struct FailedArgs {
     json: bool,
 }
 
-struct Explained {
-    call: RecordedCall,
-    conn: Option<Connection>,
-    hint: Option<hints::Hint>,
-    command: Option<String>,
-}
-
-fn explain(
-    store: &Store,
-    call: RecordedCall,
-    conns: &mut HashMap<String, Option<Connection>>,
-) -> anyhow::Result<Explained> {
-    let conn = conns
-        .entry(call.connection_id.clone())
-        .or_insert_with(|| store.connection(&call.connection_id).ok())
-        .clone();
-    let payload = store.call_payload(call.id)?;
-    let hint = conn
-        .as_ref()
-        .map(|c| hints::explain(&call, c, &payload.params));
-    let command = conn
-        .as_ref()
-        .zip(hint.as_ref())
-        .and_then(|(c, h)| h.command(c, &call));
-    Ok(Explained {
-        call,
-        conn,
-        hint,
-        command,
-    })
-}
-
-fn to_json(e: &Explained) -> Value {
+fn to_json(e: &ExplainedCall) -> Value {
     let scopes = |s: &Option<crate::slack::Scopes>| {
         s.as_ref()
             .map(|s| s.iter().map(str::to_owned).collect::<Vec<_>>())
     };
     json!({
         "id": e.call.id,
-        "connection": e.conn.as_ref().map(|c| c.name.clone()),
+        "connection": e.connection.as_ref().map(|c| c.name.clone()),
         "token_kind": e.call.token_kind,
         "method": e.call.method,
         "error": e.call.error,
@@ -71,40 +37,32 @@ fn to_json(e: &Explained) -> Value {
     })
 }
 
-pub fn run(ctx: &Context, args: &FailedArgs) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let calls = match args.id {
-        Some(id) => vec![store.call(id)?],
-        None => store.calls()?,
+pub async fn run(ctx: &Context, args: &FailedArgs) -> anyhow::Result<()> {
+    let engine = ctx.engine()?;
+    let explained = match args.id {
+        Some(id) => vec![engine.failed_call(id).await?],
+        None => engine.failed_calls().await?,
     };
-    print(&store, calls, args.json)
+    print(&explained, args.json);
+    Ok(())
 }
 
-/// Print recorded calls with their hints, as text or JSON (also used by `xox demo`).
-pub fn print(store: &Store, calls: Vec<RecordedCall>, json: bool) -> anyhow::Result<()> {
-    let mut conns = HashMap::new();
-    let explained: Vec<Explained> = calls
-        .into_iter()
-        .map(|c| explain(store, c, &mut conns))
-        .collect::<anyhow::Result<_>>()?;
+/// Print explained failed calls, as text or JSON (also used by `xox demo`).
+pub fn print(explained: &[ExplainedCall], json: bool) {
     if json {
         print_json(&Value::Array(explained.iter().map(to_json).collect()));
-        return Ok(());
+        return;
     }
     if explained.is_empty() {
         outln!("no failed calls recorded");
-        return Ok(());
+        return;
     }
-    for e in &explained {
-        let conn = e
-            .conn
-            .as_ref()
-            .map_or("(deleted connection)", |c| c.name.as_str());
+    for e in explained {
         let mut head = format!(
             "#{} {} {} {} ({} token): {} [{}]",
             e.call.id,
             format::rfc3339(e.call.at),
-            conn,
+            e.connection_label(),
             e.call.method,
             e.call.token_kind,
             e.call.error,
@@ -129,5 +87,4 @@ pub fn print(store: &Store, calls: Vec<RecordedCall>, json: bool) -> anyhow::Res
             outln!("    next: {command}");
         }
     }
-    Ok(())
 }

@@ -1,6 +1,6 @@
-//! The CLI's text tables and JSON shapes (times and statuses read as in `crate::display`).
+//! The CLI's text tables and JSON shapes (times and tokens read as in `engine::describe`).
 
-pub use crate::display::*;
+pub use crate::engine::describe::*;
 
 use crate::store::{Connection, TokenInfo};
 use serde_json::{Value, json};
@@ -12,7 +12,7 @@ pub fn token_json(t: &TokenInfo, now: i64) -> Value {
         "rotating": t.rotating,
         "scopes": t.scopes.iter().collect::<Vec<_>>(),
         "expires_at": t.expires_at.map(rfc3339),
-        "status": token_status(t, now),
+        "status": t.health(now),
         "status_reason": t.status_reason,
         "redacted": t.redacted,
         "generation": t.generation,
@@ -30,7 +30,7 @@ pub fn connection_json(c: &Connection, now: i64) -> Value {
         "enterprise_id": c.enterprise_id,
         "authed_user_id": c.authed_user_id,
         "bot_user_id": c.bot_user_id,
-        "status": connection_status(c, now),
+        "status": c.health(now),
         "tokens": c.tokens.iter().map(|t| token_json(t, now)).collect::<Vec<_>>(),
     })
 }

@@ -12,10 +12,8 @@ pub struct HistoryArgs {
     json: bool,
 }
 
-pub fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let conn = store.connection(&args.conn)?;
-    let events = store.events(&conn.id)?;
+pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
+    let events = ctx.engine()?.events(&args.conn).await?;
     let when = |at: Option<i64>| at.map(format::rfc3339);
     if args.json {
         let rows: Vec<_> = events
@@ -48,7 +46,7 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
         rows.push(vec![
             format::rfc3339(e.at),
             e.action.clone(),
-            or_dash(e.token_kind.clone()),
+            or_dash(e.token_kind.map(|k| k.to_string())),
             e.outcome.clone(),
             or_dash(when(e.old_expires_at)),
             or_dash(when(e.new_expires_at)),

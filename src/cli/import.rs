@@ -1,7 +1,7 @@
 //! `xox import NAME --app APP`: store tokens piped on stdin.
 
 use super::{Context, KindArgs, format, print_json};
-use crate::import::{ImportInput, MAX_INPUT, grant_for_token, parse_input};
+use crate::slack::import_input::MAX_INPUT;
 use crate::store::now_unix;
 use anyhow::Context as _;
 use clap::Args;
@@ -30,26 +30,25 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
         .take(MAX_INPUT as u64 + 1)
         .read_to_end(&mut raw)
         .context("cannot read stdin")?;
-    let input = parse_input(&raw)?;
-    // Open the store before any network call, so a bad --db fails before Slack is asked.
-    let mut store = ctx.store()?;
-    let app = store.app(&args.app)?;
-    let grant = match input {
-        ImportInput::Grant(grant) => *grant,
-        ImportInput::Token(token) => {
-            grant_for_token(&ctx.client()?, token, args.kind.kind(), !args.no_verify).await?
-        }
-    };
-    let conn = store.save_grant(&app, &args.name, &grant, "import")?;
-    let now = now_unix();
+    let imported = ctx
+        .engine()?
+        .import(
+            &args.name,
+            &args.app,
+            &raw,
+            args.kind.kind(),
+            !args.no_verify,
+        )
+        .await?;
+    let (conn, now) = (&imported.connection, now_unix());
     if args.json {
-        print_json(&format::connection_json(&conn, now));
+        print_json(&format::connection_json(conn, now));
         return Ok(());
     }
     let parts: Vec<String> = conn
         .tokens
         .iter()
-        .filter(|t| grant.token(t.kind).is_some())
+        .filter(|t| imported.kinds.contains(&t.kind))
         .map(|t| format::token_summary(t, now))
         .collect();
     outln!("imported {}: {}", conn.name, parts.join(", "));

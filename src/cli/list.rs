@@ -18,8 +18,8 @@ pub struct ShowArgs {
     json: bool,
 }
 
-pub fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
-    let conns = ctx.store()?.connections()?;
+pub async fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
+    let conns = ctx.engine()?.connections().await?;
     let now = now_unix();
     if args.json {
         print_json(&serde_json::Value::Array(
@@ -72,16 +72,15 @@ pub fn render_list(conns: &[Connection], now: i64) -> String {
                 t.token_type.to_string(),
                 t.scopes.len().to_string(),
                 format::countdown(t.expires_at, now),
-                format::token_status(t, now).to_owned(),
+                t.health(now).to_string(),
             ]);
         }
     }
     format::table(&rows)
 }
 
-pub fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let conn = store.connection(&args.conn)?;
+pub async fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<()> {
+    let conn = ctx.engine()?.connection(&args.conn).await?;
     let now = now_unix();
     if args.json {
         let mut value = format::connection_json(&conn, now);
@@ -115,7 +114,7 @@ pub fn render_show(c: &Connection, now: i64) -> String {
             }
             .into(),
         ],
-        vec!["status".into(), format::connection_status(c, now).into()],
+        vec!["status".into(), c.health(now).to_string()],
     ];
     for t in &c.tokens {
         let expiry = match t.expires_at {
@@ -134,7 +133,7 @@ pub fn render_show(c: &Connection, now: i64) -> String {
         } else {
             "not rotating"
         };
-        let mut status = format::token_status(t, now).to_owned();
+        let mut status = t.health(now).to_string();
         if let Some(reason) = &t.status_reason {
             status.push_str(&format!(" ({reason})"));
         }
@@ -167,8 +166,8 @@ pub fn render_show(c: &Connection, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures;
     use crate::slack::{TokenKind, TokenType};
+    use crate::store::fixtures;
     use crate::store::{TokenInfo, TokenStatus};
 
     const NOW: i64 = 1_795_000_000;

@@ -2,10 +2,10 @@
 //! re-authorizes an existing connection with more scopes.
 
 use super::{Context, format, parse_window};
-use crate::login::{LoggedIn, LoginError, LoginPlan};
+use crate::engine::LoginRequest;
+use crate::login::{LoggedIn, LoginError};
 use crate::slack::Scopes;
 use crate::store::now_unix;
-use anyhow::bail;
 use clap::Args;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -54,45 +54,24 @@ fn open_browser(url: &str) -> bool {
 }
 
 pub async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
-    let mut store = ctx.store()?;
-    let client = ctx.client()?;
+    let engine = ctx.engine()?;
     let listed = |s: &Option<String>| s.as_deref().map(Scopes::parse);
-    let plan = match &args.add_scopes {
-        Some(conn_name) => {
-            let conn = store.connection(conn_name)?;
-            let (bot, user) = (
-                listed(&args.scopes).unwrap_or_default(),
-                listed(&args.user_scopes).unwrap_or_default(),
-            );
-            if bot.is_empty() && user.is_empty() {
-                bail!("--add-scopes needs --scopes and/or --user-scopes: the scopes to add");
-            }
-            LoginPlan::add_scopes(store.app(&conn.app_id)?, &conn, &bot, &user)
-        }
-        None => {
-            let app = store.app(
-                args.app
-                    .as_deref()
-                    .expect("clap requires --app without --add-scopes"),
-            )?;
-            LoginPlan {
-                bot_scopes: listed(&args.scopes).unwrap_or_else(|| app.bot_scopes.clone()),
-                user_scopes: listed(&args.user_scopes).unwrap_or_else(|| app.user_scopes.clone()),
-                team: args.team.clone(),
-                connection_name: args.name.clone(),
-                app,
-            }
-        }
+    let request = match args.add_scopes {
+        Some(conn) => LoginRequest::AddScopes {
+            conn,
+            bot: listed(&args.scopes).unwrap_or_default(),
+            user: listed(&args.user_scopes).unwrap_or_default(),
+        },
+        None => LoginRequest::Install {
+            app: args.app.expect("clap requires --app without --add-scopes"),
+            name: args.name,
+            bot: listed(&args.scopes),
+            user: listed(&args.user_scopes),
+            team: args.team,
+        },
     };
-    let secret = store.app_secret(&plan.app)?;
-    let redirect = plan.app.redirect_uri.clone();
-    let cert_dir = ctx
-        .db
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."))
-        .to_path_buf();
-    let pending = plan.start(&client, &cert_dir).await?;
+    let pending = engine.start_login(request).await?;
+    let redirect = pending.redirect_uri().to_owned();
     eprintln!(
         "Open this link to install the app; xox waits on {redirect} for up to {}:",
         humantime::format_duration(args.timeout)
@@ -108,8 +87,8 @@ pub async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         eprintln!("(could not open a browser; open the link yourself)");
     }
     let finished = tokio::select! {
-        done = pending.finish(&mut store, &client, secret, args.timeout) => done,
-        _ = super::shutdown_signal() => Err(LoginError::Cancelled),
+        done = engine.finish_login(pending, args.timeout) => done,
+        _ = super::shutdown_signal() => Err(LoginError::Cancelled.into()),
     };
     let LoggedIn {
         connection,

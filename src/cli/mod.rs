@@ -28,10 +28,9 @@ mod sim;
 mod token;
 mod watch;
 
-use crate::rotation::{RetryPolicy, Rotator, StoreHandle};
+use crate::engine::{Engine, Settings};
+use crate::slack::TokenKind;
 use crate::slack::client::{DEFAULT_HTTP_TIMEOUT, DEFAULT_SLACK_URL};
-use crate::slack::{SlackClient, TokenKind};
-use crate::store::Store;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -149,26 +148,12 @@ impl KindArgs {
 
 /// What every command may need: where the database and Slack are.
 pub struct Context {
-    db: PathBuf,
-    slack_url: String,
-    http_timeout: Duration,
+    settings: Settings,
 }
 
 impl Context {
-    fn store(&self) -> anyhow::Result<Store> {
-        Ok(Store::open(&self.db)?)
-    }
-
-    fn client(&self) -> anyhow::Result<SlackClient> {
-        Ok(SlackClient::new(&self.slack_url, self.http_timeout)?)
-    }
-
-    fn rotator(&self, store: Store) -> anyhow::Result<Rotator> {
-        Ok(Rotator::new(
-            StoreHandle::new(store),
-            self.client()?,
-            RetryPolicy::for_timeout(self.http_timeout),
-        ))
+    fn engine(&self) -> anyhow::Result<Engine> {
+        Ok(Engine::open(self.settings.clone())?)
     }
 }
 
@@ -186,9 +171,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         anyhow::bail!("--http-timeout must be a number of seconds between 0 and 3600");
     }
     let ctx = Context {
-        db: cli.db.unwrap_or_else(crate::paths::default_db),
-        slack_url: cli.slack_url,
-        http_timeout: Duration::from_secs_f64(cli.http_timeout),
+        settings: Settings {
+            db: cli.db.unwrap_or_else(crate::paths::default_db),
+            slack_url: cli.slack_url,
+            http_timeout: Duration::from_secs_f64(cli.http_timeout),
+            window: crate::rotation::DEFAULT_WINDOW,
+        },
     };
     // Only the subcommand's name: arguments may carry user text.
     let name = cli.command.as_ref().map_or("list", Command::name);
@@ -197,13 +185,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         None => dashboard::run(&ctx).await,
         Some(Command::Demo(args)) => demo::run(&ctx, args).await,
         Some(Command::Sim(args)) => sim::run(args).await,
-        Some(Command::App(cmd)) => app::run(&ctx, cmd),
+        Some(Command::App(cmd)) => app::run(&ctx, cmd).await,
         Some(Command::Import(args)) => import::run(&ctx, args).await,
-        Some(Command::List(args)) => list::list(&ctx, &args),
-        Some(Command::Show(args)) => list::show(&ctx, &args),
+        Some(Command::List(args)) => list::list(&ctx, &args).await,
+        Some(Command::Show(args)) => list::show(&ctx, &args).await,
         Some(Command::Call(args)) => call::run(&ctx, args).await,
-        Some(Command::History(args)) => history::run(&ctx, &args),
-        Some(Command::Failed(args)) => failed::run(&ctx, &args),
+        Some(Command::History(args)) => history::run(&ctx, &args).await,
+        Some(Command::Failed(args)) => failed::run(&ctx, &args).await,
         Some(Command::Replay(args)) => replay::run(&ctx, args).await,
         Some(Command::Login(args)) => login::run(&ctx, args).await,
         Some(Command::Token(args)) => token::run(&ctx, args).await,

@@ -1,7 +1,7 @@
 //! `xox refresh CONN` and `xox refresh --all`: refresh rotating tokens now.
 
 use super::{Context, KindArgs, format, parse_window, print_json};
-use crate::rotation::{Need, RefreshReport, Target, refresh_due};
+use crate::rotation::RefreshReport;
 use crate::store::now_unix;
 use anyhow::bail;
 use clap::Args;
@@ -37,68 +37,44 @@ pub async fn run(ctx: &Context, args: RefreshArgs) -> anyhow::Result<()> {
 }
 
 async fn refresh_one(ctx: &Context, name: &str, args: &RefreshArgs) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let conn = store.connection(name)?;
-    let kinds: Vec<_> = match args.kind.kind() {
-        Some(kind) => vec![crate::calls::default_kind(&conn, Some(kind))?],
-        None => conn
-            .tokens
-            .iter()
-            .filter(|t| t.has_refresh_token)
-            .map(|t| t.kind)
-            .collect(),
-    };
-    if kinds.is_empty() {
-        bail!(
-            "{} has no rotating token to refresh (`xox exchange {} --yes` makes a long-lived one rotating)",
-            conn.name,
-            conn.name
-        );
-    }
-    let rotator = ctx.rotator(store)?;
-    let mut results = Vec::new();
-    for kind in kinds {
-        let generation = conn.token(kind).map_or(0, |t| t.generation);
-        let fresh = rotator
-            .refresh_if(
-                &Target::of(&conn, kind),
-                Need::NotRewrittenSince(generation),
-            )
-            .await?;
-        let expiry = fresh.expires_at.map(format::rfc3339);
-        if !args.json {
-            let how = if fresh.refreshed {
-                "refreshed"
-            } else {
-                "already refreshed by another process:"
-            };
-            outln!(
-                "{how} {} {kind}, expires in {} ({})",
-                conn.name,
-                format::countdown(fresh.expires_at, now_unix()),
-                expiry.as_deref().unwrap_or("-")
-            );
-        }
-        results.push(json!({"connection": conn.name, "kind": kind, "refreshed": fresh.refreshed, "expires_at": expiry}));
-    }
+    let done = ctx.engine()?.refresh(name, args.kind.kind()).await?;
+    let now = now_unix();
     if args.json {
-        print_json(&serde_json::Value::Array(results));
+        let rows: Vec<_> = done
+            .iter()
+            .map(|r| json!({"connection": r.connection, "kind": r.kind, "refreshed": r.refreshed, "expires_at": r.expires_at.map(format::rfc3339)}))
+            .collect();
+        print_json(&serde_json::Value::Array(rows));
+        return Ok(());
+    }
+    for r in &done {
+        let how = if r.refreshed {
+            "refreshed"
+        } else {
+            "already refreshed by another process:"
+        };
+        outln!(
+            "{how} {} {}, expires in {} ({})",
+            r.connection,
+            r.kind,
+            format::countdown(r.expires_at, now),
+            r.expires_at.map(format::rfc3339).as_deref().unwrap_or("-")
+        );
     }
     Ok(())
 }
 
 async fn refresh_all(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let within = args.within.as_secs() as i64;
-    let due = store.due_tokens(now_unix() + within)?;
-    let rotator = ctx.rotator(store)?;
+    let engine = ctx.engine()?;
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let progress = |done: usize, total: usize, failed: usize| {
         if show_progress {
             eprint!("\rrefreshing {done}/{total} ({failed} failed)");
         }
     };
-    let report = refresh_due(&rotator, due, within, args.concurrency, &progress).await;
+    let report = engine
+        .refresh_due(args.within, args.concurrency, &progress)
+        .await?;
     if show_progress && !report.items.is_empty() {
         eprintln!();
     }

@@ -1,7 +1,6 @@
 //! `xox revoke CONN --yes`: `auth.revoke` a token and mark it revoked.
 
 use super::{Context, KindArgs};
-use crate::rotation::Target;
 use anyhow::bail;
 use clap::Args;
 
@@ -17,17 +16,17 @@ pub struct RevokeArgs {
 }
 
 pub async fn run(ctx: &Context, args: RevokeArgs) -> anyhow::Result<()> {
-    let store = ctx.store()?;
-    let conn = store.connection(&args.conn)?;
-    let kind = crate::calls::default_kind(&conn, args.kind.kind())?;
+    let engine = ctx.engine()?;
     if !args.yes {
+        let conn = engine.connection(&args.conn).await?;
+        let kind = crate::calls::default_kind(&conn, args.kind.kind())?;
         bail!(
             "revoking is final: Slack will not accept the {kind} token of {} again, and a new one means installing the app again; run `xox revoke {} --{kind} --yes` to go ahead",
             conn.name,
             conn.name
         );
     }
-    ctx.rotator(store)?.revoke(&Target::of(&conn, kind)).await?;
-    outln!("revoked the {kind} token of {}", conn.name);
+    let kind = engine.revoke(&args.conn, args.kind.kind()).await?;
+    outln!("revoked the {kind} token of {}", args.conn);
     Ok(())
 }

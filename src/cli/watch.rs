@@ -1,7 +1,7 @@
 //! `xox watch`: keep every rotating token fresh, in the foreground, until Ctrl-C or SIGTERM.
 
 use super::{Context, format, parse_window};
-use crate::rotation::{WatchEvent, watch};
+use crate::rotation::WatchEvent;
 use clap::Args;
 use std::time::Duration;
 
@@ -43,18 +43,20 @@ fn line(event: &WatchEvent) -> String {
 }
 
 pub async fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<()> {
-    let rotator = ctx.rotator(ctx.store()?)?;
+    let engine = ctx.engine()?;
     eprintln!(
         "{} watching {}: refreshing rotating tokens {} before expiry; Ctrl-C stops",
         format::rfc3339(crate::store::now_unix()),
-        ctx.db.display(),
+        engine.location(),
         humantime::format_duration(args.within)
     );
     let report = |event: WatchEvent| {
         tracing::info!(event = %line(&event), "watch");
         eprintln!("{}", line(&event));
     };
-    watch(&rotator, args.within, super::shutdown_signal(), &report).await;
+    engine
+        .keep_fresh(args.within, super::shutdown_signal(), &report)
+        .await?;
     eprintln!("{} stopped", format::rfc3339(crate::store::now_unix()));
     Ok(())
 }

@@ -4,7 +4,7 @@ use super::authorize::{AuthorizeRequest, authorize_request};
 use super::callback::{Callback, CallbackServer};
 use super::error::LoginError;
 use crate::slack::{ClientCredentials, Grant, Scopes, Secret, SlackClient, TokenKind, parse_grant};
-use crate::store::{App, Connection, Store};
+use crate::store::{App, Connection, StoreHandle};
 use std::path::Path;
 use std::time::Duration;
 use url::Url;
@@ -17,12 +17,20 @@ pub struct LoginPlan {
     pub team: Option<String>,
     /// The connection to store into; by default one named after the app and workspace.
     pub connection_name: Option<String>,
+    /// The app's client secret (none for PKCE apps).
+    pub client_secret: Option<Secret>,
 }
 
 impl LoginPlan {
     /// Re-auth `conn` asking for the union of what it holds and `bot`/`user` (Slack's scopes
     /// only grow, but asking for the whole set keeps the request honest), in its workspace.
-    pub fn add_scopes(app: App, conn: &Connection, bot: &Scopes, user: &Scopes) -> LoginPlan {
+    pub fn add_scopes(
+        app: App,
+        client_secret: Option<Secret>,
+        conn: &Connection,
+        bot: &Scopes,
+        user: &Scopes,
+    ) -> LoginPlan {
         let held = |kind: TokenKind| {
             conn.token(kind)
                 .map(|t| t.scopes.clone())
@@ -34,6 +42,7 @@ impl LoginPlan {
             user_scopes: held(TokenKind::User).union(user),
             team: conn.team_id.clone(),
             connection_name: Some(conn.name.clone()),
+            client_secret,
         }
     }
 
@@ -54,6 +63,7 @@ impl LoginPlan {
         Ok(PendingLogin {
             request,
             server,
+            client: client.clone(),
             plan: self,
         })
     }
@@ -63,6 +73,7 @@ impl LoginPlan {
 pub struct PendingLogin {
     request: AuthorizeRequest,
     server: CallbackServer,
+    client: SlackClient,
     plan: LoginPlan,
 }
 
@@ -106,15 +117,19 @@ impl PendingLogin {
         &self.request.url
     }
 
+    /// Where the callback is awaited.
+    pub fn redirect_uri(&self) -> &str {
+        &self.plan.app.redirect_uri
+    }
+
     /// Wait for the callback, exchange the code and store the tokens, then check each
     /// new token with `auth.test` and keep the scopes Slack reports in `X-OAuth-Scopes`.
     pub async fn finish(
         self,
-        store: &mut Store,
-        client: &SlackClient,
-        client_secret: Option<Secret>,
+        store: &StoreHandle,
         timeout: Duration,
     ) -> Result<LoggedIn, LoginError> {
+        let client = &self.client;
         let code = match self.server.wait(&self.request.state, timeout).await? {
             Callback::Code(code) => code,
             Callback::Denied(error) => return Err(LoginError::Denied(error)),
@@ -123,7 +138,11 @@ impl PendingLogin {
         // A PKCE app proves itself with the verifier and sends no secret, as Slack requires.
         let credentials = ClientCredentials {
             client_id: app.client_id.clone(),
-            client_secret: if app.pkce { None } else { client_secret },
+            client_secret: if app.pkce {
+                None
+            } else {
+                self.plan.client_secret.clone()
+            },
         };
         let mut params = vec![
             ("code", code.expose()),
@@ -143,13 +162,21 @@ impl PendingLogin {
             .clone()
             .unwrap_or_else(|| default_name(app, &grant));
         // Stored before anything else: rotating tokens from this answer exist nowhere else.
-        let connection = store.save_grant(app, &name, &grant, "login")?;
+        let connection = {
+            let (app, grant) = (app.clone(), grant.clone());
+            store
+                .run(move |s| s.save_grant(&app, &name, &grant, "login"))
+                .await?
+        };
         let mut warnings = Vec::new();
         for token in &grant.tokens {
             match client.call("auth.test", &token.access, &[]).await {
                 Ok(answer) => {
                     if let Some(scopes) = answer.token_scopes.filter(|s| *s != token.scopes) {
-                        store.set_token_scopes(&connection.id, token.kind, &scopes)?;
+                        let (id, kind) = (connection.id.clone(), token.kind);
+                        store
+                            .run(move |s| s.set_token_scopes(&id, kind, &scopes))
+                            .await?;
                     }
                 }
                 Err(e) => warnings.push(format!(
@@ -158,8 +185,9 @@ impl PendingLogin {
                 )),
             }
         }
+        let id = connection.id.clone();
         Ok(LoggedIn {
-            connection: store.connection(&connection.id)?,
+            connection: store.run(move |s| s.connection(&id)).await?,
             warnings,
         })
     }

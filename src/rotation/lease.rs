@@ -27,16 +27,17 @@ impl Rotator {
         let started = std::time::Instant::now();
         // Waiters give the holder its whole TTL (plus a poll) before calling it stuck.
         let give_up = ttl + self.policy.poll * 2;
+        // A backend that pushes commits wakes us when the holder is done; others are polled.
+        let mut feed = self.store().run(|s| s.change_feed()).await;
         loop {
             let (id, kind, owner) = (
                 target.connection_id.clone(),
                 target.kind,
                 self.owner.clone(),
             );
-            let ttl_ms = ttl.as_millis() as i64;
             match self
                 .store()
-                .run(move |s| s.try_lease(&id, kind, &owner, ttl_ms))
+                .run(move |s| s.try_lease(&id, kind, &owner, ttl))
                 .await?
             {
                 Lease::Taken => return Ok(None),
@@ -57,7 +58,14 @@ impl Rotator {
                 }
                 Lease::Busy => {}
             }
-            tokio::time::sleep(self.policy.poll / 2 + jitter(self.policy.poll)).await;
+            let pause = self.policy.poll / 2 + jitter(self.policy.poll);
+            match feed.as_mut() {
+                // Bounded: a lost notification costs one poll interval, never the TTL.
+                Some(feed) => {
+                    let _ = tokio::time::timeout(pause * 10, feed.changed()).await;
+                }
+                None => tokio::time::sleep(pause).await,
+            }
             let state = self.state(target).await?;
             if !still_needed(&state) {
                 return Ok(Some(Self::fresh(state, false)));

@@ -7,11 +7,11 @@
 
 use super::error::{RotationError, app_credentials_hint};
 use super::single_flight::SingleFlight;
-use super::store_handle::StoreHandle;
 use crate::slack::{
     CallError, ClientCredentials, ErrorCode, GrantedToken, Secret, SlackClient, TokenKind,
     TransportError, parse_grant,
 };
+use crate::store::StoreHandle;
 use crate::store::{CommitOutcome, NewEvent, StoreResult, TokenState, TokenStatus, now_unix};
 use std::time::Duration;
 

@@ -5,6 +5,7 @@ pub mod client;
 pub mod error;
 pub mod error_code;
 pub mod grant;
+pub mod import_input;
 pub mod pkce;
 pub mod response;
 pub mod scopes;

@@ -1,5 +1,6 @@
 //! Rows as the rest of xox sees them. Secrets are not here: they are decrypted on request.
 
+use super::error::{StoreError, StoreResult};
 use crate::slack::{Scopes, TokenKind, TokenType};
 use serde::Serialize;
 
@@ -85,6 +86,64 @@ impl TokenStatus {
     }
 }
 
+/// How a token or a connection is doing, as shown: the stored status, plus `expired` for a
+/// token past its expiry that cannot be refreshed. Ordered from worst to best, so the
+/// worst of a connection's tokens is the minimum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    NeedsReauth,
+    Revoked,
+    Expired,
+    Error,
+    Ok,
+}
+
+impl Health {
+    pub fn label(self) -> &'static str {
+        match self {
+            Health::NeedsReauth => "needs_reauth",
+            Health::Revoked => "revoked",
+            Health::Expired => "expired",
+            Health::Error => "error",
+            Health::Ok => "ok",
+        }
+    }
+}
+
+impl std::fmt::Display for Health {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl TokenInfo {
+    pub fn health(&self, now: i64) -> Health {
+        match self.status {
+            TokenStatus::Ok
+                if self.expires_at.is_some_and(|at| at <= now) && !self.has_refresh_token =>
+            {
+                Health::Expired
+            }
+            TokenStatus::Ok => Health::Ok,
+            TokenStatus::NeedsReauth => Health::NeedsReauth,
+            TokenStatus::Revoked => Health::Revoked,
+            TokenStatus::Error => Health::Error,
+        }
+    }
+}
+
+impl Connection {
+    /// The worst of the tokens' health (`ok` for a connection without tokens).
+    pub fn health(&self, now: i64) -> Health {
+        self.tokens
+            .iter()
+            .map(|t| t.health(now))
+            .min()
+            .unwrap_or(Health::Ok)
+    }
+}
+
 /// What is known about a stored token, without its secret.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenInfo {
@@ -110,7 +169,7 @@ pub struct Event {
     pub connection_id: String,
     pub at: i64,
     pub action: String,
-    pub token_kind: Option<String>,
+    pub token_kind: Option<TokenKind>,
     pub outcome: String,
     pub old_expires_at: Option<i64>,
     pub new_expires_at: Option<i64>,
@@ -142,8 +201,45 @@ pub struct RecordedCall {
     pub accepted_scopes: Option<Scopes>,
     pub retry_after: Option<u64>,
     pub at: i64,
-    pub state: String,
+    pub state: CallState,
     pub replay_of: Option<i64>,
+}
+
+/// Where a recorded failed call stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallState {
+    /// Recorded, never replayed.
+    Open,
+    /// A replay succeeded: nothing is left to do.
+    ReplayedOk,
+    /// The last replay failed too.
+    ReplayFailed,
+}
+
+impl CallState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallState::Open => "open",
+            CallState::ReplayedOk => "replayed_ok",
+            CallState::ReplayFailed => "replay_failed",
+        }
+    }
+
+    /// Unknown text (a database another program wrote) reads as plain `open`.
+    pub fn parse(s: &str) -> CallState {
+        match s {
+            "replayed_ok" => CallState::ReplayedOk,
+            "replay_failed" => CallState::ReplayFailed,
+            _ => CallState::Open,
+        }
+    }
+}
+
+impl std::fmt::Display for CallState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What a recorded call asked and what came back, decrypted.
@@ -181,4 +277,20 @@ pub fn new_id(prefix: char) -> String {
         id.push_str(&format!("{b:02x}"));
     }
     id
+}
+
+/// A valid connection name: something a shell user can type without quoting.
+pub fn check_name(name: &str) -> StoreResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict(format!(
+            "{name:?} is not a usable name: use 1-64 letters, digits, '-', '_', '.' or '@'"
+        )))
+    }
 }

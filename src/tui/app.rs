@@ -1,31 +1,12 @@
 //! The dashboard's state (`App`), the messages that change it and the effects it asks for.
 
-use crate::calls::hints::HintAction;
+pub use crate::engine::{ExplainedCall as FailedCall, Snapshot};
+
+use crate::engine::{LoginRequest, TokenRef};
 use crate::slack::TokenKind;
-use crate::store::{Connection, Event, RecordedCall};
+use crate::store::{Connection, Event};
 use crossterm::event::KeyEvent;
 use std::collections::{HashMap, HashSet};
-
-/// A recorded failed call with its explanation, ready to show.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FailedCall {
-    pub call: RecordedCall,
-    pub connection: String,
-    pub hint: String,
-    pub action: HintAction,
-    pub command: Option<String>,
-    /// The recorded answer, pretty-printed, for the inspector.
-    pub body: String,
-}
-
-/// Everything loaded from the store in one go.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Snapshot {
-    pub connections: Vec<Connection>,
-    pub failed: Vec<FailedCall>,
-    /// Registered app names, for `a` when no connection is selected.
-    pub apps: Vec<String>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -58,9 +39,10 @@ impl SortKey {
 /// What a confirmation dialog would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirm {
-    Exchange { conn: String, kind: TokenKind },
-    Revoke { conn: String, kind: TokenKind },
-    Copy { conn: String, kind: TokenKind },
+    /// Exchange these long-lived tokens (one, or the bot and the user token together).
+    Exchange(Vec<TokenRef>),
+    Revoke(TokenRef),
+    Copy(TokenRef),
 }
 
 /// A login the dashboard started.
@@ -96,8 +78,10 @@ pub enum Msg {
     },
     Tick,
     Loaded(Snapshot),
+    /// Another process wrote to the store.
+    StoreChanged,
     Events {
-        conn: String,
+        connection_id: String,
         events: Vec<Event>,
     },
     /// A background job finished: `Ok(text)` or `Err(text)` for the status line.
@@ -111,11 +95,11 @@ pub enum Msg {
 /// A unit of background work, to show a spinner for and to match its result to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Job {
-    Refresh { conn: String, kind: TokenKind },
+    Refresh(TokenRef),
     RefreshDue,
     Replay(i64),
-    Exchange { conn: String, kind: TokenKind },
-    Revoke { conn: String, kind: TokenKind },
+    Exchange(TokenRef),
+    Revoke(TokenRef),
     Copy,
     Login,
     Call,
@@ -125,44 +109,58 @@ pub enum Job {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Reload,
+    /// Load a connection's event trail (by id).
     LoadEvents(String),
-    Refresh {
-        conn: String,
-        kind: TokenKind,
-    },
+    Refresh(TokenRef),
     RefreshDue,
     Replay {
         call: i64,
         kind: Option<TokenKind>,
     },
-    Exchange {
-        conn: String,
-        kind: TokenKind,
-    },
-    Revoke {
-        conn: String,
-        kind: TokenKind,
-    },
-    Copy {
-        conn: String,
-        kind: TokenKind,
-    },
-    /// Install: a new connection of this app, or re-auth `conn` adding scopes.
-    Login {
-        app: String,
-        conn: Option<String>,
-        bot: String,
-        user: String,
-    },
+    Exchange(TokenRef),
+    Revoke(TokenRef),
+    Copy(TokenRef),
+    /// Install, or re-auth a connection adding scopes.
+    Login(LoginRequest),
     CancelLogin,
     Call {
-        conn: String,
+        connection_id: String,
         kind: Option<TokenKind>,
         method: String,
         args: Vec<String>,
     },
     SetAutoRefresh(bool),
     Quit,
+}
+
+/// How the status line reads: news, or something that went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusLevel {
+    Info,
+    Error,
+}
+
+/// The message under the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub level: StatusLevel,
+}
+
+impl Status {
+    pub fn info(text: impl Into<String>) -> Status {
+        Status {
+            text: text.into(),
+            level: StatusLevel::Info,
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Status {
+        Status {
+            text: text.into(),
+            level: StatusLevel::Error,
+        }
+    }
 }
 
 pub struct App {
@@ -181,7 +179,9 @@ pub struct App {
     pub busy: HashSet<Job>,
     pub spinner: usize,
     pub auto_refresh: bool,
-    pub status: Option<(String, bool)>,
+    pub status: Option<Status>,
+    /// The refresh window `R`, auto-refresh and the header's "expiring" count share.
+    pub window: std::time::Duration,
     pub events: HashMap<String, Vec<Event>>,
     pub size: (u16, u16),
     pub no_color: bool,
@@ -190,7 +190,12 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(db_label: String, auto_refresh: bool, no_color: bool) -> App {
+    pub fn new(
+        db_label: String,
+        window: std::time::Duration,
+        auto_refresh: bool,
+        no_color: bool,
+    ) -> App {
         App {
             db_label,
             snapshot: Snapshot::default(),
@@ -207,6 +212,7 @@ impl App {
             spinner: 0,
             auto_refresh,
             status: None,
+            window,
             events: HashMap::new(),
             size: (80, 24),
             no_color,

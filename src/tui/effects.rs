@@ -1,190 +1,161 @@
-//! The executor: runs each `Effect` as a tokio task on the same engines the CLI uses, and
-//! sends a `Msg` back. Nothing here runs on the UI task for long.
+//! The executor: runs each `Effect` as a tokio task through the engine, the same workflows
+//! the CLI uses, and sends a `Msg` back. It only turns results into status lines.
 
-use super::app::{Effect, FailedCall, Job, Msg, Snapshot};
-use crate::calls::{self, hints};
-use crate::display;
-use crate::login::LoginPlan;
-use crate::rotation::{DEFAULT_CONCURRENCY, Need, Rotator, Target, WatchEvent, refresh_due, watch};
-use crate::slack::{Scopes, TokenKind};
-use crate::store::{Store, StoreResult, now_unix};
-use base64::Engine;
+use super::app::{Effect, Job, Msg};
+use crate::engine::describe::countdown;
+use crate::engine::{CallReport, Engine, LoginRequest, TokenRef};
+use crate::rotation::{DEFAULT_CONCURRENCY, WatchEvent};
+use crate::store::now_unix;
+use base64::Engine as _;
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-/// Opens another connection to the same database (for a login, which waits minutes).
-pub type StoreOpener = Arc<dyn Fn() -> StoreResult<Store> + Send + Sync>;
+/// How long the dashboard waits for the browser in a login.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(300);
 
 pub struct Executor {
-    rotator: Arc<Rotator>,
-    open_store: StoreOpener,
+    engine: Arc<Engine>,
     tx: mpsc::UnboundedSender<Msg>,
-    cert_dir: PathBuf,
     /// In the demo, the executor plays the browser: the simulator approves at once.
     follow_login_links: bool,
     login: Option<JoinHandle<()>>,
     auto_refresh: Option<oneshot::Sender<()>>,
-    window: std::time::Duration,
+    watch: Option<JoinHandle<()>>,
 }
 
-/// Read everything the dashboard shows: connections and explained failed calls.
-pub fn load_snapshot(store: &Store) -> StoreResult<Snapshot> {
-    let connections = store.connections()?;
-    let mut failed = Vec::new();
-    for call in store.calls()? {
-        let Some(conn) = connections.iter().find(|c| c.id == call.connection_id) else {
-            continue;
-        };
-        let payload = store.call_payload(call.id)?;
-        let hint = hints::explain(&call, conn, &payload.params);
-        let body = payload
-            .response
-            .map(|b| serde_json::to_string_pretty(&b).unwrap_or_default())
-            .unwrap_or_else(|| "(no answer body)".into());
-        failed.push(FailedCall {
-            command: hint.command(conn, &call),
-            connection: conn.name.clone(),
-            hint: hint.text,
-            action: hint.action,
-            body,
-            call,
-        });
-    }
-    let apps = store.apps()?.into_iter().map(|a| a.name).collect();
-    Ok(Snapshot {
-        connections,
-        failed,
-        apps,
-    })
-}
+type JobResult = Result<String, String>;
 
 impl Executor {
     pub fn new(
-        rotator: Arc<Rotator>,
-        open_store: StoreOpener,
+        engine: Arc<Engine>,
         tx: mpsc::UnboundedSender<Msg>,
-        cert_dir: PathBuf,
         follow_login_links: bool,
-        window: std::time::Duration,
     ) -> Executor {
         Executor {
-            rotator,
-            open_store,
+            engine,
             tx,
-            cert_dir,
             follow_login_links,
             login: None,
             auto_refresh: None,
-            window,
+            watch: None,
         }
     }
 
-    pub fn store(&self) -> crate::rotation::StoreHandle {
-        self.rotator.store().clone()
+    /// Tell the dashboard whenever another process writes to the store, from a task of its
+    /// own: the event loop never waits on the store.
+    pub fn watch_store(&mut self) {
+        let tx = self.tx.clone();
+        self.watch = Some(self.engine.watch_changes(move || {
+            let _ = tx.send(Msg::StoreChanged);
+        }));
+    }
+
+    /// Run `job` on a task and report its result.
+    fn spawn_job<F>(&self, job: Job, work: impl FnOnce(Arc<Engine>) -> F + Send + 'static)
+    where
+        F: std::future::Future<Output = JobResult> + Send + 'static,
+    {
+        let (engine, tx) = (self.engine.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let result = work(engine).await;
+            let _ = tx.send(Msg::Done { job, result });
+        });
     }
 
     /// Start `effect`. Returns false for `Quit`.
     pub fn run(&mut self, effect: Effect) -> bool {
-        let (rotator, tx) = (self.rotator.clone(), self.tx.clone());
-        let done =
-            move |tx: &mpsc::UnboundedSender<Msg>, job: Job, result: Result<String, String>| {
-                let _ = tx.send(Msg::Done { job, result });
-            };
         match effect {
             Effect::Quit => {
                 self.stop_background();
                 return false;
             }
             Effect::Reload => {
+                let (engine, tx) = (self.engine.clone(), self.tx.clone());
                 tokio::spawn(async move {
-                    if let Ok(snapshot) = rotator.store().run(|s| load_snapshot(s)).await {
+                    if let Ok(snapshot) = engine.snapshot().await {
                         let _ = tx.send(Msg::Loaded(snapshot));
                     }
                 });
             }
-            Effect::LoadEvents(conn) => {
+            Effect::LoadEvents(connection_id) => {
+                let (engine, tx) = (self.engine.clone(), self.tx.clone());
                 tokio::spawn(async move {
-                    let id = conn.clone();
-                    if let Ok(events) = rotator.store().run(move |s| s.events(&id)).await {
-                        let _ = tx.send(Msg::Events { conn, events });
+                    if let Ok(events) = engine.events(&connection_id).await {
+                        let _ = tx.send(Msg::Events {
+                            connection_id,
+                            events,
+                        });
                     }
                 });
             }
-            Effect::Refresh { conn, kind } => {
-                tokio::spawn(async move {
-                    let job = Job::Refresh {
-                        conn: conn.clone(),
-                        kind,
-                    };
-                    done(&tx, job, refresh(&rotator, &conn, kind).await);
-                });
+            Effect::Refresh(token) => {
+                self.spawn_job(Job::Refresh(token.clone()), move |e| async move {
+                    let r = e.refresh_token(&token).await.map_err(|e| e.to_string())?;
+                    Ok(format!(
+                        "refreshed {} {}, expires in {}",
+                        r.connection,
+                        r.kind,
+                        countdown(r.expires_at, now_unix())
+                    ))
+                })
             }
-            Effect::RefreshDue => {
-                let within = self.window.as_secs() as i64;
-                tokio::spawn(async move {
-                    let due = rotator
-                        .store()
-                        .run(move |s| s.due_tokens(now_unix() + within))
-                        .await;
-                    let result = match due {
-                        Ok(due) => {
-                            let report = refresh_due(
-                                &rotator,
-                                due,
-                                within,
-                                DEFAULT_CONCURRENCY,
-                                &|_, _, _| {},
-                            )
-                            .await;
-                            let refreshed = report.items.iter().filter(|i| i.refreshed).count();
-                            match report.failed() {
-                                0 => Ok(format!(
-                                    "refreshed {refreshed} of {} due tokens",
-                                    report.items.len()
-                                )),
-                                n => Err(format!(
-                                    "{n} of {} due tokens could not be refreshed (see details)",
-                                    report.items.len()
-                                )),
-                            }
-                        }
-                        Err(e) => Err(e.to_string()),
-                    };
-                    done(&tx, Job::RefreshDue, result);
-                });
-            }
+            Effect::RefreshDue => self.spawn_job(Job::RefreshDue, move |e| async move {
+                let report = e
+                    .refresh_due(e.window(), DEFAULT_CONCURRENCY, &|_, _, _| {})
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let refreshed = report.items.iter().filter(|i| i.refreshed).count();
+                match report.failed() {
+                    0 => Ok(format!(
+                        "refreshed {refreshed} of {} due tokens",
+                        report.items.len()
+                    )),
+                    n => Err(format!(
+                        "{n} of {} due tokens could not be refreshed (see details)",
+                        report.items.len()
+                    )),
+                }
+            }),
             Effect::Replay { call, kind } => {
-                tokio::spawn(async move {
-                    done(&tx, Job::Replay(call), replay(&rotator, call, kind).await)
-                });
+                self.spawn_job(Job::Replay(call), move |e| async move {
+                    let report = e
+                        .replay(call, kind, &|_| {})
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    match report.result {
+                        Ok(_) => Ok(format!("replayed call #{call}: ok")),
+                        Err(failure) => Err(format!("replay of #{call} failed: {}", failure.error)),
+                    }
+                })
             }
-            Effect::Exchange { conn, kind } => {
-                tokio::spawn(async move {
-                    let result = token_op(&rotator, &conn, kind, TokenOp::Exchange).await;
-                    done(&tx, Job::Exchange { conn, kind }, result);
-                });
+            Effect::Exchange(token) => {
+                self.spawn_job(Job::Exchange(token.clone()), move |e| async move {
+                    let done = e
+                        .exchange(&token.connection_id, Some(token.kind))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!(
+                        "exchanged {} {}: now rotating",
+                        done.connection, done.kind
+                    ))
+                })
             }
-            Effect::Revoke { conn, kind } => {
-                tokio::spawn(async move {
-                    let result = token_op(&rotator, &conn, kind, TokenOp::Revoke).await;
-                    done(&tx, Job::Revoke { conn, kind }, result);
-                });
+            Effect::Revoke(token) => {
+                self.spawn_job(Job::Revoke(token.clone()), move |e| async move {
+                    e.revoke(&token.connection_id, Some(token.kind))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(format!(
+                        "revoked the {} token of {}",
+                        token.kind, token.connection
+                    ))
+                })
             }
-            Effect::Copy { conn, kind } => {
-                tokio::spawn(async move {
-                    let result = copy_token(&rotator, &conn, kind).await;
-                    done(&tx, Job::Copy, result);
-                });
-            }
-            Effect::Login {
-                app,
-                conn,
-                bot,
-                user,
-            } => self.start_login(app, conn, bot, user),
+            Effect::Copy(token) => self.spawn_job(Job::Copy, |e| copy_token(e, token)),
+            Effect::Login(request) => self.start_login(request),
             Effect::CancelLogin => {
                 if let Some(task) = self.login.take() {
                     // Dropping the pending login closes the callback listener.
@@ -192,19 +163,17 @@ impl Executor {
                 }
             }
             Effect::Call {
-                conn,
+                connection_id,
                 kind,
                 method,
                 args,
-            } => {
-                tokio::spawn(async move {
-                    done(
-                        &tx,
-                        Job::Call,
-                        console_call(&rotator, &conn, kind, &method, &args).await,
-                    )
-                });
-            }
+            } => self.spawn_job(Job::Call, move |e| async move {
+                let report = e
+                    .call(&connection_id, &method, &args, kind)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                console_result(&method, report)
+            }),
             Effect::SetAutoRefresh(on) => self.set_auto_refresh(on),
         }
         true
@@ -214,11 +183,14 @@ impl Executor {
         if let Some(task) = self.login.take() {
             task.abort();
         }
+        if let Some(task) = self.watch.take() {
+            task.abort();
+        }
         self.auto_refresh.take();
     }
 
-    /// Run the rotation scheduler while auto-refresh is on; each refresh or failure reaches
-    /// the dashboard as a status line and a reload.
+    /// Keep tokens fresh while auto-refresh is on; each refresh or failure reaches the
+    /// dashboard as a status line and a reload.
     fn set_auto_refresh(&mut self, on: bool) {
         if !on {
             // Dropping the sender ends the scheduler.
@@ -230,7 +202,7 @@ impl Executor {
         }
         let (stop, stopped) = oneshot::channel::<()>();
         self.auto_refresh = Some(stop);
-        let (rotator, tx, window) = (self.rotator.clone(), self.tx.clone(), self.window);
+        let (engine, tx) = (self.engine.clone(), self.tx.clone());
         tokio::spawn(async move {
             let report = |event: WatchEvent| {
                 let result = match event {
@@ -240,7 +212,7 @@ impl Executor {
                         expires_at,
                     } => Ok(format!(
                         "auto-refreshed {connection} {kind}, expires in {}",
-                        display::countdown(expires_at, now_unix())
+                        countdown(expires_at, now_unix())
                     )),
                     WatchEvent::Failed {
                         connection,
@@ -258,46 +230,25 @@ impl Executor {
                     result,
                 });
             };
-            watch(
-                &rotator,
-                window,
-                async {
-                    let _ = stopped.await;
-                },
-                &report,
-            )
-            .await;
+            let stopped = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = engine.keep_fresh(engine.window(), stopped, &report).await {
+                report(WatchEvent::StoreError(e.to_string()));
+            }
         });
     }
 
-    fn start_login(&mut self, app: String, conn: Option<String>, bot: String, user: String) {
-        let (tx, open_store, cert_dir, follow) = (
+    fn start_login(&mut self, request: LoginRequest) {
+        let (engine, tx, follow) = (
+            self.engine.clone(),
             self.tx.clone(),
-            self.open_store.clone(),
-            self.cert_dir.clone(),
             self.follow_login_links,
         );
-        let client = self.rotator.client().clone();
         self.login = Some(tokio::spawn(async move {
             let result = async {
-                let mut store = open_store().map_err(|e| e.to_string())?;
-                let app = store.app(&app).map_err(|e| e.to_string())?;
-                let secret = store.app_secret(&app).map_err(|e| e.to_string())?;
-                let plan = match &conn {
-                    Some(name) => {
-                        let c = store.connection(name).map_err(|e| e.to_string())?;
-                        LoginPlan::add_scopes(app, &c, &Scopes::parse(&bot), &Scopes::parse(&user))
-                    }
-                    None => LoginPlan {
-                        bot_scopes: app.bot_scopes.clone(),
-                        user_scopes: app.user_scopes.clone(),
-                        team: None,
-                        connection_name: None,
-                        app,
-                    },
-                };
-                let pending = plan
-                    .start(&client, &cert_dir)
+                let pending = engine
+                    .start_login(request)
                     .await
                     .map_err(|e| e.to_string())?;
                 let url = pending.url().to_string();
@@ -307,13 +258,8 @@ impl Executor {
                         let _ = reqwest::get(url).await;
                     });
                 }
-                let done = pending
-                    .finish(
-                        &mut store,
-                        &client,
-                        secret,
-                        std::time::Duration::from_secs(300),
-                    )
+                let done = engine
+                    .finish_login(pending, LOGIN_TIMEOUT)
                     .await
                     .map_err(|e| e.to_string())?;
                 Ok::<_, String>(format!("logged in: {}", done.connection.name))
@@ -327,111 +273,8 @@ impl Executor {
     }
 }
 
-async fn connection(rotator: &Rotator, name: &str) -> Result<crate::store::Connection, String> {
-    let name = name.to_owned();
-    rotator
-        .store()
-        .run(move |s| s.connection(&name))
-        .await
-        .map_err(|e| e.to_string())
-}
-
-async fn target(rotator: &Rotator, conn: &str, kind: TokenKind) -> Result<Target, String> {
-    Ok(Target::of(&connection(rotator, conn).await?, kind))
-}
-
-/// The irreversible things done to a token from the dashboard, after a confirmation.
-enum TokenOp {
-    Exchange,
-    Revoke,
-}
-
-async fn token_op(
-    rotator: &Rotator,
-    conn: &str,
-    kind: TokenKind,
-    op: TokenOp,
-) -> Result<String, String> {
-    let t = target(rotator, conn, kind).await?;
-    let done = match op {
-        TokenOp::Exchange => rotator
-            .exchange(&t)
-            .await
-            .map(|_| format!("exchanged {conn} {kind}: now rotating")),
-        TokenOp::Revoke => rotator
-            .revoke(&t)
-            .await
-            .map(|_| format!("revoked the {kind} token of {conn}")),
-    };
-    done.map_err(|e| e.to_string())
-}
-
-async fn refresh(rotator: &Rotator, conn: &str, kind: TokenKind) -> Result<String, String> {
-    let t = target(rotator, conn, kind).await?;
-    let (id, k) = (t.connection_id.clone(), kind);
-    let generation = rotator
-        .store()
-        .run(move |s| s.token_state(&id, k))
-        .await
-        .map_err(|e| e.to_string())?
-        .generation;
-    let fresh = rotator
-        .refresh_if(&t, Need::NotRewrittenSince(generation))
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(format!(
-        "refreshed {conn} {kind}, expires in {}",
-        display::countdown(fresh.expires_at, now_unix())
-    ))
-}
-
-async fn replay(rotator: &Rotator, id: i64, kind: Option<TokenKind>) -> Result<String, String> {
-    let (call, payload, conn) = rotator
-        .store()
-        .run(move |s| {
-            Ok::<_, crate::store::StoreError>((
-                s.call(id)?,
-                s.call_payload(id)?,
-                s.connection(&s.call(id)?.connection_id)?,
-            ))
-        })
-        .await
-        .map_err(|e| e.to_string())?;
-    if call.state == "replayed_ok" {
-        return Err(format!("call #{id} was replayed successfully already"));
-    }
-    let kind = calls::default_kind(&conn, Some(kind.unwrap_or(call.token_kind)))
-        .map_err(|e| e.to_string())?;
-    let outcome = calls::call(
-        rotator,
-        &conn,
-        kind,
-        &call.method,
-        &payload.params,
-        Some(call.replay_of.unwrap_or(id)),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    match outcome.result {
-        Ok(_) => Ok(format!("replayed call #{id}: ok")),
-        Err(failure) => Err(format!("replay of #{id} failed: {}", failure.error)),
-    }
-}
-
-async fn console_call(
-    rotator: &Rotator,
-    conn: &str,
-    kind: Option<TokenKind>,
-    method: &str,
-    args: &[String],
-) -> Result<String, String> {
-    let params = calls::parse_args(args).map_err(|e| e.to_string())?;
-    let c = connection(rotator, conn).await?;
-    let plan = calls::plan(&c, method, kind).map_err(|e| e.to_string())?;
-    let outcome = calls::call(rotator, &c, plan.kind, method, &params, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    match outcome.result {
+fn console_result(method: &str, report: CallReport) -> JobResult {
+    match report.result {
         Ok(answer) => {
             let text = answer.body.to_string();
             let short: String = text.chars().take(120).collect();
@@ -441,21 +284,24 @@ async fn console_call(
     }
 }
 
-/// Put the token on the clipboard with OSC 52, which the terminal (also over ssh) handles.
-async fn copy_token(rotator: &Rotator, conn: &str, kind: TokenKind) -> Result<String, String> {
-    let t = target(rotator, conn, kind).await?;
-    let id = t.connection_id.clone();
-    let token = rotator
-        .store()
-        .run(move |s| s.access_token(&id, kind))
+/// Put a usable token (the same policy as `xox token`) on the clipboard with OSC 52, which
+/// the terminal handles (also over ssh).
+async fn copy_token(engine: Arc<Engine>, token: TokenRef) -> JobResult {
+    let usable = engine
+        .usable_token(&token.connection_id, Some(token.kind), engine.window())
         .await
         .map_err(|e| e.to_string())?;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(token.expose());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(usable.token.expose());
     let mut out = std::io::stdout().lock();
     out.write_all(format!("\x1b]52;c;{encoded}\x07").as_bytes())
         .and_then(|_| out.flush())
         .map_err(|e| e.to_string())?;
-    Ok(format!(
-        "copied the {kind} token of {conn} to the clipboard"
-    ))
+    let mut text = format!(
+        "copied the {} token of {} to the clipboard",
+        token.kind, token.connection
+    );
+    for warning in &usable.warnings {
+        text.push_str(&format!(" (warning: {warning})"));
+    }
+    Ok(text)
 }

@@ -1,6 +1,6 @@
-//! The one event loop: messages from tasks, terminal events, a 1 Hz tick while something on
-//! screen counts down or spins, and a look at the database for other processes' writes.
-//! Queued messages are drained, then the screen is drawn once.
+//! The one event loop: messages from tasks (other processes' writes among them), terminal
+//! events, and a 1 Hz tick while something on screen counts down or spins. Queued messages
+//! are drained, then the screen is drawn once. It never waits on the store.
 
 use super::app::{App, Effect, Mode, Msg};
 use super::effects::Executor;
@@ -11,9 +11,6 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// How often the database is asked whether another process wrote to it.
-const WATCH_EVERY: Duration = Duration::from_secs(2);
 
 fn needs_tick(app: &App) -> bool {
     !app.busy.is_empty()
@@ -42,9 +39,7 @@ pub async fn run<B: Backend>(
 ) -> Result<(), B::Error> {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut watch = tokio::time::interval(WATCH_EVERY);
-    let rotator_store = exec.store();
-    let mut last_version = None;
+    exec.watch_store();
     for effect in [Effect::Reload, Effect::SetAutoRefresh(app.auto_refresh)] {
         exec.run(effect);
     }
@@ -54,14 +49,6 @@ pub async fn run<B: Backend>(
             Some(msg) = inbox.recv() => msg,
             Some(msg) = terminal_events.next() => msg,
             _ = tick.tick(), if needs_tick(app) => Msg::Tick,
-            _ = watch.tick() => {
-                let version = rotator_store.run(|s| s.data_version().ok()).await;
-                if last_version.is_some() && version != last_version {
-                    exec.run(Effect::Reload);
-                }
-                last_version = version;
-                continue;
-            }
             else => return Ok(()),
         };
         if !handle(app, exec, msg, clock()) {

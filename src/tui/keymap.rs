@@ -30,6 +30,14 @@ pub enum Action {
     SwitchKind,
     Yes,
     No,
+    /// Keep what was typed: the filter stays, the console calls.
+    Accept,
+    /// Leave the text field: the filter is cleared, the console closed, the login cancelled.
+    Cancel,
+    /// Complete the method name from the catalogue.
+    Complete,
+    /// Cycle the console's token: auto, bot, user.
+    CycleKind,
 }
 
 /// Where a binding applies.
@@ -42,6 +50,12 @@ pub enum Scope {
     Failed,
     Inspector,
     Confirm,
+    /// Typing a filter: other keys are text.
+    Filter,
+    /// Typing a call in the console: other keys are text.
+    Console,
+    /// Waiting for the browser.
+    Login,
 }
 
 pub struct Binding {
@@ -55,8 +69,8 @@ pub struct Binding {
     pub footer: Option<&'static str>,
 }
 
-use KeyCode::{Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Up};
-use Scope::{Confirm, Dashboard, Detail, Failed, Inspector, Lists};
+use KeyCode::{BackTab, Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
+use Scope::{Confirm, Console, Dashboard, Detail, Failed, Inspector, Lists, Login};
 
 const fn b(
     action: Action,
@@ -255,6 +269,62 @@ pub const BINDINGS: &[Binding] = &[
         Some("cancel"),
     ),
     b(
+        Action::Accept,
+        &[Enter],
+        "enter",
+        "keep the filter",
+        &[Scope::Filter],
+        Some("keep"),
+    ),
+    b(
+        Action::Cancel,
+        &[Esc],
+        "esc",
+        "clear the filter",
+        &[Scope::Filter],
+        Some("clear"),
+    ),
+    b(
+        Action::Complete,
+        &[Tab],
+        "tab",
+        "complete the method",
+        &[Console],
+        Some("complete"),
+    ),
+    b(
+        Action::CycleKind,
+        &[BackTab],
+        "shift-tab",
+        "token: auto, bot, user",
+        &[Console],
+        Some("token"),
+    ),
+    b(
+        Action::Accept,
+        &[Enter],
+        "enter",
+        "call (method key=value …)",
+        &[Console],
+        Some("call"),
+    ),
+    b(
+        Action::Cancel,
+        &[Esc],
+        "esc",
+        "close the console",
+        &[Console],
+        Some("close"),
+    ),
+    b(
+        Action::Cancel,
+        &[Esc, Char('q')],
+        "esc",
+        "cancel the login",
+        &[Login],
+        Some("cancel"),
+    ),
+    b(
         Action::Help,
         &[Char('?')],
         "?",
@@ -329,7 +399,16 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_on_one_screen() {
-        for scope in [Dashboard, Detail, Failed, Inspector, Confirm] {
+        for scope in [
+            Dashboard,
+            Detail,
+            Failed,
+            Inspector,
+            Confirm,
+            Scope::Filter,
+            Console,
+            Login,
+        ] {
             let mut seen = Vec::new();
             for binding in bindings(scope, false) {
                 for k in binding.keys {
@@ -338,6 +417,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn text_fields_keep_their_letters_as_text() {
+        assert_eq!(action(Scope::Filter, &key(Char('q'))), None);
+        assert_eq!(action(Scope::Filter, &key(Esc)), Some(Action::Cancel));
+        assert_eq!(action(Console, &key(Tab)), Some(Action::Complete));
+        assert_eq!(action(Login, &key(Char('q'))), Some(Action::Cancel));
     }
 
     #[test]

@@ -5,16 +5,16 @@ pub mod app;
 pub mod effects;
 pub mod event_loop;
 pub mod keymap;
+mod rows;
 mod text_input;
 pub mod update;
 pub mod view;
 
-use crate::rotation::Rotator;
+use crate::engine::Engine;
 use app::{App, Msg};
 use crossterm::event::{Event, EventStream, KeyEventKind};
-use effects::{Executor, StoreOpener};
+use effects::Executor;
 use futures_util::StreamExt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Restores the terminal however the dashboard ends (errors included; `ratatui::init`
@@ -29,29 +29,18 @@ impl Drop for RestoreGuard {
 
 /// Where the dashboard works.
 pub struct Setup {
-    pub rotator: Arc<Rotator>,
-    pub open_store: StoreOpener,
+    pub engine: Arc<Engine>,
     pub db_label: String,
-    pub cert_dir: PathBuf,
     /// In the demo, login links are followed by xox itself (the simulator approves at once).
     pub demo: bool,
-    /// How close to expiry auto-refresh and `R` refresh a token.
-    pub window: std::time::Duration,
 }
 
 /// Run the dashboard in the terminal until the user quits.
 pub async fn run(setup: Setup) -> anyhow::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let mut app = App::new(setup.db_label, true, no_color);
+    let mut app = App::new(setup.db_label, setup.engine.window(), true, no_color);
     let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
-    let mut exec = Executor::new(
-        setup.rotator,
-        setup.open_store,
-        tx,
-        setup.cert_dir,
-        setup.demo,
-        setup.window,
-    );
+    let mut exec = Executor::new(setup.engine, tx, setup.demo);
     let mut terminal = ratatui::init();
     let _guard = RestoreGuard;
     let size = terminal.size()?;

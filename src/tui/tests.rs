@@ -1,13 +1,16 @@
 //! The dashboard without a terminal: `update` driven by keys through the keymap, and `view`
 //! snapshots at fixed sizes with a fixed clock.
 
-use super::app::{App, Confirm, Effect, FailedCall, Job, Mode, Msg, Snapshot, SortKey};
+use super::app::{
+    App, Confirm, Effect, FailedCall, Job, Mode, Msg, Snapshot, SortKey, Status, StatusLevel,
+};
 use super::update::update;
 use super::view::view;
-use crate::calls::hints::HintAction;
-use crate::fixtures::{connection, token};
+use crate::calls::hints::{Hint, HintAction};
+use crate::engine::{LoginRequest, TokenRef};
 use crate::slack::{Scopes, TokenKind, TokenType};
-use crate::store::{RecordedCall, TokenStatus};
+use crate::store::fixtures::{app as registered_app, connection, token};
+use crate::store::{CallState, RecordedCall, TokenStatus};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -79,26 +82,34 @@ fn snapshot() -> Snapshot {
         accepted_scopes: Some(Scopes::parse("reactions:write")),
         retry_after: None,
         at: NOW - 60,
-        state: "open".into(),
+        state: CallState::Open,
         replay_of: None,
     };
     let failed = vec![FailedCall {
         call,
-        connection: "acme-classic".into(),
-        hint: "the bot token lacks reactions:write, which reactions.add needs: add it as a bot scope, re-authorize, then replay".into(),
-        action: HintAction::AddScopes { kind: TokenKind::Bot, scopes: Scopes::parse("reactions:write") },
+        connection: Some(connections[0].clone()),
+        params: vec![],
+        response: Some(serde_json::json!({"ok": false, "error": "missing_scope"})),
+        hint: Some(Hint {
+            text: "the bot token lacks reactions:write, which reactions.add needs: add it as a bot scope, re-authorize, then replay".into(),
+            action: HintAction::AddScopes { kind: TokenKind::Bot, scopes: Scopes::parse("reactions:write") },
+        }),
         command: Some("xox login --add-scopes acme-classic --scopes reactions:write".into()),
-        body: "{\n  \"error\": \"missing_scope\",\n  \"ok\": false\n}".into(),
     }];
     Snapshot {
         connections,
         failed,
-        apps: vec!["acme-app".into()],
+        apps: vec![registered_app("acme-app")],
     }
 }
 
 fn app() -> App {
-    let mut app = App::new("/home/me/.local/share/xox/xox.db".into(), true, true);
+    let mut app = App::new(
+        "/home/me/.local/share/xox/xox.db".into(),
+        crate::rotation::DEFAULT_WINDOW,
+        true,
+        true,
+    );
     update(&mut app, Msg::Loaded(snapshot()), NOW);
     app
 }
@@ -136,45 +147,35 @@ fn refresh_marks_the_connection_busy_until_done() {
     let mut app = app();
     press(&mut app, "j");
     let effects = press(&mut app, "r");
-    let (conn, kinds) = (
-        "acme-rotating".to_string(),
-        [TokenKind::Bot, TokenKind::User],
-    );
+    let token = |kind| TokenRef {
+        connection_id: "c-acme-rotating".into(),
+        connection: "acme-rotating".into(),
+        kind,
+        generation: 1,
+    };
     assert_eq!(
         effects,
-        kinds
-            .iter()
-            .map(|&kind| Effect::Refresh {
-                conn: conn.clone(),
-                kind
-            })
-            .collect::<Vec<_>>()
+        vec![
+            Effect::Refresh(token(TokenKind::Bot)),
+            Effect::Refresh(token(TokenKind::User))
+        ]
     );
-    assert!(app.busy.contains(&Job::Refresh {
-        conn: conn.clone(),
-        kind: TokenKind::Bot
-    }));
+    assert!(app.busy.contains(&Job::Refresh(token(TokenKind::Bot))));
     let effects = update(
         &mut app,
         Msg::Done {
-            job: Job::Refresh {
-                conn: conn.clone(),
-                kind: TokenKind::Bot,
-            },
+            job: Job::Refresh(token(TokenKind::Bot)),
             result: Ok("refreshed".into()),
         },
         NOW,
     );
     assert_eq!(effects, vec![Effect::Reload]);
-    assert!(!app.busy.contains(&Job::Refresh {
-        conn,
-        kind: TokenKind::Bot
-    }));
-    assert_eq!(app.status, Some(("refreshed".into(), false)));
+    assert!(!app.busy.contains(&Job::Refresh(token(TokenKind::Bot))));
+    assert_eq!(app.status, Some(Status::info("refreshed")));
     // A long-lived connection has nothing to refresh, and says so.
     press(&mut app, "k");
     assert!(press(&mut app, "r").is_empty());
-    assert!(app.status.as_ref().unwrap().1);
+    assert_eq!(app.status.as_ref().unwrap().level, StatusLevel::Error);
 }
 
 #[test]
@@ -203,12 +204,11 @@ fn failed_calls_inspector_replay_and_reauth() {
     let effects = press(&mut app, "a");
     assert_eq!(
         effects,
-        vec![Effect::Login {
-            app: "acme-app".into(),
-            conn: Some("acme-classic".into()),
-            bot: "reactions:write".into(),
-            user: String::new()
-        }]
+        vec![Effect::Login(LoginRequest::AddScopes {
+            conn: "c-acme-classic".into(),
+            bot: Scopes::parse("reactions:write"),
+            user: Scopes::default(),
+        })]
     );
     assert!(matches!(app.mode, Mode::Login(_)));
     // When the login ends, the inspector it came from is back.
@@ -229,25 +229,22 @@ fn failed_calls_inspector_replay_and_reauth() {
 fn irreversible_and_secret_actions_ask_first() {
     let mut app = app();
     press(&mut app, "e");
+    let classic_bot = TokenRef {
+        connection_id: "c-acme-classic".into(),
+        connection: "acme-classic".into(),
+        kind: TokenKind::Bot,
+        generation: 1,
+    };
     assert_eq!(
         app.mode,
-        Mode::Confirm(Confirm::Exchange {
-            conn: "acme-classic".into(),
-            kind: TokenKind::Bot
-        })
+        Mode::Confirm(Confirm::Exchange(vec![classic_bot.clone()]))
     );
     assert!(press(&mut app, "n").is_empty());
     assert_eq!(app.mode, Mode::Dashboard);
     press(&mut app, "x");
-    assert_eq!(
-        press(&mut app, "y"),
-        vec![Effect::Revoke {
-            conn: "acme-classic".into(),
-            kind: TokenKind::Bot
-        }]
-    );
+    assert_eq!(press(&mut app, "y"), vec![Effect::Revoke(classic_bot)]);
     press(&mut app, "y");
-    assert!(matches!(app.mode, Mode::Confirm(Confirm::Copy { .. })));
+    assert!(matches!(app.mode, Mode::Confirm(Confirm::Copy(_))));
     update(&mut app, key(KeyCode::Esc), NOW);
     assert_eq!(app.mode, Mode::Dashboard);
 }
@@ -295,32 +292,33 @@ fn adding_a_connection_takes_the_selected_or_first_app() {
     let effects = press(&mut app, "a");
     assert_eq!(
         effects,
-        vec![Effect::Login {
-            app: "acme-app".into(),
-            conn: None,
-            bot: String::new(),
-            user: String::new()
-        }]
+        vec![Effect::Login(LoginRequest::Install {
+            app: "a1".into(),
+            name: None,
+            bot: None,
+            user: None,
+            team: None,
+        })]
     );
     update(&mut app, key(KeyCode::Esc), NOW);
     assert_eq!(app.mode, Mode::Dashboard);
     assert_eq!(app.busy.len(), 0);
     // An empty database: the first registered app, or a hint when there is none.
-    let mut empty = App::new("x".into(), false, true);
+    let mut empty = App::new("x".into(), crate::rotation::DEFAULT_WINDOW, false, true);
     update(
         &mut empty,
         Msg::Loaded(Snapshot {
-            apps: vec!["only".into()],
+            apps: vec![registered_app("only")],
             ..Snapshot::default()
         }),
         NOW,
     );
     assert!(
-        matches!(press(&mut empty, "a").as_slice(), [Effect::Login { app, .. }] if app == "only")
+        matches!(press(&mut empty, "a").as_slice(), [Effect::Login(LoginRequest::Install { app, .. })] if app == "app-only")
     );
-    let mut none = App::new("x".into(), false, true);
+    let mut none = App::new("x".into(), crate::rotation::DEFAULT_WINDOW, false, true);
     assert!(press(&mut none, "a").is_empty());
-    assert!(none.status.as_ref().unwrap().0.contains("xox app add"));
+    assert!(none.status.as_ref().unwrap().text.contains("xox app add"));
 }
 
 #[test]
@@ -335,7 +333,7 @@ fn the_call_console_completes_methods_and_calls() {
     update(&mut app, key(KeyCode::BackTab), NOW);
     let effects = update(&mut app, key(KeyCode::Enter), NOW);
     let expected = Effect::Call {
-        conn: "acme-classic".into(),
+        connection_id: "c-acme-classic".into(),
         kind: Some(TokenKind::Bot),
         method: "chat.postMessage".into(),
         args: vec!["channel=C1".into()],
@@ -398,7 +396,7 @@ fn the_detail_pane_names_the_last_failure_not_a_lease_takeover() {
         connection_id: id.clone(),
         at: NOW - 100 + n,
         action: action.into(),
-        token_kind: Some("bot".into()),
+        token_kind: Some(TokenKind::Bot),
         outcome: outcome.into(),
         old_expires_at: None,
         new_expires_at: None,

@@ -1,16 +1,18 @@
-//! The modes where keys are text: the `/` filter and the call console.
+//! The modes where keys are text: the `/` filter and the call console. Their few command
+//! keys come from the binding table; every other key is typed.
 
 use super::app::{App, Effect, Job, Mode};
-use super::update::refresh_rows;
+use super::keymap::{self, Action, Scope};
+use super::rows::refresh_rows;
 use crate::slack::TokenKind;
 use crate::slack::catalogue::catalogue;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyEvent, KeyModifiers};
 use tui_input::backend::crossterm::EventHandler;
 
 pub(super) fn on_filter_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Enter => app.mode = Mode::Dashboard,
-        KeyCode::Esc => {
+    match keymap::action(Scope::Filter, &key) {
+        Some(Action::Accept) => app.mode = Mode::Dashboard,
+        Some(Action::Cancel) => {
             app.filter.reset();
             app.mode = Mode::Dashboard;
         }
@@ -25,9 +27,9 @@ pub(super) fn on_filter_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effec
 /// The call console: `method key=value ...`; Tab completes the method from the catalogue,
 /// Shift-Tab cycles the token (auto, bot, user), Enter calls.
 pub(super) fn on_console_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => app.mode = Mode::Dashboard,
-        KeyCode::Tab => {
+    match keymap::action(Scope::Console, &key) {
+        Some(Action::Cancel) => app.mode = Mode::Dashboard,
+        Some(Action::Complete) => {
             let text = app.console.value().to_owned();
             if !text.contains(' ')
                 && let Some(name) = catalogue().complete(&text).next()
@@ -35,25 +37,25 @@ pub(super) fn on_console_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 app.console = tui_input::Input::new(name.to_owned());
             }
         }
-        KeyCode::BackTab => {
+        Some(Action::CycleKind) => {
             app.console_kind = match app.console_kind {
                 None => Some(TokenKind::Bot),
                 Some(TokenKind::Bot) => Some(TokenKind::User),
                 Some(TokenKind::User) => None,
             };
         }
-        KeyCode::Enter => {
+        Some(Action::Accept) => {
             let mut words = app.console.value().split_whitespace().map(str::to_owned);
-            let (Some(method), Some(conn)) = (
+            let (Some(method), Some(connection_id)) = (
                 words.next(),
-                app.selected_connection().map(|c| c.name.clone()),
+                app.selected_connection().map(|c| c.id.clone()),
             ) else {
                 return vec![];
             };
             app.mode = Mode::Dashboard;
             app.busy.insert(Job::Call);
             return vec![Effect::Call {
-                conn,
+                connection_id,
                 kind: app.console_kind,
                 method,
                 args: words.collect(),

@@ -1,13 +1,14 @@
 //! `update`: the dashboard's only state transition. Synchronous, no I/O: it changes `App`
 //! and returns the effects for the executor to run.
 
-use super::app::{App, Confirm, Effect, Job, LoginState, Mode, Msg, SortKey};
+use super::app::{App, Confirm, Effect, Job, LoginState, Mode, Msg, Status};
 use super::keymap::{self, Action, Scope};
+use super::rows::{keep_selection_visible, rebuild_rows, refresh_rows};
 use super::text_input;
 use crate::calls::hints::HintAction;
-use crate::display;
-use crate::slack::TokenKind;
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::engine::{LoginRequest, TokenRef};
+use crate::slack::{Scopes, TokenKind};
+use crossterm::event::KeyEvent;
 
 pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
     match msg {
@@ -31,8 +32,12 @@ pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
                 .min(app.snapshot.failed.len().saturating_sub(1));
             vec![]
         }
-        Msg::Events { conn, events } => {
-            app.events.insert(conn, events);
+        Msg::StoreChanged => vec![Effect::Reload],
+        Msg::Events {
+            connection_id,
+            events,
+        } => {
+            app.events.insert(connection_id, events);
             vec![]
         }
         Msg::Done { job, result } => {
@@ -41,8 +46,8 @@ pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
                 app.mode = std::mem::replace(&mut app.after_login, Mode::Dashboard);
             }
             app.status = Some(match result {
-                Ok(text) => (text, false),
-                Err(text) => (text, true),
+                Ok(text) => Status::info(text),
+                Err(text) => Status::error(text),
             });
             let mut effects = vec![Effect::Reload];
             if app.mode == Mode::Detail
@@ -59,84 +64,6 @@ pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
             vec![]
         }
     }
-}
-
-/// Filter (name, team, scopes; case-insensitive) and sort the connections into table rows,
-/// keeping the selection on connection `keep` (by id) when it is still shown.
-pub fn rebuild_rows(app: &mut App, keep: Option<String>, now: i64) {
-    let needle = app.filter.value().to_lowercase();
-    let conns = &app.snapshot.connections;
-    let mut rows: Vec<usize> = (0..conns.len())
-        .filter(|&i| {
-            if needle.is_empty() {
-                return true;
-            }
-            let c = &conns[i];
-            let hay = [
-                Some(c.name.as_str()),
-                c.team_name.as_deref(),
-                c.team_id.as_deref(),
-            ];
-            hay.iter()
-                .flatten()
-                .any(|h| h.to_lowercase().contains(&needle))
-                || c.tokens
-                    .iter()
-                    .any(|t| t.scopes.iter().any(|s| s.contains(&needle)))
-        })
-        .collect();
-    let soonest = |i: usize| {
-        conns[i]
-            .tokens
-            .iter()
-            .filter_map(|t| t.expires_at)
-            .min()
-            .unwrap_or(i64::MAX)
-    };
-    let severity = |i: usize| match display::connection_status(&conns[i], now) {
-        "needs_reauth" => 0,
-        "revoked" => 1,
-        "expired" => 2,
-        "error" => 3,
-        _ => 4,
-    };
-    match app.sort {
-        SortKey::Name => rows.sort_by(|&a, &b| conns[a].name.cmp(&conns[b].name)),
-        SortKey::Expiry => rows.sort_by_key(|&i| soonest(i)),
-        SortKey::Team => rows.sort_by(|&a, &b| {
-            conns[a]
-                .team_name
-                .cmp(&conns[b].team_name)
-                .then(conns[a].name.cmp(&conns[b].name))
-        }),
-        SortKey::Status => rows.sort_by_key(|&i| (severity(i), soonest(i))),
-    }
-    app.rows = rows;
-    let kept = keep.and_then(|id| {
-        app.rows
-            .iter()
-            .position(|&i| app.snapshot.connections[i].id == id)
-    });
-    app.selected = kept
-        .unwrap_or(app.selected)
-        .min(app.rows.len().saturating_sub(1));
-    keep_selection_visible(app);
-}
-
-/// Re-filter and re-sort, the selection following its connection.
-pub(super) fn refresh_rows(app: &mut App, now: i64) {
-    let keep = app.selected_connection().map(|c| c.id.clone());
-    rebuild_rows(app, keep, now);
-}
-
-fn keep_selection_visible(app: &mut App) {
-    let page = app.page();
-    if app.selected < app.offset {
-        app.offset = app.selected;
-    } else if app.selected >= app.offset + page {
-        app.offset = app.selected + 1 - page;
-    }
-    app.offset = app.offset.min(app.rows.len().saturating_sub(1));
 }
 
 fn is_movement(action: Action) -> bool {
@@ -165,14 +92,9 @@ fn move_in(len: usize, current: usize, action: Action, page: usize) -> usize {
 }
 
 /// The selected connection's token a key acts on: the bot token when it has one.
-fn target_token(app: &App) -> Option<(String, TokenKind)> {
+fn target_token(app: &App) -> Option<TokenRef> {
     let c = app.selected_connection()?;
-    let kind = if c.token(TokenKind::Bot).is_some() {
-        TokenKind::Bot
-    } else {
-        TokenKind::User
-    };
-    c.token(kind).map(|_| (c.name.clone(), kind))
+    TokenRef::of(c, TokenKind::Bot).or_else(|| TokenRef::of(c, TokenKind::User))
 }
 
 fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
@@ -184,7 +106,7 @@ fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
             vec![]
         }
         Mode::Login(_) => {
-            if key.code == KeyCode::Esc || key.code == KeyCode::Char('q') {
+            if keymap::action(Scope::Login, &key) == Some(Action::Cancel) {
                 app.mode = std::mem::replace(&mut app.after_login, Mode::Dashboard);
                 app.busy.remove(&Job::Login);
                 return vec![Effect::CancelLogin];
@@ -194,25 +116,23 @@ fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
         Mode::Confirm(confirm) => match keymap::action(Scope::Confirm, &key) {
             Some(Action::Yes) => {
                 app.mode = Mode::Dashboard;
-                let (job, effect) = match confirm {
-                    Confirm::Exchange { conn, kind } => (
-                        Job::Exchange {
-                            conn: conn.clone(),
-                            kind,
-                        },
-                        Effect::Exchange { conn, kind },
-                    ),
-                    Confirm::Revoke { conn, kind } => (
-                        Job::Revoke {
-                            conn: conn.clone(),
-                            kind,
-                        },
-                        Effect::Revoke { conn, kind },
-                    ),
-                    Confirm::Copy { conn, kind } => (Job::Copy, Effect::Copy { conn, kind }),
-                };
-                app.busy.insert(job);
-                vec![effect]
+                match confirm {
+                    Confirm::Exchange(tokens) => tokens
+                        .into_iter()
+                        .map(|t| {
+                            app.busy.insert(Job::Exchange(t.clone()));
+                            Effect::Exchange(t)
+                        })
+                        .collect(),
+                    Confirm::Revoke(t) => {
+                        app.busy.insert(Job::Revoke(t.clone()));
+                        vec![Effect::Revoke(t)]
+                    }
+                    Confirm::Copy(t) => {
+                        app.busy.insert(Job::Copy);
+                        vec![Effect::Copy(t)]
+                    }
+                }
             }
             Some(Action::No) => {
                 app.mode = Mode::Dashboard;
@@ -287,26 +207,26 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
         }
         Action::AddConnection => {
             // The selected connection's app, else the first registered one.
-            let app_name = app
+            let app_id = app
                 .selected_connection()
-                .map(|c| c.app_name.clone())
-                .or_else(|| app.snapshot.apps.first().cloned());
-            let Some(app_name) = app_name else {
-                app.status = Some((
-                    "no app registered yet: xox app add NAME --client-id ID".into(),
-                    true,
+                .map(|c| c.app_id.clone())
+                .or_else(|| app.snapshot.apps.first().map(|a| a.id.clone()));
+            let Some(app_id) = app_id else {
+                app.status = Some(Status::error(
+                    "no app registered yet: xox app add NAME --client-id ID",
                 ));
                 return vec![];
             };
             app.after_login = Mode::Dashboard;
             app.mode = Mode::Login(LoginState::Starting);
             app.busy.insert(Job::Login);
-            vec![Effect::Login {
-                app: app_name,
-                conn: None,
-                bot: String::new(),
-                user: String::new(),
-            }]
+            vec![Effect::Login(LoginRequest::Install {
+                app: app_id,
+                name: None,
+                bot: None,
+                user: None,
+                team: None,
+            })]
         }
         _ => connection_action(app, action),
     }
@@ -314,51 +234,33 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
 
 /// Actions on the selected connection, from the dashboard or its detail pane.
 fn connection_action(app: &mut App, action: Action) -> Vec<Effect> {
-    let Some((conn, kind)) = target_token(app) else {
+    let (Some(token), Some(conn)) = (target_token(app), app.selected_connection()) else {
         return vec![];
     };
     match action {
-        Action::Refresh => {
-            let c = app.selected_connection().expect("target_token found it");
-            let kinds: Vec<TokenKind> = c
-                .tokens
-                .iter()
-                .filter(|t| t.has_refresh_token)
-                .map(|t| t.kind)
-                .collect();
-            if kinds.is_empty() {
-                app.status = Some((
-                    format!(
-                        "{conn} has no rotating token to refresh (e exchanges a long-lived one)"
-                    ),
-                    true,
-                ));
-                return vec![];
-            }
-            kinds
+        Action::Refresh => match TokenRef::rotating(conn, None) {
+            Ok(tokens) => tokens
                 .into_iter()
-                .map(|kind| {
-                    app.busy.insert(Job::Refresh {
-                        conn: conn.clone(),
-                        kind,
-                    });
-                    Effect::Refresh {
-                        conn: conn.clone(),
-                        kind,
-                    }
+                .map(|t| {
+                    app.busy.insert(Job::Refresh(t.clone()));
+                    Effect::Refresh(t)
                 })
-                .collect()
-        }
+                .collect(),
+            Err(e) => {
+                app.status = Some(Status::error(e.to_string()));
+                vec![]
+            }
+        },
         Action::Exchange => {
-            app.mode = Mode::Confirm(Confirm::Exchange { conn, kind });
+            app.mode = Mode::Confirm(Confirm::Exchange(vec![token]));
             vec![]
         }
         Action::Revoke => {
-            app.mode = Mode::Confirm(Confirm::Revoke { conn, kind });
+            app.mode = Mode::Confirm(Confirm::Revoke(token));
             vec![]
         }
         Action::Copy => {
-            app.mode = Mode::Confirm(Confirm::Copy { conn, kind });
+            app.mode = Mode::Confirm(Confirm::Copy(token));
             vec![]
         }
         Action::Console => {
@@ -434,37 +336,29 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
             let Some(failed) = app.selected_failed() else {
                 return vec![];
             };
-            let (bot, user) = match &failed.action {
-                HintAction::AddScopes {
+            let action = failed.hint.as_ref().map(|h| &h.action);
+            let (bot, user) = match action {
+                Some(HintAction::AddScopes {
                     kind: TokenKind::Bot,
                     scopes,
-                } => (scopes.to_csv(), String::new()),
-                HintAction::AddScopes {
+                }) => (scopes.clone(), Scopes::default()),
+                Some(HintAction::AddScopes {
                     kind: TokenKind::User,
                     scopes,
-                } => (String::new(), scopes.to_csv()),
+                }) => (Scopes::default(), scopes.clone()),
                 _ => {
-                    app.status = Some(("this failure is not fixed by adding scopes".into(), true));
+                    app.status = Some(Status::error("this failure is not fixed by adding scopes"));
                     return vec![];
                 }
             };
-            let conn_name = failed.connection.clone();
-            let app_name = app
-                .snapshot
-                .connections
-                .iter()
-                .find(|c| c.name == conn_name)
-                .map(|c| c.app_name.clone())
-                .unwrap_or_default();
+            let Some(conn) = failed.connection.as_ref().map(|c| c.id.clone()) else {
+                app.status = Some(Status::error("the call's connection was removed"));
+                return vec![];
+            };
             app.after_login = app.mode.clone();
             app.mode = Mode::Login(LoginState::Starting);
             app.busy.insert(Job::Login);
-            vec![Effect::Login {
-                app: app_name,
-                conn: Some(conn_name),
-                bot,
-                user,
-            }]
+            vec![Effect::Login(LoginRequest::AddScopes { conn, bot, user })]
         }
         _ => vec![],
     }

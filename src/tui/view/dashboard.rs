@@ -1,13 +1,13 @@
 //! The connections table: one row per connection, only the rows on screen are built.
 
 use super::{Palette, spinner};
-use crate::display;
+use crate::engine::describe;
 use crate::slack::TokenKind;
-use crate::store::Connection;
+use crate::store::{Connection, Health};
 use crate::tui::app::{App, Job};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
@@ -19,31 +19,29 @@ fn token_cell(c: &Connection, kind: TokenKind, p: &Palette, now: i64) -> Cell<'s
         Span::styled(format!("{} ", t.token_type), p.bold()),
         Span::raw(format!("{:>2} ", t.scopes.len())),
         Span::styled(
-            display::countdown(t.expires_at, now),
+            describe::countdown(t.expires_at, now),
             p.urgency(t.expires_at, now),
         ),
     ]))
 }
 
 fn status_cell(app: &App, c: &Connection, p: &Palette, now: i64) -> Cell<'static> {
-    let refreshing = [TokenKind::Bot, TokenKind::User].iter().any(|&kind| {
-        app.busy.contains(&Job::Refresh {
-            conn: c.name.clone(),
-            kind,
-        })
-    });
+    let refreshing = app
+        .busy
+        .iter()
+        .any(|job| matches!(job, Job::Refresh(t) if t.connection_id == c.id));
     if refreshing {
         return Cell::from(Span::styled(
             format!("{} refreshing", spinner(app)),
-            p.status("refreshing"),
+            p.fg(Color::Cyan),
         ));
     }
-    let status = display::connection_status(c, now);
-    let label = match status {
-        "needs_reauth" => "needs re-auth",
-        other => other,
+    let health = c.health(now);
+    let label = match health {
+        Health::NeedsReauth => "needs re-auth".to_owned(),
+        other => other.to_string(),
     };
-    Cell::from(Span::styled(label.to_owned(), p.status(status)))
+    Cell::from(Span::styled(label, p.health(health)))
 }
 
 /// Below this width the team column gives way to the name.

@@ -2,7 +2,7 @@
 //! its last error.
 
 use super::Palette;
-use crate::display;
+use crate::engine::describe;
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -22,7 +22,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
     };
     let mut lines = vec![
         field("app", c.app_name.clone()),
-        field("team", display::team_label(c)),
+        field("team", describe::team_label(c)),
         field(
             "ids",
             format!(
@@ -39,18 +39,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
         let expiry = match t.expires_at {
             Some(at) => format!(
                 "{} ({})",
-                display::countdown(Some(at), now),
-                display::rfc3339(at)
+                describe::countdown(Some(at), now),
+                describe::rfc3339(at)
             ),
             None => "never (long-lived)".into(),
         };
-        let status = display::token_status(t, now);
+        let health = t.health(now);
         lines.push(Line::from(vec![
             Span::styled(format!("{} token  ", t.kind), p.bold()),
             Span::raw(format!("{} {}  ", t.token_type, t.redacted)),
             Span::styled(expiry, p.urgency(t.expires_at, now)),
             Span::raw(format!("  gen {}  ", t.generation)),
-            Span::styled(status.to_owned(), p.status(status)),
+            Span::styled(health.to_string(), p.health(health)),
         ]));
         if let Some(reason) = &t.status_reason {
             lines.push(Line::raw(format!("  reason: {reason}")));
@@ -61,7 +61,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             t.scopes.iter().collect::<Vec<_>>().join(", ")
         )));
     }
-    if let Some(failed) = app.snapshot.failed.iter().find(|f| f.connection == c.name) {
+    if let Some(failed) = app
+        .snapshot
+        .failed
+        .iter()
+        .find(|f| f.call.connection_id == c.id)
+    {
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
             Span::styled("last error   ", p.bold()),
@@ -86,7 +91,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             Span::styled("last failure ", p.bold()),
             Span::raw(format!(
                 "{} {} {}: {}",
-                display::rfc3339(e.at),
+                describe::rfc3339(e.at),
                 e.action,
                 e.outcome,
                 e.detail.clone().unwrap_or_default()
@@ -99,14 +104,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
         None => lines.push(Line::raw("  loading…")),
         Some(events) => {
             for e in events.iter().rev().take(8) {
-                let kind = e.token_kind.clone().unwrap_or_else(|| "-".into());
+                let kind = e
+                    .token_kind
+                    .map_or_else(|| "-".to_owned(), |k| k.to_string());
                 let new = e
                     .new_expires_at
-                    .map(display::rfc3339)
+                    .map(describe::rfc3339)
                     .unwrap_or_else(|| "-".into());
                 lines.push(Line::raw(format!(
                     "  {}  {:<8} {:<4} {:<22} new expiry {new}  pid {}",
-                    display::rfc3339(e.at),
+                    describe::rfc3339(e.at),
                     e.action,
                     kind,
                     e.outcome,

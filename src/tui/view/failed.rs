@@ -1,7 +1,7 @@
 //! Failed calls: the list, and the error inspector for one of them.
 
 use super::Palette;
-use crate::display;
+use crate::engine::describe;
 use crate::slack::ErrorCode;
 use crate::tui::app::App;
 use ratatui::Frame;
@@ -18,11 +18,11 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
         .map(|f| {
             Row::new(vec![
                 format!("#{}", f.call.id),
-                f.connection.clone(),
+                f.connection_label().to_owned(),
                 f.call.method.clone(),
                 f.call.token_kind.to_string(),
                 f.call.error.clone(),
-                f.call.state.clone(),
+                f.call.state.to_string(),
             ])
         })
         .collect();
@@ -62,7 +62,7 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
         ]),
         Line::from(vec![
             Span::styled("hint      ", p.bold()),
-            Span::raw(f.hint.clone()),
+            Span::raw(f.hint.as_ref().map(|h| h.text.clone()).unwrap_or_default()),
         ]),
     ];
     if let Some(command) = &f.command {
@@ -77,7 +77,7 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
         opt(call.http_status.map(|s| s.to_string())),
         opt(call.retry_after.map(|s| format!("{s}s"))),
         opt(call.accepted_scopes.as_ref().map(|s| s.to_csv())),
-        display::rfc3339(call.at),
+        describe::rfc3339(call.at),
         call.state
     )));
     // needed vs provided, side by side, the missing ones marked.
@@ -106,7 +106,10 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
     let scope_rows = needed.len().max(provided.len()).max(1) as u16 + 1;
     let title = format!(
         " call #{} · {} · {} token · {} ",
-        call.id, call.method, call.token_kind, f.connection
+        call.id,
+        call.method,
+        call.token_kind,
+        f.connection_label()
     );
     let block = Block::default().borders(Borders::TOP).title(title);
     let inner = block.inner(area);
@@ -126,7 +129,12 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
     right_lines.extend(provided);
     frame.render_widget(Paragraph::new(left_lines), left);
     frame.render_widget(Paragraph::new(right_lines), right);
-    let raw = Paragraph::new(f.body.clone())
+    let answer = f
+        .response
+        .as_ref()
+        .map(|b| serde_json::to_string_pretty(b).unwrap_or_default())
+        .unwrap_or_else(|| "(no answer body)".into());
+    let raw = Paragraph::new(answer)
         .block(
             Block::default()
                 .borders(Borders::TOP)

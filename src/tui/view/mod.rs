@@ -5,9 +5,11 @@ mod detail;
 mod failed;
 mod overlays;
 
-use super::app::{App, Job, Mode};
+use super::app::{App, Job, Mode, Status, StatusLevel};
 use super::keymap::{self, Scope};
-use crate::display;
+use crate::engine::Summary;
+use crate::engine::describe::window_label;
+use crate::store::Health;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -46,10 +48,9 @@ impl Palette {
         }
     }
 
-    pub fn status(&self, status: &str) -> Style {
-        match status {
-            "ok" => self.fg(Color::Green),
-            "refreshing" => self.fg(Color::Cyan),
+    pub fn health(&self, health: Health) -> Style {
+        match health {
+            Health::Ok => self.fg(Color::Green),
             _ => self.fg(Color::Red).add_modifier(Modifier::BOLD),
         }
     }
@@ -93,29 +94,9 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
 
 fn header_widget(app: &App, p: &Palette, now: i64) -> Paragraph<'static> {
     let conns = &app.snapshot.connections;
-    let expiring = conns
-        .iter()
-        .filter(|c| {
-            c.tokens
-                .iter()
-                .any(|t| t.expires_at.is_some_and(|at| at - now <= 7200))
-        })
-        .count();
-    let reauth = conns
-        .iter()
-        .filter(|c| {
-            matches!(
-                display::connection_status(c, now),
-                "needs_reauth" | "revoked"
-            )
-        })
-        .count();
-    let open_failed = app
-        .snapshot
-        .failed
-        .iter()
-        .filter(|f| f.call.state != "replayed_ok")
-        .count();
+    let summary = Summary::of(conns, &app.snapshot.failed, app.window, now);
+    let (expiring, reauth, open_failed) =
+        (summary.expiring, summary.need_reauth, summary.open_failures);
     let auto = if app.auto_refresh {
         "auto-refresh on"
     } else {
@@ -137,7 +118,7 @@ fn header_widget(app: &App, p: &Palette, now: i64) -> Paragraph<'static> {
         Span::raw(format!("{} connections", conns.len())),
         sep(),
         Span::styled(
-            format!("{expiring} expiring <2h"),
+            format!("{expiring} expiring <{}", window_label(summary.window)),
             if expiring > 0 {
                 p.fg(Color::Yellow)
             } else {
@@ -177,8 +158,14 @@ fn status_line(app: &App, p: &Palette) -> Paragraph<'static> {
         )]));
     }
     match &app.status {
-        Some((text, true)) => Paragraph::new(Span::styled(text.clone(), p.fg(Color::Red))),
-        Some((text, false)) => Paragraph::new(Span::styled(text.clone(), p.fg(Color::Green))),
+        Some(Status {
+            text,
+            level: StatusLevel::Error,
+        }) => Paragraph::new(Span::styled(text.clone(), p.fg(Color::Red))),
+        Some(Status {
+            text,
+            level: StatusLevel::Info,
+        }) => Paragraph::new(Span::styled(text.clone(), p.fg(Color::Green))),
         None => Paragraph::new(""),
     }
 }
@@ -191,23 +178,26 @@ pub(super) fn scope(mode: &Mode) -> Scope {
         Mode::Failed => Scope::Failed,
         Mode::Inspector { .. } => Scope::Inspector,
         Mode::Confirm(_) => Scope::Confirm,
-        _ => Scope::Dashboard,
+        Mode::Filter => Scope::Filter,
+        Mode::Console => Scope::Console,
+        Mode::Login(_) => Scope::Login,
+        Mode::Dashboard => Scope::Dashboard,
     }
 }
 
 fn footer_line(app: &App) -> Paragraph<'static> {
-    let text = match app.mode {
-        Mode::Filter => "type to filter · enter keep · esc clear".to_owned(),
-        Mode::Console => {
-            "method key=value … · tab complete · shift-tab token · enter call · esc close"
-                .to_owned()
-        }
-        Mode::Login(_) => "waiting for the browser · esc cancel".to_owned(),
-        Mode::Help(_) => "any key closes help".to_owned(),
-        _ => keymap::bindings(scope(&app.mode), true)
+    let keys = || {
+        keymap::bindings(scope(&app.mode), true)
             .map(|b| format!("{} {}", b.keys_label, b.footer.unwrap_or(b.help)))
             .collect::<Vec<_>>()
-            .join(" · "),
+            .join(" · ")
+    };
+    let text = match app.mode {
+        Mode::Filter => format!("type to filter · {}", keys()),
+        Mode::Console => format!("method key=value … · {}", keys()),
+        Mode::Login(_) => format!("waiting for the browser · {}", keys()),
+        Mode::Help(_) => "any key closes help".to_owned(),
+        _ => keys(),
     };
     Paragraph::new(Span::styled(
         text,

@@ -26,25 +26,39 @@ fn modal(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, 
 
 fn confirm_text(confirm: &Confirm) -> (&'static str, Vec<String>) {
     match confirm {
-        Confirm::Exchange { conn, kind } => (
+        Confirm::Exchange(tokens) => (
             "exchange for rotating tokens?",
             vec![
-                format!("The {kind} token of {conn} becomes a 12-hour rotating token."),
+                format!(
+                    "The {} token of {} becomes a 12-hour rotating token.",
+                    tokens
+                        .iter()
+                        .map(|t| t.kind.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" and the "),
+                    tokens.first().map_or("", |t| t.connection.as_str())
+                ),
                 "This cannot be undone: the app's rotation stays on, and the".into(),
                 "long-lived token stops working at the first refresh.".into(),
             ],
         ),
-        Confirm::Revoke { conn, kind } => (
+        Confirm::Revoke(t) => (
             "revoke the token?",
             vec![
-                format!("auth.revoke the {kind} token of {conn}. Slack will not accept it again;"),
+                format!(
+                    "auth.revoke the {} token of {}. Slack will not accept it again;",
+                    t.kind, t.connection
+                ),
                 "getting a new one means installing the app again.".into(),
             ],
         ),
-        Confirm::Copy { conn, kind } => (
+        Confirm::Copy(t) => (
             "copy the access token?",
             vec![
-                format!("Put the {kind} token of {conn} on the clipboard (OSC 52)."),
+                format!(
+                    "Put the {} token of {} on the clipboard (OSC 52).",
+                    t.kind, t.connection
+                ),
                 "Anything that can read your clipboard can use it.".into(),
             ],
         ),

@@ -1,51 +1,22 @@
 //! What rotation needs from the store: a token's full state, a compare-and-swap write of a
 //! new pair with its event, and the tokens that are due.
 
-use super::error::{StoreError, StoreResult};
 use super::events::insert as insert_event;
-use super::model::{NewEvent, TokenStatus, now_unix};
-use super::{Store, tokens};
-use crate::slack::{GrantedToken, Secret, TokenKind};
+use super::{SqliteStore, tokens};
+use crate::slack::{GrantedToken, TokenKind};
+use crate::store::backend::{CommitOutcome, DueToken, TokenState};
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{NewEvent, TokenStatus, now_unix};
 use rusqlite::{OptionalExtension, params};
 
-/// A token as the refresher sees it: decrypted, with the generation to compare against.
-#[derive(Debug, Clone)]
-pub struct TokenState {
-    pub generation: i64,
-    pub expires_at: Option<i64>,
-    pub status: TokenStatus,
-    pub status_reason: Option<String>,
-    pub access: Secret,
-    pub refresh: Option<Secret>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommitOutcome {
-    /// The new pair is stored, with this expiry.
-    Written { expires_at: Option<i64> },
-    /// Another writer got there first (the generation moved); the stored pair is theirs.
-    Superseded,
-}
-
-/// A rotating token that enters its refresh window.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DueToken {
-    pub connection_id: String,
-    pub connection_name: String,
-    pub kind: TokenKind,
-    pub expires_at: i64,
-    pub team_id: Option<String>,
-    pub app_id: String,
-}
-
-impl Store {
+impl SqliteStore {
     pub fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
         let row = self
             .conn
             .query_row(
                 "SELECT generation, expires_at, status, status_reason FROM tokens WHERE connection_id = ?1 AND kind = ?2",
-                params![connection_id, kind.as_str()],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?)),
+                params![connection_id, kind],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, TokenStatus>(2)?, r.get::<_, Option<String>>(3)?)),
             )
             .optional()
             .map_err(|e| self.sql(e))?
@@ -53,7 +24,7 @@ impl Store {
         Ok(TokenState {
             generation: row.0,
             expires_at: row.1,
-            status: TokenStatus::parse(&row.2),
+            status: row.2,
             status_reason: row.3,
             access: self.access_token(connection_id, kind)?,
             refresh: self.refresh_token(connection_id, kind)?,
@@ -137,11 +108,7 @@ impl Store {
                 Ok(DueToken {
                     connection_id: r.get(0)?,
                     connection_name: r.get(1)?,
-                    kind: if r.get::<_, String>(2)? == "user" {
-                        TokenKind::User
-                    } else {
-                        TokenKind::Bot
-                    },
+                    kind: r.get(2)?,
                     expires_at: r.get(3)?,
                     team_id: r.get(4)?,
                     app_id: r.get(5)?,

@@ -1,10 +1,10 @@
 //! Connections: one Slack install (app + workspace + installing user) holding bot and user tokens.
 
-use super::error::{StoreError, StoreResult};
 use super::events::insert as insert_event;
-use super::model::{App, Connection, NewEvent, TokenInfo, new_id, now_unix};
-use super::{Store, tokens};
+use super::{SqliteStore, tokens};
 use crate::slack::Grant;
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{App, Connection, NewEvent, TokenInfo, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use std::collections::HashMap;
 
@@ -29,22 +29,6 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         updated_at: r.get(13)?,
         tokens: Vec::new(),
     })
-}
-
-/// A valid connection name: something a shell user can type without quoting.
-pub fn check_name(name: &str) -> StoreResult<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict(format!(
-            "{name:?} is not a usable name: use 1-64 letters, digits, '-', '_', '.' or '@'"
-        )))
-    }
 }
 
 struct Existing {
@@ -96,7 +80,7 @@ fn check_same_install(name: &str, app: &App, old: &Existing, grant: &Grant) -> S
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// Store the tokens of `grant` under connection `name` (created if new), with one event
     /// per token, all in one transaction. Tokens the grant does not carry are kept.
     pub fn save_grant(
@@ -106,7 +90,7 @@ impl Store {
         grant: &Grant,
         action: &str,
     ) -> StoreResult<Connection> {
-        check_name(name)?;
+        crate::store::model::check_name(name)?;
         let now = now_unix();
         let id = self.write(|tx, cipher| {
             let id = match existing(tx, name)? {

@@ -2,7 +2,7 @@
 //! reads them (views, hints, token choice).
 
 use crate::slack::{Scopes, TokenKind, TokenType};
-use crate::store::{Connection, TokenInfo, TokenStatus};
+use crate::store::{App, Connection, TokenInfo, TokenStatus};
 
 /// A token of `kind`; rotating (with a refresh token) when it has an expiry.
 pub fn token(
@@ -44,5 +44,21 @@ pub fn connection(name: &str, team: Option<(&str, &str)>, tokens: Vec<TokenInfo>
         created_at: 0,
         updated_at: 0,
         tokens,
+    }
+}
+
+/// A registered app named `name`, with id `app-NAME`.
+pub fn app(name: &str) -> App {
+    App {
+        id: format!("app-{name}"),
+        name: name.into(),
+        client_id: "1.2".into(),
+        pkce: false,
+        has_secret: true,
+        redirect_uri: "http://localhost:8976/callback".into(),
+        bot_scopes: Scopes::default(),
+        user_scopes: Scopes::default(),
+        created_at: 0,
+        rotation: false,
     }
 }

@@ -1,10 +1,10 @@
 //! Token rows: sealed access and refresh tokens with their kind, type, scopes and expiry.
 
-use super::Store;
-use super::cipher::Cipher;
-use super::error::{StoreError, StoreResult};
-use super::model::{TokenInfo, TokenStatus};
+use super::SqliteStore;
 use crate::slack::{GrantedToken, Scopes, Secret, TokenKind, TokenType};
+use crate::store::cipher::Cipher;
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{TokenInfo, TokenStatus};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 pub(super) const COLUMNS: &str = "connection_id, kind, token_type, scopes, expires_at, rotating, refresh_token IS NOT NULL, generation, status, status_reason, redacted, updated_at";
@@ -15,22 +15,17 @@ fn aad(connection_id: &str, kind: TokenKind, field: &str) -> String {
 
 /// Read a row selected with [`COLUMNS`]; returns the connection id beside the token.
 pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<(String, TokenInfo)> {
-    let kind: String = r.get(1)?;
     Ok((
         r.get(0)?,
         TokenInfo {
-            kind: if kind == "user" {
-                TokenKind::User
-            } else {
-                TokenKind::Bot
-            },
+            kind: r.get(1)?,
             token_type: TokenType::parse(&r.get::<_, String>(2)?),
             scopes: Scopes::parse(&r.get::<_, String>(3)?),
             expires_at: r.get(4)?,
             rotating: r.get(5)?,
             has_refresh_token: r.get(6)?,
             generation: r.get(7)?,
-            status: TokenStatus::parse(&r.get::<_, String>(8)?),
+            status: r.get(8)?,
             status_reason: r.get(9)?,
             redacted: r.get(10)?,
             updated_at: r.get(11)?,
@@ -51,7 +46,7 @@ pub(super) fn previous(
 ) -> rusqlite::Result<Option<Previous>> {
     tx.query_row(
         "SELECT expires_at, generation FROM tokens WHERE connection_id = ?1 AND kind = ?2",
-        params![connection_id, kind.as_str()],
+        params![connection_id, kind],
         |r| {
             Ok(Previous {
                 expires_at: r.get(0)?,
@@ -95,7 +90,7 @@ pub(super) fn write(
              status = 'ok', status_reason = NULL, updated_at = excluded.updated_at",
         params![
             connection_id,
-            kind.as_str(),
+            kind,
             granted.token_type.as_str(),
             access,
             refresh,
@@ -110,7 +105,7 @@ pub(super) fn write(
     Ok(expires_at)
 }
 
-impl Store {
+impl SqliteStore {
     fn sealed_token(
         &self,
         connection_id: &str,
@@ -119,7 +114,7 @@ impl Store {
     ) -> StoreResult<Option<Vec<u8>>> {
         let sql = format!("SELECT {column} FROM tokens WHERE connection_id = ?1 AND kind = ?2");
         self.conn
-            .query_row(&sql, params![connection_id, kind.as_str()], |r| r.get(0))
+            .query_row(&sql, params![connection_id, kind], |r| r.get(0))
             .optional()
             .map_err(|e| self.sql(e))
             .map(Option::flatten)
@@ -162,7 +157,7 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE tokens SET scopes = ?3 WHERE connection_id = ?1 AND kind = ?2",
-                params![connection_id, kind.as_str(), scopes.to_csv()],
+                params![connection_id, kind, scopes.to_csv()],
             )
             .map_err(|e| self.sql(e))?;
         Ok(())
@@ -180,7 +175,7 @@ impl Store {
             .conn
             .execute(
                 "UPDATE tokens SET status = ?3, status_reason = ?4 WHERE connection_id = ?1 AND kind = ?2",
-                params![connection_id, kind.as_str(), status.as_str(), reason],
+                params![connection_id, kind, status, reason],
             )
             .map_err(|e| self.sql(e))?;
         if changed == 0 {

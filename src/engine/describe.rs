@@ -1,6 +1,6 @@
-//! How times, statuses and tokens read, shared by the CLI and the dashboard.
+//! How times, teams and tokens read, the same in every front end.
 
-use crate::store::{Connection, TokenInfo, TokenStatus};
+use crate::store::{Connection, TokenInfo};
 use chrono::{DateTime, Utc};
 
 /// `11h 42m`, `4m 09s`, `2d 03h`, `expired`, or `never` for a long-lived token.
@@ -27,34 +27,20 @@ pub fn countdown(expires_at: Option<i64>, now: i64) -> String {
     }
 }
 
+/// A refresh window as the header names it: `2h`, `1m`, `90s`.
+pub fn window_label(window: std::time::Duration) -> String {
+    let secs = window.as_secs();
+    match secs {
+        s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 pub fn rfc3339(unix: i64) -> String {
     DateTime::<Utc>::from_timestamp(unix, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_else(|| unix.to_string())
-}
-
-/// A token's status as shown: its stored status, or `expired` for a token that is past its
-/// expiry and cannot be refreshed.
-pub fn token_status(token: &TokenInfo, now: i64) -> &'static str {
-    match token.status {
-        TokenStatus::Ok
-            if token.expires_at.is_some_and(|at| at <= now) && !token.has_refresh_token =>
-        {
-            "expired"
-        }
-        status => status.as_str(),
-    }
-}
-
-/// The worst of the tokens' statuses.
-pub fn connection_status(conn: &Connection, now: i64) -> &'static str {
-    const ORDER: [&str; 5] = ["needs_reauth", "revoked", "expired", "error", "ok"];
-    let statuses: Vec<&str> = conn.tokens.iter().map(|t| token_status(t, now)).collect();
-    ORDER
-        .iter()
-        .find(|s| statuses.contains(s))
-        .copied()
-        .unwrap_or("ok")
 }
 
 /// `Acme (T123)`, `T123`, or `-`.

@@ -1,8 +1,9 @@
 //! Refresh leases: at most one process refreshes a given token; the lease expires on its own.
 
-use super::Store;
-use super::error::StoreResult;
+use super::SqliteStore;
 use crate::slack::TokenKind;
+use crate::store::backend::Lease;
+use crate::store::error::StoreResult;
 use rusqlite::{Connection as Sqlite, OptionalExtension, params};
 
 /// Delete the lease on (connection, kind) if `owner` holds it; inside the caller's transaction.
@@ -14,28 +15,17 @@ pub(super) fn release(
 ) -> rusqlite::Result<()> {
     conn.execute(
         "DELETE FROM leases WHERE connection_id = ?1 AND kind = ?2 AND owner = ?3",
-        params![connection_id, kind.as_str(), owner],
+        params![connection_id, kind, owner],
     )?;
     Ok(())
 }
 
-pub fn now_ms() -> i64 {
+fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// What asking for a lease came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lease {
-    /// Ours: it was free, had lapsed, or was ours already.
-    Taken,
-    /// Ours, taken from a holder whose process has exited (its owner id).
-    TakenFromGone(String),
-    /// Someone else holds it.
-    Busy,
-}
-
-impl Store {
-    /// Take the lease on (connection, kind) for `ttl_ms` if it is free, expired, or held by
+impl SqliteStore {
+    /// Take the lease on (connection, kind) for `ttl` if it is free, expired, or held by
     /// a process on this machine that has exited. The transaction is short and never spans
     /// the HTTP call: the lease row, not the SQLite lock, is what keeps other processes
     /// waiting. Reading the holder and writing ourselves happen in one write transaction,
@@ -45,21 +35,21 @@ impl Store {
         connection_id: &str,
         kind: TokenKind,
         owner: &str,
-        ttl_ms: i64,
+        ttl: std::time::Duration,
     ) -> StoreResult<Lease> {
         let now = now_ms();
         self.write(|tx, _| {
             let holder: Option<(String, i64)> = tx
                 .query_row(
                     "SELECT owner, expires_at_ms FROM leases WHERE connection_id = ?1 AND kind = ?2",
-                    params![connection_id, kind.as_str()],
+                    params![connection_id, kind],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
             let lease = match holder {
                 None => Lease::Taken,
                 Some((held_by, expires)) if held_by == owner || expires <= now => Lease::Taken,
-                Some((held_by, _)) if super::lease_owner::is_gone(&held_by) => {
+                Some((held_by, _)) if crate::store::lease_owner::is_gone(&held_by) => {
                     Lease::TakenFromGone(held_by)
                 }
                 Some(_) => return Ok(Lease::Busy),
@@ -67,7 +57,7 @@ impl Store {
             tx.execute(
                 "INSERT INTO leases (connection_id, kind, owner, expires_at_ms) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (connection_id, kind) DO UPDATE SET owner = excluded.owner, expires_at_ms = excluded.expires_at_ms",
-                params![connection_id, kind.as_str(), owner, now + ttl_ms],
+                params![connection_id, kind, owner, now + ttl.as_millis() as i64],
             )?;
             Ok(lease)
         })

@@ -1,9 +1,9 @@
 //! Registered Slack apps: client id, sealed client secret, redirect URI, default scopes.
 
-use super::Store;
-use super::error::{StoreError, StoreResult};
-use super::model::{App, NewApp, new_id, now_unix};
+use super::SqliteStore;
 use crate::slack::{Scopes, Secret};
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{App, NewApp, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, params};
 
 const COLUMNS: &str = "id, name, client_id, client_secret IS NOT NULL, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation";
@@ -27,7 +27,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<App> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     pub fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
         let id = new_id('a');
         let name = app.name.clone();

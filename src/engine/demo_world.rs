@@ -1,11 +1,9 @@
 //! The demo world: a simulator and a temporary database seeded with connections worth looking at.
 
-use crate::calls;
-use crate::rotation::{RetryPolicy, Rotator, StoreHandle};
+use super::{Engine, Settings};
 use crate::sim::{Simulator, presets};
-use crate::slack::client::DEFAULT_HTTP_TIMEOUT;
-use crate::slack::{SlackClient, TokenKind, parse_grant};
-use crate::store::{App, NewApp, Store, TokenStatus};
+use crate::slack::{TokenKind, parse_grant};
+use crate::store::{App, NewApp, SqliteStore, TokenStatus};
 use anyhow::Context as _;
 use std::path::PathBuf;
 
@@ -95,7 +93,7 @@ const FAILING_CALLS: &[FailingCall] = &[
 ];
 
 fn store_app(
-    store: &mut Store,
+    store: &mut SqliteStore,
     name: &str,
     client_id: &str,
     rotation: bool,
@@ -126,7 +124,7 @@ pub async fn start() -> anyhow::Result<Demo> {
     // The demo's Slack approves installs at once, so a login completes without a browser
     // (any HTTP client that follows redirects will do).
     sim.with_world(|w| w.config.auto_consent = true);
-    let mut store = Store::open_with_key(&db, None)?;
+    let mut store = SqliteStore::open_with_key(&db, None)?;
     let apps = [
         store_app(
             &mut store,
@@ -163,34 +161,51 @@ pub async fn start() -> anyhow::Result<Demo> {
         store.save_grant(app, seed.name, &parse_grant(&answer)?, "import")?;
     }
     spend_refresh_token(&sim, &mut store, "gamma-reauth")?;
-    let connections: Vec<_> = FAILING_CALLS
-        .iter()
-        .map(|f| store.connection(f.conn))
-        .collect::<Result<_, _>>()?;
-    let client = SlackClient::new(sim.base_url(), DEFAULT_HTTP_TIMEOUT)?;
-    let rotator = Rotator::new(
-        StoreHandle::new(store),
-        client,
-        RetryPolicy::for_timeout(DEFAULT_HTTP_TIMEOUT),
-    );
-    for (failing, conn) in FAILING_CALLS.iter().zip(&connections) {
-        let params: Vec<(String, String)> = failing
+    let demo = Demo { sim, db, _dir: dir };
+    let engine = demo.engine(store, crate::slack::client::DEFAULT_HTTP_TIMEOUT);
+    for failing in FAILING_CALLS {
+        let args: Vec<String> = failing
             .args
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| format!("{k}={v}"))
             .collect();
         // These calls are meant to fail; the store keeps each failure.
-        calls::call(&rotator, conn, failing.kind, failing.method, &params, None).await?;
+        engine
+            .call(failing.conn, failing.method, &args, Some(failing.kind))
+            .await?;
     }
-    Ok(Demo { sim, db, _dir: dir })
+    Ok(demo)
+}
+
+impl Demo {
+    /// Open the demo's database again (its key is the key file beside it, never `XOX_KEY`
+    /// or the keyring).
+    pub fn open_store(&self) -> crate::store::StoreResult<SqliteStore> {
+        SqliteStore::open_with_key(&self.db, None)
+    }
+
+    /// An engine on the demo's store and simulator; `window` of one minute, so the token
+    /// seeded to expire within two minutes is seen counting down and then refreshed.
+    pub fn engine(&self, store: SqliteStore, http_timeout: std::time::Duration) -> Engine {
+        Engine::with_backend(
+            Box::new(store),
+            Settings {
+                db: self.db.clone(),
+                slack_url: self.sim.base_url().to_owned(),
+                http_timeout,
+                window: std::time::Duration::from_secs(60),
+            },
+        )
+    }
 }
 
 /// Make a connection's stored refresh token worthless, the way a second worker refreshing
 /// behind xox's back would, and record what xox would conclude.
-fn spend_refresh_token(sim: &Simulator, store: &mut Store, name: &str) -> anyhow::Result<()> {
+fn spend_refresh_token(sim: &Simulator, store: &mut SqliteStore, name: &str) -> anyhow::Result<()> {
     let conn = store.connection(name)?;
     let refresh = store
-        .refresh_token(&conn.id, TokenKind::Bot)?
+        .token_state(&conn.id, TokenKind::Bot)?
+        .refresh
         .context("seeded rotating tokens have refresh tokens")?;
     sim.with_world(|w| {
         let mut form = crate::sim::oauth::Form::new();

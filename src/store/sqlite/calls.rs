@@ -1,9 +1,9 @@
 //! Recorded failed calls: what was asked, what Slack said, sealed where it may hold user text.
 
-use super::Store;
-use super::error::{StoreError, StoreResult};
-use super::model::{CallPayload, NewCall, RecordedCall, now_unix};
-use crate::slack::{Scopes, TokenKind};
+use super::SqliteStore;
+use crate::slack::Scopes;
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{CallPayload, CallState, NewCall, RecordedCall, now_unix};
 use rusqlite::{OptionalExtension, Row, params};
 
 const COLUMNS: &str = "id, connection_id, token_kind, method, http_status, error, needed, provided, accepted_scopes, retry_after, at, state, replay_of";
@@ -19,11 +19,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RecordedCall> {
     Ok(RecordedCall {
         id: r.get(0)?,
         connection_id: r.get(1)?,
-        token_kind: if r.get::<_, String>(2)? == "user" {
-            TokenKind::User
-        } else {
-            TokenKind::Bot
-        },
+        token_kind: r.get(2)?,
         method: r.get(3)?,
         http_status: r.get(4)?,
         error: r.get(5)?,
@@ -39,7 +35,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RecordedCall> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     /// Keep a failed call. Returns its id, the one `xox replay` takes.
     pub fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64> {
         self.write(|tx, cipher| {
@@ -55,7 +51,7 @@ impl Store {
                 "INSERT INTO calls (id, connection_id, token_kind, method, params, http_status, error, needed, provided,
                                     accepted_scopes, retry_after, response, at, replay_of)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                params![id, call.connection_id, call.token_kind.as_str(), call.method, sealed_params,
+                params![id, call.connection_id, call.token_kind, call.method, sealed_params,
                         call.http_status, call.error, csv(call.needed), csv(call.provided),
                         csv(call.accepted_scopes), call.retry_after.and_then(|v| i64::try_from(v).ok()), sealed_response, now_unix(), call.replay_of],
             )?;
@@ -64,7 +60,7 @@ impl Store {
     }
 
     /// Mark how replaying a recorded call went: `replayed_ok` or `replay_failed`.
-    pub fn set_call_state(&mut self, id: i64, state: &str) -> StoreResult<()> {
+    pub fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()> {
         self.conn
             .execute(
                 "UPDATE calls SET state = ?2 WHERE id = ?1",

@@ -1,8 +1,8 @@
 //! The append-only event trail: every import, login, exchange, refresh, revoke and replay.
 
-use super::Store;
-use super::error::StoreResult;
-use super::model::{Event, NewEvent, now_unix};
+use super::SqliteStore;
+use crate::store::error::StoreResult;
+use crate::store::model::{Event, NewEvent, now_unix};
 use rusqlite::{Connection as Sqlite, params};
 
 pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()> {
@@ -13,7 +13,7 @@ pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()
             event.connection_id,
             now_unix(),
             event.action,
-            event.token_kind.map(|k| k.as_str()),
+            event.token_kind,
             event.outcome,
             event.old_expires_at,
             event.new_expires_at,
@@ -24,7 +24,7 @@ pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     pub fn add_event(&self, event: &NewEvent<'_>) -> StoreResult<()> {
         insert(&self.conn, event).map_err(|e| self.sql(e))
     }

@@ -1,0 +1,74 @@
+//! Reading and registering what the store holds: apps, connections, their event trails, and
+//! a watch for other processes' writes.
+
+use super::{Engine, EngineResult};
+use crate::slack::Secret;
+use crate::store::{App, Connection, Event, NewApp};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often the store is asked whether another process wrote to it.
+const CHANGE_POLL: Duration = Duration::from_secs(2);
+
+impl Engine {
+    pub async fn add_app(&self, app: NewApp) -> EngineResult<App> {
+        Ok(self.store().run(move |s| s.add_app(app)).await?)
+    }
+
+    pub async fn apps(&self) -> EngineResult<Vec<App>> {
+        Ok(self.store().run(|s| s.apps()).await?)
+    }
+
+    pub async fn app(&self, name_or_id: &str) -> EngineResult<App> {
+        let name = name_or_id.to_owned();
+        Ok(self.store().run(move |s| s.app(&name)).await?)
+    }
+
+    pub(super) async fn app_secret(&self, app: &App) -> EngineResult<Option<Secret>> {
+        let app = app.clone();
+        Ok(self.store().run(move |s| s.app_secret(&app)).await?)
+    }
+
+    pub async fn connections(&self) -> EngineResult<Vec<Connection>> {
+        Ok(self.store().run(|s| s.connections()).await?)
+    }
+
+    pub async fn connection(&self, name_or_id: &str) -> EngineResult<Connection> {
+        let name = name_or_id.to_owned();
+        Ok(self.store().run(move |s| s.connection(&name)).await?)
+    }
+
+    /// A connection's event trail, oldest first.
+    pub async fn events(&self, name_or_id: &str) -> EngineResult<Vec<Event>> {
+        let name = name_or_id.to_owned();
+        Ok(self
+            .store()
+            .run(move |s| {
+                let conn = s.connection(&name)?;
+                s.events(&conn.id)
+            })
+            .await?)
+    }
+
+    /// Call `on_change` whenever another process commits to the store, from a task of its
+    /// own, so that no caller ever waits on the store to find out. Ends with the task.
+    pub fn watch_changes(
+        self: &Arc<Self>,
+        on_change: impl Fn() + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let mut last = None;
+            let mut tick = tokio::time::interval(CHANGE_POLL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let stamp = engine.store().run(|s| s.change_stamp().ok()).await;
+                if last.is_some() && stamp != last {
+                    on_change();
+                }
+                last = stamp;
+            }
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! Bringing tokens in: `import` (an OAuth answer or a bare token) and `login` (the install
+//! through the browser, or a re-auth that adds scopes to a connection).
+
+use super::{Engine, EngineError, EngineResult};
+use crate::login::{LoggedIn, LoginPlan, PendingLogin};
+use crate::slack::import_input::{ImportInput, grant_for_token, parse_input};
+use crate::slack::{Scopes, TokenKind};
+use crate::store::Connection;
+use std::time::Duration;
+
+/// A connection stored by `import`, and which of its tokens the input carried.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub connection: Connection,
+    pub kinds: Vec<TokenKind>,
+}
+
+/// What a login asks Slack for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginRequest {
+    /// Install `app` (name or id); scopes default to the app's.
+    Install {
+        app: String,
+        name: Option<String>,
+        bot: Option<Scopes>,
+        user: Option<Scopes>,
+        team: Option<String>,
+    },
+    /// Re-authorize connection `conn`, asking for what it holds plus these scopes.
+    AddScopes {
+        conn: String,
+        bot: Scopes,
+        user: Scopes,
+    },
+}
+
+impl Engine {
+    /// Store the tokens in `raw` (an OAuth answer, or a bare token that Slack is asked about
+    /// unless `verify` is off) as connection `name` of `app`.
+    pub async fn import(
+        &self,
+        name: &str,
+        app: &str,
+        raw: &[u8],
+        kind: Option<TokenKind>,
+        verify: bool,
+    ) -> EngineResult<Imported> {
+        let input = parse_input(raw)?;
+        // The store is read before any network call, so a bad app fails before Slack is asked.
+        let app = self.app(app).await?;
+        let grant = match input {
+            ImportInput::Grant(grant) => *grant,
+            ImportInput::Token(token) => {
+                grant_for_token(&self.client()?, token, kind, verify).await?
+            }
+        };
+        let kinds = grant.tokens.iter().map(|t| t.kind).collect();
+        let name = name.to_owned();
+        let connection = self
+            .store()
+            .run(move |s| s.save_grant(&app, &name, &grant, "import"))
+            .await?;
+        Ok(Imported { connection, kinds })
+    }
+
+    /// Plan the install and start listening for the callback, before anyone is sent to
+    /// the authorize link (`PendingLogin::url`).
+    pub async fn start_login(&self, request: LoginRequest) -> EngineResult<PendingLogin> {
+        let plan = match request {
+            LoginRequest::Install {
+                app,
+                name,
+                bot,
+                user,
+                team,
+            } => {
+                let app = self.app(&app).await?;
+                LoginPlan {
+                    bot_scopes: bot.unwrap_or_else(|| app.bot_scopes.clone()),
+                    user_scopes: user.unwrap_or_else(|| app.user_scopes.clone()),
+                    team,
+                    connection_name: name,
+                    client_secret: self.app_secret(&app).await?,
+                    app,
+                }
+            }
+            LoginRequest::AddScopes { conn, bot, user } => {
+                if bot.is_empty() && user.is_empty() {
+                    return Err(EngineError::NoScopesToAdd);
+                }
+                let connection = self.connection(&conn).await?;
+                let app = self.app(&connection.app_id).await?;
+                let secret = self.app_secret(&app).await?;
+                LoginPlan::add_scopes(app, secret, &connection, &bot, &user)
+            }
+        };
+        Ok(plan.start(&self.client()?, &self.data_dir()).await?)
+    }
+
+    /// Wait for the browser, exchange the code, store the tokens and check them.
+    pub async fn finish_login(
+        &self,
+        pending: PendingLogin,
+        timeout: Duration,
+    ) -> EngineResult<LoggedIn> {
+        Ok(pending.finish(self.store(), timeout).await?)
+    }
+}

@@ -1,0 +1,113 @@
+//! The engine: every workflow written once (usable token, refresh, exchange, revoke, call and
+//! record, replay, explained failures, import, login, summaries), with typed inputs and
+//! results. Front ends parse and present; nothing here prints or touches a terminal.
+
+mod apps;
+mod calling;
+pub mod demo_world;
+pub mod describe;
+mod error;
+mod failures;
+mod install;
+mod rotate;
+mod summary;
+mod usable;
+
+pub use calling::{CallFailure, CallReport};
+pub use error::{EngineError, EngineResult};
+pub use failures::ExplainedCall;
+pub use install::{Imported, LoginRequest};
+pub use rotate::{Exchanged, Refreshed, TokenRef};
+pub use summary::{Snapshot, Summary};
+pub use usable::{TokenWarning, UsableToken};
+
+use crate::rotation::{RetryPolicy, Rotator};
+use crate::slack::SlackClient;
+use crate::store::{Backend, StoreHandle};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Where the store and Slack are, and how patient to be with Slack.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub db: PathBuf,
+    pub slack_url: String,
+    pub http_timeout: Duration,
+    /// How close to expiry a token is refreshed ahead of use, by `R` and by auto-refresh.
+    pub window: Duration,
+}
+
+/// One store and one Slack, shared by every workflow (and, behind an `Arc`, by tasks).
+pub struct Engine {
+    store: StoreHandle,
+    settings: Settings,
+    location: String,
+    /// Made on first use: the hot path of `xox token` never builds an HTTP client.
+    rotator: OnceLock<Arc<Rotator>>,
+}
+
+impl Engine {
+    /// Open (creating if needed) the store that `settings.db` names.
+    pub fn open(settings: Settings) -> EngineResult<Engine> {
+        let backend = crate::store::open(&settings.db)?;
+        Ok(Engine::with_backend(backend, settings))
+    }
+
+    /// An engine over a backend opened elsewhere (the demo's, a test's).
+    pub fn with_backend(backend: Box<dyn Backend>, settings: Settings) -> Engine {
+        let location = backend.location();
+        Engine {
+            store: StoreHandle::new(backend),
+            settings,
+            location,
+            rotator: OnceLock::new(),
+        }
+    }
+
+    /// Where the store lives, as a person reads it.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    pub fn slack_url(&self) -> &str {
+        &self.settings.slack_url
+    }
+
+    pub fn window(&self) -> Duration {
+        self.settings.window
+    }
+
+    /// The folder beside the database, where the callback's certificate is kept.
+    pub fn data_dir(&self) -> PathBuf {
+        self.settings
+            .db
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+
+    pub(crate) fn store(&self) -> &StoreHandle {
+        &self.store
+    }
+
+    pub(crate) fn client(&self) -> EngineResult<SlackClient> {
+        Ok(SlackClient::new(
+            &self.settings.slack_url,
+            self.settings.http_timeout,
+        )?)
+    }
+
+    pub(crate) fn rotator(&self) -> EngineResult<&Arc<Rotator>> {
+        if let Some(rotator) = self.rotator.get() {
+            return Ok(rotator);
+        }
+        let rotator = Arc::new(Rotator::new(
+            self.store.clone(),
+            self.client()?,
+            RetryPolicy::for_timeout(self.settings.http_timeout),
+        ));
+        Ok(self.rotator.get_or_init(|| rotator))
+    }
+}

@@ -1,0 +1,160 @@
+//! Refresh one connection's tokens or every token that is due, keep them fresh in the
+//! background, exchange a long-lived token for a rotating one, and revoke.
+
+use super::{Engine, EngineError, EngineResult};
+use crate::calls::default_kind;
+use crate::rotation::{Need, RefreshReport, Target, WatchEvent, refresh_due, watch};
+use crate::slack::{TokenKind, TokenType};
+use crate::store::{Connection, now_unix};
+use std::future::Future;
+use std::time::Duration;
+
+/// One token of one connection, as the user saw it (`generation`): what a refresh acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TokenRef {
+    pub connection_id: String,
+    pub connection: String,
+    pub kind: TokenKind,
+    pub generation: i64,
+}
+
+impl TokenRef {
+    pub fn of(conn: &Connection, kind: TokenKind) -> Option<TokenRef> {
+        conn.token(kind).map(|t| TokenRef {
+            connection_id: conn.id.clone(),
+            connection: conn.name.clone(),
+            kind,
+            generation: t.generation,
+        })
+    }
+
+    /// The tokens a refresh of `conn` acts on: `kind`'s, or every one that rotates.
+    pub fn rotating(conn: &Connection, kind: Option<TokenKind>) -> EngineResult<Vec<TokenRef>> {
+        let refs: Vec<TokenRef> = match kind {
+            Some(kind) => TokenRef::of(conn, default_kind(conn, Some(kind))?)
+                .into_iter()
+                .collect(),
+            None => conn
+                .tokens
+                .iter()
+                .filter(|t| t.has_refresh_token)
+                .filter_map(|t| TokenRef::of(conn, t.kind))
+                .collect(),
+        };
+        if refs.is_empty() {
+            return Err(EngineError::NothingToRefresh {
+                conn: conn.name.clone(),
+            });
+        }
+        Ok(refs)
+    }
+}
+
+/// How a refresh went: `refreshed` is false when another process had just done it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refreshed {
+    pub connection: String,
+    pub kind: TokenKind,
+    pub refreshed: bool,
+    pub expires_at: Option<i64>,
+}
+
+/// A long-lived token turned rotating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchanged {
+    pub connection: String,
+    pub kind: TokenKind,
+    pub token_type: TokenType,
+    pub expires_at: Option<i64>,
+}
+
+impl Engine {
+    /// Refresh `conn`'s rotating tokens now (only `kind`'s when given).
+    pub async fn refresh(
+        &self,
+        conn: &str,
+        kind: Option<TokenKind>,
+    ) -> EngineResult<Vec<Refreshed>> {
+        let connection = self.connection(conn).await?;
+        let mut done = Vec::new();
+        for token in TokenRef::rotating(&connection, kind)? {
+            done.push(self.refresh_token(&token).await?);
+        }
+        Ok(done)
+    }
+
+    /// Refresh one token unless it was rewritten since the generation the caller saw.
+    pub async fn refresh_token(&self, token: &TokenRef) -> EngineResult<Refreshed> {
+        let connection = self.connection(&token.connection_id).await?;
+        let fresh = self
+            .rotator()?
+            .refresh_if(
+                &Target::of(&connection, token.kind),
+                Need::NotRewrittenSince(token.generation),
+            )
+            .await?;
+        Ok(Refreshed {
+            connection: connection.name,
+            kind: token.kind,
+            refreshed: fresh.refreshed,
+            expires_at: fresh.expires_at,
+        })
+    }
+
+    /// Refresh every rotating token that expires within `within`, `concurrency` workspaces
+    /// at a time; `progress(done, total, failed)` after each.
+    pub async fn refresh_due(
+        &self,
+        within: Duration,
+        concurrency: usize,
+        progress: &(dyn Fn(usize, usize, usize) + Sync),
+    ) -> EngineResult<RefreshReport> {
+        let within = within.as_secs() as i64;
+        let due = self
+            .store()
+            .run(move |s| s.due_tokens(now_unix() + within))
+            .await?;
+        Ok(refresh_due(self.rotator()?, due, within, concurrency, progress).await)
+    }
+
+    /// Keep every rotating token fresh until `shutdown` resolves, telling `report` what
+    /// happens.
+    pub async fn keep_fresh(
+        &self,
+        within: Duration,
+        shutdown: impl Future<Output = ()>,
+        report: &(dyn Fn(WatchEvent) + Sync),
+    ) -> EngineResult<()> {
+        watch(self.rotator()?, within, shutdown, report).await;
+        Ok(())
+    }
+
+    /// Turn a long-lived token into a rotating pair (irreversible).
+    pub async fn exchange(&self, conn: &str, kind: Option<TokenKind>) -> EngineResult<Exchanged> {
+        let connection = self.connection(conn).await?;
+        let kind = default_kind(&connection, kind)?;
+        let fresh = self
+            .rotator()?
+            .exchange(&Target::of(&connection, kind))
+            .await?;
+        let after = self.connection(&connection.id).await?;
+        Ok(Exchanged {
+            token_type: after
+                .token(kind)
+                .map_or(TokenType::Unknown, |t| t.token_type),
+            connection: connection.name,
+            kind,
+            expires_at: fresh.expires_at,
+        })
+    }
+
+    /// `auth.revoke` a token and mark it revoked (final). Returns the kind revoked.
+    pub async fn revoke(&self, conn: &str, kind: Option<TokenKind>) -> EngineResult<TokenKind> {
+        let connection = self.connection(conn).await?;
+        let kind = default_kind(&connection, kind)?;
+        self.rotator()?
+            .revoke(&Target::of(&connection, kind))
+            .await?;
+        Ok(kind)
+    }
+}

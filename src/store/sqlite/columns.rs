@@ -1,0 +1,46 @@
+//! How xox's enums are written to and read from SQLite columns: one conversion each.
+
+use crate::slack::TokenKind;
+use crate::store::model::{CallState, TokenStatus};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+
+impl ToSql for TokenKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+/// A kind this xox does not know (a database another program wrote) is an error, never a
+/// guess: acting on the wrong token slot is worse than refusing the row.
+impl FromSql for TokenKind {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e: String| FromSqlError::Other(e.into()))
+    }
+}
+
+impl ToSql for TokenStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for TokenStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        Ok(TokenStatus::parse(value.as_str()?))
+    }
+}
+
+impl ToSql for CallState {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for CallState {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        Ok(CallState::parse(value.as_str()?))
+    }
+}

@@ -1,0 +1,231 @@
+//! The embedded backend: one encrypted SQLite file (WAL, `synchronous=FULL`), with a lease
+//! row per token for single flight across processes on the same machine.
+
+mod apps;
+mod backend;
+mod calls;
+mod columns;
+mod commit;
+mod connections;
+mod error;
+mod events;
+mod leases;
+mod schema;
+mod tokens;
+
+use super::cipher::Cipher;
+use super::error::{StoreError, StoreResult};
+use super::{key, keyring};
+use rusqlite::{Connection as Sqlite, OpenFlags, TransactionBehavior};
+use std::fs::OpenOptions;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long a statement waits for another process's write lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_millis(2500);
+
+/// AAD of the value that proves the key opens this database.
+const KEY_CHECK: &str = "meta:key_check";
+
+pub struct SqliteStore {
+    conn: Sqlite,
+    cipher: Cipher,
+    path: PathBuf,
+    key_source: key::KeySource,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database at `path`, with the key from `XOX_KEY`
+    /// or the key file beside it.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let env_key = std::env::var(key::KEY_ENV).ok();
+        SqliteStore::open_with(path, env_key.as_deref(), keyring::enabled())
+    }
+
+    /// Open with this key (or the key file beside the database), never the keyring.
+    pub fn open_with_key(path: &Path, env_key: Option<&str>) -> StoreResult<SqliteStore> {
+        SqliteStore::open_with(path, env_key, false)
+    }
+
+    fn open_with(
+        path: &Path,
+        env_key: Option<&str>,
+        use_keyring: bool,
+    ) -> StoreResult<SqliteStore> {
+        create_owner_only(path)?;
+        let conn = Sqlite::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_err(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| sql_err(path, e))?;
+        // WAL lets readers (`xox token`, the dashboard) run while another process writes;
+        // FULL makes a committed token write survive power loss, since a lost rotated
+        // refresh token cannot be recovered.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(|e| sql_err(path, e))?;
+        let mut store_conn = conn;
+        let needs_key_check = migrate(&mut store_conn, path)?;
+        let recorded: Option<String> = store_conn
+            .query_row(
+                "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'key_source'",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        let master = key::resolve(
+            path,
+            env_key,
+            needs_key_check,
+            recorded.as_deref(),
+            use_keyring,
+        )?;
+        let store = SqliteStore {
+            conn: store_conn,
+            cipher: Cipher::new(&master.bytes),
+            path: path.to_path_buf(),
+            key_source: master.source,
+        };
+        store.check_key(needs_key_check)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Changes whenever another connection (another process) commits to the database.
+    pub fn data_version(&self) -> StoreResult<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Prove the key: decrypt the stored check value, or store one for a new database.
+    fn check_key(&self, is_new: bool) -> StoreResult<()> {
+        if is_new {
+            let sealed = self.cipher.seal(KEY_CHECK, b"xox");
+            // Where the key lives is not a secret; it makes a missing key findable.
+            self.conn
+                .execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('key_source', ?1)",
+                    [self.key_source.name()],
+                )
+                .and_then(|_| {
+                    self.conn.execute(
+                        "INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?1)",
+                        [sealed],
+                    )
+                })
+                .map_err(|e| self.sql(e))?;
+        }
+        let sealed: Vec<u8> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.sql(e))?;
+        match self.cipher.open(KEY_CHECK, &sealed) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(StoreError::WrongKey(self.path.clone())),
+        }
+    }
+
+    fn sql(&self, e: rusqlite::Error) -> StoreError {
+        sql_err(&self.path, e)
+    }
+
+    /// Run `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so
+    /// two processes never both read-then-write and deadlock on the upgrade.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &Cipher) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql_err(&path, e))?;
+        let value = f(&tx, &self.cipher)?;
+        tx.commit().map_err(|e| sql_err(&path, e))?;
+        Ok(value)
+    }
+}
+
+fn sql_err(path: &Path, e: rusqlite::Error) -> StoreError {
+    error::from_sqlite(path, BUSY_TIMEOUT.as_millis() as u64, e)
+}
+
+/// Create the database file (and its folder) owner-only before SQLite touches it; SQLite
+/// then gives the -wal and -shm files the same mode.
+fn create_owner_only(path: &Path) -> StoreResult<()> {
+    let cannot = |e: std::io::Error| StoreError::CannotOpen {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(cannot)?;
+    }
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if path.is_dir() {
+                return Err(cannot(std::io::Error::other("it is a directory")));
+            }
+            Ok(())
+        }
+        Err(e) => Err(cannot(e)),
+    }
+}
+
+/// Bring the schema up to date. Returns whether the database has no key check yet
+/// (a fresh file), in which case a key may be created for it.
+fn migrate(conn: &mut Sqlite, path: &Path) -> StoreResult<bool> {
+    // Fast path for the common case (every `xox token` call): an up-to-date schema needs
+    // no write lock, so many processes can open the database at once.
+    let current = schema::version(conn).map_err(|e| sql_err(path, e))?;
+    if current == schema::LATEST && has_key_check(conn).map_err(|e| sql_err(path, e))? {
+        return Ok(false);
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| sql_err(path, e))?;
+    let version = schema::version(&tx).map_err(|e| sql_err(path, e))?;
+    if version > schema::LATEST {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            known: schema::LATEST,
+        });
+    }
+    if version == 0 && schema::has_foreign_tables(&tx).map_err(|e| sql_err(path, e))? {
+        return Err(StoreError::ForeignDatabase(path.to_path_buf()));
+    }
+    schema::migrate(&tx, version).map_err(|e| sql_err(path, e))?;
+    let has_check = has_key_check(&tx).map_err(|e| sql_err(path, e))?;
+    tx.commit().map_err(|e| sql_err(path, e))?;
+    Ok(!has_check)
+}
+
+fn has_key_check(conn: &Sqlite) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'key_check')",
+        [],
+        |r| r.get(0),
+    )
+}
