@@ -1,7 +1,7 @@
 //! `/_sim/*`: the control API tests and `xox demo` use to seed, configure, break and inspect.
 
 use super::faults::Fault;
-use super::server::Shared;
+use super::shared::Shared;
 use super::world::{SimApp, SimConfig};
 use axum::Router;
 use axum::extract::State;

@@ -8,13 +8,14 @@ pub mod oauth;
 pub mod presets;
 mod seed;
 mod server;
+mod shared;
 pub mod web_api;
 pub mod world;
 
 pub use faults::{Fault, FaultKind};
 pub use world::{Counters, SimApp, SimConfig, World};
 
-use server::Shared;
+use shared::Shared;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 

@@ -2,9 +2,9 @@
 
 use super::consent::{consent_page, refusal_page};
 use super::control;
-use super::faults::{FaultKind, Faults};
+use super::faults::FaultKind;
 use super::oauth::{Creds, Form};
-use super::world::World;
+use super::shared::Shared;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
@@ -13,24 +13,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{any, get};
 use base64::Engine;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex, MutexGuard};
-
-#[derive(Default)]
-pub struct SimState {
-    pub world: World,
-    pub faults: Faults,
-}
-
-/// Shared by every request. A plain mutex: no handler holds it across an await.
-#[derive(Clone, Default)]
-pub struct Shared(Arc<Mutex<SimState>>);
-
-impl Shared {
-    pub fn lock(&self) -> MutexGuard<'_, SimState> {
-        // A panic in one handler must not take the whole simulator down with poison.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
 
 pub fn router(shared: Shared) -> Router {
     Router::new()
