@@ -16,7 +16,7 @@ pub struct ImportArgs {
     app: String,
     #[command(flatten)]
     kind: KindArgs,
-    /// Store a bare token without asking Slack who it is (auth.test)
+    /// Keep a bare token without asking Slack who it is (auth.test)
     #[arg(long)]
     no_verify: bool,
     #[arg(long)]

@@ -74,7 +74,7 @@ enum Command {
     /// Register and list Slack apps
     #[command(subcommand)]
     App(app::AppCommand),
-    /// Store tokens piped on stdin: an oauth.v2.access / oauth.v2.exchange JSON answer, or a bare token
+    /// Keep tokens piped on stdin: an oauth.v2.access / oauth.v2.exchange JSON answer, or a bare token
     Import(import::ImportArgs),
     /// Connections with their tokens, scopes, expiry and status
     List(list::ListArgs),
