@@ -24,18 +24,23 @@ async fn world() -> (Simulator, Env) {
     sim.add_preset_apps();
     let env = Env::new(sim.base_url());
     env.add_rotating_app();
+    import_install(&sim, &env, "conn", "T0ONE", "search:read");
+    (sim, env)
+}
+
+/// Import a rotating install of the preset app in `team` as connection `name`.
+fn import_install(sim: &Simulator, env: &Env, name: &str, team: &str, user_scopes: &str) {
     let answer = sim
         .with_world(|w| {
             w.seed_install(
                 ROTATING_CLIENT_ID,
-                Some(("T0ONE", "One")),
+                Some((team, team)),
                 "chat:write",
-                "search:read",
+                user_scopes,
             )
         })
         .unwrap();
-    env.ok(&["import", "conn", "--app", "acme"], &answer.to_string());
-    (sim, env)
+    env.ok(&["import", name, "--app", "acme"], &answer.to_string());
 }
 
 /// The next two `method` calls are rate-limited for one second: the call's own retry
@@ -190,15 +195,7 @@ async fn the_cli_and_the_dashboard_give_the_same_results() {
         String::from_utf8_lossy(&replay.stderr)
     );
     // Another connection fails a call, then is removed: its failure is still listed.
-    cli.ok(
-        &["import", "other", "--app", "acme"],
-        &cli_sim
-            .with_world(|w| {
-                w.seed_install(ROTATING_CLIENT_ID, Some(("T0TWO", "Two")), "chat:write", "")
-            })
-            .unwrap()
-            .to_string(),
-    );
+    import_install(&cli_sim, &cli, "other", "T0TWO", "");
     failing(
         &cli,
         &["call", "search.messages", "query=x", "--conn", "other"],
@@ -248,15 +245,7 @@ async fn the_cli_and_the_dashboard_give_the_same_results() {
         a.status
     );
     drive(a, e, i, key(KeyCode::Esc)).await;
-    tui.ok(
-        &["import", "other", "--app", "acme"],
-        &tui_sim
-            .with_world(|w| {
-                w.seed_install(ROTATING_CLIENT_ID, Some(("T0TWO", "Two")), "chat:write", "")
-            })
-            .unwrap()
-            .to_string(),
-    );
+    import_install(&tui_sim, &tui, "other", "T0TWO", "");
     drive(a, e, i, Msg::StoreChanged).await;
     keys(a, e, i, "G").await;
     assert_eq!(a.selected_connection().unwrap().name, "other");

@@ -21,7 +21,7 @@ pub enum EngineError {
     Login(#[from] LoginError),
     #[error(transparent)]
     Import(#[from] ImportError),
-    #[error("cannot reach Slack: {0}")]
+    #[error(transparent)]
     Client(#[from] TransportError),
     #[error(
         "{conn} has no rotating token to refresh (`xox exchange {conn} --yes` makes a long-lived one rotating)"
