@@ -124,6 +124,7 @@ fn main() {
             slack_url: "http://127.0.0.1:9".into(),
             http_timeout: std::time::Duration::from_secs(5),
             window: xox::rotation::DEFAULT_WINDOW,
+            stop: Default::default(),
         },
     );
     let snapshot = runtime.block_on(engine.snapshot()).unwrap();

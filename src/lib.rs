@@ -13,4 +13,5 @@ pub mod rotation;
 pub mod sim;
 pub mod slack;
 pub mod store;
+pub mod text;
 pub mod tui;

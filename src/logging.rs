@@ -1,15 +1,18 @@
 //! Logging to a file (never the terminal by default); `-v` adds stderr for CLI commands.
 
-use std::fs::OpenOptions;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::sync::Mutex;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::writer::MakeWriterExt;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// Start logging. Filter from `XOX_LOG` (default `xox=info`). A log file that cannot be
 /// opened costs the logs, never the command. Nothing logged ever holds a secret: secrets
-/// are `Secret`s, whose Debug and Display print `***`.
-pub fn init(verbose: bool) {
+/// are `Secret`s, whose Debug and Display print `***`. Returns a note to show when the log
+/// file had a loose mode and was made owner-only.
+pub fn init(verbose: bool) -> Option<String> {
+    let mut note = None;
     let filter = EnvFilter::try_from_env("XOX_LOG").unwrap_or_else(|_| EnvFilter::new("xox=info"));
     let file = crate::paths::log_file().and_then(|path| {
         if let Some(dir) = path.parent() {
@@ -18,24 +21,70 @@ pub fn init(verbose: bool) {
                 .mode(0o700)
                 .create(dir);
         }
-        OpenOptions::new()
+        let file = OpenOptions::new()
             .create(true)
             .append(true)
             .mode(0o600)
-            .open(path)
-            .ok()
+            .open(&path)
+            .ok()?;
+        note = crate::paths::tighten_to_owner_only(&path).map(|mode| {
+            format!(
+                "note: the log {} could be read by others (mode {mode:o}); it is now 600",
+                path.display()
+            )
+        });
+        Some(file)
     });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false);
-    let _ = match (file, verbose) {
-        (Some(f), true) => builder
-            .with_writer(Mutex::new(f).and(std::io::stderr))
-            .try_init(),
-        (Some(f), false) => builder.with_writer(Mutex::new(f)).try_init(),
-        (None, true) => builder.with_writer(std::io::stderr).try_init(),
-        (None, false) => Ok(()),
+    if file.is_none() && !verbose {
+        return note;
+    }
+    let sink = CleanSink {
+        file: file.map(Mutex::new),
+        stderr: verbose,
     };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(sink)
+        .try_init();
+    note
+}
+
+/// Where log lines go: the file and, with `-v`, stderr. Every line is cleaned of control
+/// characters first, since fields quote text from outside (Slack's answers, names).
+struct CleanSink {
+    file: Option<Mutex<File>>,
+    stderr: bool,
+}
+
+struct CleanWriter<'a>(&'a CleanSink);
+
+impl Write for CleanWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let clean = crate::text::for_terminal(&text);
+        if let Some(file) = &self.0.file {
+            file.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .write_all(clean.as_bytes())?;
+        }
+        if self.0.stderr {
+            std::io::stderr().write_all(clean.as_bytes())?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for CleanSink {
+    type Writer = CleanWriter<'a>;
+
+    fn make_writer(&'a self) -> CleanWriter<'a> {
+        CleanWriter(self)
+    }
 }
 
 /// Report a panic as one line on stderr and in the log, with token-shaped words redacted:
@@ -54,7 +103,7 @@ pub fn install_panic_hook() {
             .unwrap_or_default();
         let line = panic_line(&payload, &at);
         tracing::error!("{line}");
-        eprintln!("{line}");
+        eprintln!("{}", crate::text::one_line(&line));
     }));
 }
 

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = xox::cli::Cli::parse();
-    xox::logging::init(cli.log_to_stderr());
+    if let Some(note) = xox::logging::init(cli.log_to_stderr()) {
+        xox::cli::write_stderr(&format!("{note}\n"));
+    }
     xox::logging::install_panic_hook();
     // One thread: every command waits on I/O, store work goes to the blocking pool, and
     // not starting worker threads saves most of a millisecond on each `xox token`.
@@ -24,8 +26,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: the chain of causes joined with ": ".
             let line = format!("{e:#}").replace('\n', " ");
+            let line = xox::text::one_line(&line);
             tracing::warn!(error = %line, "command failed");
-            eprintln!("error: {line}");
+            xox::cli::write_stderr(&format!("error: {line}\n"));
             ExitCode::FAILURE
         }
     }

@@ -22,3 +22,15 @@ pub fn log_file() -> Option<PathBuf> {
             .join("xox.log"),
     )
 }
+
+/// Make an existing file owner-only (0600) if others can read or write it. Returns the mode
+/// it had when it was changed, for the caller to say so once.
+pub fn tighten_to_owner_only(path: &std::path::Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    if mode & 0o077 == 0 {
+        return None;
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).ok()?;
+    Some(mode)
+}

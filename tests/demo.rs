@@ -9,7 +9,11 @@ use xox::store::TokenStatus;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
     let demo = xox::engine::demo_world::start().await.unwrap();
-    let engine = demo.engine(demo.open_store().unwrap(), Duration::from_secs(5));
+    let engine = demo.engine(
+        demo.open_store().unwrap(),
+        Duration::from_secs(5),
+        Default::default(),
+    );
     let names: Vec<String> = engine
         .connections()
         .await

@@ -207,6 +207,18 @@ async fn junk_and_forged_callbacks_are_refused_while_the_real_one_is_awaited() {
         ),
         400
     );
+    // A cancel without the state is anyone's: refused, and the login goes on.
+    assert_eq!(
+        status(
+            b.get(format!(
+                "{base}/callback?error=%1b%5d0%3bpwned%07%1b%5b2J%1b%5b31mFAKE%0d"
+            ))
+            .send()
+            .await
+            .unwrap()
+        ),
+        400
+    );
     assert_eq!(
         status(b.get(format!("{base}/callback")).send().await.unwrap()),
         400
@@ -295,6 +307,36 @@ async fn cancel_in_the_browser_ends_cleanly() {
         "{err}"
     );
     assert_eq!(list(&env), serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_carrying_escape_codes_reaches_the_terminal_clean() {
+    let port = free_port();
+    let redirect = format!("http://localhost:{port}/callback");
+    let (_sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "conf"]);
+    let state = url::Url::parse(&login.url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let answer = browser()
+        .get(format!(
+            "http://127.0.0.1:{port}/callback?error=%1b%5d0%3bpwned%07%1b%5b2J%1b%5b31mFAKE%0d&state={state}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    let (ok, _, err) = login.end().await;
+    assert!(!ok);
+    assert!(!err.chars().any(|c| c.is_control() && c != '\n'), "{err:?}");
+    assert!(
+        err.contains("cancelled in the browser (]0;pwned[2J[31mFAKE)"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

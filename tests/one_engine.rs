@@ -108,6 +108,7 @@ fn dashboard_engine(sim: &Simulator, env: &Env) -> Arc<Engine> {
             slack_url: sim.base_url().to_owned(),
             http_timeout: Duration::from_secs(5),
             window: xox::rotation::DEFAULT_WINDOW,
+            stop: Default::default(),
         },
     ))
 }

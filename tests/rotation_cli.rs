@@ -4,50 +4,15 @@ mod common;
 
 use common::cli_env::Env;
 use common::fault_refreshes;
+use common::rotating::{
+    env_with_connection, refresh_bot, refresher_waiting_on_slack, seed, signal, simulator, spawn,
+    wait,
+};
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+use xox::sim::FaultKind;
 use xox::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET, ROTATING_CLIENT_ID};
-use xox::sim::{FaultKind, Simulator};
-
-/// An in-process simulator with the preset apps, whose rotating tokens live `lifetime` s.
-async fn simulator(lifetime: i64) -> Simulator {
-    let sim = Simulator::start(0).await.unwrap();
-    sim.add_preset_apps();
-    sim.with_world(|w| w.config.token_lifetime_secs = lifetime);
-    sim
-}
-
-fn seed(sim: &Simulator, client_id: &str, team: &str) -> String {
-    sim.with_world(|w| w.seed_install(client_id, Some((team, team)), "chat:write", "search:read"))
-        .unwrap()
-        .to_string()
-}
-
-/// An environment with app `acme` (rotating preset) and connection `conn` from `team`.
-fn env_with_connection(sim: &Simulator, team: &str) -> Env {
-    let env = Env::new(sim.base_url());
-    env.add_rotating_app();
-    env.ok(
-        &["import", "conn", "--app", "acme"],
-        &seed(sim, ROTATING_CLIENT_ID, team),
-    );
-    env
-}
-
-fn spawn(env: &Env, args: &[&str]) -> Child {
-    env.command(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait(child: Child) -> std::process::Output {
-    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_token_processes_share_one_refresh() {
@@ -90,56 +55,6 @@ async fn twenty_token_processes_share_one_refresh() {
     // The stored refresh token is the new one: the next refresh works.
     env.ok(&["refresh", "conn", "--bot"], "");
     assert_eq!(sim.counters().refresh_grants, 2);
-}
-
-/// Start `xox refresh conn --bot` with Slack never answering; return it once its request
-/// has reached the simulator (it holds the lease then).
-async fn refresher_waiting_on_slack(sim: &Simulator, env: &Env) -> Child {
-    // The request is lost on the way, so the refresh token is not spent.
-    fault_refreshes(sim, FaultKind::Blackhole, 1);
-    let refresher = spawn(env, &["--http-timeout", "1", "refresh", "conn", "--bot"]);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while sim
-        .counters()
-        .calls
-        .get("oauth.v2.access")
-        .copied()
-        .unwrap_or(0)
-        == 0
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the refresh never reached the simulator"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    refresher
-}
-
-/// `xox refresh conn --bot` (1 s HTTP timeout) to its end, which must be a success.
-async fn refresh_bot(env: &Env) -> String {
-    let out = wait(spawn(
-        env,
-        &["--http-timeout", "1", "refresh", "conn", "--bot"],
-    ))
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn signal(child: &Child, name: &str) {
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args([name, &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
 }
 
 fn lease_events(env: &Env) -> Vec<Value> {

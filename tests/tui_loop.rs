@@ -30,7 +30,11 @@ fn key(c: char) -> KeyEvent {
 
 /// An engine on its own connection to the demo database: as another process would have.
 fn engine(demo: &Demo) -> Arc<Engine> {
-    Arc::new(demo.engine(demo.open_store().unwrap(), Duration::from_secs(5)))
+    Arc::new(demo.engine(
+        demo.open_store().unwrap(),
+        Duration::from_secs(5),
+        Default::default(),
+    ))
 }
 
 fn executor(demo: &Demo) -> (Executor, tokio::sync::mpsc::UnboundedReceiver<Msg>) {

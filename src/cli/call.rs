@@ -34,15 +34,15 @@ pub async fn run(ctx: &Context, args: CallArgs) -> anyhow::Result<()> {
 /// and, with `--json`, a JSON description on stdout. Shared by `call` and `replay`.
 pub fn print_report(report: CallReport, json: bool) -> anyhow::Result<()> {
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     for note in &report.notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     let CallFailure { error, recorded } = match report.result {
         Ok(answer) => {
             if let Some(warning) = &answer.warning {
-                eprintln!("warning: Slack says {warning}");
+                errln!("warning: Slack says {warning}");
             }
             if json {
                 outln!("{}", answer.body);

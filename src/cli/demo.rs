@@ -15,7 +15,11 @@ pub struct DemoArgs {
 
 pub async fn run(ctx: &Context, args: DemoArgs) -> anyhow::Result<()> {
     let demo = crate::engine::demo_world::start().await?;
-    let engine = demo.engine(demo.open_store()?, ctx.settings.http_timeout);
+    let engine = demo.engine(
+        demo.open_store()?,
+        ctx.settings.http_timeout,
+        ctx.settings.stop.clone(),
+    );
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if args.once || !interactive {
         outln!(

@@ -4,6 +4,7 @@
 use super::{Context, format, parse_window};
 use crate::engine::LoginRequest;
 use crate::login::{LoggedIn, LoginError};
+use crate::rotation::StopLevel;
 use crate::slack::Scopes;
 use crate::store::now_unix;
 use clap::Args;
@@ -72,30 +73,30 @@ pub async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     };
     let pending = engine.start_login(request).await?;
     let redirect = pending.redirect_uri().to_owned();
-    eprintln!(
+    errln!(
         "Open this link to install the app; xox waits on {redirect} for up to {}:",
         humantime::format_duration(args.timeout)
     );
     // The URL alone on its line, on stdout: what a person copies and a script reads.
     outln!("{}", pending.url());
     if redirect.starts_with("https:") {
-        eprintln!(
+        errln!(
             "(the callback uses a self-signed certificate for localhost: accept the browser's warning once)"
         );
     }
     if !args.no_browser && !open_browser(pending.url().as_str()) {
-        eprintln!("(could not open a browser; open the link yourself)");
+        errln!("(could not open a browser; open the link yourself)");
     }
     let finished = tokio::select! {
         done = engine.finish_login(pending, args.timeout) => done,
-        _ = super::shutdown_signal() => Err(LoginError::Cancelled.into()),
+        _ = ctx.settings.stop.reached(StopLevel::Finish) => Err(LoginError::Cancelled.into()),
     };
     let LoggedIn {
         connection,
         warnings,
     } = finished?;
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     let now = now_unix();
     let tokens: Vec<String> = connection
@@ -103,7 +104,7 @@ pub async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         .iter()
         .map(|t| format::token_summary(t, now))
         .collect();
-    eprintln!(
+    errln!(
         "logged in to {}: {}",
         format::team_label(&connection),
         tokens.join(", ")

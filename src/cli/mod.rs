@@ -10,6 +10,11 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::cli::write_stdout(&format!("{}\n", format_args!($($arg)*))) };
 }
 
+/// `eprintln!` with the same cleaning as stdout: messages quote text from outside.
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::cli::write_stderr(&format!("{}\n", format_args!($($arg)*))) };
+}
+
 mod app;
 mod call;
 mod dashboard;
@@ -29,9 +34,11 @@ mod token;
 mod watch;
 
 use crate::engine::{Engine, Settings};
+use crate::rotation::{Stop, StopLevel};
 use crate::slack::TokenKind;
 use crate::slack::client::{DEFAULT_HTTP_TIMEOUT, DEFAULT_SLACK_URL};
 use clap::{Args, Parser, Subcommand};
+use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -153,7 +160,11 @@ pub struct Context {
 
 impl Context {
     fn engine(&self) -> anyhow::Result<Engine> {
-        Ok(Engine::open(self.settings.clone())?)
+        let engine = Engine::open(self.settings.clone())?;
+        for notice in engine.notices() {
+            errln!("{notice}");
+        }
+        Ok(engine)
     }
 }
 
@@ -167,6 +178,10 @@ fn parse_window(text: &str) -> Result<Duration, String> {
 
 /// Run a parsed command line. Errors come back as one sentence for `main` to print.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // First: from here on SIGINT and SIGTERM ask for a stop instead of killing the process
+    // in the middle of saving a pair Slack has just issued.
+    let stop = Stop::default();
+    forward_signals(&stop)?;
     if !(cli.http_timeout.is_finite() && cli.http_timeout > 0.0 && cli.http_timeout <= 3600.0) {
         anyhow::bail!("--http-timeout must be a number of seconds between 0 and 3600");
     }
@@ -176,46 +191,93 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             slack_url: cli.slack_url,
             http_timeout: Duration::from_secs_f64(cli.http_timeout),
             window: crate::rotation::DEFAULT_WINDOW,
+            stop: stop.clone(),
         },
     };
     // Only the subcommand's name: arguments may carry user text.
     let name = cli.command.as_ref().map_or("list", Command::name);
     tracing::info!(command = name, pid = std::process::id(), "xox started");
-    match cli.command {
+    let outcome = match cli.command {
+        // These stop on their own: they end cleanly once a stop is asked for.
         None => dashboard::run(&ctx).await,
         Some(Command::Demo(args)) => demo::run(&ctx, args).await,
-        Some(Command::Sim(args)) => sim::run(args).await,
-        Some(Command::App(cmd)) => app::run(&ctx, cmd).await,
-        Some(Command::Import(args)) => import::run(&ctx, args).await,
-        Some(Command::List(args)) => list::list(&ctx, &args).await,
-        Some(Command::Show(args)) => list::show(&ctx, &args).await,
-        Some(Command::Call(args)) => call::run(&ctx, args).await,
-        Some(Command::History(args)) => history::run(&ctx, &args).await,
-        Some(Command::Failed(args)) => failed::run(&ctx, &args).await,
-        Some(Command::Replay(args)) => replay::run(&ctx, args).await,
+        Some(Command::Sim(args)) => sim::run(args, &stop).await,
         Some(Command::Login(args)) => login::run(&ctx, args).await,
-        Some(Command::Token(args)) => token::run(&ctx, args).await,
-        Some(Command::Refresh(args)) => refresh::run(&ctx, args).await,
-        Some(Command::Exchange(args)) => exchange::run(&ctx, args).await,
-        Some(Command::Revoke(args)) => revoke::run(&ctx, args).await,
         Some(Command::Watch(args)) => watch::run(&ctx, args).await,
+        Some(command) => until_stopped(&stop, run_once(&ctx, command)).await,
+    };
+    // A dashboard job may still be saving a pair when the front end has gone.
+    if stop.in_flight() > 0 {
+        errln!("waiting for the new token pair Slack is issuing to be saved");
+        stop.settled().await;
+    }
+    outcome
+}
+
+/// The commands that do one thing and end.
+async fn run_once(ctx: &Context, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::App(cmd) => app::run(ctx, cmd).await,
+        Command::Import(args) => import::run(ctx, args).await,
+        Command::List(args) => list::list(ctx, &args).await,
+        Command::Show(args) => list::show(ctx, &args).await,
+        Command::Call(args) => call::run(ctx, args).await,
+        Command::History(args) => history::run(ctx, &args).await,
+        Command::Failed(args) => failed::run(ctx, &args).await,
+        Command::Replay(args) => replay::run(ctx, args).await,
+        Command::Token(args) => token::run(ctx, args).await,
+        Command::Refresh(args) => refresh::run(ctx, args).await,
+        Command::Exchange(args) => exchange::run(ctx, args).await,
+        Command::Revoke(args) => revoke::run(ctx, args).await,
+        Command::Demo(_) | Command::Sim(_) | Command::Login(_) | Command::Watch(_) => {
+            unreachable!("run by `run` itself")
+        }
     }
 }
 
-/// Wait for Ctrl-C or SIGTERM, whichever comes first.
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Run `command` until it ends or a stop is asked for. A command with a rotation in
+/// flight at the stop is let finish (it starts no other), so the pair is saved and reported;
+/// a second stop ends it once the rotation has given up and recorded the loss.
+async fn until_stopped(
+    stop: &Stop,
+    command: impl Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    let stopped = async {
+        stop.reached(StopLevel::Finish).await;
+        if stop.in_flight() > 0 {
+            stop.reached(StopLevel::Abandon).await;
+            stop.settled().await;
         }
     };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
+        outcome = command => outcome,
+        () = stopped => anyhow::bail!("stopped by a signal"),
     }
+}
+
+/// Turn SIGINT and SIGTERM into stop requests: the first lets rotations in flight save, a
+/// second gives them up. The handlers are registered before this returns.
+fn forward_signals(stop: &Stop) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let cannot = |e| anyhow::anyhow!("cannot handle signals: {e}");
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(cannot)?;
+    let mut terminate = signal(SignalKind::terminate()).map_err(cannot)?;
+    let stop = stop.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                Some(()) = interrupt.recv() => {}
+                Some(()) = terminate.recv() => {}
+                else => return,
+            }
+            if stop.request() == StopLevel::Finish && stop.in_flight() > 0 {
+                errln!(
+                    "stopping once the new token pair Slack is issuing is saved; a second Ctrl-C gives it up"
+                );
+            }
+        }
+    });
+    Ok(())
 }
 
 /// Print JSON to stdout.
@@ -226,13 +288,14 @@ fn print_json(value: &serde_json::Value) {
     );
 }
 
-/// Write to stdout. When the reader has gone away (a closed pipe), stop quietly with the
-/// status a shell gives a command killed by SIGPIPE, instead of panicking as `print!` does.
+/// Write to stdout, cleaned for the terminal ([`crate::text::for_terminal`]). When the
+/// reader has gone away (a closed pipe), stop quietly with the status a shell gives a
+/// command killed by SIGPIPE, instead of panicking as `print!` does.
 pub fn write_stdout(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
-        .write_all(text.as_bytes())
+        .write_all(crate::text::for_terminal(text).as_bytes())
         .and_then(|_| stdout.flush())
     {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -241,4 +304,12 @@ pub fn write_stdout(text: &str) {
         eprintln!("error: cannot write to stdout: {e}");
         std::process::exit(1);
     }
+}
+
+/// Write to stderr, cleaned for the terminal; a closed stderr is ignored.
+pub fn write_stderr(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(crate::text::for_terminal(text).as_bytes());
 }

@@ -1,7 +1,7 @@
 //! `xox refresh CONN` and `xox refresh --all`: refresh rotating tokens now.
 
 use super::{Context, KindArgs, format, parse_window, print_json};
-use crate::rotation::RefreshReport;
+use crate::rotation::{RefreshReport, StopLevel};
 use crate::store::now_unix;
 use anyhow::bail;
 use clap::Args;
@@ -82,6 +82,9 @@ async fn refresh_all(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<()> {
         print_json(&summary_json(&report));
     } else {
         print_summary(&report, args.within);
+    }
+    if engine.stop().level() != StopLevel::Running {
+        bail!("stopped by a signal before every due token was refreshed");
     }
     match report.failed() {
         0 => Ok(()),

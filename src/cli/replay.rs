@@ -15,13 +15,13 @@ pub struct ReplayArgs {
 }
 
 pub async fn run(ctx: &Context, args: ReplayArgs) -> anyhow::Result<()> {
-    let on_wait = |secs: u64| eprintln!("note: waiting {secs}s, the rest of Slack's Retry-After");
+    let on_wait = |secs: u64| errln!("note: waiting {secs}s, the rest of Slack's Retry-After");
     let report = ctx
         .engine()?
         .replay(args.id, args.kind.kind(), &on_wait)
         .await?;
     if report.result.is_ok() && !args.json {
-        eprintln!("replayed call #{}: ok", args.id);
+        errln!("replayed call #{}: ok", args.id);
     }
     super::call::print_report(report, args.json)
 }

@@ -1,5 +1,6 @@
 //! `xox sim [--port N]`: run the Slack simulator in the foreground.
 
+use crate::rotation::{Stop, StopLevel};
 use crate::sim::{Simulator, presets};
 use clap::Args;
 
@@ -10,7 +11,7 @@ pub struct SimArgs {
     port: u16,
 }
 
-pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+pub async fn run(args: SimArgs, stop: &Stop) -> anyhow::Result<()> {
     let sim = Simulator::start(args.port)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{}: {e}", args.port))?;
@@ -18,14 +19,14 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     // The first line of stdout is the contract: scripts read the base URL from it. Only
     // that line goes to stdout, so a script may read it and close the pipe.
     outln!("{}", sim.base_url());
-    eprintln!("preset apps (confidential ones share the README's simulator secret):");
+    errln!("preset apps (confidential ones share the README's simulator secret):");
     for (app, what) in presets::preset_apps() {
-        eprintln!("  {}  {what}", app.client_id);
+        errln!("  {}  {what}", app.client_id);
     }
-    eprintln!(
+    errln!(
         "control API: POST /_sim/apps /_sim/installs /_sim/faults /_sim/clock /_sim/config, GET /_sim/counters"
     );
-    eprintln!("Ctrl-C stops it.");
-    super::shutdown_signal().await;
+    errln!("Ctrl-C stops it.");
+    stop.reached(StopLevel::Finish).await;
     Ok(())
 }

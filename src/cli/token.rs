@@ -23,7 +23,7 @@ pub async fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     // Warnings on stderr, the token alone on stdout: a script keeps working while a
     // person sees the problem.
     for warning in &usable.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     outln!("{}", usable.token.expose());
     Ok(())

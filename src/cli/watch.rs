@@ -44,7 +44,7 @@ fn line(event: &WatchEvent) -> String {
 
 pub async fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<()> {
     let engine = ctx.engine()?;
-    eprintln!(
+    errln!(
         "{} watching {}: refreshing rotating tokens {} before expiry; Ctrl-C stops",
         format::rfc3339(crate::store::now_unix()),
         engine.location(),
@@ -52,11 +52,11 @@ pub async fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<()> {
     );
     let report = |event: WatchEvent| {
         tracing::info!(event = %line(&event), "watch");
-        eprintln!("{}", line(&event));
+        errln!("{}", line(&event));
     };
     engine
-        .keep_fresh(args.within, super::shutdown_signal(), &report)
+        .keep_fresh(args.within, std::future::pending(), &report)
         .await?;
-    eprintln!("{} stopped", format::rfc3339(crate::store::now_unix()));
+    errln!("{} stopped", format::rfc3339(crate::store::now_unix()));
     Ok(())
 }

@@ -162,7 +162,11 @@ pub async fn start() -> anyhow::Result<Demo> {
     }
     spend_refresh_token(&sim, &mut store, "gamma-reauth")?;
     let demo = Demo { sim, db, _dir: dir };
-    let engine = demo.engine(store, crate::slack::client::DEFAULT_HTTP_TIMEOUT);
+    let engine = demo.engine(
+        store,
+        crate::slack::client::DEFAULT_HTTP_TIMEOUT,
+        Default::default(),
+    );
     for failing in FAILING_CALLS {
         let args: Vec<String> = failing
             .args
@@ -186,7 +190,12 @@ impl Demo {
 
     /// An engine on the demo's store and simulator; `window` of one minute, so the token
     /// seeded to expire within two minutes is seen counting down and then refreshed.
-    pub fn engine(&self, store: SqliteStore, http_timeout: std::time::Duration) -> Engine {
+    pub fn engine(
+        &self,
+        store: SqliteStore,
+        http_timeout: std::time::Duration,
+        stop: crate::rotation::Stop,
+    ) -> Engine {
         Engine::with_backend(
             Box::new(store),
             Settings {
@@ -194,6 +203,7 @@ impl Demo {
                 slack_url: self.sim.base_url().to_owned(),
                 http_timeout,
                 window: std::time::Duration::from_secs(60),
+                stop,
             },
         )
     }

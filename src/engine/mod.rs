@@ -21,7 +21,7 @@ pub use rotate::{Exchanged, Refreshed, TokenRef};
 pub use summary::{Snapshot, Summary};
 pub use usable::{TokenWarning, UsableToken};
 
-use crate::rotation::{RetryPolicy, Rotator};
+use crate::rotation::{RetryPolicy, Rotator, Stop};
 use crate::slack::SlackClient;
 use crate::store::{Backend, StoreHandle};
 use std::path::{Path, PathBuf};
@@ -36,6 +36,8 @@ pub struct Settings {
     pub http_timeout: Duration,
     /// How close to expiry a token is refreshed ahead of use, by `R` and by auto-refresh.
     pub window: Duration,
+    /// The process's stop: shared with every rotation, so a stop never cuts one short.
+    pub stop: Stop,
 }
 
 /// One store and one Slack, shared by every workflow (and, behind an `Arc`, by tasks).
@@ -45,6 +47,7 @@ pub struct Engine {
     location: String,
     /// Made on first use: the hot path of `xox token` never builds an HTTP client.
     rotator: OnceLock<Arc<Rotator>>,
+    notices: Vec<String>,
 }
 
 impl Engine {
@@ -55,14 +58,21 @@ impl Engine {
     }
 
     /// An engine over a backend opened elsewhere (the demo's, a test's).
-    pub fn with_backend(backend: Box<dyn Backend>, settings: Settings) -> Engine {
+    pub fn with_backend(mut backend: Box<dyn Backend>, settings: Settings) -> Engine {
         let location = backend.location();
+        let notices = backend.take_notices();
         Engine {
             store: StoreHandle::new(backend),
             settings,
             location,
             rotator: OnceLock::new(),
+            notices,
         }
+    }
+
+    /// What opening the store changed that the user should hear about once.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// Where the store lives, as a person reads it.
@@ -76,6 +86,10 @@ impl Engine {
 
     pub fn window(&self) -> Duration {
         self.settings.window
+    }
+
+    pub fn stop(&self) -> &Stop {
+        &self.settings.stop
     }
 
     /// The folder beside the database, where the callback's certificate is kept.
@@ -103,11 +117,14 @@ impl Engine {
         if let Some(rotator) = self.rotator.get() {
             return Ok(rotator);
         }
-        let rotator = Arc::new(Rotator::new(
-            self.store.clone(),
-            self.client()?,
-            RetryPolicy::for_timeout(self.settings.http_timeout),
-        ));
+        let rotator = Arc::new(
+            Rotator::new(
+                self.store.clone(),
+                self.client()?,
+                RetryPolicy::for_timeout(self.settings.http_timeout),
+            )
+            .with_stop(self.settings.stop.clone()),
+        );
         Ok(self.rotator.get_or_init(|| rotator))
     }
 }

@@ -117,15 +117,16 @@ impl Engine {
         Ok(refresh_due(self.rotator()?, due, within, concurrency, progress).await)
     }
 
-    /// Keep every rotating token fresh until `shutdown` resolves, telling `report` what
-    /// happens.
+    /// Keep every rotating token fresh until `until` resolves or a stop is asked for,
+    /// telling `report` what happens. A stop during a pass lets the refreshes in flight
+    /// finish and save.
     pub async fn keep_fresh(
         &self,
         within: Duration,
-        shutdown: impl Future<Output = ()>,
+        until: impl Future<Output = ()>,
         report: &(dyn Fn(WatchEvent) + Sync),
     ) -> EngineResult<()> {
-        watch(self.rotator()?, within, shutdown, report).await;
+        watch(self.rotator()?, within, until, report).await;
         Ok(())
     }
 

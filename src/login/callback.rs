@@ -75,22 +75,20 @@ pub fn respond(method: &Method, target: &str, path: &str, state: &Secret) -> Rep
     };
     // Constant time, so a forger learns nothing from how long a wrong state takes.
     let state_matches = |sent: &str| bool::from(sent.as_bytes().ct_eq(state.expose().as_bytes()));
-    let sent_state = param("state");
-    if let Some(error) = param("error") {
-        // A cancel may come without state; one that carries a wrong state is not ours.
-        if sent_state.as_deref().is_none_or(state_matches) {
-            return Reply {
-                status: StatusCode::OK,
-                page: PAGE_DENIED,
-                callback: Some(Callback::Denied(error)),
-            };
-        }
-    }
-    if !sent_state.as_deref().is_some_and(state_matches) {
+    // Nothing without the right state ends the login, a cancel included: any local
+    // process or web page can reach this port.
+    if !param("state").as_deref().is_some_and(state_matches) {
         return reply(
             StatusCode::BAD_REQUEST,
             "xox: the state does not match this login; ignored.",
         );
+    }
+    if let Some(error) = param("error") {
+        return Reply {
+            status: StatusCode::OK,
+            page: PAGE_DENIED,
+            callback: Some(Callback::Denied(error)),
+        };
     }
     match param("code").filter(|c| !c.is_empty()) {
         Some(code) => Reply {
@@ -263,28 +261,26 @@ mod tests {
     }
 
     #[test]
-    fn cancellations_with_or_without_state() {
-        for target in [
-            "/callback?error=access_denied&state=the-state-123",
-            "/callback?error=access_denied",
-        ] {
-            let r = respond(&Method::GET, target, "/callback", &state());
-            assert_eq!(
-                r.callback,
-                Some(Callback::Denied("access_denied".into())),
-                "{target}"
-            );
-        }
-        let forged = respond(
+    fn a_cancellation_counts_only_with_the_right_state() {
+        let r = respond(
             &Method::GET,
-            "/callback?error=access_denied&state=other",
+            "/callback?error=access_denied&state=the-state-123",
             "/callback",
             &state(),
         );
-        assert_eq!(
-            (forged.status, forged.callback),
-            (StatusCode::BAD_REQUEST, None)
-        );
+        assert_eq!(r.callback, Some(Callback::Denied("access_denied".into())));
+        for forged in [
+            "/callback?error=access_denied",
+            "/callback?error=access_denied&state=other",
+            "/callback?error=%1b%5d0%3bpwned%07",
+        ] {
+            let r = respond(&Method::GET, forged, "/callback", &state());
+            assert_eq!(
+                (r.status, r.callback),
+                (StatusCode::BAD_REQUEST, None),
+                "{forged}"
+            );
+        }
     }
 
     #[test]

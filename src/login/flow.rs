@@ -9,6 +9,10 @@ use std::path::Path;
 use std::time::Duration;
 use url::Url;
 
+/// How long the tokens a login has just received are kept trying to land in a locked or
+/// full database before the login reports the failure.
+const SAVE_PATIENCE: Duration = Duration::from_secs(120);
+
 /// What to ask Slack for, and where the tokens go.
 pub struct LoginPlan {
     pub app: App,
@@ -165,7 +169,9 @@ impl PendingLogin {
         let connection = {
             let (app, grant) = (app.clone(), grant.clone());
             store
-                .run(move |s| s.save_grant(&app, &name, &grant, "login"))
+                .run_retrying(SAVE_PATIENCE, move |s| {
+                    s.save_grant(&app, &name, &grant, "login")
+                })
                 .await?
         };
         let mut warnings = Vec::new();

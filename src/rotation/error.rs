@@ -51,6 +51,8 @@ pub enum RotationError {
     },
     #[error("{0}")]
     Slack(CallError),
+    #[error("not refreshing the {kind} token of {conn}: xox is stopping")]
+    Stopping { conn: String, kind: TokenKind },
     #[error("{0}")]
     Exchange(String),
     #[error("Slack's answer held no {kind} token: {detail}")]

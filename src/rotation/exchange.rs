@@ -52,8 +52,9 @@ impl Rotator {
         if let Some(done) = self.take_lease(target, &unchanged).await? {
             return Ok(done);
         }
+        let _in_flight = self.stop.enter();
         let state = self.state(target).await?;
-        let creds = match self.credentials(target).await {
+        let creds = match self.ready_to_rotate(target).await {
             Ok(c) if c.client_secret.is_some() => c,
             other => {
                 self.release(target).await;

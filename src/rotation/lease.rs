@@ -35,11 +35,17 @@ impl Rotator {
                 target.kind,
                 self.owner.clone(),
             );
-            match self
+            let lease = match self
                 .store()
                 .run(move |s| s.try_lease(&id, kind, &owner, ttl))
-                .await?
+                .await
             {
+                // Another process is writing: the lease is as good as busy, and the
+                // wait below is bounded like any other.
+                Err(e) if e.is_retryable() => Lease::Busy,
+                other => other?,
+            };
+            match lease {
                 Lease::Taken => return Ok(None),
                 Lease::TakenFromGone(held_by) => {
                     // Refreshing at once, rather than after the lease lapses, is what

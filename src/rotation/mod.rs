@@ -8,12 +8,14 @@ mod refresh_all;
 mod rotator;
 mod scheduler;
 mod single_flight;
+mod stop;
 
 pub use crate::store::StoreHandle;
 pub use error::RotationError;
 pub use refresh_all::{DEFAULT_CONCURRENCY, RefreshReport, refresh_due};
 pub use rotator::{Fresh, Need, RetryPolicy, Rotator, Target};
 pub use scheduler::{WatchEvent, watch};
+pub use stop::{InFlight, Stop, StopLevel};
 
 /// Slack's SDKs refresh two hours before expiry; so does xox by default.
 pub const DEFAULT_WINDOW: std::time::Duration = std::time::Duration::from_secs(2 * 3600);

@@ -2,6 +2,7 @@
 //! workspace and app, so Slack's per-workspace, per-app limits are respected.
 
 use super::rotator::{Need, Rotator, Target};
+use super::stop::StopLevel;
 use crate::slack::TokenKind;
 use crate::store::DueToken;
 use futures_util::StreamExt;
@@ -60,6 +61,10 @@ pub async fn refresh_due(
             async move {
                 let mut results = Vec::with_capacity(group.len());
                 for token in group {
+                    // A stop lets the refresh in flight finish, and starts no other.
+                    if rotator.stop.level() >= StopLevel::Finish {
+                        break;
+                    }
                     let target = Target {
                         connection_id: token.connection_id.clone(),
                         connection_name: token.connection_name.clone(),

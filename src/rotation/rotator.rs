@@ -7,6 +7,7 @@
 
 use super::error::{RotationError, app_credentials_hint};
 use super::single_flight::SingleFlight;
+use super::stop::{Stop, StopLevel};
 use crate::slack::{
     CallError, ClientCredentials, ErrorCode, GrantedToken, Secret, SlackClient, TokenKind,
     TransportError, parse_grant,
@@ -79,6 +80,7 @@ pub struct Rotator {
     pub(super) policy: RetryPolicy,
     /// This rotator's lease owner id: unique per process and instance.
     pub(super) owner: String,
+    pub(super) stop: Stop,
 }
 
 pub(super) fn jitter(max: Duration) -> Duration {
@@ -96,7 +98,15 @@ impl Rotator {
             flights: SingleFlight::default(),
             policy,
             owner,
+            stop: Stop::default(),
         }
+    }
+
+    /// Share the process's stop: rotations in flight are counted there, and a second stop
+    /// request ends the retries of a save that keeps failing.
+    pub fn with_stop(mut self, stop: Stop) -> Rotator {
+        self.stop = stop;
+        self
     }
 
     pub fn store(&self) -> &StoreHandle {
@@ -220,11 +230,12 @@ impl Rotator {
         target: &Target,
         state: TokenState,
     ) -> Result<Fresh, RotationError> {
-        let creds = match self.credentials(target).await {
+        let _in_flight = self.stop.enter();
+        let creds = match self.ready_to_rotate(target).await {
             Ok(c) => c,
             Err(e) => {
                 self.release(target).await;
-                return Err(e.into());
+                return Err(e);
             }
         };
         let refresh = state.refresh.clone().expect("checked refreshable");
@@ -265,6 +276,22 @@ impl Rotator {
             tokio::time::sleep(wait).await;
         };
         self.refresh_failed(target, state, error, maybe_spent).await
+    }
+
+    /// The app's credentials, once it is safe to ask Slack for a new pair: the process is
+    /// not stopping, and the space the pair's save needs is set aside.
+    pub(super) async fn ready_to_rotate(
+        &self,
+        target: &Target,
+    ) -> Result<ClientCredentials, RotationError> {
+        if self.stop.level() >= StopLevel::Finish {
+            return Err(RotationError::Stopping {
+                conn: target.connection_name.clone(),
+                kind: target.kind,
+            });
+        }
+        self.store.run(|s| s.reserve_space()).await?;
+        Ok(self.credentials(target).await?)
     }
 
     /// How long to wait before another attempt, or `None` to stop.
@@ -312,8 +339,7 @@ impl Rotator {
         );
         let access = granted.access.clone();
         let outcome = self
-            .store
-            .run(move |s| s.commit_rotation(&id, &granted, generation, action, &owner))
+            .save_pair(target, id, granted, generation, action, owner)
             .await;
         match outcome {
             Ok(CommitOutcome::Written { expires_at }) => {
@@ -326,10 +352,48 @@ impl Rotator {
             }
             Ok(CommitOutcome::Superseded) => Ok(Self::fresh(self.state(target).await?, false)),
             Err(e) => {
-                // The new pair is lost with this error; say so loudly, it is the worst case.
+                // The new pair is lost with this error, the worst case: the old refresh
+                // token is spent. Say so in the status and the trail, at once.
                 tracing::error!(connection = %target.connection_name, kind = %target.kind, error = %e, "could not store a rotated token pair");
+                let reason = format!("Slack issued a new pair that could not be saved ({e})");
+                self.mark_lost(target, &reason).await;
+                self.event(target, action, "lost".into(), old.expires_at, reason)
+                    .await;
                 self.release(target).await;
                 Err(e.into())
+            }
+        }
+    }
+
+    /// Write a pair Slack has issued, retrying while the database is locked or the disk is
+    /// full, for as long as the process lives and is not told twice to stop: the old refresh
+    /// token is already spent, so giving up loses the connection.
+    async fn save_pair(
+        &self,
+        target: &Target,
+        id: String,
+        granted: GrantedToken,
+        generation: i64,
+        action: &'static str,
+        owner: String,
+    ) -> StoreResult<CommitOutcome> {
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let (id, granted, owner) = (id.clone(), granted.clone(), owner.clone());
+            let outcome = self
+                .store
+                .run(move |s| s.commit_rotation(&id, &granted, generation, action, &owner))
+                .await;
+            match outcome {
+                Err(e) if e.is_retryable() && self.stop.level() < StopLevel::Abandon => {
+                    tracing::warn!(connection = %target.connection_name, kind = %target.kind, error = %e, "saving a rotated token pair; trying again");
+                    tokio::select! {
+                        _ = tokio::time::sleep(pause + jitter(pause)) => {}
+                        _ = self.stop.reached(StopLevel::Abandon) => return Err(e),
+                    }
+                    pause = (pause * 2).min(Duration::from_secs(1));
+                }
+                other => return other,
             }
         }
     }
@@ -394,6 +458,17 @@ impl Rotator {
         };
         self.release(target).await;
         result
+    }
+
+    /// Say in the token's status that its pair was lost. The database may still be locked
+    /// (that may be why), so this keeps trying for a few busy timeouts.
+    async fn mark_lost(&self, target: &Target, reason: &str) {
+        for _ in 0..5 {
+            match self.mark(target, TokenStatus::NeedsReauth, reason).await {
+                Err(e) if e.is_retryable() => tokio::time::sleep(Duration::from_millis(200)).await,
+                _ => return,
+            }
+        }
     }
 
     pub(super) async fn mark(

@@ -3,6 +3,7 @@
 
 use super::refresh_all::{DEFAULT_CONCURRENCY, refresh_due};
 use super::rotator::Rotator;
+use super::stop::StopLevel;
 use crate::slack::TokenKind;
 use crate::store::now_unix;
 use std::collections::HashMap;
@@ -39,17 +40,18 @@ fn backoff_secs(failures: u32) -> i64 {
     (FIRST_BACKOFF_SECS << failures.saturating_sub(1).min(10)).min(MAX_BACKOFF_SECS)
 }
 
-/// Keep tokens fresh until `shutdown` completes.
+/// Keep tokens fresh until `until` completes or the rotator's stop is asked for. A stop
+/// during a pass lets the refreshes in flight finish and save; no new one starts.
 pub async fn watch(
     rotator: &Rotator,
     window: Duration,
-    shutdown: impl Future<Output = ()>,
+    until: impl Future<Output = ()>,
     report: &(dyn Fn(WatchEvent) + Sync),
 ) {
     let window = window.as_secs() as i64;
     let mut backoff: HashMap<(String, TokenKind), (u32, i64)> = HashMap::new();
-    tokio::pin!(shutdown);
-    loop {
+    tokio::pin!(until);
+    while rotator.stop.level() == StopLevel::Running {
         let now = now_unix();
         let scan = rotator
             .store()
@@ -119,7 +121,8 @@ pub async fn watch(
         report(WatchEvent::Sleeping { until: wake });
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs((wake - now) as u64)) => {}
-            _ = &mut shutdown => return,
+            _ = rotator.stop.reached(StopLevel::Finish) => return,
+            _ = &mut until => return,
         }
     }
 }

@@ -66,6 +66,11 @@ fn str_field<'a>(v: &'a Value, name: &'static str) -> Result<Option<&'a str>, Gr
     }
 }
 
+/// A text field bound for storage and display: control characters dropped on the way in.
+fn text_field(v: &Value, name: &'static str) -> Result<Option<String>, GrantError> {
+    Ok(str_field(v, name)?.map(|s| crate::text::one_line(s).into_owned()))
+}
+
 fn int_field(v: &Value, name: &'static str) -> Result<Option<i64>, GrantError> {
     match v.get(name) {
         None | Some(Value::Null) => Ok(None),
@@ -130,7 +135,7 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
     }
     let authed_user = object(json, "authed_user")?;
     if let Some(user_part) = authed_user {
-        grant.authed_user_id = str_field(user_part, "id")?.map(str::to_owned);
+        grant.authed_user_id = text_field(user_part, "id")?;
         if let Some(user) = token_in(user_part, TokenKind::User)? {
             // A flat user refresh may repeat the token under authed_user; keep one.
             if grant.token(user.kind).is_none() {
@@ -142,25 +147,25 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
         return Err(GrantError::NoToken);
     }
     if let Some(team) = object(json, "team")? {
-        grant.team_id = str_field(team, "id")?.map(str::to_owned);
-        grant.team_name = str_field(team, "name")?.map(str::to_owned);
+        grant.team_id = text_field(team, "id")?;
+        grant.team_name = text_field(team, "name")?;
     }
     if let Some(enterprise) = object(json, "enterprise")? {
-        grant.enterprise_id = str_field(enterprise, "id")?.map(str::to_owned);
-        grant.enterprise_name = str_field(enterprise, "name")?.map(str::to_owned);
+        grant.enterprise_id = text_field(enterprise, "id")?;
+        grant.enterprise_name = text_field(enterprise, "name")?;
     }
-    grant.slack_app_id = str_field(json, "app_id")?.map(str::to_owned);
-    grant.bot_user_id = str_field(json, "bot_user_id")?.map(str::to_owned);
+    grant.slack_app_id = text_field(json, "app_id")?;
+    grant.bot_user_id = text_field(json, "bot_user_id")?;
     if grant.authed_user_id.is_none() {
-        grant.authed_user_id = str_field(json, "user_id")?.map(str::to_owned);
+        grant.authed_user_id = text_field(json, "user_id")?;
     }
     if let Some(hook) = object(json, "incoming_webhook")?
         && let Some(url) = str_field(hook, "url")?
     {
         grant.incoming_webhook = Some(IncomingWebhook {
             url: Secret::new(url),
-            channel: str_field(hook, "channel")?.map(str::to_owned),
-            channel_id: str_field(hook, "channel_id")?.map(str::to_owned),
+            channel: text_field(hook, "channel")?,
+            channel_id: text_field(hook, "channel_id")?,
         });
     }
     Ok(grant)

@@ -68,6 +68,11 @@ pub trait Backend: Send {
     fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         None
     }
+    /// What opening changed that the user should hear about once (a loose file mode
+    /// tightened), handed over a single time.
+    fn take_notices(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 
     fn add_app(&mut self, app: NewApp) -> StoreResult<App>;
     fn apps(&self) -> StoreResult<Vec<App>>;
@@ -116,6 +121,9 @@ pub trait Backend: Send {
         kind: TokenKind,
         owner: &str,
     ) -> StoreResult<()>;
+    /// Set aside what `commit_rotation` needs, before Slack is asked for a new pair: a pair
+    /// Slack has issued must never fail to land for lack of space.
+    fn reserve_space(&mut self) -> StoreResult<()>;
     /// Store a new pair only if the token is still at `expected_generation`, with its event,
     /// and release the lock, all in one transaction.
     fn commit_rotation(

@@ -16,6 +16,8 @@ pub enum StoreError {
     },
     #[error("{} is locked by another process; waited {waited_ms} ms, try again", .path.display())]
     Locked { path: PathBuf, waited_ms: u64 },
+    #[error("the disk holding {} is full; free some space and try again", .0.display())]
+    DiskFull(PathBuf),
     #[error("cannot open {}: {detail}", .path.display())]
     CannotOpen { path: PathBuf, detail: String },
     #[error("{} is read-only here; xox needs to write to it", .0.display())]
@@ -40,6 +42,14 @@ pub enum StoreError {
     Conflict(String),
     #[error("database error: {0}")]
     Sqlite(String),
+}
+
+impl StoreError {
+    /// A write that may land if tried again: another process holds the lock, or the disk
+    /// is full for now.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, StoreError::Locked { .. } | StoreError::DiskFull(_))
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

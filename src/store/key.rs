@@ -164,37 +164,43 @@ fn write_key_file(path: &Path, bytes: Zeroizing<[u8; 32]>) -> StoreResult<Master
         path: path.into(),
         detail: e.to_string(),
     };
-    // create_new + mode 0600: never overwrite a key, never expose it even briefly.
-    let mut file = match OpenOptions::new()
+    // The key is written whole to a file of our own (0600 from the start), then linked into
+    // place: the link either appears complete or fails because another process's key is
+    // already there, so no process ever reads a half-written key, and none is overwritten.
+    let mut draft_name = path.as_os_str().to_owned();
+    draft_name.push(format!(".new-{}", std::process::id()));
+    let draft = PathBuf::from(draft_name);
+    let _ = std::fs::remove_file(&draft);
+    let text = Zeroizing::new(STANDARD.encode(bytes.as_slice()));
+    let written = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)
-    {
-        Ok(f) => f,
+        .open(&draft)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.write_all(b"\n")?;
+            file.sync_all()
+        })
+        .and_then(|_| std::fs::hard_link(&draft, path));
+    let _ = std::fs::remove_file(&draft);
+    match written {
+        Ok(()) => Ok(MasterKey {
+            bytes,
+            source: KeySource::File(path.into()),
+        }),
         // Another process created it first: use theirs.
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
-            return read_key_file(path)
-                .map(|bytes| MasterKey {
-                    bytes,
-                    source: KeySource::File(path.into()),
-                })
-                .map_err(|e| match e {
-                    KeyFileError::Store(e) => e,
-                    KeyFileError::Missing => io_err(ErrorKind::NotFound.into()),
-                });
-        }
-        Err(e) => return Err(io_err(e)),
-    };
-    let text = Zeroizing::new(STANDARD.encode(bytes.as_slice()));
-    file.write_all(text.as_bytes())
-        .and_then(|_| file.write_all(b"\n"))
-        .and_then(|_| file.sync_all())
-        .map_err(io_err)?;
-    Ok(MasterKey {
-        bytes,
-        source: KeySource::File(path.into()),
-    })
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => read_key_file(path)
+            .map(|bytes| MasterKey {
+                bytes,
+                source: KeySource::File(path.into()),
+            })
+            .map_err(|e| match e {
+                KeyFileError::Store(e) => e,
+                KeyFileError::Missing => io_err(ErrorKind::NotFound.into()),
+            }),
+        Err(e) => Err(io_err(e)),
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod update;
 pub mod view;
 
 use crate::engine::Engine;
+use crate::rotation::StopLevel;
 use app::{App, Msg};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use effects::Executor;
@@ -40,6 +41,7 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut app = App::new(setup.db_label, setup.engine.window(), true, no_color);
     let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
+    let stop = setup.engine.stop().clone();
     let mut exec = Executor::new(setup.engine, tx, setup.demo);
     let mut terminal = ratatui::init();
     let _guard = RestoreGuard;
@@ -54,15 +56,20 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
         }
     });
     let events = Box::pin(events);
-    event_loop::run(
+    let dashboard = event_loop::run(
         &mut terminal,
         &mut app,
         &mut exec,
         inbox,
         events,
         crate::store::now_unix,
-    )
-    .await?;
+    );
+    // SIGTERM (or SIGINT from outside the raw-mode terminal) closes the dashboard; the jobs
+    // it started keep running, and the process waits for their rotations to save.
+    tokio::select! {
+        outcome = dashboard => outcome?,
+        () = stop.reached(StopLevel::Finish) => {}
+    }
     Ok(())
 }
 #[cfg(test)]

@@ -74,6 +74,12 @@ impl Backend for SqliteStore {
     fn release_lease(&mut self, id: &str, kind: TokenKind, owner: &str) -> StoreResult<()> {
         SqliteStore::release_lease(self, id, kind, owner)
     }
+    fn take_notices(&mut self) -> Vec<String> {
+        SqliteStore::take_notices(self)
+    }
+    fn reserve_space(&mut self) -> StoreResult<()> {
+        SqliteStore::reserve_space(self)
+    }
     fn commit_rotation(
         &mut self,
         id: &str,

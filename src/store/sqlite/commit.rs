@@ -35,7 +35,31 @@ impl SqliteStore {
     /// and give back the lease, all in one transaction: nothing uses the new refresh token
     /// before it is durably stored (`synchronous=FULL`), and a pair never lands without its
     /// event.
+    /// A full disk gives back the reserve (`reserve_space`) and tries once more.
     pub fn commit_rotation(
+        &mut self,
+        connection_id: &str,
+        granted: &GrantedToken,
+        expected_generation: i64,
+        action: &str,
+        lease_owner: &str,
+    ) -> StoreResult<CommitOutcome> {
+        let commit = |store: &mut SqliteStore| {
+            store.write_rotation(
+                connection_id,
+                granted,
+                expected_generation,
+                action,
+                lease_owner,
+            )
+        };
+        match commit(self) {
+            Err(StoreError::DiskFull(_)) if self.release_reserve() => commit(self),
+            outcome => outcome,
+        }
+    }
+
+    fn write_rotation(
         &mut self,
         connection_id: &str,
         granted: &GrantedToken,

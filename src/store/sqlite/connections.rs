@@ -1,5 +1,6 @@
 //! Connections: one Slack install (app + workspace + installing user) holding bot and user tokens.
 
+use super::columns::{opt_text, text};
 use super::events::insert as insert_event;
 use super::{SqliteStore, tokens};
 use crate::slack::Grant;
@@ -11,19 +12,20 @@ use std::collections::HashMap;
 const COLUMNS: &str = "c.id, c.name, c.app_id, a.name, c.team_id, c.team_name, c.enterprise_id, c.enterprise_name,
     c.slack_app_id, c.bot_user_id, c.authed_user_id, c.incoming_webhook IS NOT NULL, c.created_at, c.updated_at";
 
+/// Text columns are cleaned on the way out: another program may have written the file.
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
     Ok(Connection {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        app_id: r.get(2)?,
-        app_name: r.get(3)?,
-        team_id: r.get(4)?,
-        team_name: r.get(5)?,
-        enterprise_id: r.get(6)?,
-        enterprise_name: r.get(7)?,
-        slack_app_id: r.get(8)?,
-        bot_user_id: r.get(9)?,
-        authed_user_id: r.get(10)?,
+        id: text(r, 0)?,
+        name: text(r, 1)?,
+        app_id: text(r, 2)?,
+        app_name: text(r, 3)?,
+        team_id: opt_text(r, 4)?,
+        team_name: opt_text(r, 5)?,
+        enterprise_id: opt_text(r, 6)?,
+        enterprise_name: opt_text(r, 7)?,
+        slack_app_id: opt_text(r, 8)?,
+        bot_user_id: opt_text(r, 9)?,
+        authed_user_id: opt_text(r, 10)?,
         has_incoming_webhook: r.get(11)?,
         created_at: r.get(12)?,
         updated_at: r.get(13)?,

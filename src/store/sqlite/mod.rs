@@ -10,6 +10,7 @@ mod connections;
 mod error;
 mod events;
 mod leases;
+mod reserve;
 mod schema;
 mod tokens;
 
@@ -33,6 +34,8 @@ pub struct SqliteStore {
     cipher: Cipher,
     path: PathBuf,
     key_source: key::KeySource,
+    /// What opening changed that the user should hear about once (a mode made owner-only).
+    notices: Vec<String>,
 }
 
 impl SqliteStore {
@@ -61,15 +64,22 @@ impl SqliteStore {
         .map_err(|e| sql_err(path, e))?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| sql_err(path, e))?;
+        // Another program's database is refused before anything in it changes: the
+        // journal mode below is written into the file.
+        refuse_foreign(&conn, path)?;
+        let notices = tighten_modes(path);
         // WAL lets readers (`xox token`, the dashboard) run while another process writes;
         // FULL makes a committed token write survive power loss, since a lost rotated
-        // refresh token cannot be recovered.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(|e| sql_err(path, e))?;
+        // refresh token cannot be recovered. Switching a new file to WAL takes a lock that
+        // many first runs may want at once: it waits its turn like schema creation.
+        with_patience(|| {
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| sql_err(path, e))
+        })?;
         let mut store_conn = conn;
-        let needs_key_check = migrate(&mut store_conn, path)?;
+        let needs_key_check = with_patience(|| migrate(&mut store_conn, path))?;
         let recorded: Option<String> = store_conn
             .query_row(
                 "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'key_source'",
@@ -89,13 +99,19 @@ impl SqliteStore {
             cipher: Cipher::new(&master.bytes),
             path: path.to_path_buf(),
             key_source: master.source,
+            notices,
         };
-        store.check_key(needs_key_check)?;
+        with_patience(|| store.check_key(needs_key_check))?;
         Ok(store)
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What opening changed that the user should hear about, once.
+    pub fn take_notices(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notices)
     }
 
     /// Changes whenever another connection (another process) commits to the database.
@@ -150,7 +166,10 @@ impl SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| sql_err(&path, e))?;
-        let value = f(&tx, &self.cipher)?;
+        let value = f(&tx, &self.cipher).map_err(|e| match e {
+            StoreError::DiskFull(_) => StoreError::DiskFull(path.clone()),
+            other => other,
+        })?;
         tx.commit().map_err(|e| sql_err(&path, e))?;
         Ok(value)
     }
@@ -193,6 +212,56 @@ fn create_owner_only(path: &Path) -> StoreResult<()> {
     }
 }
 
+/// How long opening waits for other processes creating or upgrading the schema.
+const SCHEMA_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Run `step` again while the database is busy, for up to [`SCHEMA_PATIENCE`]: hundreds
+/// of processes may start on a new database at once, and each must get its turn.
+fn with_patience<T>(mut step: impl FnMut() -> StoreResult<T>) -> StoreResult<T> {
+    let started = std::time::Instant::now();
+    loop {
+        match step() {
+            Err(StoreError::Locked { .. }) if started.elapsed() < SCHEMA_PATIENCE => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Refuse a database another program made, reading only. One statement, so the version
+/// and the tables are seen in one snapshot while another process may be creating them.
+fn refuse_foreign(conn: &Sqlite, path: &Path) -> StoreResult<()> {
+    let foreign = conn
+        .query_row(schema::FOREIGN_CHECK, [], |r| r.get(0))
+        .map_err(|e| sql_err(path, e))?;
+    if foreign {
+        return Err(StoreError::ForeignDatabase(path.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// Make the database and its -wal and -shm files owner-only where they are not. The
+/// companions take the database's mode when SQLite makes them, so one notice, for the
+/// database, tells the story.
+fn tighten_modes(path: &Path) -> Vec<String> {
+    let companion = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let notice = crate::paths::tighten_to_owner_only(path).map(|mode| {
+        format!(
+            "note: {} could be read by others (mode {mode:o}); it is now 600",
+            path.display()
+        )
+    });
+    for suffix in ["-wal", "-shm"] {
+        crate::paths::tighten_to_owner_only(&companion(suffix));
+    }
+    notice.into_iter().collect()
+}
+
 /// Bring the schema up to date. Returns whether the database has no key check yet
 /// (a fresh file), in which case a key may be created for it.
 fn migrate(conn: &mut Sqlite, path: &Path) -> StoreResult<bool> {
@@ -212,9 +281,6 @@ fn migrate(conn: &mut Sqlite, path: &Path) -> StoreResult<bool> {
             found: version,
             known: schema::LATEST,
         });
-    }
-    if version == 0 && schema::has_foreign_tables(&tx).map_err(|e| sql_err(path, e))? {
-        return Err(StoreError::ForeignDatabase(path.to_path_buf()));
     }
     schema::migrate(&tx, version).map_err(|e| sql_err(path, e))?;
     let has_check = has_key_check(&tx).map_err(|e| sql_err(path, e))?;

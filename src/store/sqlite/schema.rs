@@ -105,14 +105,10 @@ pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
-/// Whether the file holds tables that are not ours (a database of some other program).
-pub fn has_foreign_tables(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')",
-        [],
-        |r| r.get(0),
-    )
-}
+/// True when the file holds tables but no schema version of ours: another program's
+/// database.
+pub const FOREIGN_CHECK: &str = "SELECT (SELECT user_version FROM pragma_user_version) = 0
+    AND EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%')";
 
 /// Apply the migrations after `from`, in the caller's transaction.
 pub fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
