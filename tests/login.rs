@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::browser::{browser, consent, follow, free_port, start_login};
+use common::browser::{
+    browser, consent, follow, free_port, login_command, start_login, start_login_with,
+};
 use common::cli_env::Env;
 use serde_json::Value;
 use xox::sim::{SimApp, Simulator};
@@ -337,6 +339,41 @@ async fn a_cancel_carrying_escape_codes_reaches_the_terminal_clean() {
         err.contains("cancelled in the browser (]0;pwned[2J[31mFAKE)"),
         "{err:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_callback_gets_through_300_idle_connections_with_256_descriptors() {
+    use std::os::unix::process::CommandExt;
+    let port = free_port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let (_sim, env) = setup(&redirect).await;
+    let mut command = login_command(&env, &["--app", "conf", "--timeout", "30"]);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 256,
+                rlim_max: 256,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let login = start_login_with(command);
+    let idle: Vec<std::net::TcpStream> = (0..300)
+        .filter_map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    assert!(idle.len() >= 256, "only {} connections opened", idle.len());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let answer = follow(&consent(&login.url, "allow").await).await;
+    assert_eq!(answer.status().as_u16(), 200);
+    let (ok, _, err) = login.end().await;
+    assert!(ok, "{err}");
+    assert_eq!(list(&env).as_array().unwrap().len(), 1);
+    drop(idle);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

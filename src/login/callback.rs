@@ -5,20 +5,30 @@ use super::error::LoginError;
 use crate::slack::Secret;
 use axum::body::Body;
 use hyper::{Method, Request, Response, StatusCode, header};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use url::Url;
 
 /// The most a request head may take; anything larger is refused by hyper with 431.
 const MAX_REQUEST_HEAD: usize = 16 * 1024;
+/// How long a TLS handshake, and then a request head, may take.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long any one connection may stay open.
+const CONNECTION_LIMIT: Duration = Duration::from_secs(30);
+/// Connections served at once; past it the oldest idle one is dropped.
+const MAX_CONNECTIONS: usize = 64;
+/// The pause after a failed accept (out of descriptors) before trying again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// What the browser brought back.
 #[derive(Debug, PartialEq)]
@@ -165,20 +175,94 @@ impl CallbackServer {
             state: state.clone(),
             found,
         });
-        // Dropping the set (on return) stops the accept loops: the listener is one-shot.
+        // Dropping the set (on return) stops the accept loops and every connection they
+        // started: the listener is one-shot.
         let mut accepting = JoinSet::new();
+        let open = Arc::new(Mutex::new(OpenConnections::default()));
         for listener in self.listeners {
-            let (shared, tls) = (shared.clone(), self.tls.clone());
-            accepting.spawn(async move {
-                while let Ok((stream, _)) = listener.accept().await {
-                    tokio::spawn(serve(stream, tls.clone(), shared.clone()));
-                }
-            });
+            let (shared, tls, open) = (shared.clone(), self.tls.clone(), open.clone());
+            accepting.spawn(accept_loop(listener, tls, shared, open));
         }
-        match tokio::time::timeout(timeout, arrived.recv()).await {
+        let outcome = match tokio::time::timeout(timeout, arrived.recv()).await {
             Ok(Some(callback)) => Ok(callback),
             Ok(None) => Err(LoginError::Cancelled),
             Err(_) => Err(LoginError::Timeout(timeout.as_secs())),
+        };
+        open.lock().unwrap_or_else(|p| p.into_inner()).close_all();
+        outcome
+    }
+}
+
+/// Accept until dropped. An accept error (out of descriptors, say) is waited out briefly
+/// rather than ending the loop: a local process must not be able to shut the listener down.
+async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    handler: Arc<Handler>,
+    open: Arc<Mutex<OpenConnections>>,
+) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
+        let answered = Arc::new(AtomicBool::new(false));
+        // Held across the spawn, so the task's `forget` always comes after its `admit`.
+        let mut connections = open.lock().unwrap_or_else(|p| p.into_inner());
+        let id = connections.make_room();
+        let (handler, tls, open_for_task, flag) =
+            (handler.clone(), tls.clone(), open.clone(), answered.clone());
+        let task = tokio::spawn(async move {
+            let _ = tokio::time::timeout(CONNECTION_LIMIT, serve(stream, tls, handler, flag)).await;
+            open_for_task
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .forget(id);
+        });
+        connections.admit(id, task.abort_handle(), answered);
+    }
+}
+
+/// The connections being served, oldest first, so that a flood of idle ones cannot keep
+/// the browser's out: at the cap, the oldest that has not sent a request yet is dropped.
+#[derive(Default)]
+struct OpenConnections {
+    next_id: u64,
+    open: VecDeque<(u64, AbortHandle, Arc<AtomicBool>)>,
+}
+
+impl OpenConnections {
+    /// Drop a connection if the cap is reached (the oldest idle one, else the oldest), and
+    /// return an id for the next.
+    fn make_room(&mut self) -> u64 {
+        if self.open.len() >= MAX_CONNECTIONS {
+            let victim = self
+                .open
+                .iter()
+                .position(|(_, _, answered)| !answered.load(Ordering::Relaxed))
+                .unwrap_or(0);
+            if let Some((_, task, _)) = self.open.remove(victim) {
+                task.abort();
+            }
+        }
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn admit(&mut self, id: u64, task: AbortHandle, answered: Arc<AtomicBool>) {
+        self.open.push_back((id, task, answered));
+    }
+
+    fn forget(&mut self, id: u64) {
+        self.open.retain(|(open, _, _)| *open != id);
+    }
+
+    fn close_all(&mut self) {
+        for (_, task, _) in self.open.drain(..) {
+            task.abort();
         }
     }
 }
@@ -192,11 +276,17 @@ struct Handler {
 /// One connection: TLS if asked, HTTP/1 with a small head limit, `Connection: close`. The
 /// callback is passed on only after the connection is done, so the result page has been
 /// written before xox moves on (and possibly exits).
-async fn serve(stream: TcpStream, tls: Option<TlsAcceptor>, handler: Arc<Handler>) {
+async fn serve(
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    handler: Arc<Handler>,
+    answered: Arc<AtomicBool>,
+) {
     let result: Arc<Mutex<Option<Callback>>> = Arc::default();
     let slot = result.clone();
     let handler_for_requests = handler.clone();
     let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        answered.store(true, Ordering::Relaxed);
         let target = req
             .uri()
             .path_and_query()
@@ -222,11 +312,16 @@ async fn serve(stream: TcpStream, tls: Option<TlsAcceptor>, handler: Arc<Handler
         async move { Ok::<_, std::convert::Infallible>(response) }
     });
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.max_buf_size(MAX_REQUEST_HEAD).keep_alive(false);
+    http.max_buf_size(MAX_REQUEST_HEAD)
+        .keep_alive(false)
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT);
     match tls {
         Some(acceptor) => {
             // A browser that has not accepted the certificate yet just closes: not an error.
-            if let Ok(stream) = acceptor.accept(stream).await {
+            if let Ok(Ok(stream)) =
+                tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream)).await
+            {
                 let _ = http.serve_connection(TokioIo::new(stream), service).await;
             }
         }
@@ -243,6 +338,28 @@ async fn serve(stream: TcpStream, tls: Option<TlsAcceptor>, handler: Arc<Handler
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn at_the_cap_the_oldest_idle_connection_goes_first() {
+        let mut open = OpenConnections::default();
+        let mut tasks = Vec::new();
+        for i in 0..MAX_CONNECTIONS {
+            let id = open.make_room();
+            let task = tokio::spawn(std::future::pending::<()>());
+            // The first two have sent a request; the third is the oldest idle one.
+            open.admit(id, task.abort_handle(), Arc::new(AtomicBool::new(i < 2)));
+            tasks.push(task);
+        }
+        open.make_room();
+        assert_eq!(open.open.len(), MAX_CONNECTIONS - 1);
+        let dropped = tasks.remove(2);
+        assert!(dropped.await.unwrap_err().is_cancelled());
+        assert!(tasks.iter().all(|t| !t.is_finished()));
+        open.close_all();
+        for task in tasks {
+            assert!(task.await.unwrap_err().is_cancelled());
+        }
+    }
 
     fn state() -> Secret {
         Secret::new("the-state-123")

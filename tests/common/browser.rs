@@ -2,7 +2,7 @@
 
 use super::cli_env::Env;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdout, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -20,10 +20,18 @@ pub struct Login {
 }
 
 pub fn start_login(env: &Env, args: &[&str]) -> Login {
+    start_login_with(login_command(env, args))
+}
+
+/// `xox login --no-browser ARGS` in `env`, for a caller to adjust before starting it.
+pub fn login_command(env: &Env, args: &[&str]) -> Command {
     let mut all = vec!["login", "--no-browser"];
     all.extend_from_slice(args);
-    let mut child = env
-        .command(&all)
+    env.command(&all)
+}
+
+pub fn start_login_with(mut command: Command) -> Login {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
