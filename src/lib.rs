@@ -4,6 +4,7 @@
 //! `sim`).
 
 pub mod calls;
+pub mod child;
 pub mod cli;
 pub mod engine;
 pub mod logging;

@@ -295,6 +295,19 @@ fn bad_input_gets_one_clear_line_and_loses_nothing() {
         env.fails(&["call", "auth.test", "--conn", "acme-prod", "--user"], "")
             .contains("has no user token; it has a bot token")
     );
+    let err = env.fails(
+        &[
+            "app",
+            "add",
+            "loop",
+            "--client-id",
+            "555.666",
+            "--redirect-uri",
+            "http://127.0.0.1:0/callback",
+        ],
+        "s",
+    );
+    assert!(err.contains("needs a real port, not 0"), "{err}");
     assert_eq!(
         env.ok(&["list", "--json"], ""),
         before,

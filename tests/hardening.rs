@@ -219,3 +219,54 @@ async fn a_pair_given_up_on_a_second_ctrl_c_is_reported_in_the_status_and_the_tr
         "{history}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_with_hours_left_is_printed_within_one_http_timeout_when_slack_hangs() {
+    let sim = simulator(3600).await;
+    let env = env_with_connection(&sim, "T0HANG");
+    let stored = env.ok(&["token", "conn", "--within", "5m"], "");
+    // Slack swallows every refresh request; another process holds the lease meanwhile.
+    fault_refreshes(&sim, FaultKind::Blackhole, 6);
+    let refresher = spawn(&env, &["--http-timeout", "1", "refresh", "conn", "--bot"]);
+    refresh_requests_reach(&sim, 1).await;
+    let started = std::time::Instant::now();
+    let out = env.run(&["--http-timeout", "1", "token", "conn"], "");
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), stored);
+    assert!(
+        stderr.starts_with("warning: ") && stderr.contains("valid for"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    // Alone, with Slack still silent: one attempt, then the stored token.
+    let _ = wait(refresher).await;
+    let started = std::time::Instant::now();
+    let out = env.run(&["--http-timeout", "1", "token", "conn"], "");
+    assert!(out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_refresh_all_saves_what_is_in_flight() {
+    let sim = simulator(3600).await;
+    let env = env_with_connection(&sim, "T0ALL1");
+    env.ok(
+        &["import", "second", "--app", "acme"],
+        &common::rotating::seed(&sim, xox::sim::presets::ROTATING_CLIENT_ID, "T0ALL2"),
+    );
+    fault_refreshes(&sim, FaultKind::Delay { ms: 1000 }, 4);
+    let all = spawn(&env, &["refresh", "--all", "--concurrency", "1"]);
+    refresh_requests_reach(&sim, 1).await;
+    signal(&all, "-TERM");
+    let out = wait(all).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stopped by a signal"), "{stderr}");
+    // The refresh in flight was saved, and no other was started after the stop.
+    assert_eq!(sim.counters().refresh_grants, 1, "{stderr}");
+    let summary: Value =
+        serde_json::from_str(&env.ok(&["refresh", "--all", "--json"], "")).unwrap();
+    assert_eq!(summary["failed"], 0, "{summary}");
+    assert_eq!(sim.counters().invalid_refresh_token, 0);
+}

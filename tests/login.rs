@@ -377,6 +377,42 @@ async fn the_real_callback_gets_through_300_idle_connections_with_256_descriptor
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_is_started_without_xox_secrets_in_its_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let redirect = format!("http://localhost:{}/callback", free_port());
+    let (_sim, env) = setup(&redirect).await;
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opener = bin.join("xdg-open");
+    let seen = env.dir.path().join("browser-env");
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh\nenv > '{}.tmp' && mv '{0}.tmp' '{0}'\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut login = env.command(&["login", "--app", "conf", "--timeout", "3"]);
+    login
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("XOX_CLIENT_SECRET", "login-secret");
+    let (out, env) = tokio::task::spawn_blocking(move || (env.run_with(login, ""), env))
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no answer"), "{err}");
+    let browser_env = std::fs::read_to_string(&seen).unwrap();
+    assert!(browser_env.contains("PATH="), "{browser_env}");
+    assert!(!browser_env.contains("XOX_"), "{browser_env}");
+    drop(env);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_and_a_busy_port_are_clear_errors() {
     let port = free_port();
     let redirect = format!("http://localhost:{port}/callback");

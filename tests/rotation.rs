@@ -391,6 +391,27 @@ async fn a_deleted_workspace_marks_the_token_revoked() {
     assert_eq!(w.state().status, TokenStatus::Revoked);
 }
 
+/// `invalid_auth` to a refresh says the token itself is dead, as the README's statuses
+/// say: revoked, not needs re-auth.
+#[tokio::test]
+async fn invalid_auth_to_a_refresh_marks_the_token_revoked() {
+    let w = world().await;
+    w.fault(
+        FaultKind::Refuse {
+            error: "invalid_auth".into(),
+        },
+        1,
+    );
+    let err = w.refresh(2).await.unwrap_err();
+    assert!(
+        matches!(err, RotationError::Revoked { ref code, .. } if code == "invalid_auth"),
+        "{err}"
+    );
+    assert_eq!(w.state().status, TokenStatus::Revoked);
+    let readme = include_str!("../README.md");
+    assert!(readme.contains("`invalid_auth` to a refresh: the token itself is\ndead"));
+}
+
 #[tokio::test]
 async fn a_wrong_client_secret_blames_the_app_not_the_token() {
     let w = world().await;

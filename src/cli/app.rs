@@ -73,6 +73,11 @@ pub fn check_redirect(uri: &str) -> anyhow::Result<()> {
             "--redirect-uri must look like http://localhost:8976/callback (http or https, localhost, 127.0.0.1 or [::1], with a port)"
         );
     }
+    if url.port() == Some(0) {
+        bail!(
+            "--redirect-uri needs a real port, not 0: Slack sends the browser back to exactly this URL, so xox must listen on a port known in advance (for example 8976)"
+        );
+    }
     if url.fragment().is_some() {
         bail!("--redirect-uri may not contain '#'");
     }
@@ -201,6 +206,7 @@ mod tests {
             "http://localhost/cb",
             "ftp://localhost:21/",
             "http://localhost:1/#x",
+            "http://127.0.0.1:0/callback",
             "junk",
         ] {
             assert!(check_redirect(bad).is_err(), "{bad}");

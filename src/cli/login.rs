@@ -8,7 +8,7 @@ use crate::rotation::StopLevel;
 use crate::slack::Scopes;
 use crate::store::now_unix;
 use clap::Args;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
@@ -45,7 +45,7 @@ fn open_browser(url: &str) -> bool {
     } else {
         "xdg-open"
     };
-    Command::new(opener)
+    crate::child::command(opener)
         .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -4,7 +4,7 @@
 
 use super::{Engine, EngineResult};
 use crate::calls::default_kind;
-use crate::rotation::{Need, RotationError, Target};
+use crate::rotation::{Need, Patience, RotationError, Target};
 use crate::slack::{Secret, TokenKind};
 use crate::store::{Connection, TokenStatus, now_unix};
 use std::time::Duration;
@@ -149,8 +149,23 @@ impl Engine {
         }
         let target = Target::of(&connection, kind);
         let rotator = self.rotator()?;
+        // A token that stays valid past one HTTP timeout and the margin is worth more now
+        // than a fresh one later: one attempt, and no longer on another's lease than one
+        // HTTP timeout, then the current token with a warning. A token about to expire
+        // waits for its refresh.
+        let http_timeout = rotator.client().timeout();
+        let patience = match left {
+            Some(l) if l > MIN_FALLBACK_SECS + http_timeout.as_secs() as i64 => {
+                Patience::Brief(http_timeout)
+            }
+            _ => Patience::Full,
+        };
         match rotator
-            .refresh_if(&target, Need::ExpiresWithin(within.as_secs() as i64))
+            .refresh_with(
+                &target,
+                Need::ExpiresWithin(within.as_secs() as i64),
+                patience,
+            )
             .await
         {
             Ok(fresh) => Ok(UsableToken {

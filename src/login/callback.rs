@@ -133,6 +133,7 @@ impl CallbackServer {
         let url = Url::parse(redirect_uri).map_err(|_| LoginError::NoPort(redirect_uri.into()))?;
         let port = url
             .port()
+            .filter(|p| *p != 0)
             .ok_or_else(|| LoginError::NoPort(redirect_uri.into()))?;
         let host = url.host_str().unwrap_or("localhost").to_owned();
         let mut listeners = Vec::new();

@@ -2,7 +2,7 @@
 //! things xox does to a token.
 
 use super::error::{RotationError, exchange_refusal};
-use super::rotator::{Fresh, Rotator, Target, granted_token};
+use super::rotator::{Fresh, Patience, Rotator, Target, granted_token};
 use crate::slack::CallError;
 use crate::store::{TokenState, TokenStatus};
 
@@ -49,7 +49,7 @@ impl Rotator {
         let _flight = self.flights.enter(&target.connection_id, target.kind).await;
         let generation = state.generation;
         let unchanged = |s: &TokenState| s.generation == generation;
-        if let Some(done) = self.take_lease(target, &unchanged).await? {
+        if let Some(done) = self.take_lease(target, &unchanged, Patience::Full).await? {
             return Ok(done);
         }
         let _in_flight = self.stop.enter();

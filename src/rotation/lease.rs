@@ -2,7 +2,7 @@
 //! holder, taking it over from one that has exited, and giving it back.
 
 use super::error::RotationError;
-use super::rotator::{Fresh, Rotator, Target, jitter};
+use super::rotator::{Fresh, Patience, Rotator, Target, jitter};
 use crate::store::{Lease, TokenState};
 use std::time::Duration;
 
@@ -22,11 +22,16 @@ impl Rotator {
         &self,
         target: &Target,
         still_needed: &(dyn Fn(&TokenState) -> bool + Sync),
+        patience: Patience,
     ) -> Result<Option<Fresh>, RotationError> {
         let ttl = self.lease_ttl();
         let started = std::time::Instant::now();
-        // Waiters give the holder its whole TTL (plus a poll) before calling it stuck.
-        let give_up = ttl + self.policy.poll * 2;
+        // Waiters give the holder its whole TTL (plus a poll) before calling it stuck,
+        // unless they have a valid token to fall back on.
+        let give_up = match patience {
+            Patience::Full => ttl + self.policy.poll * 2,
+            Patience::Brief(wait) => wait,
+        };
         // A backend that pushes commits wakes us when the holder is done; others are polled.
         let mut feed = self.store().run(|s| s.change_feed()).await;
         loop {

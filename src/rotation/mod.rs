@@ -13,7 +13,7 @@ mod stop;
 pub use crate::store::StoreHandle;
 pub use error::RotationError;
 pub use refresh_all::{DEFAULT_CONCURRENCY, RefreshReport, refresh_due};
-pub use rotator::{Fresh, Need, RetryPolicy, Rotator, Target};
+pub use rotator::{Fresh, Need, Patience, RetryPolicy, Rotator, Target};
 pub use scheduler::{WatchEvent, watch};
 pub use stop::{InFlight, Stop, StopLevel};
 

@@ -55,6 +55,16 @@ pub struct Target {
     pub kind: TokenKind,
 }
 
+/// How long a caller may be kept waiting for a refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    /// Every attempt, and the holder's whole lease: the caller has no token without it.
+    Full,
+    /// One attempt, and at most this long waiting on another process's lease: the caller
+    /// holds a token that is still valid to fall back on.
+    Brief(Duration),
+}
+
 /// When a token must be refreshed.
 #[derive(Debug, Clone, Copy)]
 pub enum Need {
@@ -159,6 +169,16 @@ impl Rotator {
     /// Refresh the token if `need` holds, coordinating with every other caller, in this
     /// process or another; return the token to use.
     pub async fn refresh_if(&self, target: &Target, need: Need) -> Result<Fresh, RotationError> {
+        self.refresh_with(target, need, Patience::Full).await
+    }
+
+    /// `refresh_if`, giving up sooner when `patience` says the caller can do without.
+    pub async fn refresh_with(
+        &self,
+        target: &Target,
+        need: Need,
+        patience: Patience,
+    ) -> Result<Fresh, RotationError> {
         let state = self.state(target).await?;
         if !need.holds(&state, now_unix()) {
             return Ok(Self::fresh(state, false));
@@ -175,7 +195,7 @@ impl Rotator {
         if !still_needed(&state) {
             return Ok(Self::fresh(state, false));
         }
-        if let Some(done) = self.take_lease(target, &still_needed).await? {
+        if let Some(done) = self.take_lease(target, &still_needed, patience).await? {
             return Ok(done);
         }
         // Someone may have finished a refresh between our read and our lease.
@@ -188,7 +208,7 @@ impl Rotator {
             self.release(target).await;
             return Err(e);
         }
-        self.refresh_holding_lease(target, state).await
+        self.refresh_holding_lease(target, state, patience).await
     }
 
     fn check_refreshable(&self, target: &Target, state: &TokenState) -> Result<(), RotationError> {
@@ -229,7 +249,12 @@ impl Rotator {
         &self,
         target: &Target,
         state: TokenState,
+        patience: Patience,
     ) -> Result<Fresh, RotationError> {
+        let attempts = match patience {
+            Patience::Full => self.policy.attempts,
+            Patience::Brief(_) => 1,
+        };
         let _in_flight = self.stop.enter();
         let creds = match self.ready_to_rotate(target).await {
             Ok(c) => c,
@@ -260,7 +285,7 @@ impl Rotator {
                     TransportError::Timeout { .. } | TransportError::Dropped { .. }
                 )
             );
-            let wait = self.retry_wait(&error, attempt);
+            let wait = self.retry_wait(&error, attempt, attempts);
             let Some(wait) = wait else { break error };
             self.event(
                 target,
@@ -295,8 +320,8 @@ impl Rotator {
     }
 
     /// How long to wait before another attempt, or `None` to stop.
-    fn retry_wait(&self, error: &CallError, attempt: u32) -> Option<Duration> {
-        if !error.is_transient() || attempt >= self.policy.attempts {
+    fn retry_wait(&self, error: &CallError, attempt: u32, attempts: u32) -> Option<Duration> {
+        if !error.is_transient() || attempt >= attempts {
             return None;
         }
         let wait = match error.api().and_then(|e| e.retry_after) {

@@ -14,6 +14,9 @@ pub enum FaultKind {
     Status { status: u16 },
     /// Answer 502 with a proxy's HTML error page, handling nothing.
     Html,
+    /// Answer 200 `{"ok":false,"error":CODE}`, handling nothing: Slack refusing the request
+    /// for a reason of its own (`invalid_auth`, `internal_error`, …).
+    Refuse { error: String },
     /// Answer 429 `ratelimited` with `Retry-After`, handling nothing.
     Ratelimit { retry_after: u64 },
     /// Close the connection without handling the request.

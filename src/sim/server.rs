@@ -182,6 +182,9 @@ async fn api(
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             return response;
         }
+        Some(FaultKind::Refuse { error }) => {
+            return json_response(StatusCode::OK, &json!({"ok": false, "error": error}));
+        }
         Some(FaultKind::Drop) => return dropped(),
         Some(FaultKind::DropAfter | FaultKind::SlowBody { .. }) | None => {}
     }

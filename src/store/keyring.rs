@@ -7,7 +7,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
@@ -32,7 +32,7 @@ fn attributes(db: &Path) -> [String; 4] {
 
 /// Run the tool with `input` on stdin; its stdout if it succeeded within the limit.
 fn run(args: &[String], input: Option<&[u8]>) -> Option<Zeroizing<Vec<u8>>> {
-    let mut child = Command::new(TOOL)
+    let mut child = crate::child::command(TOOL)
         .args(args)
         .stdin(if input.is_some() {
             Stdio::piped()
