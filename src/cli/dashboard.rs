@@ -19,10 +19,13 @@ pub async fn open(engine: Engine, demo: bool) -> anyhow::Result<()> {
         // So the demo can be used from another terminal too (XOX_DB, XOX_SLACK_URL).
         db_label.push_str(&format!(" · Slack simulator at {}", engine.slack_url()));
     }
-    crate::tui::run(crate::tui::Setup {
+    let stop = engine.stop().clone();
+    let outcome = crate::tui::run(crate::tui::Setup {
         engine: Arc::new(engine),
         db_label,
         demo,
     })
-    .await
+    .await;
+    super::wait_for_rotations(&stop).await;
+    outcome
 }

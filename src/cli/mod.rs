@@ -206,12 +206,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Watch(args)) => watch::run(&ctx, args).await,
         Some(command) => until_stopped(&stop, run_once(&ctx, command)).await,
     };
-    // A dashboard job may still be saving a pair when the front end has gone.
+    wait_for_rotations(&stop).await;
+    outcome
+}
+
+/// A dashboard job may still be saving a pair when the front end has gone: wait for it.
+async fn wait_for_rotations(stop: &Stop) {
     if stop.in_flight() > 0 {
         errln!("waiting for the new token pair Slack is issuing to be saved");
         stop.settled().await;
     }
-    outcome
 }
 
 /// The commands that do one thing and end.
