@@ -19,6 +19,14 @@ pub fn one_line(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// [`one_line`] for a string already owned: no copy when it is clean, the common case.
+pub fn into_one_line(text: String) -> String {
+    match one_line(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(clean) => clean,
+    }
+}
+
 /// Text bound for stdout or stderr: our own line breaks and tabs stay, everything else
 /// unsafe is dropped. Every line the CLI prints passes through here last.
 pub fn for_terminal(text: &str) -> Cow<'_, str> {

@@ -377,6 +377,36 @@ async fn the_real_callback_gets_through_300_idle_connections_with_256_descriptor
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_that_never_ends_is_cut_off() {
+    use std::io::{Read, Write};
+    let port = free_port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let (_sim, env) = setup(&redirect).await;
+    let login = start_login(&env, &["--app", "conf", "--timeout", "30"]);
+    let started = std::time::Instant::now();
+    let closed = tokio::task::spawn_blocking(move || {
+        let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        slow.write_all(b"GET /callback HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        slow.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut rest = Vec::new();
+        slow.read_to_end(&mut rest).is_ok()
+    })
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    assert!(closed, "the listener kept the connection past 20 s");
+    assert!(
+        (std::time::Duration::from_secs(9)..std::time::Duration::from_secs(15)).contains(&took),
+        "cut off after {took:?}"
+    );
+    follow(&consent(&login.url, "allow").await).await;
+    let (ok, _, err) = login.end().await;
+    assert!(ok, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_is_started_without_xox_secrets_in_its_environment() {
     use std::os::unix::fs::PermissionsExt;
     let redirect = format!("http://localhost:{}/callback", free_port());

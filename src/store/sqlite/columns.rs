@@ -47,11 +47,11 @@ impl FromSql for CallState {
 
 /// A text column, with control characters dropped.
 pub(super) fn text(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<String> {
-    Ok(crate::text::one_line(&r.get::<_, String>(idx)?).into_owned())
+    Ok(crate::text::into_one_line(r.get(idx)?))
 }
 
 /// A nullable text column, with control characters dropped.
 pub(super) fn opt_text(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<Option<String>> {
     Ok(r.get::<_, Option<String>>(idx)?
-        .map(|s| crate::text::one_line(&s).into_owned()))
+        .map(crate::text::into_one_line))
 }
