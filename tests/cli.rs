@@ -69,7 +69,9 @@ fn import_list_and_call_against_xox_sim() {
 
     let out = env.ok(&["import", "acme-prod", "--app", "acme"], &answer);
     assert!(
-        out.starts_with("imported acme-prod: bot xoxe.xoxb (2 scopes, expires 1"),
+        out.starts_with(
+            "imported acme-prod from oauth.v2.access: bot xoxe.xoxb (2 scopes, expires 1"
+        ),
         "{out}"
     );
 

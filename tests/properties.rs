@@ -5,9 +5,10 @@
 use hyper::Method;
 use proptest::prelude::*;
 use xox::login::callback::{Callback, respond};
+use xox::slack::grant::GrantError;
 use xox::slack::import_input::{ImportInput, parse_input};
 use xox::slack::response::{AnswerHeaders, parse_answer};
-use xox::slack::{CallError, ErrorCode, Secret, TokenType};
+use xox::slack::{CallError, ErrorCode, Secret, TokenType, parse_grant};
 
 /// Every type a prefix can name, with a prefix that names it.
 const PREFIXED: &[(&str, TokenType)] = &[
@@ -30,6 +31,20 @@ fn assert_one_line(message: &str) {
         !message.contains('\n') && !message.contains('\r'),
         "{message:?}"
     );
+}
+
+/// Answers a token may be hidden in: v2 with both tokens, the legacy shape, a flat refresh.
+fn base_answer(i: usize) -> serde_json::Value {
+    use serde_json::json;
+    [
+        json!({"ok": true, "token_type": "bot", "access_token": "xoxb-1-bot", "team": {"id": "T1"},
+               "authed_user": {"id": "U1", "access_token": "xoxp-1-user", "token_type": "user"}}),
+        json!({"access_token": "xoxp-2-user", "scope": "bot", "team_id": "T2",
+               "bot": {"bot_user_id": "UB", "bot_access_token": "xoxb-2-bot"}}),
+        json!({"ok": true, "token_type": "user", "access_token": "xoxe.xoxp-1-3", "refresh_token": "xoxe-1-3",
+               "expires_in": 43200, "authed_user": {"id": "U3"}}),
+    ][i % 3]
+        .clone()
 }
 
 proptest! {
@@ -112,6 +127,56 @@ proptest! {
         }
         let answer = parse_answer("auth.test", 200, &AnswerHeaders::default(), body.to_string().as_bytes());
         prop_assert_eq!(answer.unwrap().body, body);
+    }
+
+    /// A token in any field is either read (and so stored) or named in the error, and then
+    /// nothing is read at all: an import never drops one without a word.
+    #[test]
+    fn every_token_in_an_answer_is_read_or_named(
+        base in 0usize..3,
+        hidden in proptest::collection::vec(
+            ("[a-z_]{1,12}", any::<bool>(), 0..PREFIXED.len(), token_body()),
+            1..4,
+        ),
+    ) {
+        let mut answer = base_answer(base);
+        let mut placed = Vec::new();
+        for (key, nested, prefix, body) in hidden {
+            let token = format!("{}{body}", PREFIXED[prefix].0);
+            let path = if nested && answer["authed_user"].is_object() {
+                answer["authed_user"][&key] = token.clone().into();
+                format!("authed_user.{key}")
+            } else {
+                answer[&key] = token.clone().into();
+                key
+            };
+            placed.push((path, token));
+        }
+        match parse_grant(&answer) {
+            Ok(grant) => {
+                for (path, token) in &placed {
+                    let read = grant.tokens.iter().any(|t| {
+                        t.access.expose() == token
+                            || t.refresh.as_ref().is_some_and(|r| r.expose() == token)
+                    });
+                    // A later insert may have overwritten an earlier one at the same path.
+                    let still_there = answer.pointer(&format!("/{}", path.replace('.', "/")))
+                        == Some(&serde_json::Value::from(token.as_str()));
+                    prop_assert!(read || !still_there, "{path} = {token} was dropped: {answer}");
+                }
+            }
+            Err(GrantError::UnclaimedToken(path)) => prop_assert!(
+                placed.iter().any(|(p, _)| *p == path)
+                    || answer.pointer(&format!("/{}", path.replace('.', "/"))).is_some(),
+                "named {path}, which the answer does not have: {answer}"
+            ),
+            Err(GrantError::WrongType(field)) => prop_assert!(
+                placed.iter().any(|(p, _)| p == field || p.ends_with(&format!(".{field}"))),
+                "{field} was not among the hidden tokens: {answer}"
+            ),
+            Err(GrantError::ConfigurationToken | GrantError::NoToken) => {}
+            Err(other) => prop_assert!(false, "{other}: {answer}"),
+        }
     }
 
     #[test]

@@ -60,7 +60,20 @@ fn hint(text: String, action: HintAction) -> Hint {
 }
 
 /// Explain `call`, made on `conn` with these arguments (some hints name its `channel`).
+/// What classic apps must know, whatever the error: their scopes are gone for good.
+pub const CLASSIC_APP: &str = "this is a classic app's install: Slack retired classic apps and their scopes (bot, identify, …) in favour of granular bot scopes, so some methods and fixes are out of its reach. To move: create a new app from `xox app manifest APP`, register it with `xox app add`, install it with `xox login --app NEW`, and retire this connection once the new one works";
+
+/// The hint for a recorded failed call, with the classic-app note where it applies.
 pub fn explain(call: &RecordedCall, conn: &Connection, params: &[(String, String)]) -> Hint {
+    let mut hint = explain_error(call, conn, params);
+    if conn.is_classic() {
+        hint.text.push_str("; ");
+        hint.text.push_str(CLASSIC_APP);
+    }
+    hint
+}
+
+fn explain_error(call: &RecordedCall, conn: &Connection, params: &[(String, String)]) -> Hint {
     let channel = params
         .iter()
         .find(|(k, _)| k == "channel")

@@ -42,7 +42,9 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
         .await?;
     let (conn, now) = (&imported.connection, now_unix());
     if args.json {
-        print_json(&format::connection_json(conn, now));
+        let mut value = format::connection_json(conn, now);
+        value["imported_from"] = imported.shape.map_or("token", |s| s.method()).into();
+        print_json(&value);
         return Ok(());
     }
     let parts: Vec<String> = conn
@@ -51,6 +53,10 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
         .filter(|t| imported.kinds.contains(&t.kind))
         .map(|t| format::token_summary(t, now))
         .collect();
-    outln!("imported {}: {}", conn.name, parts.join(", "));
+    let from = imported
+        .shape
+        .map(|s| format!(" from {}", s.method()))
+        .unwrap_or_default();
+    outln!("imported {}{from}: {}", conn.name, parts.join(", "));
     Ok(())
 }

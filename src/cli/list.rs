@@ -1,6 +1,8 @@
 //! `xox list` and `xox show CONN`: connections, tokens, scopes, expiry and status.
 
 use super::{Context, format, print_json};
+use crate::calls::hints::CLASSIC_APP;
+use crate::slack::grant::IncomingWebhook;
 use crate::store::{Connection, now_unix};
 use clap::Args;
 
@@ -80,23 +82,30 @@ pub fn render_list(conns: &[Connection], now: i64) -> String {
 }
 
 pub async fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<()> {
-    let conn = ctx.engine()?.connection(&args.conn).await?;
+    let engine = ctx.engine()?;
+    let conn = engine.connection(&args.conn).await?;
+    let webhook = match conn.has_incoming_webhook {
+        true => Some(engine.webhook(&conn.id).await?),
+        false => None,
+    };
     let now = now_unix();
     if args.json {
         let mut value = format::connection_json(&conn, now);
         value["enterprise_name"] = conn.enterprise_name.clone().into();
         value["slack_app_id"] = conn.slack_app_id.clone().into();
         value["has_incoming_webhook"] = conn.has_incoming_webhook.into();
+        value["webhook_channel"] = webhook.as_ref().and_then(|h| h.channel.clone()).into();
+        value["classic"] = conn.is_classic().into();
         value["created_at"] = format::rfc3339(conn.created_at).into();
         value["updated_at"] = format::rfc3339(conn.updated_at).into();
         print_json(&value);
         return Ok(());
     }
-    out!("{}", render_show(&conn, now));
+    out!("{}", render_show(&conn, webhook.as_ref(), now));
     Ok(())
 }
 
-pub fn render_show(c: &Connection, now: i64) -> String {
+pub fn render_show(c: &Connection, webhook: Option<&IncomingWebhook>, now: i64) -> String {
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
     let mut rows = vec![
         vec!["app".into(), c.app_name.clone()],
@@ -107,12 +116,7 @@ pub fn render_show(c: &Connection, now: i64) -> String {
         vec!["authed user".into(), dash(&c.authed_user_id)],
         vec![
             "webhook".into(),
-            if c.has_incoming_webhook {
-                "yes (encrypted)"
-            } else {
-                "no"
-            }
-            .into(),
+            webhook.map_or_else(|| "no".into(), format::webhook_label),
         ],
         vec!["status".into(), c.health(now).to_string()],
     ];
@@ -160,7 +164,11 @@ pub fn render_show(c: &Connection, now: i64) -> String {
             ),
         ]);
     }
-    format!("{} ({})\n{}", c.name, c.id, format::table(&rows))
+    let classic = match c.is_classic() {
+        true => format!("\nnote: {CLASSIC_APP}\n"),
+        false => String::new(),
+    };
+    format!("{} ({})\n{}{classic}", c.name, c.id, format::table(&rows))
 }
 
 #[cfg(test)]
@@ -245,7 +253,12 @@ mod tests {
 
     #[test]
     fn show_view() {
-        insta::assert_snapshot!(render_show(&sample()[1], NOW));
-        insta::assert_snapshot!("show_needs_reauth", render_show(&sample()[2], NOW));
+        let hook = IncomingWebhook {
+            url: crate::slack::Secret::new("https://hooks.slack.com/services/T1/B1/abcdefWXYZ"),
+            channel: Some("#alerts".into()),
+            channel_id: Some("C1".into()),
+        };
+        insta::assert_snapshot!(render_show(&sample()[1], Some(&hook), NOW));
+        insta::assert_snapshot!("show_needs_reauth", render_show(&sample()[2], None, NOW));
     }
 }

@@ -32,6 +32,7 @@ mod revoke;
 mod sim;
 mod token;
 mod watch;
+mod webhook;
 
 use crate::engine::{Engine, Settings};
 use crate::rotation::{Stop, StopLevel};
@@ -99,6 +100,8 @@ enum Command {
     Login(login::LoginArgs),
     /// Print a valid access token (refreshing first if it expires soon); for scripts
     Token(token::TokenArgs),
+    /// Print a connection's incoming-webhook URL; for scripts
+    Webhook(webhook::WebhookArgs),
     /// Refresh rotating tokens now: one connection, or --all that expire soon
     Refresh(refresh::RefreshArgs),
     /// Turn a long-lived token into a rotating one (irreversible; needs --yes)
@@ -124,6 +127,7 @@ impl Command {
             Command::Replay(_) => "replay",
             Command::Login(_) => "login",
             Command::Token(_) => "token",
+            Command::Webhook(_) => "webhook",
             Command::Refresh(_) => "refresh",
             Command::Exchange(_) => "exchange",
             Command::Revoke(_) => "revoke",
@@ -230,6 +234,7 @@ async fn run_once(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Failed(args) => failed::run(ctx, &args).await,
         Command::Replay(args) => replay::run(ctx, args).await,
         Command::Token(args) => token::run(ctx, args).await,
+        Command::Webhook(args) => webhook::run(ctx, args).await,
         Command::Refresh(args) => refresh::run(ctx, args).await,
         Command::Exchange(args) => exchange::run(ctx, args).await,
         Command::Revoke(args) => revoke::run(ctx, args).await,

@@ -1,9 +1,10 @@
 //! Reading and registering what the store holds: apps, connections, their event trails, and
 //! a watch for other processes' writes.
 
-use super::{Engine, EngineResult};
+use super::{Engine, EngineError, EngineResult};
 use crate::slack::Secret;
-use crate::store::{App, Connection, Event, NewApp};
+use crate::slack::grant::IncomingWebhook;
+use crate::store::{App, Connection, Event, NewApp, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +37,22 @@ impl Engine {
     pub async fn connection(&self, name_or_id: &str) -> EngineResult<Connection> {
         let name = name_or_id.to_owned();
         Ok(self.store().run(move |s| s.connection(&name)).await?)
+    }
+
+    /// The connection's incoming webhook (its URL is a secret: anyone holding it can post).
+    pub async fn webhook(&self, name_or_id: &str) -> EngineResult<IncomingWebhook> {
+        let name = name_or_id.to_owned();
+        let (connection, hook) = self
+            .store()
+            .run(move |s| -> StoreResult<_> {
+                let connection = s.connection(&name)?;
+                let hook = s.incoming_webhook(&connection.id)?;
+                Ok((connection, hook))
+            })
+            .await?;
+        hook.ok_or(EngineError::NoWebhook {
+            conn: connection.name,
+        })
     }
 
     /// A connection's event trail, oldest first.

@@ -1,5 +1,6 @@
 //! How times, teams and tokens read, the same in every front end.
 
+use crate::slack::grant::IncomingWebhook;
 use crate::store::{Connection, TokenInfo};
 use chrono::{DateTime, Utc};
 
@@ -51,6 +52,24 @@ pub fn team_label(c: &Connection) -> String {
         (Some(name), None) => name.clone(),
         (None, None) => "-".to_owned(),
     }
+}
+
+/// `#general (https://hooks.slack.com/…X9f2)`: a webhook without its secret path.
+pub fn webhook_label(hook: &IncomingWebhook) -> String {
+    let url = hook.url.expose();
+    let origin_end = url
+        .find("://")
+        .and_then(|scheme| url[scheme + 3..].find('/').map(|i| scheme + 3 + i + 1))
+        .unwrap_or(0);
+    let tail: String = {
+        let chars: Vec<char> = url[origin_end..].chars().collect();
+        chars[chars.len().saturating_sub(4)..].iter().collect()
+    };
+    format!(
+        "{} ({}…{tail})",
+        hook.channel.as_deref().unwrap_or("-"),
+        &url[..origin_end]
+    )
 }
 
 /// `bot xoxe.xoxb (3 scopes, expires 11h 59m)`: one token in a sentence.

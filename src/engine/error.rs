@@ -35,6 +35,10 @@ pub enum EngineError {
     ConnectionGone { call: i64 },
     #[error("--add-scopes needs --scopes and/or --user-scopes: the scopes to add")]
     NoScopesToAdd,
+    #[error(
+        "connection {conn:?} has no incoming webhook: its install did not ask for the incoming-webhook scope"
+    )]
+    NoWebhook { conn: String },
 }
 
 pub type EngineResult<T> = Result<T, EngineError>;

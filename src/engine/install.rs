@@ -4,7 +4,7 @@
 use super::{Engine, EngineError, EngineResult};
 use crate::login::{LoggedIn, LoginPlan, PendingLogin};
 use crate::slack::import_input::{ImportInput, grant_for_token, parse_input};
-use crate::slack::{Scopes, TokenKind};
+use crate::slack::{GrantShape, Scopes, TokenKind};
 use crate::store::Connection;
 use std::time::Duration;
 
@@ -13,6 +13,8 @@ use std::time::Duration;
 pub struct Imported {
     pub connection: Connection,
     pub kinds: Vec<TokenKind>,
+    /// The answer the tokens were read from; `None` for a bare token.
+    pub shape: Option<GrantShape>,
 }
 
 /// What a login asks Slack for.
@@ -48,11 +50,15 @@ impl Engine {
         let input = parse_input(raw)?;
         // The store is read before any network call, so a bad app fails before Slack is asked.
         let app = self.app(app).await?;
-        let grant = match input {
-            ImportInput::Grant(grant) => *grant,
-            ImportInput::Token(token) => {
-                grant_for_token(&self.client()?, token, kind, verify).await?
+        let (grant, shape) = match input {
+            ImportInput::Grant(grant) => {
+                let shape = grant.shape;
+                (*grant, Some(shape))
             }
+            ImportInput::Token(token) => (
+                grant_for_token(&self.client()?, token, kind, verify).await?,
+                None,
+            ),
         };
         let kinds = grant.tokens.iter().map(|t| t.kind).collect();
         let name = name.to_owned();
@@ -60,7 +66,11 @@ impl Engine {
             .store()
             .run(move |s| s.save_grant(&app, &name, &grant, "import"))
             .await?;
-        Ok(Imported { connection, kinds })
+        Ok(Imported {
+            connection,
+            kinds,
+            shape,
+        })
     }
 
     /// Plan the install and start listening for the callback, before anyone is sent to

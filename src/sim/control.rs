@@ -37,6 +37,18 @@ struct InstallRequest {
     scopes: String,
     #[serde(default)]
     user_scopes: String,
+    /// Which answer to give: today's `oauth.v2.access`, or a classic app's `oauth.access`.
+    #[serde(default)]
+    shape: InstallShape,
+}
+
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+enum InstallShape {
+    #[default]
+    #[serde(rename = "oauth.v2.access")]
+    OauthV2,
+    #[serde(rename = "oauth.access")]
+    LegacyOauthAccess,
 }
 
 async fn add_install(State(s): State<Shared>, Json(req): Json<InstallRequest>) -> Response {
@@ -50,6 +62,16 @@ async fn add_install(State(s): State<Shared>, Json(req): Json<InstallRequest>) -
         .world
         .seed_install(&req.client_id, team, &req.scopes, &req.user_scopes)
     {
+        Ok(grant) if req.shape == InstallShape::LegacyOauthAccess => {
+            match super::legacy::legacy_answer(&grant) {
+                Ok(legacy) => Json(legacy).into_response(),
+                Err(detail) => (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({"ok": false, "error": "invalid_arguments", "detail": detail})),
+                )
+                    .into_response(),
+            }
+        }
         Ok(grant) => Json(grant).into_response(),
         Err(refusal) => (
             StatusCode::BAD_REQUEST,

@@ -4,6 +4,7 @@ mod arguments;
 mod consent;
 mod control;
 pub mod faults;
+mod legacy;
 pub mod oauth;
 pub mod presets;
 mod seed;

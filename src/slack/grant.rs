@@ -1,8 +1,12 @@
-//! `Grant`: the tokens and install facts from an `oauth.v2.access` or `oauth.v2.exchange` answer.
+//! `Grant`: the tokens and install facts from any answer Slack has given for an install or
+//! a token grant, recognised by its fields ([`GrantShape`]).
 //!
-//! Slack uses two shapes. The code grant puts the bot token at the top level and the user
-//! token under `authed_user`; the refresh grant (and exchange) is flat, with `token_type`
-//! saying whether the top-level token is a bot or a user token. Both are read here.
+//! The v2 code grant puts the bot token at the top level and the user token under
+//! `authed_user`; the v2 refresh grant (and exchange) is flat, with `token_type` saying which
+//! it is. The legacy `oauth.access` is the other way round: the user token at the top and the
+//! bot token under `bot`. `oauth.v2.user.access` and `openid.connect.token` carry one user
+//! token and an `id_token`, which is not a Slack API token and is never kept. Every token in
+//! the answer is either read or named in an error ([`super::grant_sweep`]).
 
 use super::scopes::Scopes;
 use super::secret::Secret;
@@ -26,8 +30,52 @@ pub struct IncomingWebhook {
     pub channel_id: Option<String>,
 }
 
+/// Which answer a grant was read from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum GrantShape {
+    /// `oauth.v2.access` (code or refresh grant) or `oauth.v2.exchange`.
+    #[default]
+    OauthV2,
+    /// `oauth.v2.user.access`: the user-only flow.
+    OauthV2User,
+    /// The legacy `oauth.access` of classic apps.
+    LegacyOauthAccess,
+    /// `openid.connect.token`: Sign in with Slack.
+    OpenIdConnect,
+}
+
+impl GrantShape {
+    /// The Slack method whose answer this is.
+    pub fn method(self) -> &'static str {
+        match self {
+            GrantShape::OauthV2 => "oauth.v2.access",
+            GrantShape::OauthV2User => "oauth.v2.user.access",
+            GrantShape::LegacyOauthAccess => "oauth.access",
+            GrantShape::OpenIdConnect => "openid.connect.token",
+        }
+    }
+
+    /// Recognise the shape by its fields.
+    fn of(json: &Value) -> GrantShape {
+        let has = |name: &str| json.get(name).is_some_and(|v| !v.is_null());
+        if has("id_token") {
+            return if has("authed_user") {
+                GrantShape::OauthV2User
+            } else {
+                GrantShape::OpenIdConnect
+            };
+        }
+        let legacy_team = json.get("team_id").is_some_and(Value::is_string) && !has("team");
+        if json.get("bot").is_some_and(Value::is_object) || legacy_team {
+            return GrantShape::LegacyOauthAccess;
+        }
+        GrantShape::OauthV2
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Grant {
+    pub shape: GrantShape,
     pub tokens: Vec<GrantedToken>,
     pub team_id: Option<String>,
     pub team_name: Option<String>,
@@ -55,6 +103,12 @@ pub enum GrantError {
     NoToken,
     #[error("field {0} has the wrong type")]
     WrongType(&'static str),
+    #[error("field {0} holds a token that xox does not know where to keep; nothing was stored")]
+    UnclaimedToken(String),
+    #[error(
+        "this is a tooling.tokens.rotate answer: an app configuration token, which xox does not keep; nothing was stored"
+    )]
+    ConfigurationToken,
 }
 
 fn str_field<'a>(v: &'a Value, name: &'static str) -> Result<Option<&'a str>, GrantError> {
@@ -120,7 +174,8 @@ fn token_in(part: &Value, default_kind: TokenKind) -> Result<Option<GrantedToken
     }))
 }
 
-/// Parse an `oauth.v2.access` (code or refresh grant) or `oauth.v2.exchange` answer.
+/// Parse any install or token-grant answer ([`GrantShape`]). A token anywhere in it that
+/// is not read is an error naming its field: a token is never dropped without a word.
 pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
     if !json.is_object() {
         return Err(GrantError::NotAnObject);
@@ -129,20 +184,15 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
         let code = str_field(json, "error")?.unwrap_or("unknown_error");
         return Err(GrantError::NotOk(super::error_code::printable_code(code)));
     }
-    let mut grant = Grant::default();
-    if let Some(top) = token_in(json, TokenKind::Bot)? {
-        grant.tokens.push(top);
+    if json.get("token").is_some_and(Value::is_string) && json.get("exp").is_some() {
+        return Err(GrantError::ConfigurationToken);
     }
-    let authed_user = object(json, "authed_user")?;
-    if let Some(user_part) = authed_user {
-        grant.authed_user_id = text_field(user_part, "id")?;
-        if let Some(user) = token_in(user_part, TokenKind::User)? {
-            // A flat user refresh may repeat the token under authed_user; keep one.
-            if grant.token(user.kind).is_none() {
-                grant.tokens.push(user);
-            }
-        }
-    }
+    let shape = GrantShape::of(json);
+    let mut grant = match shape {
+        GrantShape::LegacyOauthAccess => legacy(json)?,
+        _ => v2(json, shape)?,
+    };
+    grant.shape = shape;
     if grant.tokens.is_empty() {
         return Err(GrantError::NoToken);
     }
@@ -155,9 +205,15 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
         grant.enterprise_name = text_field(enterprise, "name")?;
     }
     grant.slack_app_id = text_field(json, "app_id")?;
-    grant.bot_user_id = text_field(json, "bot_user_id")?;
+    grant.bot_user_id = grant
+        .bot_user_id
+        .take()
+        .or(text_field(json, "bot_user_id")?);
     if grant.authed_user_id.is_none() {
         grant.authed_user_id = text_field(json, "user_id")?;
+    }
+    if shape == GrantShape::OpenIdConnect {
+        super::grant_sweep::fill_from_id_token(json, &mut grant);
     }
     if let Some(hook) = object(json, "incoming_webhook")?
         && let Some(url) = str_field(hook, "url")?
@@ -167,6 +223,74 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
             channel: text_field(hook, "channel")?,
             channel_id: text_field(hook, "channel_id")?,
         });
+    }
+    super::grant_sweep::every_token_read(json, &grant)?;
+    Ok(grant)
+}
+
+/// The v2 shapes, and the single-user-token ones: the top-level token, then `authed_user`.
+fn v2(json: &Value, shape: GrantShape) -> Result<Grant, GrantError> {
+    let mut grant = Grant::default();
+    let single_user = matches!(shape, GrantShape::OauthV2User | GrantShape::OpenIdConnect);
+    let top_kind = if single_user {
+        TokenKind::User
+    } else {
+        TokenKind::Bot
+    };
+    let authed_user = object(json, "authed_user")?;
+    if let Some(mut top) = token_in(json, top_kind)? {
+        if single_user {
+            top.kind = TokenKind::User;
+            top.token_type = TokenType::classify(top.access.expose()).with_slack_kind(top.kind);
+        }
+        // oauth.v2.user.access names the scopes under authed_user, not beside the token.
+        if top.scopes.is_empty()
+            && let Some(scope) = authed_user
+                .map(|u| str_field(u, "scope"))
+                .transpose()?
+                .flatten()
+        {
+            top.scopes = Scopes::parse(scope);
+        }
+        grant.tokens.push(top);
+    }
+    if let Some(user_part) = authed_user {
+        grant.authed_user_id = text_field(user_part, "id")?;
+        if let Some(user) = token_in(user_part, TokenKind::User)? {
+            // A flat user refresh may repeat the token under authed_user; keep one.
+            if grant.token(user.kind).is_none() {
+                grant.tokens.push(user);
+            }
+        }
+    }
+    Ok(grant)
+}
+
+/// The legacy `oauth.access`: the installing user's token at the top level, the classic
+/// bot's under `bot`, and the team beside them rather than in a `team` object.
+fn legacy(json: &Value) -> Result<Grant, GrantError> {
+    let mut grant = Grant {
+        team_id: text_field(json, "team_id")?,
+        team_name: text_field(json, "team_name")?,
+        ..Grant::default()
+    };
+    if let Some(mut user) = token_in(json, TokenKind::User)? {
+        user.kind = TokenKind::User;
+        user.token_type = TokenType::classify(user.access.expose()).with_slack_kind(user.kind);
+        grant.tokens.push(user);
+    }
+    if let Some(bot) = object(json, "bot")? {
+        grant.bot_user_id = text_field(bot, "bot_user_id")?;
+        if let Some(access) = str_field(bot, "bot_access_token")? {
+            grant.tokens.push(GrantedToken {
+                kind: TokenKind::Bot,
+                token_type: TokenType::classify(access).with_slack_kind(TokenKind::Bot),
+                access: Secret::new(access),
+                refresh: None,
+                expires_in: None,
+                scopes: Scopes::parse("bot"),
+            });
+        }
     }
     Ok(grant)
 }
@@ -224,6 +348,194 @@ mod tests {
         assert_eq!(g.tokens.len(), 1);
         assert_eq!(g.tokens[0].token_type, TokenType::User);
         assert_eq!(g.tokens[0].expires_in, None);
+    }
+
+    /// The answer classic apps' "Add to Slack" button gave, as teams still keep it.
+    const LEGACY: &str = r##"{
+      "access_token": "xoxp-XXXXXXXX-XXXXXXXX-XXXXX",
+      "scope": "incoming-webhook,commands,bot",
+      "team_name": "Team Installing Your Hook",
+      "team_id": "TXXXXXXXX",
+      "incoming_webhook": {
+        "url": "https://hooks.slack.com/TXXXXX/BXXXXX/XXXXXXXXXX",
+        "channel": "#channel-it-will-post-to",
+        "configuration_url": "https://teamname.slack.com/services/BXXXXX"
+      },
+      "bot": { "bot_user_id": "UTTTTTTTTTTR", "bot_access_token": "xoxb-XXXXXXXXXXXX-TTTTTTTTTTTTTT" }
+    }"##;
+
+    /// (kind, type, access, refresh, expires_in, scopes) of one token read.
+    type Expected = (
+        TokenKind,
+        TokenType,
+        &'static str,
+        Option<&'static str>,
+        Option<i64>,
+        &'static str,
+    );
+
+    /// One row per shape: the answer, then what must be read from it.
+    struct Row {
+        answer: Value,
+        shape: GrantShape,
+        tokens: Vec<Expected>,
+        team: (Option<&'static str>, Option<&'static str>),
+        users: (Option<&'static str>, Option<&'static str>),
+        webhook_channel: Option<&'static str>,
+    }
+
+    fn id_token(claims: Value) -> String {
+        use base64::Engine as _;
+        let part =
+            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.c2ln", part(&json!({"alg": "RS256"})), part(&claims))
+    }
+
+    #[test]
+    fn every_shape_is_read_whole() {
+        let rows = vec![
+            Row {
+                answer: serde_json::from_str(LEGACY).unwrap(),
+                shape: GrantShape::LegacyOauthAccess,
+                tokens: vec![
+                    (
+                        TokenKind::User,
+                        TokenType::User,
+                        "xoxp-XXXXXXXX-XXXXXXXX-XXXXX",
+                        None,
+                        None,
+                        "bot,commands,incoming-webhook",
+                    ),
+                    (
+                        TokenKind::Bot,
+                        TokenType::Bot,
+                        "xoxb-XXXXXXXXXXXX-TTTTTTTTTTTTTT",
+                        None,
+                        None,
+                        "bot",
+                    ),
+                ],
+                team: (Some("TXXXXXXXX"), Some("Team Installing Your Hook")),
+                users: (Some("UTTTTTTTTTTR"), None),
+                webhook_channel: Some("#channel-it-will-post-to"),
+            },
+            Row {
+                answer: json!({"ok": true, "app_id": "A1", "authed_user": {"id": "U1", "scope": "search:read"},
+                               "access_token": "xoxp-1-2-3", "token_type": "user", "team": {"id": "T1"},
+                               "id_token": id_token(json!({"sub": "U1"})), "enterprise": null}),
+                shape: GrantShape::OauthV2User,
+                tokens: vec![(
+                    TokenKind::User,
+                    TokenType::User,
+                    "xoxp-1-2-3",
+                    None,
+                    None,
+                    "search:read",
+                )],
+                team: (Some("T1"), None),
+                users: (None, Some("U1")),
+                webhook_channel: None,
+            },
+            Row {
+                answer: json!({"ok": true, "access_token": "xoxe.xoxp-1-oidc", "token_type": "Bearer",
+                               "refresh_token": "xoxe-1-oidc", "expires_in": 43200,
+                               "id_token": id_token(json!({"https://slack.com/team_id": "T9", "https://slack.com/team_name": "Nine",
+                                                           "https://slack.com/user_id": "U9"}))}),
+                shape: GrantShape::OpenIdConnect,
+                tokens: vec![(
+                    TokenKind::User,
+                    TokenType::RotatingUser,
+                    "xoxe.xoxp-1-oidc",
+                    Some("xoxe-1-oidc"),
+                    Some(43200),
+                    "",
+                )],
+                team: (Some("T9"), Some("Nine")),
+                users: (None, Some("U9")),
+                webhook_channel: None,
+            },
+            Row {
+                answer: json!({"ok": true, "app_id": "A2", "token_type": "bot", "access_token": "xoxb-2-bot",
+                               "scope": "chat:write", "bot_user_id": "UB", "team": {"id": "T2", "name": "Two"},
+                               "authed_user": {"id": "U2", "scope": "search:read", "access_token": "xoxp-2-user", "token_type": "user"}}),
+                shape: GrantShape::OauthV2,
+                tokens: vec![
+                    (
+                        TokenKind::Bot,
+                        TokenType::Bot,
+                        "xoxb-2-bot",
+                        None,
+                        None,
+                        "chat:write",
+                    ),
+                    (
+                        TokenKind::User,
+                        TokenType::User,
+                        "xoxp-2-user",
+                        None,
+                        None,
+                        "search:read",
+                    ),
+                ],
+                team: (Some("T2"), Some("Two")),
+                users: (Some("UB"), Some("U2")),
+                webhook_channel: None,
+            },
+        ];
+        for row in rows {
+            let g = parse_grant(&row.answer).unwrap_or_else(|e| panic!("{:?}: {e}", row.shape));
+            assert_eq!(g.shape, row.shape);
+            let read: Vec<_> = g
+                .tokens
+                .iter()
+                .map(|t| {
+                    (
+                        t.kind,
+                        t.token_type,
+                        t.access.expose(),
+                        t.refresh.as_ref().map(Secret::expose),
+                        t.expires_in,
+                        t.scopes.to_csv(),
+                    )
+                })
+                .collect();
+            let expected: Vec<_> = row
+                .tokens
+                .iter()
+                .map(|(k, ty, a, r, e, s)| (*k, *ty, *a, *r, *e, s.to_string()))
+                .collect();
+            assert_eq!(read, expected, "{:?}", row.shape);
+            assert_eq!(
+                (g.team_id.as_deref(), g.team_name.as_deref()),
+                row.team,
+                "{:?}",
+                row.shape
+            );
+            assert_eq!(
+                (g.bot_user_id.as_deref(), g.authed_user_id.as_deref()),
+                row.users,
+                "{:?}",
+                row.shape
+            );
+            assert_eq!(
+                g.incoming_webhook
+                    .as_ref()
+                    .and_then(|h| h.channel.as_deref()),
+                row.webhook_channel
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_that_is_not_read_is_named() {
+        let mut answer: Value = serde_json::from_str(LEGACY).unwrap();
+        answer["bot"]["bot_refresh"] = json!("xoxe-1-hidden");
+        assert_eq!(
+            parse_grant(&answer),
+            Err(GrantError::UnclaimedToken("bot.bot_refresh".into()))
+        );
+        let tooling = json!({"ok": true, "token": "xoxe.xoxp-1-config", "refresh_token": "xoxe-1-r", "exp": 1, "iat": 0});
+        assert_eq!(parse_grant(&tooling), Err(GrantError::ConfigurationToken));
     }
 
     #[test]

@@ -21,6 +21,13 @@ impl Scopes {
         )
     }
 
+    /// Scopes only classic apps were granted (`bot`, `identify`, `client`, …): retired in
+    /// favour of granular scopes, and never asked for by a v2 install.
+    pub fn is_classic(&self) -> bool {
+        const CLASSIC_ONLY: [&str; 6] = ["bot", "identify", "client", "read", "post", "admin"];
+        self.0.iter().any(|s| CLASSIC_ONLY.contains(&s.as_str()))
+    }
+
     pub fn contains(&self, scope: &str) -> bool {
         self.0.contains(scope)
     }

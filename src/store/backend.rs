@@ -6,6 +6,7 @@ use super::model::{
     App, CallPayload, CallState, Connection, Event, NewApp, NewCall, NewEvent, RecordedCall,
     TokenStatus,
 };
+use crate::slack::grant::IncomingWebhook;
 use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
 use std::time::Duration;
 
@@ -90,6 +91,8 @@ pub trait Backend: Send {
     ) -> StoreResult<Connection>;
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection>;
     fn connections(&self) -> StoreResult<Vec<Connection>>;
+    /// The connection's incoming webhook (its URL is a secret), if its install had one.
+    fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>>;
 
     fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret>;
     fn set_token_scopes(

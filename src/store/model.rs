@@ -53,6 +53,11 @@ impl Connection {
     pub fn token(&self, kind: TokenKind) -> Option<&TokenInfo> {
         self.tokens.iter().find(|t| t.kind == kind)
     }
+
+    /// A classic app's install (the legacy `oauth.access`): its tokens carry classic scopes.
+    pub fn is_classic(&self) -> bool {
+        self.tokens.iter().any(|t| t.scopes.is_classic())
+    }
 }
 
 /// Health of one stored token.

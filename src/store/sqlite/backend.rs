@@ -1,6 +1,7 @@
 //! `SqliteStore` behind the storage seam: each call goes to the file's own code.
 
 use super::SqliteStore;
+use crate::slack::grant::IncomingWebhook;
 use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
 use crate::store::backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
 use crate::store::error::StoreResult;
@@ -40,6 +41,9 @@ impl Backend for SqliteStore {
     }
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
         SqliteStore::connection(self, name_or_id)
+    }
+    fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>> {
+        SqliteStore::incoming_webhook(self, connection_id)
     }
     fn connections(&self) -> StoreResult<Vec<Connection>> {
         SqliteStore::connections(self)

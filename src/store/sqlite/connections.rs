@@ -3,7 +3,8 @@
 use super::columns::{opt_text, text};
 use super::events::insert as insert_event;
 use super::{SqliteStore, tokens};
-use crate::slack::Grant;
+use crate::slack::grant::IncomingWebhook;
+use crate::slack::{Grant, Secret};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, Connection, NewEvent, TokenInfo, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
@@ -207,5 +208,42 @@ impl SqliteStore {
             c.tokens = tokens_by_conn.remove(&c.id).unwrap_or_default();
         }
         Ok(all)
+    }
+}
+
+impl SqliteStore {
+    /// The connection's incoming webhook, decrypted, if its install carried one.
+    pub fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>> {
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT incoming_webhook FROM connections WHERE id = ?1",
+                [connection_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .flatten();
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let plain = self.cipher.open_string(
+            &format!("connection:{connection_id}:incoming_webhook"),
+            &sealed,
+        )?;
+        let json: serde_json::Value =
+            serde_json::from_str(&plain).map_err(|_| StoreError::Decrypt {
+                what: "incoming webhook".into(),
+            })?;
+        let text = |name: &str| {
+            json.get(name)
+                .and_then(|v| v.as_str())
+                .map(|s| crate::text::one_line(s).into_owned())
+        };
+        Ok(text("url").map(|url| IncomingWebhook {
+            url: Secret::new(url),
+            channel: text("channel"),
+            channel_id: text("channel_id"),
+        }))
     }
 }
