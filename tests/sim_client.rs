@@ -566,3 +566,87 @@ async fn injected_faults_become_typed_errors() {
         "{err}"
     );
 }
+
+/// The simulator answers as Slack documents it where it used to be lenient.
+#[tokio::test]
+async fn the_simulator_refuses_what_slack_refuses() {
+    let sim = sim_with_app(ID, true, false).await;
+    let query = [("client_id", ID), ("scope", "chat:write"), ("state", "s")];
+    let post = |form: Vec<(&'static str, String)>, auth: Option<String>| {
+        let mut request = browser()
+            .post(format!("{}/api/oauth.v2.access", sim.base_url()))
+            .form(&form);
+        if let Some(auth) = auth {
+            request = request.header("authorization", auth);
+        }
+        async move {
+            let body: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+            body
+        }
+    };
+    // An unknown client is named before the code is looked at.
+    let code = code_in(&consent(&sim, &query, "allow").await).unwrap();
+    let answer = post(
+        vec![
+            ("client_id", "999.999".into()),
+            ("client_secret", SECRET.into()),
+            ("code", code.clone()),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(answer["error"], "invalid_client_id", "{answer}");
+    // A verifier for an app without PKCE.
+    let answer = post(
+        vec![
+            ("client_id", ID.into()),
+            ("client_secret", SECRET.into()),
+            ("code", code.clone()),
+            (
+                "code_verifier",
+                "verifier-1234567890-verifier-1234567890-abc".into(),
+            ),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(answer["error"], "pkce_not_allowed", "{answer}");
+    // HTTP Basic's scheme name in lower case is still Basic.
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{ID}:{SECRET}"));
+    let answer = post(vec![("code", code)], Some(format!("basic {basic}"))).await;
+    assert_eq!(answer["ok"], true, "{answer}");
+    // A scope Slack does not have.
+    let refused = authorize(&sim, &[("client_id", ID), ("scope", "chat:wrte")]).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("invalid_scope"));
+}
+
+#[tokio::test]
+async fn pkce_refresh_tokens_expire_after_30_days_on_the_simulated_clock() {
+    let sim = sim_with_app(ID, true, true).await;
+    let grant = parse_grant(&seed(&sim, ID, "", "search:read").await).unwrap();
+    let refresh = grant
+        .token(TokenKind::User)
+        .unwrap()
+        .refresh
+        .clone()
+        .unwrap();
+    sim.with_world(|w| w.advance_clock(30 * 24 * 3600));
+    let public = ClientCredentials {
+        client_id: ID.into(),
+        client_secret: None,
+    };
+    let err = client(&sim)
+        .oauth(
+            "oauth.v2.access",
+            &public,
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh.expose()),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().code, ErrorCode::InvalidRefreshToken);
+}

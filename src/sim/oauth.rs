@@ -1,6 +1,9 @@
 //! Simulated OAuth: authorize + consent, `oauth.v2.access` (code and refresh grants), exchange.
 
-use super::world::{CODE_LIFETIME, DEFAULT_TEAM, DEFAULT_USER, PendingCode, World, random_alnum};
+use super::world::{
+    CODE_LIFETIME, DEFAULT_TEAM, DEFAULT_USER, PKCE_REFRESH_LIFETIME, PendingCode, World,
+    random_alnum,
+};
 use crate::slack::TokenKind;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
@@ -54,7 +57,7 @@ pub(super) fn parse_scopes(list: Option<&String>) -> Result<BTreeSet<String>, Au
         let valid = scope
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".:_-".contains(c));
-        if !valid {
+        if !valid || !crate::slack::catalogue::catalogue().knows_scope(scope) {
             return Err(refuse("invalid_scope", format!("{scope:?} is not a scope")));
         }
         scopes.insert(scope.to_owned());
@@ -238,6 +241,11 @@ impl World {
 
     fn code_grant(&mut self, form: &Form, creds: &Creds) -> Result<Value, &'static str> {
         let now = self.now();
+        // The client is checked before the code, as Slack does.
+        let client = creds.client_id.as_deref().ok_or("invalid_client_id")?;
+        if !self.apps.contains_key(client) {
+            return Err("invalid_client_id");
+        }
         let code_str = form.get("code").ok_or("invalid_code")?;
         let code = self.codes.get(code_str).cloned().ok_or("invalid_code")?;
         if code.used
@@ -259,6 +267,9 @@ impl World {
                 }
             }
             None => {
+                if form.contains_key("code_verifier") {
+                    return Err("pkce_not_allowed");
+                }
                 self.client_app(creds, true)?;
             }
         }
@@ -349,6 +360,7 @@ impl World {
         let Some(record) = self.refresh.get(token).filter(|r| {
             r.spent_at.is_none_or(|at| now - at < grace)
                 && self.installs[r.install].client_id == app.client_id
+                && !(app.pkce && now - r.issued_at >= PKCE_REFRESH_LIFETIME)
         }) else {
             self.counters.invalid_refresh_token += 1;
             return Err("invalid_refresh_token");

@@ -112,7 +112,10 @@ fn basic_creds(headers: &HeaderMap, params: &Form) -> Creds {
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
+        // The scheme name is case-insensitive (RFC 9110).
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
+        .map(|(_, credentials)| credentials)
         .and_then(|b| {
             base64::engine::general_purpose::STANDARD
                 .decode(b.trim())

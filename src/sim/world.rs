@@ -9,6 +9,8 @@ pub const DEFAULT_TOKEN_LIFETIME: i64 = 43_200;
 /// Slack keeps at most two live access tokens per rotating install and kind.
 pub const MAX_LIVE_ROTATING: usize = 2;
 pub const CODE_LIFETIME: i64 = 600;
+/// A PKCE app's refresh tokens stop working this long after they were issued.
+pub const PKCE_REFRESH_LIFETIME: i64 = 30 * 24 * 3600;
 pub const DEFAULT_TEAM: (&str, &str) = ("T0SIMTEAM1", "Sim Workspace");
 pub const DEFAULT_USER: &str = "U0SIMUSER1";
 
@@ -112,6 +114,8 @@ pub(super) struct RefreshToken {
     pub kind: TokenKind,
     /// When it was first used: it works until the grace period after that.
     pub spent_at: Option<i64>,
+    /// When it was issued: a PKCE app's refresh tokens expire 30 days after.
+    pub issued_at: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -280,6 +284,7 @@ impl World {
                 install,
                 kind,
                 spent_at: None,
+                issued_at: now,
             },
         );
         let slot = self.installs[install].slot(kind);

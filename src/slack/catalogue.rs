@@ -3,7 +3,7 @@
 
 use super::scopes::Scopes;
 use super::token::TokenKind;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 const SOURCE: &str = include_str!("../../assets/methods.catalog");
@@ -68,7 +68,24 @@ impl MethodSpec {
 pub struct Catalogue {
     methods: Vec<MethodSpec>,
     by_name: HashMap<String, usize>,
+    /// Every scope some method needs, plus those only an install asks for.
+    scopes: HashSet<String>,
 }
+
+/// Scopes that no Web API method needs but an install may ask for: commands, webhooks,
+/// events, Sign in with Slack (OpenID Connect and the older identity scopes).
+const INSTALL_ONLY_SCOPES: &[&str] = &[
+    "commands",
+    "incoming-webhook",
+    "app_mentions:read",
+    "openid",
+    "profile",
+    "email",
+    "identity.basic",
+    "identity.email",
+    "identity.avatar",
+    "identity.team",
+];
 
 fn parse_needs(list: &str) -> Needs {
     if list == "none" {
@@ -138,7 +155,17 @@ pub fn parse(source: &str) -> Result<Catalogue, String> {
         .enumerate()
         .map(|(i, m)| (m.name.clone(), i))
         .collect();
-    Ok(Catalogue { methods, by_name })
+    let mut scopes: HashSet<String> = INSTALL_ONLY_SCOPES.iter().map(|s| s.to_string()).collect();
+    for needs in methods.iter().flat_map(|m| [&m.bot, &m.user, &m.app]) {
+        if let Some(Needs::AnyOf(list)) = needs {
+            scopes.extend(list.iter().map(str::to_owned));
+        }
+    }
+    Ok(Catalogue {
+        methods,
+        by_name,
+        scopes,
+    })
 }
 
 /// The embedded catalogue, parsed once.
@@ -150,6 +177,11 @@ pub fn catalogue() -> &'static Catalogue {
 impl Catalogue {
     pub fn get(&self, name: &str) -> Option<&MethodSpec> {
         self.by_name.get(name).map(|&i| &self.methods[i])
+    }
+
+    /// Whether Slack has a scope by this name.
+    pub fn knows_scope(&self, scope: &str) -> bool {
+        self.scopes.contains(scope)
     }
 
     pub fn methods(&self) -> &[MethodSpec] {
