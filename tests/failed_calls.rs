@@ -224,3 +224,96 @@ async fn a_rate_limit_is_waited_out_then_the_call_succeeds() {
     );
     assert_eq!(failed(&env)[0]["retry_after"], 45);
 }
+
+/// One failed call of each class against the simulator: the class, the hint and whether a
+/// replay is offered, as `xox failed --json` reports them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_class_of_error_gets_its_hint_and_replay_only_where_it_can_succeed() {
+    let (sim, env) = logged_in().await;
+    let refuse = |error: &str| Fault {
+        method: Some("users.list".into()),
+        kind: FaultKind::Refuse {
+            error: error.into(),
+        },
+        count: 1,
+    };
+    // Fix the token: chat.postMessage needs chat:write, which the bot lacks (xox warns
+    // before the call, so stderr has two lines).
+    let out = env.run(
+        &[
+            "call",
+            "chat.postMessage",
+            "channel=C0SIMGENERAL",
+            "text=hi",
+            "--conn",
+            "acme",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    // Fix the request: a user who does not exist.
+    env.fails(
+        &["call", "users.info", "user=U0NOBODY", "--conn", "acme"],
+        "",
+    );
+    // Wait: Slack's own trouble.
+    sim.add_fault(refuse("service_unavailable"));
+    env.fails(&["call", "users.list", "--conn", "acme"], "");
+    // Permanent: a workspace policy.
+    sim.add_fault(refuse("ekm_access_denied"));
+    env.fails(&["call", "users.list", "--conn", "acme"], "");
+    // A code xox does not know.
+    sim.add_fault(refuse("brand_new_refusal"));
+    env.fails(&["call", "users.list", "--conn", "acme"], "");
+
+    // Newest first, as `xox failed` lists them: turned round to read in the order made.
+    let rows: Vec<Value> = failed(&env).into_iter().rev().collect();
+    let seen: Vec<(&str, Value, Value, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["error"].as_str().unwrap(),
+                r["class"].clone(),
+                r["replay_can_succeed"].clone(),
+                r["command"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "missing_scope",
+                "fix the token".into(),
+                true.into(),
+                "xox login --add-scopes acme --scopes chat:write"
+            ),
+            (
+                "user_not_found",
+                "fix the request".into(),
+                false.into(),
+                "xox call users.info --conn acme"
+            ),
+            (
+                "service_unavailable",
+                "wait".into(),
+                true.into(),
+                "xox replay 3"
+            ),
+            ("ekm_access_denied", "permanent".into(), false.into(), "-"),
+            ("brand_new_refusal", Value::Null, false.into(), "-"),
+        ]
+    );
+    assert!(
+        rows[3]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("a workspace admin can")
+    );
+    assert!(
+        rows[4]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("a code xox does not know")
+    );
+}

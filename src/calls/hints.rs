@@ -2,7 +2,7 @@
 //! the command that performs it.
 
 use crate::slack::catalogue::{Needs, catalogue};
-use crate::slack::{ErrorCode, Scopes, TokenKind};
+use crate::slack::{ErrorClass, ErrorCode, Scopes, TokenKind};
 use crate::store::{Connection, RecordedCall};
 
 /// The next step a hint proposes.
@@ -20,6 +20,10 @@ pub enum HintAction {
     JoinChannel(String),
     /// Replay as it is (after waiting, when Slack said how long).
     Replay { after_secs: Option<u64> },
+    /// Unarchive the channel, then replay.
+    Unarchive(String),
+    /// Correct the request and call again: replaying it as it was cannot succeed.
+    CallAgain,
     /// Nothing xox can do for you.
     None,
 }
@@ -31,6 +35,12 @@ pub struct Hint {
 }
 
 impl Hint {
+    /// Whether replaying the call can succeed, once the action is done: not for a request
+    /// that must be corrected, nor for a refusal nothing here can lift.
+    pub fn replay_can_succeed(&self) -> bool {
+        !matches!(self.action, HintAction::CallAgain | HintAction::None)
+    }
+
     /// The command that performs the action, for this call on this connection.
     pub fn command(&self, conn: &Connection, call: &RecordedCall) -> Option<String> {
         let name = &conn.name;
@@ -50,6 +60,10 @@ impl Hint {
                 format!("xox call conversations.join channel={channel} --conn {name}")
             }
             HintAction::Replay { .. } => format!("xox replay {}", call.id),
+            HintAction::Unarchive(channel) => {
+                format!("xox call conversations.unarchive channel={channel} --conn {name}")
+            }
+            HintAction::CallAgain => format!("xox call {} --conn {name}", call.method),
             HintAction::None => return None,
         })
     }
@@ -64,8 +78,14 @@ fn hint(text: String, action: HintAction) -> Hint {
 pub const CLASSIC_APP: &str = "this is a classic app's install: Slack retired classic apps and their scopes (bot, identify, …) in favour of granular bot scopes, so some methods and fixes are out of its reach. To move: create a new app from `xox app manifest APP`, register it with `xox app add`, install it with `xox login --app NEW`, and retire this connection once the new one works";
 
 /// The hint for a recorded failed call, with the classic-app note where it applies.
-pub fn explain(call: &RecordedCall, conn: &Connection, params: &[(String, String)]) -> Hint {
-    let mut hint = explain_error(call, conn, params);
+/// `response` is Slack's answer, quoted for codes xox does not know.
+pub fn explain(
+    call: &RecordedCall,
+    conn: &Connection,
+    params: &[(String, String)],
+    response: Option<&serde_json::Value>,
+) -> Hint {
+    let mut hint = explain_error(call, conn, params, response);
     if conn.is_classic() {
         hint.text.push_str("; ");
         hint.text.push_str(CLASSIC_APP);
@@ -73,7 +93,12 @@ pub fn explain(call: &RecordedCall, conn: &Connection, params: &[(String, String
     hint
 }
 
-fn explain_error(call: &RecordedCall, conn: &Connection, params: &[(String, String)]) -> Hint {
+fn explain_error(
+    call: &RecordedCall,
+    conn: &Connection,
+    params: &[(String, String)],
+    response: Option<&serde_json::Value>,
+) -> Hint {
     let channel = params
         .iter()
         .find(|(k, _)| k == "channel")
@@ -135,35 +160,108 @@ fn explain_error(call: &RecordedCall, conn: &Connection, params: &[(String, Stri
             "the token may not do this to that object (not a member of the conversation, or an action reserved for admins or the owner)".into(),
             HintAction::None,
         ),
-        other => {
-            let meaning = other.meaning().map_or_else(|| "Slack gave no meaning xox knows for it".to_owned(), str::to_owned);
-            // A request Slack found malformed fails the same way again; a code we do not
-            // know is not ours to promise anything about.
-            let action = if matches!(other, ErrorCode::Other(_)) || is_request_error(&other) {
-                HintAction::None
-            } else {
-                HintAction::Replay { after_secs: None }
-            };
-            hint(format!("{}: {meaning}", call.error), action)
-        }
+        ErrorCode::IsArchived => match channel {
+            Some(channel) => hint(
+                format!("{channel} is archived: unarchive it (or post elsewhere), then replay"),
+                HintAction::Unarchive(channel.to_owned()),
+            ),
+            None => hint("the conversation is archived: unarchive it, or use another".into(), HintAction::None),
+        },
+        other => match other.class() {
+            Some(class) => by_class(call, &other, class),
+            None => unknown(call, response),
+        },
     }
 }
 
-fn is_request_error(code: &ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::InvalidArguments
-            | ErrorCode::InvalidArgName
-            | ErrorCode::InvalidArrayArg
-            | ErrorCode::InvalidCharset
-            | ErrorCode::InvalidFormData
-            | ErrorCode::InvalidPostType
-            | ErrorCode::MissingPostType
-            | ErrorCode::InvalidJson
-            | ErrorCode::JsonNotObject
-            | ErrorCode::UnknownMethod
-            | ErrorCode::MethodDeprecated
-            | ErrorCode::DeprecatedEndpoint
+/// The hint for a code whose class says it all.
+fn by_class(call: &RecordedCall, code: &ErrorCode, class: ErrorClass) -> Hint {
+    let meaning = code.meaning().unwrap_or_default();
+    let error = &call.error;
+    match class {
+        ErrorClass::FixToken => hint(
+            format!(
+                "{error}: {meaning}; the token itself must change: install the app again, then replay"
+            ),
+            HintAction::Reauth,
+        ),
+        // The same request fails the same way: replay cannot help, a corrected call can.
+        ErrorClass::FixRequest => hint(
+            format!(
+                "{error}: {meaning}; replaying the same request fails again: correct it and call again"
+            ),
+            HintAction::CallAgain,
+        ),
+        ErrorClass::Wait => hint(
+            format!("{error}: {meaning}; wait a little, then replay"),
+            HintAction::Replay {
+                after_secs: call.retry_after,
+            },
+        ),
+        ErrorClass::Permanent => hint(
+            format!(
+                "{error}: {meaning}; nothing xox or the app can change here: {}",
+                who_can(code)
+            ),
+            HintAction::None,
+        ),
+    }
+}
+
+/// Who can lift a permanent refusal.
+fn who_can(code: &ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::AccessDenied => "the user declined; only they can install it, if they choose to",
+        ErrorCode::TwoFactorSetupRequired => {
+            "the token's user must set up two-factor authentication"
+        }
+        ErrorCode::UserEmailUnverified => "the installing user must verify their email address",
+        ErrorCode::EnterpriseIsRestricted
+        | ErrorCode::TeamAccessNotGranted
+        | ErrorCode::OrgLoginRequired
+        | ErrorCode::CannotInstallAnOrgInstalledApp
+        | ErrorCode::ScopeNotAllowedOnEnterprise => "an admin of the Enterprise organization can",
+        ErrorCode::UnapprovedScope
+        | ErrorCode::InvalidTeamForNonDistributedApp
+        | ErrorCode::TokenRotationNotEnabled
+        | ErrorCode::PreviewFeatureNotAvailable
+        | ErrorCode::NotImplemented => {
+            "the app's owner can, in the app's settings (or Slack, for features it has not opened)"
+        }
+        _ => "a workspace admin can (workspace settings and policies)",
+    }
+}
+
+/// A code xox does not know: say what Slack itself said, and promise nothing.
+fn unknown(call: &RecordedCall, response: Option<&serde_json::Value>) -> Hint {
+    let mut said: Vec<String> = Vec::new();
+    if let Some(body) = response {
+        if let Some(warning) = body.get("warning").and_then(|w| w.as_str()) {
+            said.push(format!("warning {warning}"));
+        }
+        if let Some(messages) = body
+            .pointer("/response_metadata/messages")
+            .and_then(|m| m.as_array())
+        {
+            said.extend(
+                messages
+                    .iter()
+                    .filter_map(|m| m.as_str())
+                    .map(str::to_owned),
+            );
+        }
+    }
+    let said = match said.is_empty() {
+        true => "Slack added nothing more".to_owned(),
+        false => format!("Slack added: {}", said.join("; ")),
+    };
+    hint(
+        crate::text::one_line(&format!(
+            "{}: a code xox does not know, so it suggests nothing; {said}",
+            call.error
+        ))
+        .into_owned(),
+        HintAction::None,
     )
 }
 
@@ -204,6 +302,9 @@ fn missing_scope(call: &RecordedCall, conn: &Connection) -> Hint {
     let mut text = format!(
         "the {kind} token lacks {needed}, which {method} needs: add it as a {role} scope, re-authorize, then replay"
     );
+    if method == "users.identity" {
+        text.push_str(" (apps on the older Sign in with Slack flow need identity.basic for it, not identity:read: ask for both if unsure)");
+    }
     if needed.len() > 1 {
         text.push_str(&format!(
             " (Slack listed {} scopes; they may be alternatives, and one may be enough for your use)",
@@ -260,7 +361,7 @@ mod tests {
             "missing_scope",
             Some("chat:write"),
         );
-        let h = explain(&r, &c, &[]);
+        let h = explain(&r, &c, &[], None);
         assert_eq!(
             h.action,
             HintAction::AddScopes {
@@ -282,7 +383,7 @@ mod tests {
         );
         let c = conn("users:read", Some("chat:write"));
         assert_eq!(
-            explain(&r, &c, &[]).command(&c, &r).unwrap(),
+            explain(&r, &c, &[], None).command(&c, &r).unwrap(),
             "xox login --add-scopes acme --user-scopes search:read"
         );
 
@@ -292,7 +393,11 @@ mod tests {
             "missing_scope",
             Some("channels:history,groups:history"),
         );
-        assert!(explain(&r, &c, &[]).text.contains("may be alternatives"));
+        assert!(
+            explain(&r, &c, &[], None)
+                .text
+                .contains("may be alternatives")
+        );
     }
 
     #[test]
@@ -304,7 +409,7 @@ mod tests {
             "missing_scope",
             Some("reactions:write"),
         );
-        let h = explain(&r, &c, &[]);
+        let h = explain(&r, &c, &[], None);
         assert_eq!(h.action, HintAction::SwitchKind(TokenKind::User));
         assert_eq!(h.command(&c, &r).unwrap(), "xox replay 7 --user");
     }
@@ -319,11 +424,11 @@ mod tests {
         );
         let with_user = conn("chat:write", Some("search:read"));
         assert_eq!(
-            explain(&r, &with_user, &[]).action,
+            explain(&r, &with_user, &[], None).action,
             HintAction::SwitchKind(TokenKind::User)
         );
         let bot_only = conn("chat:write", None);
-        let h = explain(&r, &bot_only, &[]);
+        let h = explain(&r, &bot_only, &[], None);
         assert_eq!(
             h.command(&bot_only, &r).unwrap(),
             "xox login --add-scopes acme --user-scopes search:read"
@@ -335,18 +440,18 @@ mod tests {
         let c = conn("chat:write", None);
         let r = call("chat.postMessage", TokenKind::Bot, "not_in_channel", None);
         assert_eq!(
-            explain(&r, &c, &[("channel".into(), "C0SIMRANDOM".into())])
+            explain(&r, &c, &[("channel".into(), "C0SIMRANDOM".into())], None)
                 .command(&c, &r)
                 .unwrap(),
             "xox call conversations.join channel=C0SIMRANDOM --conn acme"
         );
         let r = call("chat.postMessage", TokenKind::Bot, "ratelimited", None);
-        let h = explain(&r, &c, &[]);
+        let h = explain(&r, &c, &[], None);
         assert!(h.text.contains("wait 12s"));
         assert_eq!(h.command(&c, &r).unwrap(), "xox replay 7");
         let r = call("chat.postMessage", TokenKind::Bot, "token_revoked", None);
         assert_eq!(
-            explain(&r, &c, &[]).command(&c, &r).unwrap(),
+            explain(&r, &c, &[], None).command(&c, &r).unwrap(),
             "xox login --app acme-app --name acme"
         );
         let r = call(
@@ -355,15 +460,165 @@ mod tests {
             "invalid_arguments",
             None,
         );
-        assert_eq!(explain(&r, &c, &[]).action, HintAction::None);
+        let h = explain(&r, &c, &[], None);
+        assert_eq!(h.action, HintAction::CallAgain);
+        assert_eq!(
+            h.command(&c, &r).unwrap(),
+            "xox call chat.postMessage --conn acme"
+        );
+        assert!(!h.replay_can_succeed());
         let r = call("chat.postMessage", TokenKind::Bot, "brand_new_error", None);
-        let h = explain(&r, &c, &[]);
-        assert!(h.text.starts_with("brand_new_error: Slack gave no meaning"));
+        let said = serde_json::json!({"ok": false, "error": "brand_new_error", "warning": "superfluous_charset",
+                                      "response_metadata": {"messages": ["[ERROR] something \u{1b}[2J new"]}});
+        let h = explain(&r, &c, &[], Some(&said));
+        assert!(
+            h.text
+                .starts_with("brand_new_error: a code xox does not know"),
+            "{}",
+            h.text
+        );
+        assert!(
+            h.text
+                .contains("warning superfluous_charset; [ERROR] something [2J new"),
+            "{}",
+            h.text
+        );
         assert_eq!(h.action, HintAction::None);
+        let r = call("chat.postMessage", TokenKind::Bot, "is_archived", None);
+        let h = explain(&r, &c, &[("channel".into(), "C1".into())], None);
+        assert_eq!(
+            h.command(&c, &r).unwrap(),
+            "xox call conversations.unarchive channel=C1 --conn acme"
+        );
+        // Trouble on Slack's side: wait as long as it asked (if it did), then replay.
         let r = call("chat.postMessage", TokenKind::Bot, "internal_error", None);
         assert_eq!(
-            explain(&r, &c, &[]).action,
-            HintAction::Replay { after_secs: None }
+            explain(&r, &c, &[], None).action,
+            HintAction::Replay {
+                after_secs: Some(12)
+            }
         );
+    }
+
+    /// Every code xox knows has a class, and the hint fits it: replay only where it can
+    /// succeed, and a permanent refusal says who can lift it.
+    #[test]
+    fn every_known_code_has_a_class_and_a_fitting_hint() {
+        let c = conn("chat:write", Some("search:read"));
+        for code in ErrorCode::KNOWN {
+            let class = ErrorCode::parse(code)
+                .class()
+                .unwrap_or_else(|| panic!("{code} has no class"));
+            let r = call("chat.postMessage", TokenKind::Bot, code, None);
+            let h = explain(&r, &c, &[], None);
+            assert!(!h.text.contains("does not know"), "{code}: {}", h.text);
+            let replays = matches!(h.action, HintAction::Replay { .. });
+            match class {
+                ErrorClass::Wait => assert!(replays, "{code}: {:?}", h.action),
+                ErrorClass::Permanent => {
+                    assert_eq!(h.action, HintAction::None, "{code}");
+                    assert!(h.text.contains(" can"), "{code}: {}", h.text);
+                }
+                ErrorClass::FixRequest => assert!(
+                    !replays || *code == "not_in_channel",
+                    "{code} offers a replay that fails again"
+                ),
+                ErrorClass::FixToken => assert!(
+                    matches!(
+                        h.action,
+                        HintAction::AddScopes { .. }
+                            | HintAction::SwitchKind(_)
+                            | HintAction::Reauth
+                            | HintAction::Refresh
+                            | HintAction::None
+                    ),
+                    "{code}: {:?}",
+                    h.action
+                ),
+            }
+        }
+    }
+
+    /// The common Web API errors, and every code named in the Slack facts, are known.
+    #[test]
+    fn the_common_codes_are_all_known() {
+        for code in [
+            "missing_scope",
+            "not_authed",
+            "invalid_auth",
+            "account_inactive",
+            "token_revoked",
+            "token_expired",
+            "no_permission",
+            "not_allowed_token_type",
+            "ratelimited",
+            "not_in_channel",
+            "channel_not_found",
+            "is_archived",
+            "restricted_action",
+            "ekm_access_denied",
+            "team_access_not_granted",
+            "enterprise_is_restricted",
+            "org_login_required",
+            "two_factor_setup_required",
+            "fatal_error",
+            "internal_error",
+            "service_unavailable",
+            "request_timeout",
+            "invalid_arguments",
+            "invalid_arg_name",
+            "invalid_array_arg",
+            "invalid_charset",
+            "invalid_form_data",
+            "invalid_post_type",
+            "missing_post_type",
+            "user_not_found",
+            "users_not_found",
+            "method_deprecated",
+            "deprecated_endpoint",
+            "missing_argument",
+            "no_text",
+            "msg_too_long",
+            "too_many_attachments",
+            "invalid_blocks",
+            "cant_update_message",
+            "message_not_found",
+            "already_reacted",
+            "no_reaction",
+            "is_bot",
+            "not_bearer_token",
+            "access_denied",
+            "invalid_code",
+            "accesslimited",
+            "team_added_to_org",
+            "code_already_used",
+            "invalid_grant",
+            "invalid_refresh_token",
+            "invalid_json",
+            "json_not_object",
+            "bad_client_secret",
+            "bad_redirect_uri",
+            "invalid_client_id",
+            "invalid_code_verifier",
+            "invalid_grant_type",
+            "oauth_authorization_url_mismatch",
+            "pkce_not_allowed",
+            "cannot_install_an_org_installed_app",
+            "no_scopes",
+            "preview_feature_not_available",
+            "user_email_unverified",
+            "invalid_scope",
+            "invalid_team_for_non_distributed_app",
+            "scope_not_allowed_on_enterprise",
+            "unapproved_scope",
+            "no_user_scopes",
+            "not_implemented",
+            "authorization_not_found",
+            "invalid_token",
+            "token_already_exchanged",
+            "token_rotation_not_enabled",
+        ] {
+            assert!(ErrorCode::KNOWN.contains(&code), "{code} is not known");
+        }
     }
 }

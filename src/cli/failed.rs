@@ -2,6 +2,7 @@
 
 use super::{Context, format, print_json};
 use crate::engine::ExplainedCall;
+use crate::slack::ErrorCode;
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -32,7 +33,9 @@ fn to_json(e: &ExplainedCall) -> Value {
         "at": format::rfc3339(e.call.at),
         "state": e.call.state,
         "replay_of": e.call.replay_of,
+        "class": ErrorCode::parse(&e.call.error).class().map(|c| c.as_str()),
         "hint": e.hint.as_ref().map(|h| h.text.clone()),
+        "replay_can_succeed": e.hint.as_ref().map(|h| h.replay_can_succeed()),
         "command": e.command,
     })
 }

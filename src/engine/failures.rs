@@ -43,7 +43,7 @@ pub(crate) fn explain(
             let payload = store.call_payload(call.id)?;
             let hint = connection
                 .as_ref()
-                .map(|c| hints::explain(&call, c, &payload.params));
+                .map(|c| hints::explain(&call, c, &payload.params, payload.response.as_ref()));
             let command = connection
                 .as_ref()
                 .zip(hint.as_ref())

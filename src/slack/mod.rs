@@ -15,7 +15,7 @@ pub mod token;
 
 pub use client::{ClientCredentials, SlackClient};
 pub use error::{ApiError, CallError, TransportError};
-pub use error_code::ErrorCode;
+pub use error_code::{ErrorClass, ErrorCode};
 pub use grant::{Grant, GrantShape, GrantedToken, parse_grant};
 pub use response::ApiResponse;
 pub use scopes::Scopes;

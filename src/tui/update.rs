@@ -327,6 +327,15 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
             let Some(failed) = app.selected_failed() else {
                 return vec![];
             };
+            if action == Action::Replay
+                && let Some(hint) = failed.hint.as_ref().filter(|h| !h.replay_can_succeed())
+            {
+                app.status = Some(Status::error(format!(
+                    "replaying this call as it is cannot succeed: {}",
+                    hint.text
+                )));
+                return vec![];
+            }
             let id = failed.call.id;
             let kind = (action == Action::SwitchKind).then(|| failed.call.token_kind.other());
             app.busy.insert(Job::Replay(id));
