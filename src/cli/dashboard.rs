@@ -12,9 +12,19 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     open(ctx.engine()?, false).await
 }
 
+/// `~/…` for a path under the home folder: the header has little room.
+fn home_relative(path: &str) -> String {
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && path.starts_with(&format!("{home}/")) => {
+            format!("~{}", &path[home.len()..])
+        }
+        _ => path.to_owned(),
+    }
+}
+
 /// Run the dashboard on `engine` (shared by `xox` and `xox demo`).
 pub async fn open(engine: Engine, demo: bool) -> anyhow::Result<()> {
-    let mut db_label = engine.location().to_owned();
+    let mut db_label = home_relative(engine.location());
     if demo {
         // So the demo can be used from another terminal too (XOX_DB, XOX_SLACK_URL).
         db_label.push_str(&format!(" · Slack simulator at {}", engine.slack_url()));

@@ -17,6 +17,7 @@ macro_rules! errln {
 
 mod app;
 mod call;
+mod completions;
 mod dashboard;
 mod demo;
 mod exchange;
@@ -27,6 +28,7 @@ mod import;
 mod list;
 mod login;
 mod refresh;
+mod remove;
 mod replay;
 mod revoke;
 mod sim;
@@ -108,8 +110,14 @@ enum Command {
     Exchange(exchange::ExchangeArgs),
     /// Revoke a token with auth.revoke (final; needs --yes)
     Revoke(revoke::RevokeArgs),
+    /// Remove a connection and its tokens (needs --yes; --revoke revokes them at Slack first)
+    Remove(remove::RemoveArgs),
     /// Keep every rotating token fresh, in the foreground, until Ctrl-C or SIGTERM
     Watch(watch::WatchArgs),
+    /// Shell completions for bash, zsh, fish, elvish or powershell, on stdout
+    Completions(completions::CompletionsArgs),
+    /// The man page (roff), on stdout
+    Man,
 }
 
 impl Command {
@@ -131,7 +139,10 @@ impl Command {
             Command::Refresh(_) => "refresh",
             Command::Exchange(_) => "exchange",
             Command::Revoke(_) => "revoke",
+            Command::Remove(_) => "remove",
             Command::Watch(_) => "watch",
+            Command::Completions(_) => "completions",
+            Command::Man => "man",
         }
     }
 }
@@ -238,6 +249,9 @@ async fn run_once(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Refresh(args) => refresh::run(ctx, args).await,
         Command::Exchange(args) => exchange::run(ctx, args).await,
         Command::Revoke(args) => revoke::run(ctx, args).await,
+        Command::Remove(args) => remove::run(ctx, args).await,
+        Command::Completions(args) => completions::completions(args),
+        Command::Man => completions::man(),
         Command::Demo(_) | Command::Sim(_) | Command::Login(_) | Command::Watch(_) => {
             unreachable!("run by `run` itself")
         }

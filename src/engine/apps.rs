@@ -39,6 +39,23 @@ impl Engine {
         Ok(self.store().run(move |s| s.connection(&name)).await?)
     }
 
+    /// Remove a connection and its tokens, revoking each live one at Slack first when
+    /// `revoke` says so. A revoke that fails stops the removal, so no live token is left
+    /// behind unknown. Returns the removed connection.
+    pub async fn remove(&self, name_or_id: &str, revoke: bool) -> EngineResult<Connection> {
+        let connection = self.connection(name_or_id).await?;
+        if revoke {
+            for token in &connection.tokens {
+                if token.status != crate::store::TokenStatus::Revoked {
+                    self.revoke(&connection.id, Some(token.kind)).await?;
+                }
+            }
+        }
+        let id = connection.id.clone();
+        self.store().run(move |s| s.remove_connection(&id)).await?;
+        Ok(connection)
+    }
+
     /// The connection's incoming webhook (its URL is a secret: anyone holding it can post).
     pub async fn webhook(&self, name_or_id: &str) -> EngineResult<IncomingWebhook> {
         let name = name_or_id.to_owned();

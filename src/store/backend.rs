@@ -91,6 +91,8 @@ pub trait Backend: Send {
     ) -> StoreResult<Connection>;
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection>;
     fn connections(&self) -> StoreResult<Vec<Connection>>;
+    /// Remove a connection and its tokens; its events and recorded calls stay.
+    fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()>;
     /// The connection's incoming webhook (its URL is a secret), if its install had one.
     fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>>;
 

@@ -43,6 +43,11 @@ pub enum Confirm {
     Exchange(Vec<TokenRef>),
     Revoke(TokenRef),
     Copy(TokenRef),
+    /// Remove the connection (by id, with its name for the dialog).
+    Remove {
+        id: String,
+        name: String,
+    },
 }
 
 /// A login the dashboard started.
@@ -100,6 +105,7 @@ pub enum Job {
     Replay(i64),
     Exchange(TokenRef),
     Revoke(TokenRef),
+    Remove(String),
     Copy,
     Login,
     Call,
@@ -119,6 +125,11 @@ pub enum Effect {
     },
     Exchange(TokenRef),
     Revoke(TokenRef),
+    /// Remove the connection (by id) and its tokens.
+    Remove {
+        id: String,
+        name: String,
+    },
     Copy(TokenRef),
     /// Install, or re-auth a connection adding scopes.
     Login(LoginRequest),

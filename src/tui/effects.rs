@@ -154,6 +154,14 @@ impl Executor {
                     ))
                 })
             }
+            Effect::Remove { id, name } => {
+                self.spawn_job(Job::Remove(id.clone()), move |e| async move {
+                    e.remove(&id, false).await.map_err(|e| e.to_string())?;
+                    Ok(format!(
+                        "removed {name}; its history and failed calls are kept"
+                    ))
+                })
+            }
             Effect::Copy(token) => self.spawn_job(Job::Copy, |e| copy_token(e, token)),
             Effect::Login(request) => self.start_login(request),
             Effect::CancelLogin => {

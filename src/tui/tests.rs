@@ -235,12 +235,34 @@ fn irreversible_and_secret_actions_ask_first() {
         kind: TokenKind::Bot,
         generation: 1,
     };
+    let classic_user = TokenRef {
+        kind: TokenKind::User,
+        ..classic_bot.clone()
+    };
+    // Both tokens are long-lived: both are offered, and u keeps only the user token.
     assert_eq!(
         app.mode,
-        Mode::Confirm(Confirm::Exchange(vec![classic_bot.clone()]))
+        Mode::Confirm(Confirm::Exchange(vec![
+            classic_bot.clone(),
+            classic_user.clone()
+        ]))
     );
-    assert!(press(&mut app, "n").is_empty());
+    press(&mut app, "u");
+    assert_eq!(
+        app.mode,
+        Mode::Confirm(Confirm::Exchange(vec![classic_user.clone()]))
+    );
+    assert_eq!(press(&mut app, "y"), vec![Effect::Exchange(classic_user)]);
+    // Tokens that already rotate are not offered: it says so at once.
+    press(&mut app, "j");
+    assert!(press(&mut app, "e").is_empty());
     assert_eq!(app.mode, Mode::Dashboard);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("already rotate"))
+    );
+    press(&mut app, "k");
     press(&mut app, "x");
     assert_eq!(press(&mut app, "y"), vec![Effect::Revoke(classic_bot)]);
     press(&mut app, "y");
@@ -284,6 +306,43 @@ fn filter_sort_auto_refresh_help_and_ctrl_c() {
         NOW,
     );
     assert_eq!(quit, vec![Effect::Quit]);
+}
+
+/// Esc closes, leaves or clears, in that order, and never quits; q quits at the top.
+#[test]
+fn esc_never_quits_and_clears_an_applied_filter() {
+    let mut app = app();
+    press(&mut app, "/beta");
+    update(&mut app, key(KeyCode::Enter), NOW);
+    assert_eq!((app.mode.clone(), app.rows.len()), (Mode::Dashboard, 1));
+    assert_eq!(update(&mut app, key(KeyCode::Esc), NOW), vec![]);
+    assert_eq!(app.rows.len(), 4, "the filter is cleared");
+    assert_eq!(update(&mut app, key(KeyCode::Esc), NOW), vec![]);
+    press(&mut app, "?");
+    assert_eq!(update(&mut app, key(KeyCode::Esc), NOW), vec![]);
+    assert_eq!(app.mode, Mode::Dashboard);
+    assert_eq!(press(&mut app, "q"), vec![Effect::Quit]);
+}
+
+#[test]
+fn removing_a_connection_asks_first() {
+    let mut app = app();
+    assert_eq!(press(&mut app, "d"), vec![]);
+    let Mode::Confirm(Confirm::Remove { id, name }) = app.mode.clone() else {
+        panic!("{:?}", app.mode);
+    };
+    assert_eq!(name, "acme-classic");
+    assert_eq!(press(&mut app, "n"), vec![]);
+    assert_eq!(app.mode, Mode::Dashboard);
+    press(&mut app, "d");
+    assert_eq!(
+        press(&mut app, "y"),
+        vec![Effect::Remove {
+            id: id.clone(),
+            name
+        }]
+    );
+    assert!(app.busy.contains(&Job::Remove(id)));
 }
 
 #[test]
@@ -380,6 +439,11 @@ fn screens() {
     });
     snapshot_both("confirm_exchange", |app| {
         press(app, "e");
+    });
+    snapshot_both("long_path_header", |app| {
+        app.db_label = "~/work/clients/acme-corporation/slack-integrations/production/state/xox.db · Slack simulator at http://127.0.0.1:45678".into();
+        press(app, "/");
+        press(app, "acme");
     });
 }
 

@@ -8,7 +8,7 @@ use super::text_input;
 use crate::calls::hints::HintAction;
 use crate::engine::{LoginRequest, TokenRef};
 use crate::slack::{Scopes, TokenKind};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 
 pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
     match msg {
@@ -113,6 +113,19 @@ fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
             }
             vec![]
         }
+        // With both tokens offered for exchange, b or u keeps just one of them.
+        Mode::Confirm(Confirm::Exchange(tokens))
+            if tokens.len() > 1 && matches!(key.code, KeyCode::Char('b' | 'u')) =>
+        {
+            let kind = if key.code == KeyCode::Char('b') {
+                TokenKind::Bot
+            } else {
+                TokenKind::User
+            };
+            let kept = tokens.into_iter().filter(|t| t.kind == kind).collect();
+            app.mode = Mode::Confirm(Confirm::Exchange(kept));
+            vec![]
+        }
         Mode::Confirm(confirm) => match keymap::action(Scope::Confirm, &key) {
             Some(Action::Yes) => {
                 app.mode = Mode::Dashboard;
@@ -131,6 +144,10 @@ fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
                     Confirm::Copy(t) => {
                         app.busy.insert(Job::Copy);
                         vec![Effect::Copy(t)]
+                    }
+                    Confirm::Remove { id, name } => {
+                        app.busy.insert(Job::Remove(id.clone()));
+                        vec![Effect::Remove { id, name }]
                     }
                 }
             }
@@ -179,6 +196,14 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
             }
             None => vec![],
         },
+        // Esc never quits: it clears the filter at most. q quits.
+        Action::Back if key.code == KeyCode::Esc => {
+            if !app.filter.value().is_empty() {
+                app.filter = tui_input::Input::default();
+                refresh_rows(app, now);
+            }
+            vec![]
+        }
         Action::Back => vec![Effect::Quit],
         Action::Help => {
             app.mode = Mode::Help(Box::new(app.mode.clone()));
@@ -251,8 +276,23 @@ fn connection_action(app: &mut App, action: Action) -> Vec<Effect> {
                 vec![]
             }
         },
+        // Only long-lived tokens can be exchanged; with two, the dialog lets one be picked.
         Action::Exchange => {
-            app.mode = Mode::Confirm(Confirm::Exchange(vec![token]));
+            let long_lived: Vec<TokenRef> = conn
+                .tokens
+                .iter()
+                .filter(|t| !t.rotating && !t.has_refresh_token && t.expires_at.is_none())
+                .filter(|t| t.status != crate::store::TokenStatus::Revoked)
+                .filter_map(|t| TokenRef::of(conn, t.kind))
+                .collect();
+            if long_lived.is_empty() {
+                app.status = Some(Status::error(format!(
+                    "the tokens of {} already rotate (or are revoked): there is nothing to exchange; r refreshes them",
+                    conn.name
+                )));
+            } else {
+                app.mode = Mode::Confirm(Confirm::Exchange(long_lived));
+            }
             vec![]
         }
         Action::Revoke => {
@@ -261,6 +301,13 @@ fn connection_action(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Copy => {
             app.mode = Mode::Confirm(Confirm::Copy(token));
+            vec![]
+        }
+        Action::Remove => {
+            app.mode = Mode::Confirm(Confirm::Remove {
+                id: conn.id.clone(),
+                name: conn.name.clone(),
+            });
             vec![]
         }
         Action::Console => {

@@ -42,6 +42,9 @@ impl Backend for SqliteStore {
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
         SqliteStore::connection(self, name_or_id)
     }
+    fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
+        SqliteStore::remove_connection(self, connection_id)
+    }
     fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>> {
         SqliteStore::incoming_webhook(self, connection_id)
     }

@@ -247,3 +247,35 @@ impl SqliteStore {
         }))
     }
 }
+
+impl SqliteStore {
+    /// Remove a connection and its tokens, in one transaction with a `remove` event. Its
+    /// events and recorded calls stay, shown as belonging to a removed connection.
+    pub fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
+        self.write(|tx, _| {
+            insert_event(
+                tx,
+                &NewEvent {
+                    connection_id,
+                    action: "remove",
+                    token_kind: None,
+                    outcome: "ok",
+                    old_expires_at: None,
+                    new_expires_at: None,
+                    detail: None,
+                },
+            )?;
+            tx.execute(
+                "DELETE FROM leases WHERE connection_id = ?1",
+                [connection_id],
+            )?;
+            let removed = tx.execute("DELETE FROM connections WHERE id = ?1", [connection_id])?;
+            if removed == 0 {
+                return Err(StoreError::NotFound(
+                    "that connection is gone already".into(),
+                ));
+            }
+            Ok(())
+        })
+    }
+}

@@ -11,12 +11,26 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
+/// The widest token type name (`xoxe.xoxb`), so the `#` and EXPIRES parts of every row line
+/// up whatever the type.
+const TYPE_WIDTH: usize = 9;
+/// Type, scope count and the widest countdown (`11h 42m`, `expired`), with their spaces.
+const TOKEN_WIDTH: u16 = TYPE_WIDTH as u16 + 1 + 3 + 8;
+
+/// The token column's header, laid out like its cells.
+fn token_header(kind: &str) -> String {
+    format!("{kind:<width$} {:>2} EXPIRES", "#", width = TYPE_WIDTH)
+}
+
 fn token_cell(c: &Connection, kind: TokenKind, p: &Palette, now: i64) -> Cell<'static> {
     let Some(t) = c.token(kind) else {
         return Cell::from("-");
     };
     Cell::from(Line::from(vec![
-        Span::styled(format!("{} ", t.token_type), p.bold()),
+        Span::styled(
+            format!("{:<width$} ", t.token_type.as_str(), width = TYPE_WIDTH),
+            p.bold(),
+        ),
         Span::raw(format!("{:>2} ", t.scopes.len())),
         Span::styled(
             describe::countdown(t.expires_at, now),
@@ -81,16 +95,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             app.snapshot.connections.len()
         )
     };
-    let token_width = Constraint::Length(20);
+    let token_width = Constraint::Length(TOKEN_WIDTH);
+    let (bot, user) = (token_header("BOT"), token_header("USER"));
     let (header, widths) = if wide {
         (
-            vec![
-                "NAME",
-                "TEAM",
-                "BOT    #  EXPIRES",
-                "USER   #  EXPIRES",
-                "STATUS",
-            ],
+            vec!["NAME", "TEAM", bot.as_str(), user.as_str(), "STATUS"],
             vec![
                 Constraint::Fill(3),
                 Constraint::Fill(2),
@@ -101,7 +110,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
         )
     } else {
         (
-            vec!["NAME", "BOT    #  EXPIRES", "USER   #  EXPIRES", "STATUS"],
+            vec!["NAME", bot.as_str(), user.as_str(), "STATUS"],
             vec![
                 Constraint::Fill(1),
                 token_width,

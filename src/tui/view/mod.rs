@@ -80,7 +80,7 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
         Constraint::Length(1),
     ])
     .areas(area);
-    frame.render_widget(header_widget(app, &palette, now), header);
+    frame.render_widget(header_widget(app, &palette, now, header.width), header);
     match &app.mode {
         Mode::Detail => detail::render(app, frame, body, &palette, now),
         Mode::Failed => failed::render_list(app, frame, body, &palette),
@@ -92,7 +92,25 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
     overlays::render(app, frame, area, &palette);
 }
 
-fn header_widget(app: &App, p: &Palette, now: i64) -> Paragraph<'static> {
+/// `text` cut in the middle with `…` to at most `max` characters: a path keeps its start
+/// and its file name.
+fn fit_middle(text: &str, max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return text.to_owned();
+    }
+    if max < 2 {
+        return "…".chars().take(max).collect();
+    }
+    let tail = (max - 1) / 2;
+    let head = max - 1 - tail;
+    let start: String = chars[..head].iter().collect();
+    let end: String = chars[chars.len() - tail..].iter().collect();
+    format!("{start}…{end}")
+}
+
+fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'static> {
+    let width = usize::from(width);
     let conns = &app.snapshot.connections;
     let summary = Summary::of(conns, &app.snapshot.failed, app.window, now);
     let (expiring, reauth, open_failed) =
@@ -103,20 +121,19 @@ fn header_widget(app: &App, p: &Palette, now: i64) -> Paragraph<'static> {
         "auto-refresh off"
     };
     let sep = || Span::raw(" · ");
+    let filtering = !app.filter.value().is_empty() || app.mode == Mode::Filter;
+    let filter = format!("   filter: {}▏", app.filter.value());
+    let room = width.saturating_sub(4 + if filtering { filter.chars().count() } else { 0 });
     let mut first = vec![
         Span::styled("xox ", p.bold()),
-        Span::raw(app.db_label.clone()),
+        Span::raw(fit_middle(&app.db_label, room)),
     ];
-    if !app.filter.value().is_empty() || app.mode == Mode::Filter {
-        first.push(Span::raw("   filter: "));
-        first.push(Span::styled(
-            format!("{}▏", app.filter.value()),
-            p.fg(Color::Cyan),
-        ));
+    if filtering {
+        first.push(Span::styled(filter, p.fg(Color::Cyan)));
     }
-    let second = Line::from(vec![
+    // The summary's parts, most useful first; what does not fit is dropped from the end.
+    let parts = vec![
         Span::raw(format!("{} connections", conns.len())),
-        sep(),
         Span::styled(
             format!("{expiring} expiring <{}", window_label(summary.window)),
             if expiring > 0 {
@@ -125,7 +142,6 @@ fn header_widget(app: &App, p: &Palette, now: i64) -> Paragraph<'static> {
                 Style::default()
             },
         ),
-        sep(),
         Span::styled(
             format!("{reauth} need re-auth"),
             if reauth > 0 {
@@ -134,7 +150,6 @@ fn header_widget(app: &App, p: &Palette, now: i64) -> Paragraph<'static> {
                 Style::default()
             },
         ),
-        sep(),
         Span::styled(
             format!("{open_failed} failed"),
             if open_failed > 0 {
@@ -143,10 +158,23 @@ fn header_widget(app: &App, p: &Palette, now: i64) -> Paragraph<'static> {
                 Style::default()
             },
         ),
-        sep(),
-        Span::raw(format!("{auto} · sort {}", app.sort.label())),
-    ]);
-    Paragraph::new(vec![Line::from(first), second])
+        Span::raw(auto),
+        Span::raw(format!("sort {}", app.sort.label())),
+    ];
+    let mut second: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for part in parts {
+        let needs = part.content.chars().count() + if second.is_empty() { 0 } else { 3 };
+        if used + needs > width {
+            break;
+        }
+        if !second.is_empty() {
+            second.push(sep());
+        }
+        used += needs;
+        second.push(part);
+    }
+    Paragraph::new(vec![Line::from(first), Line::from(second)])
 }
 
 fn status_line(app: &App, p: &Palette) -> Paragraph<'static> {

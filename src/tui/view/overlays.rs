@@ -30,17 +30,28 @@ fn confirm_text(confirm: &Confirm) -> (&'static str, Vec<String>) {
             "exchange for rotating tokens?",
             vec![
                 format!(
-                    "The {} token of {} becomes a 12-hour rotating token.",
+                    "The {} token of {} {}.",
                     tokens
                         .iter()
                         .map(|t| t.kind.as_str())
                         .collect::<Vec<_>>()
                         .join(" and the "),
-                    tokens.first().map_or("", |t| t.connection.as_str())
+                    tokens.first().map_or("", |t| t.connection.as_str()),
+                    if tokens.len() > 1 {
+                        "become 12-hour rotating tokens"
+                    } else {
+                        "becomes a 12-hour rotating token"
+                    }
                 ),
                 "This cannot be undone: the app's rotation stays on, and the".into(),
                 "long-lived token stops working at the first refresh.".into(),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                (tokens.len() > 1)
+                    .then(|| "b: only the bot token · u: only the user token · y: both".to_owned()),
+            )
+            .collect(),
         ),
         Confirm::Revoke(t) => (
             "revoke the token?",
@@ -50,6 +61,14 @@ fn confirm_text(confirm: &Confirm) -> (&'static str, Vec<String>) {
                     t.kind, t.connection
                 ),
                 "getting a new one means installing the app again.".into(),
+            ],
+        ),
+        Confirm::Remove { name, .. } => (
+            "remove the connection?",
+            vec![
+                format!("Delete the tokens of {name} from the database."),
+                "Its history and failed calls are kept. The tokens still work at".into(),
+                format!("Slack: `xox remove {name} --revoke --yes` revokes them first."),
             ],
         ),
         Confirm::Copy(t) => (
