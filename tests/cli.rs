@@ -461,3 +461,77 @@ fn demo_seeds_a_database_and_prints_the_list() {
         assert!(out.contains(expected), "{expected} missing from:\n{out}");
     }
 }
+
+#[test]
+fn a_bare_token_needs_no_app_but_cannot_be_refreshed() {
+    let env = Env::new("http://127.0.0.1:9");
+    let out = env.ok(
+        &["import", "solo", "--no-verify", "--bot"],
+        "xoxb-1-2-abcdefabcdefabcdefab",
+    );
+    assert!(out.starts_with("imported solo: bot xoxb"), "{out}");
+    let list: serde_json::Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    assert_eq!(list[0]["app"], "standalone");
+    let err = env.fails(&["refresh", "solo"], "");
+    assert!(err.contains("belong to no registered app"), "{err}");
+    let err = env.fails(&["exchange", "solo", "--yes"], "");
+    assert!(err.contains("belong to no registered app"), "{err}");
+    let err = env.fails(
+        &["import", "grant"],
+        r#"{"ok":true,"access_token":"xoxb-9-9-abcdefabcdefabcdef","token_type":"bot"}"#,
+    );
+    assert!(err.contains("pass --app APP"), "{err}");
+    let err = env.fails(&["app", "add", "standalone", "--client-id", "1.2"], "s");
+    assert!(
+        err.contains("kept for tokens imported without --app"),
+        "{err}"
+    );
+}
+
+#[test]
+fn remove_revokes_first_on_request_and_keeps_the_history() {
+    let (_sim, env) = with_acme_prod();
+    // A failed call, to see it outlive its connection.
+    let _ = env.run(
+        &[
+            "call",
+            "chat.postMessage",
+            "channel=C1",
+            "--conn",
+            "acme-prod",
+        ],
+        "",
+    );
+    let token = env.ok(&["token", "acme-prod"], "");
+    let err = env.fails(&["remove", "acme-prod"], "");
+    assert!(err.contains("--yes") && err.contains("--revoke"), "{err}");
+    let out = env.ok(&["remove", "acme-prod", "--revoke", "--yes"], "");
+    assert_eq!(
+        out,
+        "revoked its tokens at Slack and removed acme-prod (its history and failed calls are kept)\n"
+    );
+    assert_eq!(env.ok(&["list", "--json"], ""), "[]\n");
+    let failed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
+    assert_eq!(failed[0]["connection"], serde_json::Value::Null);
+    assert!(env.ok(&["failed"], "").contains("(removed connection)"));
+    // Slack no longer takes the token that was removed.
+    let out = env.run(&["import", "again", "--app", "acme"], &token);
+    assert!(!out.status.success(), "a revoked token was accepted again");
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line() {
+    let env = Env::new("http://127.0.0.1:9");
+    let bash = env.ok(&["completions", "bash"], "");
+    assert!(bash.contains("_xox()") && bash.contains("remove") && bash.contains("webhook"));
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        assert!(!env.ok(&["completions", shell], "").is_empty(), "{shell}");
+    }
+    let man = env.ok(&["man"], "");
+    assert!(
+        man.contains(".TH xox 1") && man.contains("completions"),
+        "{man}"
+    );
+    assert!(!env.db().exists(), "neither needs the database");
+}

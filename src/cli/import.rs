@@ -11,9 +11,9 @@ use std::io::Read;
 pub struct ImportArgs {
     /// The connection's name (created, or updated if it is the same install)
     name: String,
-    /// The app the tokens belong to
+    /// The app the tokens belong to (a bare token may go without: it is kept under "standalone")
     #[arg(long)]
-    app: String,
+    app: Option<String>,
     #[command(flatten)]
     kind: KindArgs,
     /// Keep a bare token without asking Slack who it is (auth.test)
@@ -34,7 +34,7 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
         .engine()?
         .import(
             &args.name,
-            &args.app,
+            args.app.as_deref(),
             &raw,
             args.kind.kind(),
             !args.no_verify,

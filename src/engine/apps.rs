@@ -2,6 +2,9 @@
 //! a watch for other processes' writes.
 
 use super::{Engine, EngineError, EngineResult};
+
+/// The app name that tokens imported without `--app` are kept under; users cannot take it.
+pub const STANDALONE_APP: &str = "standalone";
 use crate::slack::Secret;
 use crate::slack::grant::IncomingWebhook;
 use crate::store::{App, Connection, Event, NewApp, StoreResult};
@@ -13,7 +16,31 @@ const CHANGE_POLL: Duration = Duration::from_secs(2);
 
 impl Engine {
     pub async fn add_app(&self, app: NewApp) -> EngineResult<App> {
+        if app.name == STANDALONE_APP {
+            return Err(EngineError::ReservedAppName);
+        }
         Ok(self.store().run(move |s| s.add_app(app)).await?)
+    }
+
+    /// The app that tokens imported without `--app` are kept under (made on first use):
+    /// they belong to no OAuth app xox knows, so nothing refreshes or exchanges them.
+    pub(super) async fn standalone_app(&self) -> EngineResult<App> {
+        Ok(self
+            .store()
+            .run(|s| match s.app(STANDALONE_APP) {
+                Ok(app) => Ok(app),
+                Err(_) => s.add_app(NewApp {
+                    name: STANDALONE_APP.into(),
+                    client_id: "-".into(),
+                    client_secret: None,
+                    pkce: false,
+                    rotation: false,
+                    redirect_uri: "http://localhost:8976/callback".into(),
+                    bot_scopes: Default::default(),
+                    user_scopes: Default::default(),
+                }),
+            })
+            .await?)
     }
 
     pub async fn apps(&self) -> EngineResult<Vec<App>> {

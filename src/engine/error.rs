@@ -39,6 +39,16 @@ pub enum EngineError {
         "connection {conn:?} has no incoming webhook: its install did not ask for the incoming-webhook scope"
     )]
     NoWebhook { conn: String },
+    #[error("the app name \"standalone\" is kept for tokens imported without --app; pick another")]
+    ReservedAppName,
+    #[error(
+        "an OAuth answer belongs to an app: pass --app APP (register it with `xox app add`); only a bare token may be imported without one"
+    )]
+    AppNeeded,
+    #[error(
+        "the tokens of {conn} belong to no registered app (imported without --app), so xox cannot refresh or exchange them; import them again with --app APP to make that possible"
+    )]
+    Standalone { conn: String },
 }
 
 pub type EngineResult<T> = Result<T, EngineError>;

@@ -42,14 +42,18 @@ impl Engine {
     pub async fn import(
         &self,
         name: &str,
-        app: &str,
+        app: Option<&str>,
         raw: &[u8],
         kind: Option<TokenKind>,
         verify: bool,
     ) -> EngineResult<Imported> {
         let input = parse_input(raw)?;
         // The store is read before any network call, so a bad app fails before Slack is asked.
-        let app = self.app(app).await?;
+        let app = match (app, &input) {
+            (Some(app), _) => self.app(app).await?,
+            (None, ImportInput::Token(_)) => self.standalone_app().await?,
+            (None, ImportInput::Grant(_)) => return Err(EngineError::AppNeeded),
+        };
         let (grant, shape) = match input {
             ImportInput::Grant(grant) => {
                 let shape = grant.shape;

@@ -68,6 +68,16 @@ pub struct Exchanged {
     pub expires_at: Option<i64>,
 }
 
+/// Refresh and exchange need the app's credentials: tokens kept under no app have none.
+fn belongs_to_an_app(connection: &Connection) -> EngineResult<()> {
+    if connection.app_name == super::apps::STANDALONE_APP {
+        return Err(EngineError::Standalone {
+            conn: connection.name.clone(),
+        });
+    }
+    Ok(())
+}
+
 impl Engine {
     /// Refresh `conn`'s rotating tokens now (only `kind`'s when given).
     pub async fn refresh(
@@ -76,6 +86,7 @@ impl Engine {
         kind: Option<TokenKind>,
     ) -> EngineResult<Vec<Refreshed>> {
         let connection = self.connection(conn).await?;
+        belongs_to_an_app(&connection)?;
         let mut done = Vec::new();
         for token in TokenRef::rotating(&connection, kind)? {
             done.push(self.refresh_token(&token).await?);
@@ -133,6 +144,7 @@ impl Engine {
     /// Turn a long-lived token into a rotating pair (irreversible).
     pub async fn exchange(&self, conn: &str, kind: Option<TokenKind>) -> EngineResult<Exchanged> {
         let connection = self.connection(conn).await?;
+        belongs_to_an_app(&connection)?;
         let kind = default_kind(&connection, kind)?;
         let fresh = self
             .rotator()?

@@ -324,6 +324,23 @@ fn esc_never_quits_and_clears_an_applied_filter() {
     assert_eq!(press(&mut app, "q"), vec![Effect::Quit]);
 }
 
+/// After a re-auth that granted the scope, the inspector ticks it: what the token holds now
+/// sits beside what it held when the call failed.
+#[test]
+fn the_inspector_ticks_a_needed_scope_the_token_holds_now() {
+    let mut app = app();
+    press(&mut app, "f");
+    update(&mut app, key(KeyCode::Enter), NOW);
+    let before = format!("{:?}", render(&app, 120, 40).backend());
+    assert!(before.contains("✗ reactions:write"), "{before}");
+    let mut after = snapshot();
+    after.connections[0].tokens[0].scopes = Scopes::parse("chat:write,reactions:write");
+    update(&mut app, Msg::Loaded(after), NOW);
+    let screen = format!("{:?}", render(&app, 120, 40).backend());
+    assert!(screen.contains("✓ reactions:write"), "{screen}");
+    assert!(screen.contains("HOLDS NOW") && screen.contains("PROVIDED THEN"));
+}
+
 #[test]
 fn removing_a_connection_asks_first() {
     let mut app = app();

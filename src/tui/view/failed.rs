@@ -80,30 +80,42 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
         describe::rfc3339(call.at),
         call.state
     )));
-    // needed vs provided, side by side, the missing ones marked.
+    // What the call needed, what the token had then, and what it holds now (after a
+    // re-auth, say): each needed scope is ticked when the token holds it now.
+    let now_held = app
+        .snapshot
+        .connections
+        .iter()
+        .find(|c| c.id == call.connection_id)
+        .or(f.connection.as_ref())
+        .and_then(|c| c.token(call.token_kind))
+        .map(|t| t.scopes.clone());
     let needed: Vec<Line> = call
         .needed
         .iter()
         .flat_map(|n| n.iter())
         .map(|s| {
-            let missing = !call.provided.as_ref().is_some_and(|pr| pr.contains(s));
-            if missing {
+            let held = now_held.as_ref().is_some_and(|h| h.contains(s));
+            if held {
+                Line::styled(format!("✓ {s}"), p.fg(Color::Green))
+            } else {
                 Line::styled(
                     format!("✗ {s}"),
                     p.fg(Color::Red).add_modifier(Modifier::BOLD),
                 )
-            } else {
-                Line::raw(format!("  {s}"))
             }
         })
         .collect();
-    let provided: Vec<Line> = call
-        .provided
-        .iter()
-        .flat_map(|s| s.iter())
-        .map(|s| Line::raw(format!("  {s}")))
-        .collect();
-    let scope_rows = needed.len().max(provided.len()).max(1) as u16 + 1;
+    let scope_list = |scopes: Option<&crate::slack::Scopes>| -> Vec<Line> {
+        scopes
+            .iter()
+            .flat_map(|s| s.iter())
+            .map(|s| Line::raw(format!("  {s}")))
+            .collect()
+    };
+    let provided = scope_list(call.provided.as_ref());
+    let holds = scope_list(now_held.as_ref());
+    let scope_rows = needed.len().max(provided.len()).max(holds.len()).max(1) as u16 + 1;
     let title = format!(
         " call #{} · {} · {} token · {} ",
         call.id,
@@ -121,14 +133,16 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
     ])
     .areas(inner);
     frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), head);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(scopes);
-    let mut left_lines = vec![Line::styled("NEEDED", p.bold())];
-    left_lines.extend(needed);
-    let mut right_lines = vec![Line::styled("PROVIDED", p.bold())];
-    right_lines.extend(provided);
-    frame.render_widget(Paragraph::new(left_lines), left);
-    frame.render_widget(Paragraph::new(right_lines), right);
+    let columns: [Rect; 3] = Layout::horizontal([Constraint::Ratio(1, 3); 3]).areas(scopes);
+    for (area, title, lines) in [
+        (columns[0], "NEEDED (✓ held now)", needed),
+        (columns[1], "PROVIDED THEN", provided),
+        (columns[2], "HOLDS NOW", holds),
+    ] {
+        let mut all = vec![Line::styled(title, p.bold())];
+        all.extend(lines);
+        frame.render_widget(Paragraph::new(all), area);
+    }
     let answer = f
         .response
         .as_ref()
