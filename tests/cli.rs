@@ -295,7 +295,7 @@ fn bad_input_gets_one_clear_line_and_loses_nothing() {
     );
     assert!(
         env.fails(&["call", "auth.test", "--conn", "acme-prod", "--user"], "")
-            .contains("has no user token; it has a bot token")
+            .contains("has no user token; it has: bot (--bot)")
     );
     let err = env.fails(
         &[

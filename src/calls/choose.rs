@@ -14,9 +14,9 @@ pub enum ChooseError {
         hint: String,
     },
     #[error(
-        "{method} takes only app-level tokens (xapp-), which xox does not keep; call it with the app's Socket Mode token"
+        "{method} takes only an app-level token (xapp-), and {conn} has none: make one under the app's Basic Information, App-Level Tokens, then `printf %s xapp-… | xox import NAME`"
     )]
-    AppTokenOnly { method: String },
+    AppTokenOnly { method: String, conn: String },
 }
 
 /// The token to use, and warnings worth reading before the call goes out.
@@ -34,20 +34,23 @@ fn needs_text(spec: &MethodSpec, kind: TokenKind) -> String {
     }
 }
 
-/// The asked kind, else the bot token when there is one; an error naming the other token
-/// when the connection lacks the one wanted.
+/// The asked kind, else the first the connection has of bot, user, app-level and
+/// configuration; an error naming what it has when it lacks the one wanted.
 pub fn default_kind(conn: &Connection, asked: Option<TokenKind>) -> Result<TokenKind, ChooseError> {
-    let kind = asked.unwrap_or(if conn.token(TokenKind::Bot).is_some() {
-        TokenKind::Bot
-    } else {
-        TokenKind::User
-    });
+    let first_held = TokenKind::ALL
+        .into_iter()
+        .find(|k| conn.token(*k).is_some())
+        .unwrap_or(TokenKind::Bot);
+    let kind = asked.unwrap_or(first_held);
     if conn.token(kind).is_none() {
-        let other = kind.other();
-        let hint = if conn.token(other).is_some() {
-            format!("; it has a {other} token (--{other})")
-        } else {
-            String::new()
+        let held: Vec<String> = TokenKind::ALL
+            .into_iter()
+            .filter(|k| conn.token(*k).is_some())
+            .map(|k| format!("{k} ({})", k.flag()))
+            .collect();
+        let hint = match held.is_empty() {
+            true => String::new(),
+            false => format!("; it has: {}", held.join(", ")),
         };
         return Err(ChooseError::NoToken {
             conn: conn.name.clone(),
@@ -71,13 +74,14 @@ pub fn plan(
     let kind = match (asked, spec) {
         (Some(_), _) | (None, None) => default_kind(conn, asked)?,
         (None, Some(spec)) => {
-            let usable: Vec<TokenKind> = [TokenKind::Bot, TokenKind::User]
+            let usable: Vec<TokenKind> = TokenKind::ALL
                 .into_iter()
                 .filter(|k| has(*k) && spec.takes(*k))
                 .collect();
             if usable.is_empty() && spec.takes_app && !spec.takes_bot && !spec.takes_user {
                 return Err(ChooseError::AppTokenOnly {
                     method: method.into(),
+                    conn: conn.name.clone(),
                 });
             }
             let covered = usable.iter().copied().find(|k| {
@@ -86,11 +90,7 @@ pub fn plan(
             });
             covered
                 .or(usable.first().copied())
-                .unwrap_or(if has(TokenKind::Bot) {
-                    TokenKind::Bot
-                } else {
-                    TokenKind::User
-                })
+                .map_or_else(|| default_kind(conn, None), Ok)?
         }
     };
     let kind = default_kind(conn, Some(kind))?;
@@ -182,12 +182,43 @@ mod tests {
         let err = plan(&c, "chat.postMessage", Some(TokenKind::User)).unwrap_err();
         assert!(
             err.to_string()
-                .contains("has no user token; it has a bot token (--bot)"),
+                .contains("has no user token; it has: bot (--bot)"),
             "{err}"
         );
         assert!(matches!(
             plan(&c, "apps.connections.open", None),
             Err(ChooseError::AppTokenOnly { .. })
         ));
+    }
+
+    #[test]
+    fn app_level_and_configuration_tokens_are_picked_for_their_methods() {
+        let mut c = conn(Some("chat:write"), None);
+        c.tokens.push(token(
+            TokenKind::App,
+            TokenType::AppLevel,
+            "connections:write",
+            None,
+        ));
+        c.tokens.push(token(
+            TokenKind::Config,
+            TokenType::RotatingUser,
+            "",
+            Some(1),
+        ));
+        assert_eq!(
+            plan(&c, "apps.connections.open", None).unwrap().kind,
+            TokenKind::App
+        );
+        assert_eq!(
+            plan(&c, "apps.manifest.update", None).unwrap().kind,
+            TokenKind::Config
+        );
+        assert_eq!(
+            plan(&c, "chat.postMessage", None).unwrap().kind,
+            TokenKind::Bot
+        );
+        let only_config = connection("cfg", None, vec![c.tokens[2].clone()]);
+        assert_eq!(default_kind(&only_config, None).unwrap(), TokenKind::Config);
     }
 }

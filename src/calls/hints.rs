@@ -53,7 +53,12 @@ impl Hint {
                 kind: TokenKind::User,
                 scopes,
             } => format!("xox login --add-scopes {name} --user-scopes {scopes}"),
-            HintAction::SwitchKind(kind) => format!("xox replay {} --{kind}", call.id),
+            // App-level and configuration tokens get their scopes in the app's settings.
+            HintAction::AddScopes {
+                kind: TokenKind::App | TokenKind::Config,
+                ..
+            } => return None,
+            HintAction::SwitchKind(kind) => format!("xox replay {} {}", call.id, kind.flag()),
             HintAction::Reauth => format!("xox login --app {} --name {name}", conn.app_name),
             HintAction::Refresh => format!("xox refresh {name}"),
             HintAction::JoinChannel(channel) => {

@@ -23,6 +23,17 @@ pub enum AppCommand {
     Manifest {
         /// The app's name
         name: String,
+        /// Update the app at Slack (apps.manifest.update) with an app configuration token,
+        /// instead of printing the manifest to paste
+        #[arg(long)]
+        push: bool,
+        /// With --push: the Slack app id (A…), when no connection of the app knows it
+        #[arg(long, requires = "push", value_name = "A…")]
+        app_id: Option<String>,
+        /// With --push: the connection holding the configuration token (the first one found
+        /// otherwise)
+        #[arg(long, requires = "push", value_name = "CONN")]
+        conn: Option<String>,
     },
 }
 
@@ -55,9 +66,29 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
     match cmd {
         AppCommand::Add(args) => add(ctx, args).await,
         AppCommand::List { json } => list(ctx, json).await,
-        AppCommand::Manifest { name } => {
+        AppCommand::Manifest {
+            name, push: false, ..
+        } => {
             let app = ctx.engine()?.app(&name).await?;
             print_json(&crate::login::manifest::manifest(&app));
+            Ok(())
+        }
+        AppCommand::Manifest {
+            name,
+            push: true,
+            app_id,
+            conn,
+        } => {
+            let pushed = ctx
+                .engine()?
+                .push_manifest(&name, app_id.as_deref(), conn.as_deref())
+                .await?;
+            outln!(
+                "updated the manifest of {} ({}) at Slack with the configuration token of {}",
+                name,
+                pushed.app_id,
+                pushed.connection
+            );
             Ok(())
         }
     }

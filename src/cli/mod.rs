@@ -147,24 +147,33 @@ impl Command {
     }
 }
 
-/// `--bot` / `--user`: which of a connection's tokens to use.
+/// `--bot` / `--user` / `--app-level` / `--config`: which of a connection's tokens to use.
 #[derive(Args, Debug, Clone, Copy)]
 struct KindArgs {
     /// Use the bot token
-    #[arg(long, conflicts_with = "user")]
+    #[arg(long, conflicts_with_all = ["user", "app_level", "config"])]
     bot: bool,
     /// Use the user token
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["app_level", "config"])]
     user: bool,
+    /// Use the app-level token (xapp-, for Socket Mode)
+    #[arg(long, conflicts_with = "config")]
+    app_level: bool,
+    /// Use the app configuration token (for apps.manifest.*)
+    #[arg(long)]
+    config: bool,
 }
 
 impl KindArgs {
     fn kind(self) -> Option<TokenKind> {
-        match (self.bot, self.user) {
-            (true, _) => Some(TokenKind::Bot),
-            (_, true) => Some(TokenKind::User),
-            _ => None,
-        }
+        [
+            (self.bot, TokenKind::Bot),
+            (self.user, TokenKind::User),
+            (self.app_level, TokenKind::App),
+            (self.config, TokenKind::Config),
+        ]
+        .into_iter()
+        .find_map(|(asked, kind)| asked.then_some(kind))
     }
 }
 

@@ -39,6 +39,8 @@ pub enum EngineError {
         "connection {conn:?} has no incoming webhook: its install did not ask for the incoming-webhook scope"
     )]
     NoWebhook { conn: String },
+    #[error("cannot push the manifest: {detail}")]
+    ManifestPush { detail: String },
     #[error("the app name \"standalone\" is kept for tokens imported without --app; pick another")]
     ReservedAppName,
     #[error(

@@ -49,9 +49,15 @@ impl Engine {
     ) -> EngineResult<Imported> {
         let input = parse_input(raw)?;
         // The store is read before any network call, so a bad app fails before Slack is asked.
+        // Bare tokens and configuration tokens belong to no OAuth app xox knows.
+        let configuration =
+            |g: &crate::slack::Grant| g.tokens.iter().all(|t| t.kind == TokenKind::Config);
         let app = match (app, &input) {
             (Some(app), _) => self.app(app).await?,
-            (None, ImportInput::Token(_)) => self.standalone_app().await?,
+            (None, ImportInput::Token(_) | ImportInput::ConfigPair(_)) => {
+                self.standalone_app().await?
+            }
+            (None, ImportInput::Grant(g)) if configuration(g) => self.standalone_app().await?,
             (None, ImportInput::Grant(_)) => return Err(EngineError::AppNeeded),
         };
         let (grant, shape) = match input {
@@ -59,6 +65,7 @@ impl Engine {
                 let shape = grant.shape;
                 (*grant, Some(shape))
             }
+            ImportInput::ConfigPair(grant) => (*grant, None),
             ImportInput::Token(token) => (
                 grant_for_token(&self.client()?, token, kind, verify).await?,
                 None,

@@ -68,7 +68,8 @@ pub struct Exchanged {
     pub expires_at: Option<i64>,
 }
 
-/// Refresh and exchange need the app's credentials: tokens kept under no app have none.
+/// Refresh and exchange need the app's credentials: tokens kept under no app have none
+/// (configuration tokens need none: their refresh token is the credential).
 fn belongs_to_an_app(connection: &Connection) -> EngineResult<()> {
     if connection.app_name == super::apps::STANDALONE_APP {
         return Err(EngineError::Standalone {
@@ -86,9 +87,19 @@ impl Engine {
         kind: Option<TokenKind>,
     ) -> EngineResult<Vec<Refreshed>> {
         let connection = self.connection(conn).await?;
-        belongs_to_an_app(&connection)?;
+        let configuration_only = match kind {
+            Some(kind) => kind == TokenKind::Config,
+            None => connection
+                .tokens
+                .iter()
+                .all(|t| t.kind == TokenKind::Config),
+        };
+        if !configuration_only {
+            belongs_to_an_app(&connection)?;
+        }
+        let tokens = TokenRef::rotating(&connection, kind)?;
         let mut done = Vec::new();
-        for token in TokenRef::rotating(&connection, kind)? {
+        for token in tokens {
             done.push(self.refresh_token(&token).await?);
         }
         Ok(done)

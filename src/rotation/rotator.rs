@@ -273,7 +273,15 @@ impl Rotator {
                 ("refresh_token", refresh.expose()),
             ];
             // PKCE apps have no secret: the client sends only client_id, as Slack requires.
-            let answer = self.client.oauth("oauth.v2.access", &creds, &params).await;
+            // A configuration token rotates with its refresh token alone.
+            let answer = match target.kind {
+                TokenKind::Config => {
+                    self.client
+                        .form("tooling.tokens.rotate", &params[1..])
+                        .await
+                }
+                _ => self.client.oauth("oauth.v2.access", &creds, &params).await,
+            };
             let error = match answer {
                 Ok(answer) => return self.store_refreshed(target, &state, &answer.body).await,
                 Err(e) => e,

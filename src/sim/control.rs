@@ -20,6 +20,8 @@ pub fn routes() -> Router<Shared> {
         .route("/_sim/counters", get(counters))
         .route("/_sim/clock", post(advance_clock))
         .route("/_sim/deactivate", post(deactivate))
+        .route("/_sim/app_tokens", post(add_app_token))
+        .route("/_sim/config_tokens", post(add_config_tokens))
 }
 
 async fn add_app(State(s): State<Shared>, Json(app): Json<SimApp>) -> Json<SimApp> {
@@ -79,6 +81,39 @@ async fn add_install(State(s): State<Shared>, Json(req): Json<InstallRequest>) -
         )
             .into_response(),
     }
+}
+
+#[derive(Deserialize)]
+struct AppTokenRequest {
+    client_id: String,
+}
+
+async fn add_app_token(State(s): State<Shared>, Json(req): Json<AppTokenRequest>) -> Response {
+    match s.lock().world.mint_app_token(&req.client_id) {
+        Ok(token) => Json(json!({"ok": true, "token": token})).into_response(),
+        Err(code) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"ok": false, "error": code})),
+        )
+            .into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct ConfigTokenRequest {
+    #[serde(default)]
+    team_id: Option<String>,
+}
+
+async fn add_config_tokens(
+    State(s): State<Shared>,
+    Json(req): Json<ConfigTokenRequest>,
+) -> Json<serde_json::Value> {
+    let team_id = req
+        .team_id
+        .unwrap_or_else(|| crate::sim::world::DEFAULT_TEAM.0.to_owned());
+    let name = format!("Workspace {team_id}");
+    Json(s.lock().world.mint_config_tokens((&team_id, &name)))
 }
 
 async fn get_config(State(s): State<Shared>) -> Json<SimConfig> {

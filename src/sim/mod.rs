@@ -10,6 +10,7 @@ pub mod presets;
 mod seed;
 mod server;
 mod shared;
+mod tooling;
 pub mod web_api;
 pub mod world;
 

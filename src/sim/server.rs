@@ -239,6 +239,7 @@ fn answer(
                 .oauth_access(&params, &basic_creds(headers, &params)),
         ),
         "oauth.v2.exchange" => Some(st.world.exchange(&params, &basic_creds(headers, &params))),
+        "tooling.tokens.rotate" => Some(st.world.tooling_rotate(&params)),
         _ => None,
     };
     if let Some(result) = oauth_result {

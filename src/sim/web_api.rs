@@ -196,10 +196,11 @@ impl World {
                 body["user_id"] = json!(i.bot_user_id);
                 body["bot_id"] = json!(i.bot_id);
             }
-            TokenKind::User => {
+            TokenKind::User | TokenKind::Config => {
                 body["user"] = json!("sim.user");
                 body["user_id"] = json!(i.user_id);
             }
+            TokenKind::App => {}
         }
         if let Some(at) = self.access.get(token).and_then(|t| t.expires_at) {
             body["expires_in"] = json!(at - self.now());
@@ -287,6 +288,11 @@ impl World {
                 json!({"ok": true, "team": {"id": i.team_id, "name": i.team_name, "domain": "sim-workspace"}})
             }
             "users.profile.set" => json!({"ok": true, "profile": {}}),
+            "apps.connections.open" => json!({"ok": true,
+                "url": format!("wss://wss-primary.slack.com/link/?ticket=sim-{ts}&app_id={}", i.client_id)}),
+            "apps.manifest.update" => {
+                json!({"ok": true, "app_id": arg("app_id"), "permissions_updated": false})
+            }
             _ => json!({"ok": true}),
         }
     }

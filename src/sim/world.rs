@@ -81,6 +81,25 @@ pub(super) struct Install {
     pub inactive: bool,
     pub bot: Slot,
     pub user: Slot,
+    /// The app's app-level token (Socket Mode), and an app configuration token pair.
+    pub app: Slot,
+    pub config: Slot,
+}
+
+/// What an app-level token may do: open Socket Mode connections, list authorizations.
+fn app_level_scopes() -> &'static BTreeSet<String> {
+    static SCOPES: std::sync::OnceLock<BTreeSet<String>> = std::sync::OnceLock::new();
+    SCOPES.get_or_init(|| {
+        ["connections:write", "authorizations:read"]
+            .map(String::from)
+            .into()
+    })
+}
+
+/// Configuration tokens carry no OAuth scopes: Slack grants them the manifest methods.
+fn no_scopes() -> &'static BTreeSet<String> {
+    static NONE: BTreeSet<String> = BTreeSet::new();
+    &NONE
 }
 
 impl Install {
@@ -88,6 +107,8 @@ impl Install {
         match kind {
             TokenKind::Bot => &mut self.bot,
             TokenKind::User => &mut self.user,
+            TokenKind::App => &mut self.app,
+            TokenKind::Config => &mut self.config,
         }
     }
 
@@ -95,6 +116,8 @@ impl Install {
         match kind {
             TokenKind::Bot => &self.bot_scopes,
             TokenKind::User => &self.user_scopes,
+            TokenKind::App => app_level_scopes(),
+            TokenKind::Config => no_scopes(),
         }
     }
 }
@@ -218,6 +241,8 @@ impl World {
             inactive: false,
             bot: Slot::default(),
             user: Slot::default(),
+            app: Slot::default(),
+            config: Slot::default(),
         });
         self.installs.len() - 1
     }
@@ -230,7 +255,10 @@ impl World {
             return existing;
         }
         let token = match kind {
+            TokenKind::App => format!("xapp-1-A0SIM-{}-{}", digits(13), random_alnum(64)),
             TokenKind::Bot => format!("xoxb-{}-{}-{}", digits(11), digits(12), random_alnum(24)),
+            // Configuration tokens always rotate; this is never asked for.
+            TokenKind::Config => format!("xoxe.xoxp-1-{}", random_alnum(48)),
             TokenKind::User => format!(
                 "xoxp-{}-{}-{}-{}",
                 digits(11),
@@ -264,7 +292,8 @@ impl World {
         let now = self.now();
         let prefix = match kind {
             TokenKind::Bot => "xoxe.xoxb-1-",
-            TokenKind::User => "xoxe.xoxp-1-",
+            TokenKind::User | TokenKind::Config => "xoxe.xoxp-1-",
+            TokenKind::App => "xapp-1-",
         };
         let access = format!("{prefix}{}", random_alnum(48));
         let refresh = format!("xoxe-1-{}", random_alnum(48));

@@ -31,10 +31,13 @@ pub struct MethodSpec {
     pub takes_bot: bool,
     pub takes_user: bool,
     pub takes_app: bool,
+    /// App configuration tokens: the `apps.manifest.*` methods.
+    pub takes_config: bool,
     /// `None`: the reference has no part for that kind.
     pub bot: Option<Needs>,
     pub user: Option<Needs>,
     pub app: Option<Needs>,
+    pub config: Option<Needs>,
     pub deprecated: bool,
 }
 
@@ -42,10 +45,13 @@ impl MethodSpec {
     /// Whether a token of `kind` may call this method. A method whose reference names no
     /// token kind (OAuth exchanges, `views.*`, …) is assumed to take both.
     pub fn takes(&self, kind: TokenKind) -> bool {
-        let none_named = !self.takes_bot && !self.takes_user && !self.takes_app;
+        let none_named =
+            !self.takes_bot && !self.takes_user && !self.takes_app && !self.takes_config;
         match kind {
             TokenKind::Bot => self.takes_bot || none_named,
             TokenKind::User => self.takes_user || none_named,
+            TokenKind::App => self.takes_app,
+            TokenKind::Config => self.takes_config,
         }
     }
 
@@ -53,6 +59,8 @@ impl MethodSpec {
         match kind {
             TokenKind::Bot => self.bot.as_ref(),
             TokenKind::User => self.user.as_ref(),
+            TokenKind::App => self.app.as_ref(),
+            TokenKind::Config => self.config.as_ref(),
         }
     }
 
@@ -103,6 +111,7 @@ fn parse_line(line: &str) -> Result<MethodSpec, String> {
             .ok_or_else(|| format!("{line:?} has no {what}"))
     };
     let name = next("name")?.to_owned();
+    let manifest_method = name.starts_with("apps.manifest.");
     let verb = next("verb")?.to_owned();
     let tier = match next("tier")? {
         "special" => Tier::Special,
@@ -114,12 +123,16 @@ fn parse_line(line: &str) -> Result<MethodSpec, String> {
         takes_bot: takes("bot"),
         takes_user: takes("user"),
         takes_app: takes("app"),
+        // Slack's reference names no token kind for the manifest methods; they take an
+        // app configuration token, and nothing else.
+        takes_config: takes("config") || manifest_method,
         name,
         verb,
         tier,
         bot: None,
         user: None,
         app: None,
+        config: manifest_method.then_some(Needs::Nothing),
         deprecated: false,
     };
     for word in words {
@@ -135,6 +148,7 @@ fn parse_line(line: &str) -> Result<MethodSpec, String> {
                 "bot" => &mut spec.bot,
                 "user" => &mut spec.user,
                 "app" => &mut spec.app,
+                "config" => &mut spec.config,
                 other => return Err(format!("{}: unknown kind {other:?}", spec.name)),
             };
             *slot = Some(parse_needs(list));
@@ -156,7 +170,10 @@ pub fn parse(source: &str) -> Result<Catalogue, String> {
         .map(|(i, m)| (m.name.clone(), i))
         .collect();
     let mut scopes: HashSet<String> = INSTALL_ONLY_SCOPES.iter().map(|s| s.to_string()).collect();
-    for needs in methods.iter().flat_map(|m| [&m.bot, &m.user, &m.app]) {
+    for needs in methods
+        .iter()
+        .flat_map(|m| [&m.bot, &m.user, &m.app, &m.config])
+    {
         if let Some(Needs::AnyOf(list)) = needs {
             scopes.extend(list.iter().map(str::to_owned));
         }

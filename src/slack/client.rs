@@ -115,6 +115,17 @@ impl SlackClient {
         self.send(method, request).await
     }
 
+    /// Call a method that takes no token and no client credentials, only its form
+    /// (`tooling.tokens.rotate`, whose refresh token is the credential).
+    pub async fn form(
+        &self,
+        method: &str,
+        params: &[(&str, &str)],
+    ) -> Result<ApiResponse, CallError> {
+        let request = self.http.post(self.method_url(method)?).form(params);
+        self.send(method, request).await
+    }
+
     /// Call an `oauth.v2.*` method. Client credentials go in HTTP Basic, as Slack recommends;
     /// a public (PKCE) client has no secret and sends its client id in the form instead.
     pub async fn oauth(

@@ -42,6 +42,8 @@ pub enum GrantShape {
     LegacyOauthAccess,
     /// `openid.connect.token`: Sign in with Slack.
     OpenIdConnect,
+    /// `tooling.tokens.rotate`: an app configuration token pair.
+    ToolingTokensRotate,
 }
 
 impl GrantShape {
@@ -52,12 +54,16 @@ impl GrantShape {
             GrantShape::OauthV2User => "oauth.v2.user.access",
             GrantShape::LegacyOauthAccess => "oauth.access",
             GrantShape::OpenIdConnect => "openid.connect.token",
+            GrantShape::ToolingTokensRotate => "tooling.tokens.rotate",
         }
     }
 
     /// Recognise the shape by its fields.
     fn of(json: &Value) -> GrantShape {
         let has = |name: &str| json.get(name).is_some_and(|v| !v.is_null());
+        if json.get("token").is_some_and(Value::is_string) && has("exp") {
+            return GrantShape::ToolingTokensRotate;
+        }
         if has("id_token") {
             return if has("authed_user") {
                 GrantShape::OauthV2User
@@ -105,10 +111,6 @@ pub enum GrantError {
     WrongType(&'static str),
     #[error("field {0} holds a token that xox does not know where to keep; nothing was stored")]
     UnclaimedToken(String),
-    #[error(
-        "this is a tooling.tokens.rotate answer: an app configuration token, which xox does not keep; nothing was stored"
-    )]
-    ConfigurationToken,
 }
 
 fn str_field<'a>(v: &'a Value, name: &'static str) -> Result<Option<&'a str>, GrantError> {
@@ -184,12 +186,10 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
         let code = str_field(json, "error")?.unwrap_or("unknown_error");
         return Err(GrantError::NotOk(super::error_code::printable_code(code)));
     }
-    if json.get("token").is_some_and(Value::is_string) && json.get("exp").is_some() {
-        return Err(GrantError::ConfigurationToken);
-    }
     let shape = GrantShape::of(json);
     let mut grant = match shape {
         GrantShape::LegacyOauthAccess => legacy(json)?,
+        GrantShape::ToolingTokensRotate => configuration(json)?,
         _ => v2(json, shape)?,
     };
     grant.shape = shape;
@@ -262,6 +262,28 @@ fn v2(json: &Value, shape: GrantShape) -> Result<Grant, GrantError> {
                 grant.tokens.push(user);
             }
         }
+    }
+    Ok(grant)
+}
+
+/// `tooling.tokens.rotate`: a configuration token and its refresh token, with `exp` an
+/// absolute time, and the team and user beside them.
+fn configuration(json: &Value) -> Result<Grant, GrantError> {
+    let mut grant = Grant {
+        team_id: text_field(json, "team_id")?,
+        authed_user_id: text_field(json, "user_id")?,
+        ..Grant::default()
+    };
+    if let Some(access) = str_field(json, "token")? {
+        let exp = int_field(json, "exp")?;
+        grant.tokens.push(GrantedToken {
+            kind: TokenKind::Config,
+            token_type: TokenType::classify(access),
+            access: Secret::new(access),
+            refresh: str_field(json, "refresh_token")?.map(Secret::new),
+            expires_in: exp.map(|at| (at - chrono::Utc::now().timestamp()).max(0)),
+            scopes: Scopes::default(),
+        });
     }
     Ok(grant)
 }
@@ -535,7 +557,13 @@ mod tests {
             Err(GrantError::UnclaimedToken("bot.bot_refresh".into()))
         );
         let tooling = json!({"ok": true, "token": "xoxe.xoxp-1-config", "refresh_token": "xoxe-1-r", "exp": 1, "iat": 0});
-        assert_eq!(parse_grant(&tooling), Err(GrantError::ConfigurationToken));
+        let config = parse_grant(&tooling).unwrap();
+        assert_eq!(config.shape, GrantShape::ToolingTokensRotate);
+        assert_eq!(config.tokens[0].kind, TokenKind::Config);
+        assert_eq!(
+            config.tokens[0].refresh.as_ref().unwrap().expose(),
+            "xoxe-1-r"
+        );
     }
 
     #[test]

@@ -4,26 +4,52 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Which slot of a connection a token fills: the app's bot, or the user who installed it.
+/// Which slot of a connection a token fills: the app's bot, the user who installed it, the
+/// app itself (an app-level `xapp-` token, for Socket Mode), or an app configuration token
+/// (for `apps.manifest.*`, rotated with `tooling.tokens.rotate`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenKind {
     Bot,
     User,
+    App,
+    Config,
 }
 
 impl TokenKind {
+    pub const ALL: [TokenKind; 4] = [
+        TokenKind::Bot,
+        TokenKind::User,
+        TokenKind::App,
+        TokenKind::Config,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TokenKind::Bot => "bot",
             TokenKind::User => "user",
+            TokenKind::App => "app",
+            TokenKind::Config => "config",
         }
     }
 
+    /// The command-line flag that picks this kind of token.
+    pub fn flag(self) -> &'static str {
+        match self {
+            TokenKind::Bot => "--bot",
+            TokenKind::User => "--user",
+            TokenKind::App => "--app-level",
+            TokenKind::Config => "--config",
+        }
+    }
+
+    /// The other of an OAuth install's two tokens; app-level and configuration tokens have
+    /// no other.
     pub fn other(self) -> TokenKind {
         match self {
             TokenKind::Bot => TokenKind::User,
             TokenKind::User => TokenKind::Bot,
+            other => other,
         }
     }
 }
@@ -40,7 +66,11 @@ impl FromStr for TokenKind {
         match s {
             "bot" => Ok(TokenKind::Bot),
             "user" => Ok(TokenKind::User),
-            other => Err(format!("token kind must be bot or user, not {other:?}")),
+            "app" => Ok(TokenKind::App),
+            "config" => Ok(TokenKind::Config),
+            other => Err(format!(
+                "token kind must be bot, user, app or config, not {other:?}"
+            )),
         }
     }
 }
@@ -130,6 +160,7 @@ impl TokenType {
             TokenType::User | TokenType::RotatingUser | TokenType::ClientSession => {
                 Some(TokenKind::User)
             }
+            TokenType::AppLevel => Some(TokenKind::App),
             _ => None,
         }
     }

@@ -41,7 +41,9 @@ pub(super) fn on_console_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             app.console_kind = match app.console_kind {
                 None => Some(TokenKind::Bot),
                 Some(TokenKind::Bot) => Some(TokenKind::User),
-                Some(TokenKind::User) => None,
+                Some(TokenKind::User) => Some(TokenKind::App),
+                Some(TokenKind::App) => Some(TokenKind::Config),
+                Some(TokenKind::Config) => None,
             };
         }
         Some(Action::Accept) => {

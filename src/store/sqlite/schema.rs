@@ -97,6 +97,33 @@ CREATE TABLE leases (
 "#,
     // 2: whether the app has token rotation turned on (for its manifest and for login).
     "ALTER TABLE apps ADD COLUMN rotation INTEGER NOT NULL DEFAULT 0;",
+    // 3: app-level and app configuration tokens. SQLite cannot change a CHECK, so the
+    // tokens table is rebuilt with the wider one, rows and index included.
+    r#"
+CREATE TABLE tokens_v3 (
+    connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL CHECK (kind IN ('bot', 'user', 'app', 'config')),
+    token_type    TEXT NOT NULL,
+    access_token  BLOB NOT NULL,
+    refresh_token BLOB,
+    redacted      TEXT NOT NULL,
+    scopes        TEXT NOT NULL,
+    expires_at    INTEGER,
+    rotating      INTEGER NOT NULL,
+    generation    INTEGER NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'ok',
+    status_reason TEXT,
+    updated_at    INTEGER NOT NULL,
+    PRIMARY KEY (connection_id, kind)
+);
+INSERT INTO tokens_v3 (connection_id, kind, token_type, access_token, refresh_token, redacted,
+    scopes, expires_at, rotating, generation, status, status_reason, updated_at)
+  SELECT connection_id, kind, token_type, access_token, refresh_token, redacted,
+    scopes, expires_at, rotating, generation, status, status_reason, updated_at FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v3 RENAME TO tokens;
+CREATE INDEX tokens_expiry ON tokens (expires_at) WHERE expires_at IS NOT NULL;
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
