@@ -5,7 +5,7 @@
 mod common;
 
 use common::cli_env::Env;
-use common::rotating::{spawn, wait};
+use common::rotating::all_at_once;
 use serde_json::Value;
 use xox::sim::Simulator;
 use xox::sim::presets::ROTATING_CLIENT_ID;
@@ -91,17 +91,11 @@ async fn configuration_tokens_rotate_once_for_many_callers_and_call_the_manifest
 
     // Ten processes find it inside the window at once: one rotation reaches Slack.
     let before = sim.counters().refresh_grants;
-    let children: Vec<_> = (0..10).map(|_| spawn(&env, &["token", "cfg"])).collect();
-    let mut printed = Vec::new();
-    for child in children {
-        let out = wait(child).await;
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        printed.push(String::from_utf8(out.stdout).unwrap());
-    }
+    let printed: Vec<String> = all_at_once(&env, 10, &["token", "cfg"])
+        .await
+        .into_iter()
+        .map(|out| String::from_utf8(out.stdout).unwrap())
+        .collect();
     assert_eq!(
         sim.counters().refresh_grants - before,
         1,

@@ -10,18 +10,7 @@ use xox::sim::Simulator;
 use xox::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET};
 
 /// The answer classic apps' "Add to Slack" button gave, as many teams still keep it.
-const LEGACY_EXAMPLE: &str = r##"{
-  "access_token": "xoxp-XXXXXXXX-XXXXXXXX-XXXXX",
-  "scope": "incoming-webhook,commands,bot",
-  "team_name": "Team Installing Your Hook",
-  "team_id": "TXXXXXXXX",
-  "incoming_webhook": {
-    "url": "https://hooks.slack.com/TXXXXX/BXXXXX/XXXXXXXXXX",
-    "channel": "#channel-it-will-post-to",
-    "configuration_url": "https://teamname.slack.com/services/BXXXXX"
-  },
-  "bot": { "bot_user_id": "UTTTTTTTTTTR", "bot_access_token": "xoxb-XXXXXXXXXXXX-TTTTTTTTTTTTTT" }
-}"##;
+const LEGACY_EXAMPLE: &str = include_str!("fixtures/oauth_access_legacy.json");
 
 fn env_with_classic_app(slack_url: &str) -> Env {
     let env = Env::new(slack_url);

@@ -5,11 +5,11 @@ mod common;
 use common::cli_env::Env;
 use common::fault_refreshes;
 use common::rotating::{
-    env_with_connection, refresh_bot, refresher_waiting_on_slack, seed, signal, simulator, spawn,
-    wait,
+    all_at_once, env_with_connection, refresh_bot, refresher_waiting_on_slack, seed, signal,
+    simulator, spawn, wait,
 };
 use serde_json::Value;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use xox::sim::FaultKind;
 use xox::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET, ROTATING_CLIENT_ID};
@@ -20,15 +20,8 @@ async fn twenty_token_processes_share_one_refresh() {
     let env = env_with_connection(&sim, "T0MANY");
     let old = env.ok(&["token", "conn", "--within", "10m"], "");
     fault_refreshes(&sim, FaultKind::Delay { ms: 500 }, 1);
-    let children: Vec<Child> = (0..20).map(|_| spawn(&env, &["token", "conn"])).collect();
     let mut printed = Vec::new();
-    for child in children {
-        let out = wait(child).await;
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    for out in all_at_once(&env, 20, &["token", "conn"]).await {
         assert!(
             out.stderr.is_empty(),
             "{}",

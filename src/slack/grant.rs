@@ -373,18 +373,7 @@ mod tests {
     }
 
     /// The answer classic apps' "Add to Slack" button gave, as teams still keep it.
-    const LEGACY: &str = r##"{
-      "access_token": "xoxp-XXXXXXXX-XXXXXXXX-XXXXX",
-      "scope": "incoming-webhook,commands,bot",
-      "team_name": "Team Installing Your Hook",
-      "team_id": "TXXXXXXXX",
-      "incoming_webhook": {
-        "url": "https://hooks.slack.com/TXXXXX/BXXXXX/XXXXXXXXXX",
-        "channel": "#channel-it-will-post-to",
-        "configuration_url": "https://teamname.slack.com/services/BXXXXX"
-      },
-      "bot": { "bot_user_id": "UTTTTTTTTTTR", "bot_access_token": "xoxb-XXXXXXXXXXXX-TTTTTTTTTTTTTT" }
-    }"##;
+    const LEGACY: &str = include_str!("../../tests/fixtures/oauth_access_legacy.json");
 
     /// (kind, type, access, refresh, expires_in, scopes) of one token read.
     type Expected = (

@@ -101,3 +101,19 @@ pub fn signal(child: &Child, name: &str) {
             .success()
     );
 }
+
+/// Start `count` processes of `xox ARGS` at once; each must succeed. Their outputs.
+pub async fn all_at_once(env: &Env, count: usize, args: &[&str]) -> Vec<std::process::Output> {
+    let children: Vec<Child> = (0..count).map(|_| spawn(env, args)).collect();
+    let mut outputs = Vec::new();
+    for child in children {
+        let out = wait(child).await;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        outputs.push(out);
+    }
+    outputs
+}
