@@ -213,7 +213,10 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
         grant.authed_user_id = text_field(json, "user_id")?;
     }
     if shape == GrantShape::OpenIdConnect {
-        super::grant_sweep::fill_from_id_token(json, &mut grant);
+        let claims = super::grant_sweep::id_token_claims(json);
+        grant.team_id = grant.team_id.take().or(claims.team_id);
+        grant.team_name = grant.team_name.take().or(claims.team_name);
+        grant.authed_user_id = grant.authed_user_id.take().or(claims.user_id);
     }
     if let Some(hook) = object(json, "incoming_webhook")?
         && let Some(url) = str_field(hook, "url")?
@@ -224,7 +227,14 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
             channel_id: text_field(hook, "channel_id")?,
         });
     }
-    super::grant_sweep::every_token_read(json, &grant)?;
+    let read = |value: &str| {
+        grant.tokens.iter().any(|t| {
+            t.access.expose() == value || t.refresh.as_ref().is_some_and(|r| r.expose() == value)
+        })
+    };
+    if let Some(path) = super::grant_sweep::first_unread_token(json, &read) {
+        return Err(GrantError::UnclaimedToken(path));
+    }
     Ok(grant)
 }
 

@@ -1,8 +1,7 @@
 //! What a grant answer holds besides what `parse_grant` reads: every token-looking value is
 //! checked off against the tokens read, and `openid.connect.token`'s `id_token` lends the
-//! team and user it names.
+//! team and user it names. Works on the JSON alone, so `grant` depends on it and not back.
 
-use super::grant::{Grant, GrantError};
 use super::token::TokenType;
 use base64::Engine as _;
 use serde_json::Value;
@@ -15,15 +14,10 @@ fn looks_like_token(key: &str, value: &str) -> bool {
             || TokenType::classify(value) != TokenType::Unknown)
 }
 
-/// Every token in `json` is one `grant` holds; the first that is not is named in the error.
-/// The top-level `id_token` (a signed identity statement, not a Slack API token) is known
-/// and deliberately not kept.
-pub(super) fn every_token_read(json: &Value, grant: &Grant) -> Result<(), GrantError> {
-    let read = |value: &str| {
-        grant.tokens.iter().any(|t| {
-            t.access.expose() == value || t.refresh.as_ref().is_some_and(|r| r.expose() == value)
-        })
-    };
+/// The path of the first token in `json` that `read` does not claim, if any. The top-level
+/// `id_token` (a signed identity statement, not a Slack API token) is known and deliberately
+/// not kept.
+pub(super) fn first_unread_token(json: &Value, read: &dyn Fn(&str) -> bool) -> Option<String> {
     let mut found = None;
     walk(json, "", &mut |path, key, value| {
         let known_unkept = path == "id_token" && TokenType::classify(value) == TokenType::Unknown;
@@ -31,10 +25,7 @@ pub(super) fn every_token_read(json: &Value, grant: &Grant) -> Result<(), GrantE
             found = Some(path.to_owned());
         }
     });
-    match found {
-        Some(path) => Err(GrantError::UnclaimedToken(path)),
-        None => Ok(()),
-    }
+    found
 }
 
 /// Call `visit(path, key, value)` for every string in `value`.
@@ -66,9 +57,17 @@ fn walk(value: &Value, path: &str, visit: &mut dyn FnMut(&str, &str, &str)) {
     }
 }
 
-/// Team and user from the `id_token`'s claims, where the answer gives them nowhere else.
+/// The team and user an `id_token` names.
+#[derive(Debug, Default)]
+pub(super) struct IdClaims {
+    pub team_id: Option<String>,
+    pub team_name: Option<String>,
+    pub user_id: Option<String>,
+}
+
+/// Team and user from the `id_token`'s claims, for an answer that gives them nowhere else.
 /// Only these labels are taken (unverified, and never a secret); the token is not kept.
-pub(super) fn fill_from_id_token(json: &Value, grant: &mut Grant) {
+pub(super) fn id_token_claims(json: &Value) -> IdClaims {
     let Some(claims) = json
         .get("id_token")
         .and_then(Value::as_str)
@@ -80,7 +79,7 @@ pub(super) fn fill_from_id_token(json: &Value, grant: &mut Grant) {
         })
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
     else {
-        return;
+        return IdClaims::default();
     };
     let claim = |name: &str| {
         claims
@@ -88,7 +87,9 @@ pub(super) fn fill_from_id_token(json: &Value, grant: &mut Grant) {
             .and_then(Value::as_str)
             .map(|s| crate::text::one_line(s).into_owned())
     };
-    grant.team_id = grant.team_id.take().or_else(|| claim("team_id"));
-    grant.team_name = grant.team_name.take().or_else(|| claim("team_name"));
-    grant.authed_user_id = grant.authed_user_id.take().or_else(|| claim("user_id"));
+    IdClaims {
+        team_id: claim("team_id"),
+        team_name: claim("team_name"),
+        user_id: claim("user_id"),
+    }
 }
