@@ -78,7 +78,6 @@ fn hint(text: String, action: HintAction) -> Hint {
     Hint { text, action }
 }
 
-/// Explain `call`, made on `conn` with these arguments (some hints name its `channel`).
 /// What classic apps must know, whatever the error: their scopes are gone for good.
 pub const CLASSIC_APP: &str = "this is a classic app's install: Slack retired classic apps and their scopes (bot, identify, …) in favour of granular bot scopes, so some methods and fixes are out of its reach. To move: create a new app from `xox app manifest APP`, register it with `xox app add`, install it with `xox login --app NEW`, and retire this connection once the new one works";
 
@@ -206,34 +205,10 @@ fn by_class(call: &RecordedCall, code: &ErrorCode, class: ErrorClass) -> Hint {
         ErrorClass::Permanent => hint(
             format!(
                 "{error}: {meaning}; nothing xox or the app can change here: {}",
-                who_can(code)
+                code.who_can_lift()
             ),
             HintAction::None,
         ),
-    }
-}
-
-/// Who can lift a permanent refusal.
-fn who_can(code: &ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::AccessDenied => "the user declined; only they can install it, if they choose to",
-        ErrorCode::TwoFactorSetupRequired => {
-            "the token's user must set up two-factor authentication"
-        }
-        ErrorCode::UserEmailUnverified => "the installing user must verify their email address",
-        ErrorCode::EnterpriseIsRestricted
-        | ErrorCode::TeamAccessNotGranted
-        | ErrorCode::OrgLoginRequired
-        | ErrorCode::CannotInstallAnOrgInstalledApp
-        | ErrorCode::ScopeNotAllowedOnEnterprise => "an admin of the Enterprise organization can",
-        ErrorCode::UnapprovedScope
-        | ErrorCode::InvalidTeamForNonDistributedApp
-        | ErrorCode::TokenRotationNotEnabled
-        | ErrorCode::PreviewFeatureNotAvailable
-        | ErrorCode::NotImplemented => {
-            "the app's owner can, in the app's settings (or Slack, for features it has not opened)"
-        }
-        _ => "a workspace admin can (workspace settings and policies)",
     }
 }
 

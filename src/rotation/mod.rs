@@ -6,6 +6,7 @@ mod exchange;
 mod lease;
 mod refresh_all;
 mod rotator;
+mod save;
 mod scheduler;
 mod single_flight;
 mod stop;

@@ -174,6 +174,36 @@ error_codes! {
     TokenRotationNotEnabled = "token_rotation_not_enabled", Permanent => "token rotation is not turned on for the app",
 }
 
+impl ErrorCode {
+    /// Who can lift a permanent refusal (the class `Permanent`): not xox, not the app.
+    pub fn who_can_lift(&self) -> &'static str {
+        match self {
+            ErrorCode::AccessDenied => {
+                "the user declined; only they can install it, if they choose to"
+            }
+            ErrorCode::TwoFactorSetupRequired => {
+                "the token's user must set up two-factor authentication"
+            }
+            ErrorCode::UserEmailUnverified => "the installing user must verify their email address",
+            ErrorCode::EnterpriseIsRestricted
+            | ErrorCode::TeamAccessNotGranted
+            | ErrorCode::OrgLoginRequired
+            | ErrorCode::CannotInstallAnOrgInstalledApp
+            | ErrorCode::ScopeNotAllowedOnEnterprise => {
+                "an admin of the Enterprise organization can"
+            }
+            ErrorCode::UnapprovedScope
+            | ErrorCode::InvalidTeamForNonDistributedApp
+            | ErrorCode::TokenRotationNotEnabled
+            | ErrorCode::PreviewFeatureNotAvailable
+            | ErrorCode::NotImplemented => {
+                "the app's owner can, in the app's settings (or Slack, for features it has not opened)"
+            }
+            _ => "a workspace admin can (workspace settings and policies)",
+        }
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
