@@ -34,32 +34,8 @@ impl SqliteStore {
     /// Store a new pair only if the token is still at `expected_generation`, with its event,
     /// and give back the lease, all in one transaction: nothing uses the new refresh token
     /// before it is durably stored (`synchronous=FULL`), and a pair never lands without its
-    /// event.
-    /// A full disk gives back the reserve (`reserve_space`) and tries once more.
+    /// event. A full disk gives back the reserve (`reserve_space`) and tries once more.
     pub fn commit_rotation(
-        &mut self,
-        connection_id: &str,
-        granted: &GrantedToken,
-        expected_generation: i64,
-        action: &str,
-        lease_owner: &str,
-    ) -> StoreResult<CommitOutcome> {
-        let commit = |store: &mut SqliteStore| {
-            store.write_rotation(
-                connection_id,
-                granted,
-                expected_generation,
-                action,
-                lease_owner,
-            )
-        };
-        match commit(self) {
-            Err(StoreError::DiskFull(_)) if self.release_reserve() => commit(self),
-            outcome => outcome,
-        }
-    }
-
-    fn write_rotation(
         &mut self,
         connection_id: &str,
         granted: &GrantedToken,
@@ -69,49 +45,55 @@ impl SqliteStore {
     ) -> StoreResult<CommitOutcome> {
         let kind = granted.kind;
         let now = now_unix();
-        self.write(|tx, cipher| {
-            let old = tokens::previous(tx, connection_id, kind)?.ok_or_else(|| {
-                StoreError::NotFound(format!("the connection has no {kind} token"))
-            })?;
-            super::leases::release(tx, connection_id, kind, lease_owner)?;
-            if old.generation != expected_generation {
+        let commit = |store: &mut SqliteStore| {
+            store.write(|tx, cipher| {
+                let old = tokens::previous(tx, connection_id, kind)?.ok_or_else(|| {
+                    StoreError::NotFound(format!("the connection has no {kind} token"))
+                })?;
+                super::leases::release(tx, connection_id, kind, lease_owner)?;
+                if old.generation != expected_generation {
+                    insert_event(
+                        tx,
+                        &NewEvent {
+                            connection_id,
+                            action,
+                            token_kind: Some(kind),
+                            outcome: "superseded",
+                            old_expires_at: old.expires_at,
+                            new_expires_at: None,
+                            detail: Some(format!(
+                                "generation moved from {expected_generation} to {}",
+                                old.generation
+                            )),
+                        },
+                    )?;
+                    return Ok(CommitOutcome::Superseded);
+                }
+                let expires_at = tokens::write(tx, cipher, connection_id, granted, now)?;
                 insert_event(
                     tx,
                     &NewEvent {
                         connection_id,
                         action,
                         token_kind: Some(kind),
-                        outcome: "superseded",
+                        outcome: "ok",
                         old_expires_at: old.expires_at,
-                        new_expires_at: None,
+                        new_expires_at: expires_at,
                         detail: Some(format!(
-                            "generation moved from {expected_generation} to {}",
-                            old.generation
+                            "{} {} generation {}",
+                            granted.token_type,
+                            granted.access.redacted(),
+                            old.generation + 1
                         )),
                     },
                 )?;
-                return Ok(CommitOutcome::Superseded);
-            }
-            let expires_at = tokens::write(tx, cipher, connection_id, granted, now)?;
-            insert_event(
-                tx,
-                &NewEvent {
-                    connection_id,
-                    action,
-                    token_kind: Some(kind),
-                    outcome: "ok",
-                    old_expires_at: old.expires_at,
-                    new_expires_at: expires_at,
-                    detail: Some(format!(
-                        "{} {} generation {}",
-                        granted.token_type,
-                        granted.access.redacted(),
-                        old.generation + 1
-                    )),
-                },
-            )?;
-            Ok(CommitOutcome::Written { expires_at })
-        })
+                Ok(CommitOutcome::Written { expires_at })
+            })
+        };
+        match commit(self) {
+            Err(StoreError::DiskFull(_)) if self.release_reserve() => commit(self),
+            outcome => outcome,
+        }
     }
 
     /// Rotating tokens with a refresh token that expire before `before` and are not
