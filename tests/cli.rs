@@ -149,9 +149,7 @@ fn import_list_and_call_against_xox_sim() {
     );
     assert!(err.contains("needed: chat:write"), "{err}");
     assert!(
-        err.contains(
-            "recorded as call #1; next: xox login --add-scopes acme-prod --scopes chat:write"
-        ),
+        err.contains("recorded as call #1; next: xox login --reauth acme-prod --scopes chat:write"),
         "{err}"
     );
 

@@ -89,17 +89,17 @@ async fn missing_scope_is_explained_fixed_by_reauth_and_replayed() {
     );
     assert_eq!(
         call["command"],
-        "xox login --add-scopes acme --scopes chat:write"
+        "xox login --reauth acme --scopes chat:write"
     );
     let text = env.ok(&["failed"], "");
     assert!(
         text.contains("needed: chat:write   provided: users:read")
-            && text.contains("next: xox login --add-scopes acme --scopes chat:write"),
+            && text.contains("next: xox login --reauth acme --scopes chat:write"),
         "{text}"
     );
 
     // Re-auth adding exactly the scope the hint named; the test client plays the browser.
-    let login = start_login(&env, &["--add-scopes", "acme", "--scopes", "chat:write"]);
+    let login = start_login(&env, &["--reauth", "acme", "--scopes", "chat:write"]);
     assert!(
         login.url.contains("scope=chat%3Awrite%2Cusers%3Aread"),
         "{}",
@@ -286,7 +286,7 @@ async fn each_class_of_error_gets_its_hint_and_replay_only_where_it_can_succeed(
                 "missing_scope",
                 "fix the token".into(),
                 true.into(),
-                "xox login --add-scopes acme --scopes chat:write"
+                "xox login --reauth acme --scopes chat:write"
             ),
             (
                 "user_not_found",

@@ -464,17 +464,14 @@ async fn timeout_and_a_busy_port_are_clear_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn add_scopes_reauthorizes_the_same_connection_with_the_union() {
+async fn reauth_reauthorizes_the_same_connection_with_the_union() {
     let redirect = format!("http://localhost:{}/callback", free_port());
     let (_sim, env) = setup(&redirect).await;
     let login = start_login(&env, &["--app", "conf", "--name", "acme"]);
     follow(&consent(&login.url, "allow").await).await;
     assert!(login.end().await.0);
 
-    let login = start_login(
-        &env,
-        &["--add-scopes", "acme", "--scopes", "reactions:write"],
-    );
+    let login = start_login(&env, &["--reauth", "acme", "--scopes", "reactions:write"]);
     let query: std::collections::HashMap<_, _> = url::Url::parse(&login.url)
         .unwrap()
         .query_pairs()
@@ -497,6 +494,23 @@ async fn add_scopes_reauthorizes_the_same_connection_with_the_union() {
         all[0]["tokens"][0]["scopes"],
         serde_json::json!(["chat:write", "reactions:write"])
     );
-    let err = env.fails(&["login", "--add-scopes", "acme", "--no-browser"], "");
-    assert!(err.contains("needs --scopes and/or --user-scopes"), "{err}");
+
+    // A revoked token is brought back by the same command, with nothing to add.
+    env.ok(&["revoke", "acme", "--bot", "--yes"], "");
+    assert_eq!(list(&env)[0]["tokens"][0]["status"], "revoked");
+    let login = start_login(&env, &["--reauth", "acme"]);
+    follow(&consent(&login.url, "allow").await).await;
+    let (ok, _, err) = login.end().await;
+    assert!(ok, "{err}");
+    let all = list(&env);
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(all[0]["tokens"][0]["status"], "ok");
+    env.ok(&["token", "acme"], "");
+    // The old spelling still works.
+    let out = env.run(&["login", "--add-scopes", "acme", "--app", "conf"], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("'--reauth <CONN>' cannot be used with"),
+        "{err}"
+    );
 }

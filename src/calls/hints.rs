@@ -44,22 +44,31 @@ impl Hint {
     /// The command that performs the action, for this call on this connection.
     pub fn command(&self, conn: &Connection, call: &RecordedCall) -> Option<String> {
         let name = &conn.name;
+        let reauth = matches!(
+            self.action,
+            HintAction::Reauth | HintAction::AddScopes { .. }
+        );
+        // Tokens kept without their app cannot be re-authorized: Slack issues new ones only
+        // to the app, through its install.
+        if reauth && conn.is_standalone() {
+            return None;
+        }
         Some(match &self.action {
             HintAction::AddScopes {
                 kind: TokenKind::Bot,
                 scopes,
-            } => format!("xox login --add-scopes {name} --scopes {scopes}"),
+            } => format!("xox login --reauth {name} --scopes {scopes}"),
             HintAction::AddScopes {
                 kind: TokenKind::User,
                 scopes,
-            } => format!("xox login --add-scopes {name} --user-scopes {scopes}"),
+            } => format!("xox login --reauth {name} --user-scopes {scopes}"),
             // App-level and configuration tokens get their scopes in the app's settings.
             HintAction::AddScopes {
                 kind: TokenKind::App | TokenKind::Config,
                 ..
             } => return None,
             HintAction::SwitchKind(kind) => format!("xox replay {} {}", call.id, kind.flag()),
-            HintAction::Reauth => format!("xox login --app {} --name {name}", conn.app_name),
+            HintAction::Reauth => format!("xox login --reauth {name}"),
             HintAction::Refresh => format!("xox refresh {name}"),
             HintAction::JoinChannel(channel) => {
                 format!("xox call conversations.join channel={channel} --conn {name}")
@@ -352,7 +361,7 @@ mod tests {
         assert!(h.text.contains("add it as a bot scope"), "{}", h.text);
         assert_eq!(
             h.command(&c, &r).unwrap(),
-            "xox login --add-scopes acme --scopes chat:write"
+            "xox login --reauth acme --scopes chat:write"
         );
 
         let r = call(
@@ -364,7 +373,7 @@ mod tests {
         let c = conn("users:read", Some("chat:write"));
         assert_eq!(
             explain(&r, &c, &[], None).command(&c, &r).unwrap(),
-            "xox login --add-scopes acme --user-scopes search:read"
+            "xox login --reauth acme --user-scopes search:read"
         );
 
         let r = call(
@@ -411,7 +420,7 @@ mod tests {
         let h = explain(&r, &bot_only, &[], None);
         assert_eq!(
             h.command(&bot_only, &r).unwrap(),
-            "xox login --add-scopes acme --user-scopes search:read"
+            "xox login --reauth acme --user-scopes search:read"
         );
     }
 
@@ -432,7 +441,7 @@ mod tests {
         let r = call("chat.postMessage", TokenKind::Bot, "token_revoked", None);
         assert_eq!(
             explain(&r, &c, &[], None).command(&c, &r).unwrap(),
-            "xox login --app acme-app --name acme"
+            "xox login --reauth acme"
         );
         let r = call(
             "chat.postMessage",

@@ -1,5 +1,5 @@
-//! `xox login`: install an app through the browser and a local callback; `--add-scopes`
-//! re-authorizes an existing connection with more scopes.
+//! `xox login`: install an app through the browser and a local callback; `--reauth CONN`
+//! re-authorizes an existing connection in place, optionally with more scopes.
 
 use super::{Context, format, parse_window};
 use crate::engine::LoginRequest;
@@ -14,20 +14,21 @@ use std::time::Duration;
 #[derive(Args, Debug)]
 pub struct LoginArgs {
     /// The registered app to install
-    #[arg(long, required_unless_present = "add_scopes")]
+    #[arg(long, required_unless_present = "reauth")]
     app: Option<String>,
     /// The connection to store the tokens as [default: APP-WORKSPACE]
     #[arg(long)]
     name: Option<String>,
-    /// Bot scopes, comma-separated [default: the app's]
+    /// Bot scopes, comma-separated [default: the app's; with --reauth, scopes to add]
     #[arg(long)]
     scopes: Option<String>,
-    /// User scopes, comma-separated [default: the app's]
+    /// User scopes, comma-separated [default: the app's; with --reauth, scopes to add]
     #[arg(long)]
     user_scopes: Option<String>,
-    /// Re-authorize this connection, asking for its scopes plus --scopes/--user-scopes
-    #[arg(long, value_name = "CONN", conflicts_with_all = ["app", "name"])]
-    add_scopes: Option<String>,
+    /// Re-authorize this connection in place: its app, workspace, scopes and name
+    /// (needs re-auth, revoked, or missing a scope given with --scopes/--user-scopes)
+    #[arg(long, value_name = "CONN", alias = "add-scopes", conflicts_with_all = ["app", "name", "team"])]
+    reauth: Option<String>,
     /// Pre-select this workspace (team id)
     #[arg(long)]
     team: Option<String>,
@@ -57,14 +58,14 @@ fn open_browser(url: &str) -> bool {
 pub async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
     let engine = ctx.engine()?;
     let listed = |s: &Option<String>| s.as_deref().map(Scopes::parse);
-    let request = match args.add_scopes {
-        Some(conn) => LoginRequest::AddScopes {
+    let request = match args.reauth {
+        Some(conn) => LoginRequest::Reauth {
             conn,
             bot: listed(&args.scopes).unwrap_or_default(),
             user: listed(&args.user_scopes).unwrap_or_default(),
         },
         None => LoginRequest::Install {
-            app: args.app.expect("clap requires --app without --add-scopes"),
+            app: args.app.expect("clap requires --app without --reauth"),
             name: args.name,
             bot: listed(&args.scopes),
             user: listed(&args.user_scopes),

@@ -98,7 +98,7 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// A connection's event trail
     History(history::HistoryArgs),
-    /// Install an app through the browser and a local callback (or --add-scopes to a connection)
+    /// Install an app through the browser and a local callback (or --reauth a connection in place)
     Login(login::LoginArgs),
     /// Print a valid access token (refreshing first if it expires soon); for scripts
     Token(token::TokenArgs),

@@ -2,12 +2,9 @@
 //! a watch for other processes' writes.
 
 use super::{Engine, EngineError, EngineResult};
-
-/// The app name that tokens imported without `--app` are kept under; users cannot take it.
-pub const STANDALONE_APP: &str = "standalone";
 use crate::slack::Secret;
 use crate::slack::grant::IncomingWebhook;
-use crate::store::{App, Connection, Event, NewApp, StoreResult};
+use crate::store::{App, Connection, Event, NewApp, STANDALONE_APP, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -33,8 +33,6 @@ pub enum EngineError {
         "call #{call} was made on a connection that has since been removed; it cannot be replayed"
     )]
     ConnectionGone { call: i64 },
-    #[error("--add-scopes needs --scopes and/or --user-scopes: the scopes to add")]
-    NoScopesToAdd,
     #[error(
         "connection {conn:?} has no incoming webhook: its install did not ask for the incoming-webhook scope"
     )]
@@ -48,7 +46,7 @@ pub enum EngineError {
     )]
     AppNeeded,
     #[error(
-        "the tokens of {conn} belong to no registered app (imported without --app), so xox cannot refresh or exchange them; import them again with --app APP to make that possible"
+        "the tokens of {conn} belong to no registered app (imported without --app), so xox cannot refresh, exchange or re-authorize them; import them again with --app APP to make that possible"
     )]
     Standalone { conn: String },
 }

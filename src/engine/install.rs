@@ -28,8 +28,9 @@ pub enum LoginRequest {
         user: Option<Scopes>,
         team: Option<String>,
     },
-    /// Re-authorize connection `conn`, asking for what it holds plus these scopes.
-    AddScopes {
+    /// Re-authorize connection `conn` in place (its app, workspace and name), asking for
+    /// what it holds plus these scopes.
+    Reauth {
         conn: String,
         bot: Scopes,
         user: Scopes,
@@ -105,14 +106,16 @@ impl Engine {
                     app,
                 }
             }
-            LoginRequest::AddScopes { conn, bot, user } => {
-                if bot.is_empty() && user.is_empty() {
-                    return Err(EngineError::NoScopesToAdd);
-                }
+            LoginRequest::Reauth { conn, bot, user } => {
                 let connection = self.connection(&conn).await?;
+                if connection.is_standalone() {
+                    return Err(EngineError::Standalone {
+                        conn: connection.name,
+                    });
+                }
                 let app = self.app(&connection.app_id).await?;
                 let secret = self.app_secret(&app).await?;
-                LoginPlan::add_scopes(app, secret, &connection, &bot, &user)
+                LoginPlan::reauth(app, secret, &connection, &bot, &user)
             }
         };
         Ok(plan.start(&self.client()?, &self.data_dir()).await?)

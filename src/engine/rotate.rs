@@ -71,7 +71,7 @@ pub struct Exchanged {
 /// Refresh and exchange need the app's credentials: tokens kept under no app have none
 /// (configuration tokens need none: their refresh token is the credential).
 fn belongs_to_an_app(connection: &Connection) -> EngineResult<()> {
-    if connection.app_name == super::apps::STANDALONE_APP {
+    if connection.is_standalone() {
         return Err(EngineError::Standalone {
             conn: connection.name.clone(),
         });

@@ -30,7 +30,7 @@ impl std::fmt::Display for TokenWarning {
         match self {
             TokenWarning::NeedsReauth { conn, kind, reason } => write!(
                 f,
-                "the {kind} token of {conn} needs re-auth ({reason}); it works until it expires"
+                "the {kind} token of {conn} needs re-auth ({reason}); it works until it expires; next: xox login --reauth {conn}"
             ),
             TokenWarning::RefreshFailed { error, left_secs } => write!(
                 f,

@@ -28,7 +28,7 @@ pub struct LoginPlan {
 impl LoginPlan {
     /// Re-auth `conn` asking for the union of what it holds and `bot`/`user` (Slack's scopes
     /// only grow, but asking for the whole set keeps the request honest), in its workspace.
-    pub fn add_scopes(
+    pub fn reauth(
         app: App,
         client_secret: Option<Secret>,
         conn: &Connection,

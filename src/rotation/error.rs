@@ -11,17 +11,13 @@ pub enum RotationError {
         "the {kind} token of {conn} is long-lived: there is nothing to refresh (`xox exchange {conn} --yes` makes it rotating)"
     )]
     NotRotating { conn: String, kind: TokenKind },
-    #[error(
-        "the {kind} token of {conn} needs re-auth: {reason}; install the app again to get new tokens"
-    )]
+    #[error("the {kind} token of {conn} needs re-auth: {reason}; next: xox login --reauth {conn}")]
     NeedsReauth {
         conn: String,
         kind: TokenKind,
         reason: String,
     },
-    #[error(
-        "the {kind} token of {conn} was revoked ({code}); install the app again to get new tokens"
-    )]
+    #[error("the {kind} token of {conn} was revoked ({code}); next: xox login --reauth {conn}")]
     Revoked {
         conn: String,
         kind: TokenKind,

@@ -49,6 +49,9 @@ pub struct Connection {
     pub tokens: Vec<TokenInfo>,
 }
 
+/// The app name that tokens imported without `--app` are kept under; users cannot take it.
+pub const STANDALONE_APP: &str = "standalone";
+
 impl Connection {
     pub fn token(&self, kind: TokenKind) -> Option<&TokenInfo> {
         self.tokens.iter().find(|t| t.kind == kind)
@@ -57,6 +60,11 @@ impl Connection {
     /// A classic app's install (the legacy `oauth.access`): its tokens carry classic scopes.
     pub fn is_classic(&self) -> bool {
         self.tokens.iter().any(|t| t.scopes.is_classic())
+    }
+
+    /// Tokens imported without an app: nothing can refresh, exchange or re-authorize them.
+    pub fn is_standalone(&self) -> bool {
+        self.app_name == STANDALONE_APP
     }
 }
 

@@ -94,7 +94,7 @@ fn snapshot() -> Snapshot {
             text: "the bot token lacks reactions:write, which reactions.add needs: add it as a bot scope, re-authorize, then replay".into(),
             action: HintAction::AddScopes { kind: TokenKind::Bot, scopes: Scopes::parse("reactions:write") },
         }),
-        command: Some("xox login --add-scopes acme-classic --scopes reactions:write".into()),
+        command: Some("xox login --reauth acme-classic --scopes reactions:write".into()),
     }];
     Snapshot {
         connections,
@@ -204,7 +204,7 @@ fn failed_calls_inspector_replay_and_reauth() {
     let effects = press(&mut app, "a");
     assert_eq!(
         effects,
-        vec![Effect::Login(LoginRequest::AddScopes {
+        vec![Effect::Login(LoginRequest::Reauth {
             conn: "c-acme-classic".into(),
             bot: Scopes::parse("reactions:write"),
             user: Scopes::default(),
@@ -520,4 +520,34 @@ fn a_terminal_too_small_says_so() {
     let terminal = render(&app, 40, 10);
     let text = format!("{}", terminal.backend());
     assert!(text.contains("xox needs at least 60×12"), "{text}");
+}
+
+#[test]
+fn add_on_a_connection_that_needs_reauth_reauthorizes_it_in_place() {
+    let mut app = app();
+    press(&mut app, "G");
+    assert_eq!(app.selected_connection().unwrap().name, "gamma-reauth");
+    assert_eq!(
+        press(&mut app, "a"),
+        vec![Effect::Login(LoginRequest::Reauth {
+            conn: "c-gamma-reauth".into(),
+            bot: Scopes::default(),
+            user: Scopes::default(),
+        })]
+    );
+    // On a healthy connection, `a` installs its app again as a new connection.
+    update(
+        &mut app,
+        Msg::Done {
+            job: Job::Login,
+            result: Ok("logged in".into()),
+        },
+        NOW,
+    );
+    assert_eq!(app.mode, Mode::Dashboard);
+    press(&mut app, "gg");
+    assert!(matches!(
+        press(&mut app, "a").as_slice(),
+        [Effect::Login(LoginRequest::Install { name: None, .. })]
+    ));
 }

@@ -8,6 +8,7 @@ use super::text_input;
 use crate::calls::hints::HintAction;
 use crate::engine::{LoginRequest, TokenRef};
 use crate::slack::{Scopes, TokenKind};
+use crate::store::Health;
 use crossterm::event::{KeyCode, KeyEvent};
 
 pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
@@ -231,7 +232,21 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
             vec![Effect::SetAutoRefresh(app.auto_refresh)]
         }
         Action::AddConnection => {
-            // The selected connection's app, else the first registered one.
+            // A connection Slack no longer serves is re-authorized in place, not duplicated.
+            if let Some(conn) = app.selected_connection().filter(|c| {
+                !c.is_standalone() && matches!(c.health(now), Health::NeedsReauth | Health::Revoked)
+            }) {
+                let conn = conn.id.clone();
+                return start_login(
+                    app,
+                    LoginRequest::Reauth {
+                        conn,
+                        bot: Scopes::default(),
+                        user: Scopes::default(),
+                    },
+                );
+            }
+            // Else a new install of the selected connection's app, or of the first registered one.
             let app_id = app
                 .selected_connection()
                 .map(|c| c.app_id.clone())
@@ -242,19 +257,30 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
                 ));
                 return vec![];
             };
-            app.after_login = Mode::Dashboard;
-            app.mode = Mode::Login(LoginState::Starting);
-            app.busy.insert(Job::Login);
-            vec![Effect::Login(LoginRequest::Install {
-                app: app_id,
-                name: None,
-                bot: None,
-                user: None,
-                team: None,
-            })]
+            start_login(
+                app,
+                LoginRequest::Install {
+                    app: app_id,
+                    name: None,
+                    bot: None,
+                    user: None,
+                    team: None,
+                },
+            )
         }
         _ => connection_action(app, action),
     }
+}
+
+/// Open the login dialog and start the install; the dialog returns to where it opened.
+fn start_login(app: &mut App, request: LoginRequest) -> Vec<Effect> {
+    app.after_login = match app.mode {
+        Mode::Login(_) => Mode::Dashboard,
+        ref mode => mode.clone(),
+    };
+    app.mode = Mode::Login(LoginState::Starting);
+    app.busy.insert(Job::Login);
+    vec![Effect::Login(request)]
 }
 
 /// Actions on the selected connection, from the dashboard or its detail pane.
@@ -402,8 +428,11 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
                     kind: TokenKind::User,
                     scopes,
                 }) => (Scopes::default(), scopes.clone()),
+                Some(HintAction::Reauth) => Default::default(),
                 _ => {
-                    app.status = Some(Status::error("this failure is not fixed by adding scopes"));
+                    app.status = Some(Status::error(
+                        "this failure is not fixed by re-authorizing the connection",
+                    ));
                     return vec![];
                 }
             };
@@ -411,10 +440,7 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
                 app.status = Some(Status::error("the call's connection was removed"));
                 return vec![];
             };
-            app.after_login = app.mode.clone();
-            app.mode = Mode::Login(LoginState::Starting);
-            app.busy.insert(Job::Login);
-            vec![Effect::Login(LoginRequest::AddScopes { conn, bot, user })]
+            start_login(app, LoginRequest::Reauth { conn, bot, user })
         }
         _ => vec![],
     }
