@@ -241,6 +241,22 @@ impl App {
         self.snapshot.failed.get(self.failed_selected)
     }
 
+    /// The latest failed replay of the selected call, if it was replayed and failed again:
+    /// its error is the one to fix now. Replays stay linked to the first call.
+    pub fn latest_attempt(&self) -> Option<&FailedCall> {
+        let first = self.selected_failed()?.call.id;
+        self.snapshot
+            .failed
+            .iter()
+            .filter(|f| f.call.replay_of == Some(first))
+            .max_by_key(|f| f.call.id)
+    }
+
+    /// The call whose hint applies now: the latest failed replay, else the selected call.
+    pub fn current_attempt(&self) -> Option<&FailedCall> {
+        self.latest_attempt().or(self.selected_failed())
+    }
+
     /// Table rows that fit on screen (header, footer and borders taken off).
     pub fn page(&self) -> usize {
         usize::from(self.size.1.saturating_sub(9)).max(1)

@@ -551,3 +551,60 @@ fn add_on_a_connection_that_needs_reauth_reauthorizes_it_in_place() {
         [Effect::Login(LoginRequest::Install { name: None, .. })]
     ));
 }
+
+fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    buffer
+        .content
+        .chunks(usize::from(buffer.area.width))
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect()
+}
+
+#[test]
+fn the_inspector_stays_on_its_call_after_a_failed_replay() {
+    let mut app = app();
+    press(&mut app, "fG");
+    update(&mut app, key(KeyCode::Enter), NOW);
+    assert_eq!(
+        press(&mut app, "p"),
+        vec![Effect::Replay {
+            call: 1,
+            kind: None
+        }]
+    );
+    // The replay failed again: a new call, linked to #1, now heads the list.
+    let mut snapshot = snapshot();
+    let mut replay = snapshot.failed[0].clone();
+    replay.call.id = 2;
+    replay.call.replay_of = Some(1);
+    replay.call.error = "not_in_channel".into();
+    replay.hint = Some(Hint {
+        text: "the bot is not in the channel".into(),
+        action: HintAction::JoinChannel("C0SIMGENERAL".into()),
+    });
+    replay.command =
+        Some("xox call conversations.join channel=C0SIMGENERAL --conn acme-classic".into());
+    snapshot.failed[0].call.state = CallState::ReplayFailed;
+    snapshot.failed.insert(0, replay);
+    update(&mut app, Msg::Loaded(snapshot), NOW);
+    assert_eq!(app.mode, Mode::Inspector { scroll: 0 });
+    assert_eq!(app.selected_failed().unwrap().call.id, 1);
+    let screen = screen_text(&render(&app, 120, 40));
+    assert!(screen.contains(" call #1 · reactions.add"), "{screen}");
+    assert!(screen.contains("as call #2"), "{screen}");
+    assert!(
+        screen.contains("xox call conversations.join channel=C0SIMGENERAL"),
+        "{screen}"
+    );
+    // `a` acts on the latest attempt's hint, which re-auth does not fix; `p` replays #1.
+    assert!(press(&mut app, "a").is_empty());
+    assert_eq!(app.status.as_ref().unwrap().level, StatusLevel::Error);
+    assert_eq!(
+        press(&mut app, "p"),
+        vec![Effect::Replay {
+            call: 1,
+            kind: None
+        }]
+    );
+}

@@ -26,11 +26,16 @@ pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
         }
         Msg::Loaded(snapshot) => {
             let selected_id = app.selected_connection().map(|c| c.id.clone());
+            let selected_call = app.selected_failed().map(|f| f.call.id);
             app.snapshot = snapshot;
             rebuild_rows(app, selected_id, now);
-            app.failed_selected = app
-                .failed_selected
-                .min(app.snapshot.failed.len().saturating_sub(1));
+            // The selection follows its call, not its row: a replay adds rows above it, and
+            // an `a` or `t` must act on the call the user is looking at.
+            let failed = &app.snapshot.failed;
+            app.failed_selected = selected_call
+                .and_then(|id| failed.iter().position(|f| f.call.id == id))
+                .unwrap_or(app.failed_selected)
+                .min(failed.len().saturating_sub(1));
             vec![]
         }
         Msg::StoreChanged => vec![Effect::Reload],
@@ -397,11 +402,12 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
             vec![]
         }
         Action::Replay | Action::SwitchKind => {
-            let Some(failed) = app.selected_failed() else {
+            let (Some(failed), Some(attempt)) = (app.selected_failed(), app.current_attempt())
+            else {
                 return vec![];
             };
             if action == Action::Replay
-                && let Some(hint) = failed.hint.as_ref().filter(|h| !h.replay_can_succeed())
+                && let Some(hint) = attempt.hint.as_ref().filter(|h| !h.replay_can_succeed())
             {
                 app.status = Some(Status::error(format!(
                     "replaying this call as it is cannot succeed: {}",
@@ -415,7 +421,7 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
             vec![Effect::Replay { call: id, kind }]
         }
         Action::Reauth => {
-            let Some(failed) = app.selected_failed() else {
+            let Some(failed) = app.current_attempt() else {
                 return vec![];
             };
             let action = failed.hint.as_ref().map(|h| &h.action);

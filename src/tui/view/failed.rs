@@ -53,19 +53,43 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
         return;
     };
     let call = &f.call;
-    let code = ErrorCode::parse(&call.error);
-    let mut top = vec![
+    let error_line = |label: &'static str, call: &crate::store::RecordedCall| {
         Line::from(vec![
-            Span::styled("error     ", p.bold()),
+            Span::styled(label, p.bold()),
             Span::styled(call.error.clone(), p.fg(Color::Red)),
-            Span::raw(format!("  {}", code.meaning().unwrap_or(""))),
-        ]),
-        Line::from(vec![
-            Span::styled("hint      ", p.bold()),
-            Span::raw(f.hint.as_ref().map(|h| h.text.clone()).unwrap_or_default()),
-        ]),
-    ];
-    if let Some(command) = &f.command {
+            Span::raw(format!(
+                "  {}",
+                ErrorCode::parse(&call.error).meaning().unwrap_or("")
+            )),
+        ])
+    };
+    let mut top = vec![error_line("error     ", call)];
+    // After a failed replay the call stays on screen; its latest attempt's error, hint and
+    // command are the ones that apply now.
+    let latest = app.latest_attempt();
+    if let Some(attempt) = latest {
+        top.push(Line::from(vec![
+            Span::styled("replayed  ", p.bold()),
+            Span::raw(format!(
+                "as call #{} at {}, which failed:",
+                attempt.call.id,
+                describe::rfc3339(attempt.call.at)
+            )),
+        ]));
+        top.push(error_line("now       ", &attempt.call));
+    }
+    let current = latest.unwrap_or(f);
+    top.push(Line::from(vec![
+        Span::styled("hint      ", p.bold()),
+        Span::raw(
+            current
+                .hint
+                .as_ref()
+                .map(|h| h.text.clone())
+                .unwrap_or_default(),
+        ),
+    ]));
+    if let Some(command) = &current.command {
         top.push(Line::from(vec![
             Span::styled("next      ", p.bold()),
             Span::styled(command.clone(), p.fg(Color::Cyan)),
