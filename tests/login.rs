@@ -461,6 +461,10 @@ async fn timeout_and_a_busy_port_are_clear_errors() {
         err.contains(&format!("port {port} on localhost is in use")),
         "{err}"
     );
+    assert!(
+        err.contains("`xox app set conf --redirect-uri http://localhost:PORT/callback`"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
-//! `xox app add` / `xox app list`: the Slack apps connections belong to.
+//! `xox app add|set|remove|list|manifest`: the Slack apps connections belong to.
 
 use super::{Context, format, print_json};
+use crate::engine::AppChanges;
 use crate::slack::{Scopes, Secret};
 use crate::store::NewApp;
 use anyhow::{Context as _, bail};
@@ -14,6 +15,15 @@ pub const DEFAULT_REDIRECT: &str = "http://localhost:8976/callback";
 pub enum AppCommand {
     /// Register an app; the client secret comes from XOX_CLIENT_SECRET or stdin, never argv
     Add(AddArgs),
+    /// Change a registered app's settings; its connections keep their tokens
+    Set(SetArgs),
+    /// Remove a registered app (refused while connections use it, unless --force)
+    Remove {
+        name: String,
+        /// Remove the app's connections too (their tokens stay valid at Slack)
+        #[arg(long)]
+        force: bool,
+    },
     /// The registered apps
     List {
         #[arg(long)]
@@ -62,9 +72,54 @@ pub struct AddArgs {
     json: bool,
 }
 
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    name: String,
+    #[arg(long)]
+    client_id: Option<String>,
+    /// Replace the client secret, read from XOX_CLIENT_SECRET or stdin (never argv)
+    #[arg(long)]
+    secret: bool,
+    #[arg(long)]
+    redirect_uri: Option<String>,
+    /// Default bot scopes, comma-separated (replaces the current ones)
+    #[arg(long)]
+    scopes: Option<String>,
+    /// Default user scopes, comma-separated (replaces the current ones)
+    #[arg(long)]
+    user_scopes: Option<String>,
+    /// Token rotation is on for the app
+    #[arg(long, overrides_with = "no_rotation")]
+    rotation: bool,
+    #[arg(long)]
+    no_rotation: bool,
+    /// PKCE is on for the app (a public client: its stored secret is dropped)
+    #[arg(long, overrides_with = "no_pkce")]
+    pkce: bool,
+    /// PKCE is off (a confidential client: needs a secret, stored or given with --secret)
+    #[arg(long)]
+    no_pkce: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+/// A `--flag/--no-flag` pair: `None` when neither was given.
+fn switch(on: bool, off: bool) -> Option<bool> {
+    (on || off).then_some(on)
+}
+
 pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
     match cmd {
         AppCommand::Add(args) => add(ctx, args).await,
+        AppCommand::Set(args) => set(ctx, args).await,
+        AppCommand::Remove { name, force } => {
+            let removed = ctx.engine()?.remove_app(&name, force).await?;
+            if !removed.is_empty() {
+                errln!("removed connections: {}", removed.join(", "));
+            }
+            outln!("removed app {name}");
+            Ok(())
+        }
         AppCommand::List { json } => list(ctx, json).await,
         AppCommand::Manifest {
             name, push: false, ..
@@ -94,27 +149,6 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
     }
 }
 
-/// The redirect must be a loopback URL with an explicit port: xox listens there itself.
-pub fn check_redirect(uri: &str) -> anyhow::Result<()> {
-    let url =
-        url::Url::parse(uri).with_context(|| format!("--redirect-uri {uri:?} is not a URL"))?;
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if !matches!(url.scheme(), "http" | "https") || !loopback || url.port().is_none() {
-        bail!(
-            "--redirect-uri must look like http://localhost:8976/callback (http or https, localhost, 127.0.0.1 or [::1], with a port)"
-        );
-    }
-    if url.port() == Some(0) {
-        bail!(
-            "--redirect-uri needs a real port, not 0: Slack sends the browser back to exactly this URL, so xox must listen on a port known in advance (for example 8976)"
-        );
-    }
-    if url.fragment().is_some() {
-        bail!("--redirect-uri may not contain '#'");
-    }
-    Ok(())
-}
-
 fn read_secret() -> anyhow::Result<Secret> {
     if let Ok(value) = std::env::var(SECRET_ENV) {
         return Ok(Secret::new(value.trim()));
@@ -142,18 +176,13 @@ fn read_secret() -> anyhow::Result<Secret> {
 }
 
 async fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
-    check_redirect(&args.redirect_uri)?;
-    crate::store::check_name(&args.name)?;
-    if args.client_id.trim().is_empty() {
-        bail!("--client-id is empty");
-    }
+    let engine = ctx.engine()?;
     let client_secret = if args.pkce {
         None
     } else {
         Some(read_secret()?)
     };
-    let app = ctx
-        .engine()?
+    let app = engine
         .add_app(NewApp {
             name: args.name,
             client_id: args.client_id.trim().to_owned(),
@@ -169,6 +198,30 @@ async fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
         print_json(&serde_json::to_value(&app)?);
     } else {
         outln!("added app {} (client id {})", app.name, app.client_id);
+    }
+    Ok(())
+}
+
+async fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<()> {
+    let engine = ctx.engine()?;
+    let changes = AppChanges {
+        client_id: args.client_id,
+        client_secret: if args.secret {
+            Some(read_secret()?)
+        } else {
+            None
+        },
+        redirect_uri: args.redirect_uri,
+        bot_scopes: args.scopes.as_deref().map(Scopes::parse),
+        user_scopes: args.user_scopes.as_deref().map(Scopes::parse),
+        rotation: switch(args.rotation, args.no_rotation),
+        pkce: switch(args.pkce, args.no_pkce),
+    };
+    let app = engine.set_app(&args.name, changes).await?;
+    if args.json {
+        print_json(&serde_json::to_value(&app)?);
+    } else {
+        outln!("updated app {} (client id {})", app.name, app.client_id);
     }
     Ok(())
 }

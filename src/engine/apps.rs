@@ -12,13 +12,6 @@ use std::time::Duration;
 const CHANGE_POLL: Duration = Duration::from_secs(2);
 
 impl Engine {
-    pub async fn add_app(&self, app: NewApp) -> EngineResult<App> {
-        if app.name == STANDALONE_APP {
-            return Err(EngineError::ReservedAppName);
-        }
-        Ok(self.store().run(move |s| s.add_app(app)).await?)
-    }
-
     /// The app that tokens imported without `--app` are kept under (made on first use):
     /// they belong to no OAuth app xox knows, so nothing refreshes or exchanges them.
     pub(super) async fn standalone_app(&self) -> EngineResult<App> {

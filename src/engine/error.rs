@@ -41,6 +41,12 @@ pub enum EngineError {
     ManifestPush { detail: String },
     #[error("the app name \"standalone\" is kept for tokens imported without --app; pick another")]
     ReservedAppName,
+    #[error("{0}")]
+    AppSettings(String),
+    #[error(
+        "app {app} is used by {connections}: `xox app remove {app} --force` removes them too (their tokens stay valid at Slack; `xox remove CONN --revoke --yes` revokes one first)"
+    )]
+    AppInUse { app: String, connections: String },
     #[error(
         "an OAuth answer belongs to an app: pass --app APP (register it with `xox app add`); only a bare token may be imported without one"
     )]

@@ -2,6 +2,7 @@
 //! record, replay, explained failures, import, login, summaries), with typed inputs and
 //! results. Front ends parse and present; nothing here prints or touches a terminal.
 
+mod app_settings;
 mod apps;
 mod calling;
 pub mod demo_world;
@@ -14,6 +15,7 @@ mod rotate;
 mod summary;
 mod usable;
 
+pub use app_settings::AppChanges;
 pub use calling::{CallFailure, CallReport};
 pub use error::{EngineError, EngineResult};
 pub use failures::ExplainedCall;

@@ -141,7 +141,11 @@ impl CallbackServer {
             match TcpListener::bind(SocketAddr::new(ip, port)).await {
                 Ok(l) => listeners.push(l),
                 Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
-                    return Err(LoginError::PortInUse { host, port });
+                    return Err(LoginError::PortInUse {
+                        host,
+                        port,
+                        app: String::new(),
+                    });
                 }
                 // The second family (IPv6 for localhost) is a bonus where the system has it.
                 Err(_) if i > 0 => {}

@@ -16,9 +16,14 @@ pub enum LoginError {
     #[error("the redirect URI {0} has no port; register one like http://localhost:8976/callback")]
     NoPort(String),
     #[error(
-        "port {port} on {host} is in use by another program; stop it, or register the app with another --redirect-uri port"
+        "port {port} on {host} is in use by another program; stop it, or move the app's callback: add a URL with another port to its Redirect URLs at Slack, then `xox app set {app} --redirect-uri http://{host}:PORT/callback`"
     )]
-    PortInUse { host: String, port: u16 },
+    PortInUse {
+        host: String,
+        port: u16,
+        /// The app whose redirect URI names the port.
+        app: String,
+    },
     #[error("cannot listen on {host}:{port}: {detail}")]
     Listen {
         host: String,

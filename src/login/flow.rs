@@ -63,7 +63,16 @@ impl LoginPlan {
             &self.user_scopes,
             self.team.as_deref(),
         )?;
-        let server = CallbackServer::bind(&self.app.redirect_uri, cert_dir).await?;
+        let server = CallbackServer::bind(&self.app.redirect_uri, cert_dir)
+            .await
+            .map_err(|e| match e {
+                LoginError::PortInUse { host, port, .. } => LoginError::PortInUse {
+                    host,
+                    port,
+                    app: self.app.name.clone(),
+                },
+                e => e,
+            })?;
         Ok(PendingLogin {
             request,
             server,

@@ -14,9 +14,9 @@ pub fn manifest(app: &App) -> Value {
     if !app.user_scopes.is_empty() {
         oauth["scopes"]["user"] = app.user_scopes.iter().collect::<Vec<_>>().into();
     }
-    if app.pkce {
-        oauth["pkce_enabled"] = true.into();
-    }
+    // Both switches are always stated: a manifest that leaves one out gets Slack's default,
+    // which may not be what the app was registered with here.
+    oauth["pkce_enabled"] = app.pkce.into();
     let mut manifest = json!({
         "_metadata": { "major_version": 2 },
         "display_information": { "name": app.name },
@@ -68,7 +68,7 @@ mod tests {
         );
         assert_eq!(m["oauth_config"]["scopes"]["user"], json!(["search:read"]));
         assert_eq!(m["settings"]["token_rotation_enabled"], true);
-        assert!(m["oauth_config"].get("pkce_enabled").is_none());
+        assert_eq!(m["oauth_config"]["pkce_enabled"], false);
         assert_eq!(m["features"]["bot_user"]["display_name"], "acme");
     }
 

@@ -76,6 +76,8 @@ pub trait Backend: Send {
     }
 
     fn add_app(&mut self, app: NewApp) -> StoreResult<App>;
+    fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App>;
+    fn remove_app(&mut self, id: &str) -> StoreResult<()>;
     fn apps(&self) -> StoreResult<Vec<App>>;
     fn app(&self, name_or_id: &str) -> StoreResult<App>;
     fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>>;

@@ -35,7 +35,7 @@ impl SqliteStore {
             let exists: bool = tx
                 .query_row("SELECT EXISTS (SELECT 1 FROM apps WHERE name = ?1)", [&name], |r| r.get(0))?;
             if exists {
-                return Err(StoreError::Conflict(format!("an app named {name:?} exists already")));
+                return Err(StoreError::Conflict(format!("an app named {name:?} exists already; `xox app set {name}` changes its settings")));
             }
             let sealed = app
                 .client_secret
@@ -51,6 +51,56 @@ impl SqliteStore {
             Ok(())
         })?;
         self.app(&name)
+    }
+
+    /// Replace every setting of app `id` (its name stays), the client secret included: the
+    /// caller passes the one to keep.
+    pub fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
+        self.write(|tx, cipher| {
+            let sealed = app
+                .client_secret
+                .as_ref()
+                .map(|s| cipher.seal(&secret_aad(id), s.expose().as_bytes()));
+            let changed = tx.execute(
+                "UPDATE apps SET client_id = ?2, client_secret = ?3, pkce = ?4, redirect_uri = ?5,
+                                 bot_scopes = ?6, user_scopes = ?7, rotation = ?8
+                 WHERE id = ?1",
+                params![
+                    id,
+                    app.client_id,
+                    sealed,
+                    app.pkce,
+                    app.redirect_uri,
+                    app.bot_scopes.to_csv(),
+                    app.user_scopes.to_csv(),
+                    app.rotation
+                ],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound("that app is gone already".into()));
+            }
+            Ok(())
+        })?;
+        self.app(id)
+    }
+
+    /// Remove app `id`. Refused while a connection uses it: the check and the delete share
+    /// one transaction, so a connection another process adds meanwhile is not orphaned.
+    pub fn remove_app(&mut self, id: &str) -> StoreResult<()> {
+        self.write(|tx, _| {
+            let used: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM connections WHERE app_id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            if used > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{used} connection(s) use this app"
+                )));
+            }
+            tx.execute("DELETE FROM apps WHERE id = ?1", [id])?;
+            Ok(())
+        })
     }
 
     pub fn apps(&self) -> StoreResult<Vec<App>> {

@@ -21,6 +21,12 @@ impl Backend for SqliteStore {
     fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
         SqliteStore::add_app(self, app)
     }
+    fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
+        SqliteStore::update_app(self, id, app)
+    }
+    fn remove_app(&mut self, id: &str) -> StoreResult<()> {
+        SqliteStore::remove_app(self, id)
+    }
     fn apps(&self) -> StoreResult<Vec<App>> {
         SqliteStore::apps(self)
     }
