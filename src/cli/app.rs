@@ -271,29 +271,3 @@ async fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
     out!("{}", format::table(&rows));
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirects_must_be_loopback_with_a_port() {
-        for good in [
-            "http://localhost:8976/callback",
-            "https://127.0.0.1:3118/cb",
-            "http://[::1]:9000/",
-        ] {
-            assert!(check_redirect(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "https://example.com:443/cb",
-            "http://localhost/cb",
-            "ftp://localhost:21/",
-            "http://localhost:1/#x",
-            "http://127.0.0.1:0/callback",
-            "junk",
-        ] {
-            assert!(check_redirect(bad).is_err(), "{bad}");
-        }
-    }
-}
