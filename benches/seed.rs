@@ -4,7 +4,7 @@ use std::path::Path;
 use xox::sim::World;
 use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 use xox::slack::{Scopes, Secret, parse_grant};
-use xox::store::{NewApp, SqliteStore};
+use xox::store::{HeldElsewhere, NewApp, SqliteStore};
 
 /// `count` connections `conn-00000`…, each its own workspace, from `world`'s rotating app.
 pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> SqliteStore {
@@ -37,6 +37,7 @@ pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> SqliteSto
                 &format!("conn-{i:05}"),
                 &parse_grant(&answer).unwrap(),
                 "import",
+                HeldElsewhere::Refuse,
             )
             .unwrap();
     }

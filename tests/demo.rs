@@ -4,7 +4,7 @@
 use std::time::Duration;
 use xox::engine::LoginRequest;
 use xox::slack::TokenKind;
-use xox::store::TokenStatus;
+use xox::store::{HeldElsewhere, TokenStatus};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
@@ -60,13 +60,16 @@ async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
     );
 
     let pending = engine
-        .start_login(LoginRequest::Install {
-            app: "demo-rotating".into(),
-            name: Some("fresh".into()),
-            bot: None,
-            user: None,
-            team: None,
-        })
+        .start_login(
+            LoginRequest::Install {
+                app: "demo-rotating".into(),
+                name: Some("fresh".into()),
+                bot: None,
+                user: None,
+                team: None,
+            },
+            HeldElsewhere::Refuse,
+        )
         .await
         .unwrap();
     // Any client that follows redirects completes the install: no consent page to click.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use xox::rotation::{Need, RetryPolicy, RotationError, Rotator, StoreHandle, Target};
 use xox::sim::{FaultKind, Simulator};
 use xox::slack::{Scopes, Secret, TokenKind, parse_grant};
-use xox::store::{NewApp, SqliteStore, TokenStatus};
+use xox::store::{HeldElsewhere, NewApp, SqliteStore, TokenStatus};
 
 const ID: &str = "555.666";
 const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
@@ -49,7 +49,9 @@ async fn world() -> World {
         .refresh
         .clone()
         .unwrap();
-    let conn = store.save_grant(&app, "conn", &grant, "import").unwrap();
+    let conn = store
+        .save_grant(&app, "conn", &grant, "import", HeldElsewhere::Refuse)
+        .unwrap();
     World {
         sim,
         _dir: dir,
@@ -439,7 +441,9 @@ async fn exchange_turns_a_long_lived_token_into_a_rotating_pair_once() {
     w.sim.with_world(|s| s.apps_mut_rotation(ID, true));
     let mut store = w.store();
     let app = store.app("app").unwrap();
-    let conn = store.save_grant(&app, "classic", &grant, "import").unwrap();
+    let conn = store
+        .save_grant(&app, "classic", &grant, "import", HeldElsewhere::Refuse)
+        .unwrap();
     let target = Target::of(&conn, TokenKind::Bot);
     let rotator = w.rotator(Duration::from_secs(2));
     let fresh = rotator.exchange(&target).await.unwrap();
@@ -455,7 +459,13 @@ async fn exchange_turns_a_long_lived_token_into_a_rotating_pair_once() {
 
     // The same long-lived token, exchanged again (say, from another copy of it).
     let again = store
-        .save_grant(&app, "classic-copy", &grant, "import")
+        .save_grant(
+            &app,
+            "classic-copy",
+            &grant,
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     let err = rotator
         .exchange(&Target::of(&again, TokenKind::Bot))

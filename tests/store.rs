@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 use xox::slack::{Scopes, TokenKind, TokenType, parse_grant};
-use xox::store::{Lease, NewApp, NewCall, SqliteStore, StoreError, TokenStatus};
+use xox::store::{HeldElsewhere, Lease, NewApp, NewCall, SqliteStore, StoreError, TokenStatus};
 
 fn key() -> String {
     base64::engine::general_purpose::STANDARD.encode([42u8; 32])
@@ -49,7 +49,13 @@ fn secrets_are_sealed_at_rest_and_files_are_owner_only() {
     let mut store = SqliteStore::open_with_key(&db, None).unwrap();
     let app = app(&mut store);
     store
-        .save_grant(&app, "acme-prod", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme-prod",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     drop(store);
 
@@ -119,7 +125,13 @@ fn grant_round_trip_keeps_kinds_scopes_and_expiry() {
     let app = app(&mut store);
     let before = xox::store::now_unix();
     let conn = store
-        .save_grant(&app, "acme-prod", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme-prod",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     assert_eq!(conn.team_id.as_deref(), Some("T1"));
     assert_eq!(conn.app_name, "acme");
@@ -136,7 +148,13 @@ fn grant_round_trip_keeps_kinds_scopes_and_expiry() {
 
     // Saving again bumps the generation and appends events; the id stays.
     let again = store
-        .save_grant(&app, "acme-prod", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme-prod",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     assert_eq!(again.id, conn.id);
     assert_eq!(again.token(TokenKind::Bot).unwrap().generation, 2);
@@ -158,18 +176,42 @@ fn a_grant_for_another_workspace_or_user_is_refused() {
     let mut store = open(&dir.path().join("x.db"));
     let app = app(&mut store);
     store
-        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     let err = store
-        .save_grant(&app, "acme", &rotating_grant("T2", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme",
+            &rotating_grant("T2", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap_err();
     assert!(err.to_string().contains("workspace T1"), "{err}");
     let err = store
-        .save_grant(&app, "acme", &rotating_grant("T1", "U9"), "import")
+        .save_grant(
+            &app,
+            "acme",
+            &rotating_grant("T1", "U9"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap_err();
     assert!(err.to_string().contains("user U1"), "{err}");
     let err = store
-        .save_grant(&app, "has space", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "has space",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap_err();
     assert!(err.to_string().contains("not a usable name"), "{err}");
     assert!(matches!(
@@ -244,13 +286,25 @@ fn a_database_locked_by_another_process_is_reported_as_locked() {
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN EXCLUSIVE;").unwrap();
     let err = store
-        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap_err();
     assert!(matches!(err, StoreError::Locked { .. }), "{err}");
     assert!(err.to_string().contains("locked by another process"));
     holder.execute_batch("ROLLBACK;").unwrap();
     store
-        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
 }
 
@@ -261,7 +315,13 @@ fn events_are_append_only() {
     let mut store = open(&db);
     let app = app(&mut store);
     store
-        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     let raw = rusqlite::Connection::open(&db).unwrap();
     assert!(
@@ -278,7 +338,13 @@ fn recorded_calls_keep_their_payload_sealed() {
     let mut store = open(&db);
     let app = app(&mut store);
     let conn = store
-        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     let params = vec![
         ("channel".to_string(), "C1".to_string()),
@@ -322,7 +388,13 @@ fn token_status_is_recorded() {
     let mut store = open(&dir.path().join("x.db"));
     let app = app(&mut store);
     let conn = store
-        .save_grant(&app, "acme", &rotating_grant("T1", "U1"), "import")
+        .save_grant(
+            &app,
+            "acme",
+            &rotating_grant("T1", "U1"),
+            "import",
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     store
         .set_token_status(

@@ -2,7 +2,7 @@
 
 use super::{Context, KindArgs, format, print_json};
 use crate::slack::import_input::MAX_INPUT;
-use crate::store::now_unix;
+use crate::store::{HeldElsewhere, now_unix};
 use anyhow::Context as _;
 use clap::Args;
 use std::io::Read;
@@ -19,8 +19,20 @@ pub struct ImportArgs {
     /// Keep a bare token without asking Slack who it is (auth.test)
     #[arg(long)]
     no_verify: bool,
+    /// Move a token that another connection holds to this one (one owner per token chain)
+    #[arg(long)]
+    replace: bool,
     #[arg(long)]
     json: bool,
+}
+
+/// `--replace` as the store's rule for a token another connection holds.
+pub fn held_elsewhere(replace: bool) -> HeldElsewhere {
+    if replace {
+        HeldElsewhere::Move
+    } else {
+        HeldElsewhere::Refuse
+    }
 }
 
 pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
@@ -38,6 +50,7 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
             &raw,
             args.kind.kind(),
             !args.no_verify,
+            held_elsewhere(args.replace),
         )
         .await?;
     let (conn, now) = (&imported.connection, now_unix());

@@ -29,6 +29,9 @@ pub struct LoginArgs {
     /// (needs re-auth, revoked, or missing a scope given with --scopes/--user-scopes)
     #[arg(long, value_name = "CONN", alias = "add-scopes", conflicts_with_all = ["app", "name", "team"])]
     reauth: Option<String>,
+    /// Take a token Slack sends back from the connection that holds it now
+    #[arg(long)]
+    replace: bool,
     /// Pre-select this workspace (team id)
     #[arg(long)]
     team: Option<String>,
@@ -72,7 +75,9 @@ pub async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
             team: args.team,
         },
     };
-    let pending = engine.start_login(request).await?;
+    let pending = engine
+        .start_login(request, super::import::held_elsewhere(args.replace))
+        .await?;
     let redirect = pending.redirect_uri().to_owned();
     errln!(
         "Open this link to install the app; xox waits on {redirect} for up to {}:",

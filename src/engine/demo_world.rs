@@ -3,7 +3,7 @@
 use super::{Engine, Settings};
 use crate::sim::{Simulator, presets};
 use crate::slack::{TokenKind, parse_grant};
-use crate::store::{App, NewApp, SqliteStore, TokenStatus};
+use crate::store::{App, HeldElsewhere, NewApp, SqliteStore, TokenStatus};
 use anyhow::Context as _;
 use std::path::PathBuf;
 
@@ -158,7 +158,13 @@ pub async fn start() -> anyhow::Result<Demo> {
         });
         let answer =
             answer.map_err(|r| anyhow::anyhow!("seeding {}: {}", seed.name, r.explanation))?;
-        store.save_grant(app, seed.name, &parse_grant(&answer)?, "import")?;
+        store.save_grant(
+            app,
+            seed.name,
+            &parse_grant(&answer)?,
+            "import",
+            HeldElsewhere::Refuse,
+        )?;
     }
     spend_refresh_token(&sim, &mut store, "gamma-reauth")?;
     let demo = Demo { sim, db, _dir: dir };

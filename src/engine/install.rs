@@ -5,7 +5,7 @@ use super::{Engine, EngineError, EngineResult};
 use crate::login::{LoggedIn, LoginPlan, PendingLogin};
 use crate::slack::import_input::{ImportInput, grant_for_token, parse_input};
 use crate::slack::{GrantShape, Scopes, TokenKind};
-use crate::store::Connection;
+use crate::store::{Connection, HeldElsewhere};
 use std::time::Duration;
 
 /// A connection stored by `import`, and which of its tokens the input carried.
@@ -39,7 +39,8 @@ pub enum LoginRequest {
 
 impl Engine {
     /// Store the tokens in `raw` (an OAuth answer, or a bare token that Slack is asked about
-    /// unless `verify` is off) as connection `name` of `app`.
+    /// unless `verify` is off) as connection `name` of `app`; `held` says what to do when
+    /// another connection holds one of them.
     pub async fn import(
         &self,
         name: &str,
@@ -47,6 +48,7 @@ impl Engine {
         raw: &[u8],
         kind: Option<TokenKind>,
         verify: bool,
+        held: HeldElsewhere,
     ) -> EngineResult<Imported> {
         let input = parse_input(raw)?;
         // The store is read before any network call, so a bad app fails before Slack is asked.
@@ -76,7 +78,7 @@ impl Engine {
         let name = name.to_owned();
         let connection = self
             .store()
-            .run(move |s| s.save_grant(&app, &name, &grant, "import"))
+            .run(move |s| s.save_grant(&app, &name, &grant, "import", held))
             .await?;
         Ok(Imported {
             connection,
@@ -87,7 +89,11 @@ impl Engine {
 
     /// Plan the install and start listening for the callback, before anyone is sent to
     /// the authorize link (`PendingLogin::url`).
-    pub async fn start_login(&self, request: LoginRequest) -> EngineResult<PendingLogin> {
+    pub async fn start_login(
+        &self,
+        request: LoginRequest,
+        held: HeldElsewhere,
+    ) -> EngineResult<PendingLogin> {
         let plan = match request {
             LoginRequest::Install {
                 app,
@@ -103,6 +109,7 @@ impl Engine {
                     team,
                     connection_name: name,
                     client_secret: self.app_secret(&app).await?,
+                    held,
                     app,
                 }
             }
@@ -115,7 +122,7 @@ impl Engine {
                 }
                 let app = self.app(&connection.app_id).await?;
                 let secret = self.app_secret(&app).await?;
-                LoginPlan::reauth(app, secret, &connection, &bot, &user)
+                LoginPlan::reauth(app, secret, &connection, (&bot, &user), held)
             }
         };
         Ok(plan.start(&self.client()?, &self.data_dir()).await?)

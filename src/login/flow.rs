@@ -4,7 +4,7 @@ use super::authorize::{AuthorizeRequest, authorize_request};
 use super::callback::{Callback, CallbackServer};
 use super::error::LoginError;
 use crate::slack::{ClientCredentials, Grant, Scopes, Secret, SlackClient, TokenKind, parse_grant};
-use crate::store::{App, Connection, StoreHandle};
+use crate::store::{App, Connection, HeldElsewhere, StoreHandle};
 use std::path::Path;
 use std::time::Duration;
 use url::Url;
@@ -23,6 +23,8 @@ pub struct LoginPlan {
     pub connection_name: Option<String>,
     /// The app's client secret (none for PKCE apps).
     pub client_secret: Option<Secret>,
+    /// What to do when another connection holds a token Slack sends back.
+    pub held: HeldElsewhere,
 }
 
 impl LoginPlan {
@@ -32,21 +34,22 @@ impl LoginPlan {
         app: App,
         client_secret: Option<Secret>,
         conn: &Connection,
-        bot: &Scopes,
-        user: &Scopes,
+        (bot, user): (&Scopes, &Scopes),
+        held: HeldElsewhere,
     ) -> LoginPlan {
-        let held = |kind: TokenKind| {
+        let scopes_held = |kind: TokenKind| {
             conn.token(kind)
                 .map(|t| t.scopes.clone())
                 .unwrap_or_default()
         };
         LoginPlan {
             app,
-            bot_scopes: held(TokenKind::Bot).union(bot),
-            user_scopes: held(TokenKind::User).union(user),
+            bot_scopes: scopes_held(TokenKind::Bot).union(bot),
+            user_scopes: scopes_held(TokenKind::User).union(user),
             team: conn.team_id.clone(),
             connection_name: Some(conn.name.clone()),
             client_secret,
+            held,
         }
     }
 
@@ -176,10 +179,10 @@ impl PendingLogin {
             .unwrap_or_else(|| default_name(app, &grant));
         // Stored before anything else: rotating tokens from this answer exist nowhere else.
         let connection = {
-            let (app, grant) = (app.clone(), grant.clone());
+            let (app, grant, held) = (app.clone(), grant.clone(), self.plan.held);
             store
                 .run_retrying(SAVE_PATIENCE, move |s| {
-                    s.save_grant(&app, &name, &grant, "login")
+                    s.save_grant(&app, &name, &grant, "login", held)
                 })
                 .await?
         };

@@ -3,8 +3,8 @@
 
 use super::error::StoreResult;
 use super::model::{
-    App, CallPayload, CallState, Connection, Event, NewApp, NewCall, NewEvent, RecordedCall,
-    TokenStatus,
+    App, CallPayload, CallState, Connection, Event, HeldElsewhere, NewApp, NewCall, NewEvent,
+    RecordedCall, TokenStatus,
 };
 use crate::slack::grant::IncomingWebhook;
 use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
@@ -90,6 +90,7 @@ pub trait Backend: Send {
         name: &str,
         grant: &Grant,
         action: &str,
+        held: HeldElsewhere,
     ) -> StoreResult<Connection>;
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection>;
     fn connections(&self) -> StoreResult<Vec<Connection>>;

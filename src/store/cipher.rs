@@ -3,7 +3,10 @@
 use super::error::{StoreError, StoreResult};
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::Mac;
 use zeroize::Zeroizing;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 /// Sealed blobs start with a format byte so that the scheme can change later.
 const FORMAT_V1: u8 = 1;
@@ -11,13 +14,29 @@ const NONCE_LEN: usize = 24;
 
 pub struct Cipher {
     aead: XChaCha20Poly1305,
+    /// Keys the token digests; derived from the master key so that the same key never
+    /// serves two algorithms.
+    digest_key: Zeroizing<Vec<u8>>,
 }
 
 impl Cipher {
     pub fn new(key: &[u8; 32]) -> Cipher {
+        let mut derive = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+        derive.update(b"xox token digest key v1");
         Cipher {
             aead: XChaCha20Poly1305::new(key.into()),
+            digest_key: Zeroizing::new(derive.finalize().into_bytes().to_vec()),
         }
+    }
+
+    /// A keyed digest of a token (HMAC-SHA256): equal tokens give equal digests, so a
+    /// unique index can keep one token in one place, yet without the key a digest says
+    /// nothing about the token, and no one can test a guess against it.
+    pub fn digest(&self, token: &str) -> Vec<u8> {
+        let mut mac =
+            HmacSha256::new_from_slice(&self.digest_key).expect("HMAC takes any key length");
+        mac.update(token.as_bytes());
+        mac.finalize().into_bytes().to_vec()
     }
 
     /// Encrypt `plain` bound to `aad`, the identity of the row and column it is stored in,
@@ -87,6 +106,15 @@ mod tests {
             b"xoxb-secret"
         );
         assert!(!a.windows(11).any(|w| w == b"xoxb-secret"));
+    }
+
+    #[test]
+    fn digests_are_keyed_and_stable() {
+        let (c, other) = (Cipher::new(&[7; 32]), Cipher::new(&[8; 32]));
+        assert_eq!(c.digest("xoxb-1"), c.digest("xoxb-1"));
+        assert_ne!(c.digest("xoxb-1"), c.digest("xoxb-2"));
+        assert_ne!(c.digest("xoxb-1"), other.digest("xoxb-1"));
+        assert_eq!(c.digest("xoxb-1").len(), 32);
     }
 
     #[test]

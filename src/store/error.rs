@@ -40,6 +40,13 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error(
+        "this {kind} token is already held by connection {owner}: one token chain has one owner, since a refresh by one would break the other; use {owner}, or pass --replace to move it here"
+    )]
+    HeldElsewhere {
+        owner: String,
+        kind: crate::slack::TokenKind,
+    },
     #[error("database error: {0}")]
     Sqlite(String),
 }

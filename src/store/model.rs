@@ -68,6 +68,15 @@ impl Connection {
     }
 }
 
+/// What saving a token does when another connection already holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldElsewhere {
+    /// Refuse, naming the owner: one token chain has one owner.
+    Refuse,
+    /// Take it from the owner (`--replace`, or a rotation, whose pair is new anyway).
+    Move,
+}
+
 /// Health of one stored token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenStatus {

@@ -256,7 +256,7 @@ impl Executor {
         self.login = Some(tokio::spawn(async move {
             let result = async {
                 let pending = engine
-                    .start_login(request)
+                    .start_login(request, crate::store::HeldElsewhere::Refuse)
                     .await
                     .map_err(|e| e.to_string())?;
                 let url = pending.url().to_string();

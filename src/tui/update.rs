@@ -225,6 +225,8 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
             vec![]
         }
         Action::Failed => {
+            // The list opens on the newest failure.
+            app.failed_selected = 0;
             app.mode = Mode::Failed;
             vec![]
         }

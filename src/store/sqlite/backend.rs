@@ -6,8 +6,8 @@ use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
 use crate::store::backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
 use crate::store::error::StoreResult;
 use crate::store::model::{
-    App, CallPayload, CallState, Connection, Event, NewApp, NewCall, NewEvent, RecordedCall,
-    TokenStatus,
+    App, CallPayload, CallState, Connection, Event, HeldElsewhere, NewApp, NewCall, NewEvent,
+    RecordedCall, TokenStatus,
 };
 use std::time::Duration;
 
@@ -42,8 +42,9 @@ impl Backend for SqliteStore {
         name: &str,
         grant: &Grant,
         action: &str,
+        held: HeldElsewhere,
     ) -> StoreResult<Connection> {
-        SqliteStore::save_grant(self, app, name, grant, action)
+        SqliteStore::save_grant(self, app, name, grant, action, held)
     }
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
         SqliteStore::connection(self, name_or_id)

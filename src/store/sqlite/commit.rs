@@ -6,7 +6,7 @@ use super::{SqliteStore, tokens};
 use crate::slack::{GrantedToken, TokenKind};
 use crate::store::backend::{CommitOutcome, DueToken, TokenState};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{NewEvent, TokenStatus, now_unix};
+use crate::store::model::{HeldElsewhere, NewEvent, TokenStatus, now_unix};
 use rusqlite::{OptionalExtension, params};
 
 impl SqliteStore {
@@ -69,7 +69,9 @@ impl SqliteStore {
                     )?;
                     return Ok(CommitOutcome::Superseded);
                 }
-                let expires_at = tokens::write(tx, cipher, connection_id, granted, now)?;
+                // A rotated pair is new: were it somehow held elsewhere, this slot still owns it.
+                let expires_at =
+                    tokens::write(tx, cipher, connection_id, granted, now, HeldElsewhere::Move)?;
                 insert_event(
                     tx,
                     &NewEvent {

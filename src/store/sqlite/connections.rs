@@ -6,7 +6,7 @@ use super::{SqliteStore, tokens};
 use crate::slack::grant::IncomingWebhook;
 use crate::slack::{Grant, Secret};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{App, Connection, NewEvent, TokenInfo, new_id, now_unix};
+use crate::store::model::{App, Connection, HeldElsewhere, NewEvent, TokenInfo, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use std::collections::HashMap;
 
@@ -92,6 +92,7 @@ impl SqliteStore {
         name: &str,
         grant: &Grant,
         action: &str,
+        held: HeldElsewhere,
     ) -> StoreResult<Connection> {
         crate::store::model::check_name(name)?;
         let now = now_unix();
@@ -130,7 +131,7 @@ impl SqliteStore {
             )?;
             for granted in &grant.tokens {
                 let old = tokens::previous(tx, &id, granted.kind)?;
-                let new_expiry = tokens::write(tx, cipher, &id, granted, now)?;
+                let new_expiry = tokens::write(tx, cipher, &id, granted, now, held)?;
                 insert_event(tx, &NewEvent {
                     connection_id: &id,
                     action,

@@ -94,7 +94,7 @@ impl SqliteStore {
             recorded.as_deref(),
             use_keyring,
         )?;
-        let store = SqliteStore {
+        let mut store = SqliteStore {
             conn: store_conn,
             cipher: Cipher::new(&master.bytes),
             path: path.to_path_buf(),
@@ -102,6 +102,7 @@ impl SqliteStore {
             notices,
         };
         with_patience(|| store.check_key(needs_key_check))?;
+        with_patience(|| store.fill_token_digests())?;
         Ok(store)
     }
 
@@ -149,6 +150,32 @@ impl SqliteStore {
             Ok(_) => Ok(()),
             Err(_) => Err(StoreError::WrongKey(self.path.clone())),
         }
+    }
+
+    /// Give tokens stored before schema 4 their digests, once: the migration cannot, since
+    /// it runs before the key is known.
+    fn fill_token_digests(&mut self) -> StoreResult<()> {
+        let done: bool = self
+            .conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'token_digests')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(e))?;
+        if done {
+            return Ok(());
+        }
+        let notices = self.write(|tx, cipher| {
+            let notices = tokens::fill_digests(tx, cipher)?;
+            tx.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('token_digests', 1)",
+                [],
+            )?;
+            Ok(notices)
+        })?;
+        self.notices.extend(notices);
+        Ok(())
     }
 
     fn sql(&self, e: rusqlite::Error) -> StoreError {

@@ -124,6 +124,14 @@ DROP TABLE tokens;
 ALTER TABLE tokens_v3 RENAME TO tokens;
 CREATE INDEX tokens_expiry ON tokens (expires_at) WHERE expires_at IS NOT NULL;
 "#,
+    // 4: one owner per token chain. Keyed digests of each access and refresh token, unique
+    // across connections; rows from before are given theirs once the key is known.
+    r#"
+ALTER TABLE tokens ADD COLUMN access_digest BLOB;
+ALTER TABLE tokens ADD COLUMN refresh_digest BLOB;
+CREATE UNIQUE INDEX tokens_access_digest ON tokens (access_digest);
+CREATE UNIQUE INDEX tokens_refresh_digest ON tokens (refresh_digest);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -4,7 +4,7 @@ use super::SqliteStore;
 use crate::slack::{GrantedToken, Scopes, Secret, TokenKind, TokenType};
 use crate::store::cipher::Cipher;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{TokenInfo, TokenStatus};
+use crate::store::model::{HeldElsewhere, NewEvent, TokenInfo, TokenStatus};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 pub(super) const COLUMNS: &str = "connection_id, kind, token_type, scopes, expires_at, rotating, refresh_token IS NOT NULL, generation, status, status_reason, redacted, updated_at";
@@ -57,6 +57,64 @@ pub(super) fn previous(
     .optional()
 }
 
+/// Token slots other than `(connection_id, kind)` that hold a token with one of these
+/// digests: (connection id, connection name, kind).
+fn holders(
+    tx: &Transaction<'_>,
+    connection_id: &str,
+    kind: TokenKind,
+    access: &[u8],
+    refresh: Option<&[u8]>,
+) -> rusqlite::Result<Vec<(String, String, TokenKind)>> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT t.connection_id, c.name, t.kind FROM tokens t JOIN connections c ON c.id = t.connection_id
+         WHERE (t.access_digest = ?1 OR t.refresh_digest = ?2)
+           AND NOT (t.connection_id = ?3 AND t.kind = ?4)",
+    )?;
+    let rows = stmt.query_map(params![access, refresh, connection_id, kind], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    rows.collect()
+}
+
+/// Keep a token in one place: refuse it when another connection holds it, or take it from
+/// that connection, leaving an event there that says where it went.
+fn claim(
+    tx: &Transaction<'_>,
+    connection_id: &str,
+    kind: TokenKind,
+    digests: (&[u8], Option<&[u8]>),
+    held: HeldElsewhere,
+) -> StoreResult<()> {
+    for (owner_id, owner, owner_kind) in holders(tx, connection_id, kind, digests.0, digests.1)? {
+        if held == HeldElsewhere::Refuse {
+            return Err(StoreError::HeldElsewhere { owner, kind });
+        }
+        let here: String = tx.query_row(
+            "SELECT name FROM connections WHERE id = ?1",
+            [connection_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "DELETE FROM tokens WHERE connection_id = ?1 AND kind = ?2",
+            params![owner_id, owner_kind],
+        )?;
+        super::events::insert(
+            tx,
+            &NewEvent {
+                connection_id: &owner_id,
+                action: "moved",
+                token_kind: Some(owner_kind),
+                outcome: "ok",
+                old_expires_at: None,
+                new_expires_at: None,
+                detail: Some(format!("the token moved to connection {here}")),
+            },
+        )?;
+    }
+    Ok(())
+}
+
 /// Insert or replace the token in `granted.kind`'s slot, sealed, with the generation bumped.
 /// Returns the new expiry. A grant without a refresh token keeps no old refresh token.
 pub(super) fn write(
@@ -65,8 +123,18 @@ pub(super) fn write(
     connection_id: &str,
     granted: &GrantedToken,
     now: i64,
+    held: HeldElsewhere,
 ) -> StoreResult<Option<i64>> {
     let kind = granted.kind;
+    let access_digest = cipher.digest(granted.access.expose());
+    let refresh_digest = granted.refresh.as_ref().map(|r| cipher.digest(r.expose()));
+    claim(
+        tx,
+        connection_id,
+        kind,
+        (&access_digest, refresh_digest.as_deref()),
+        held,
+    )?;
     let generation = previous(tx, connection_id, kind)?.map_or(0, |p| p.generation) + 1;
     let expires_at = granted.expires_in.map(|secs| now.saturating_add(secs));
     let access = cipher.seal(
@@ -80,11 +148,13 @@ pub(super) fn write(
     let rotating = granted.refresh.is_some() || granted.token_type.is_rotating_access();
     tx.execute(
         "INSERT INTO tokens (connection_id, kind, token_type, access_token, refresh_token, redacted, scopes,
-                             expires_at, rotating, generation, status, status_reason, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ok', NULL, ?11)
+                             expires_at, rotating, generation, status, status_reason, updated_at,
+                             access_digest, refresh_digest)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'ok', NULL, ?11, ?12, ?13)
          ON CONFLICT (connection_id, kind) DO UPDATE SET
              token_type = excluded.token_type, access_token = excluded.access_token,
              refresh_token = excluded.refresh_token, redacted = excluded.redacted,
+             access_digest = excluded.access_digest, refresh_digest = excluded.refresh_digest,
              scopes = excluded.scopes, expires_at = excluded.expires_at,
              rotating = excluded.rotating, generation = excluded.generation,
              status = 'ok', status_reason = NULL, updated_at = excluded.updated_at",
@@ -99,10 +169,53 @@ pub(super) fn write(
             expires_at,
             rotating,
             generation,
-            now
+            now,
+            access_digest,
+            refresh_digest
         ],
     )?;
     Ok(expires_at)
+}
+
+/// Give every token written before digests existed its digests, once the key is known.
+/// Two connections that already hold the same token cannot both have its digest: the later
+/// one keeps none, and the returned notice names both, so the user can pick one.
+pub(super) fn fill_digests(tx: &Transaction<'_>, cipher: &Cipher) -> StoreResult<Vec<String>> {
+    let mut rows = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT t.connection_id, c.name, t.kind, t.access_token, t.refresh_token
+             FROM tokens t JOIN connections c ON c.id = t.connection_id
+             WHERE t.access_digest IS NULL ORDER BY c.created_at, c.name",
+        )?;
+        let mut query = stmt.query([])?;
+        while let Some(r) = query.next()? {
+            let row: (String, String, TokenKind, Vec<u8>, Option<Vec<u8>>) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+            rows.push(row);
+        }
+    }
+    let mut notices = Vec::new();
+    for (id, name, kind, access, refresh) in rows {
+        let access = cipher.open_string(&aad(&id, kind, "access"), &access)?;
+        let refresh = refresh
+            .map(|blob| cipher.open_string(&aad(&id, kind, "refresh"), &blob))
+            .transpose()?;
+        let access_digest = cipher.digest(&access);
+        let refresh_digest = refresh.as_ref().map(|r| cipher.digest(r));
+        let owners = holders(tx, &id, kind, &access_digest, refresh_digest.as_deref())?;
+        if let Some((_, owner, _)) = owners.first() {
+            notices.push(format!(
+                "connections {owner} and {name} hold the same {kind} token, and a refresh by one breaks the other: keep one (`xox remove {name} --yes`)"
+            ));
+            continue;
+        }
+        tx.execute(
+            "UPDATE tokens SET access_digest = ?3, refresh_digest = ?4 WHERE connection_id = ?1 AND kind = ?2",
+            params![id, kind, access_digest, refresh_digest],
+        )?;
+    }
+    Ok(notices)
 }
 
 impl SqliteStore {
