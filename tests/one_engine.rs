@@ -4,7 +4,8 @@
 mod common;
 
 use common::cli_env::Env;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use common::dashboard::{Dashboard, key};
+use crossterm::event::KeyCode;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,9 +14,7 @@ use xox::sim::Simulator;
 use xox::sim::faults::{Fault, FaultKind};
 use xox::sim::presets::ROTATING_CLIENT_ID;
 use xox::store::{CallState, SqliteStore};
-use xox::tui::app::{App, Effect, Mode, Msg};
-use xox::tui::effects::Executor;
-use xox::tui::update::update;
+use xox::tui::app::{Mode, Msg};
 
 /// A simulator and a database holding app `acme` and connection `conn` (rotating tokens
 /// with bot scope chat:write only).
@@ -113,58 +112,11 @@ fn dashboard_engine(sim: &Simulator, env: &Env) -> Arc<Engine> {
     ))
 }
 
-/// Apply `msg` and run its effects, then keep handling what the tasks send back until no
-/// job is busy and every reload asked for has arrived.
-async fn drive(
-    app: &mut App,
-    exec: &mut Executor,
-    inbox: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
-    msg: Msg,
-) {
-    let now = xox::store::now_unix;
-    let mut reloads = 0;
-    let mut apply = |app: &mut App, exec: &mut Executor, msg: Msg| {
-        if matches!(msg, Msg::Loaded(_)) {
-            reloads -= 1;
-        }
-        for effect in update(app, msg, now()) {
-            if effect == Effect::Reload {
-                reloads += 1;
-            }
-            exec.run(effect);
-        }
-        reloads
-    };
-    let mut pending = apply(app, exec, msg);
-    while !app.busy.is_empty() || pending > 0 {
-        let msg = tokio::time::timeout(Duration::from_secs(15), inbox.recv())
-            .await
-            .expect("the dashboard's job finished")
-            .unwrap();
-        pending = apply(app, exec, msg);
-    }
-}
-
 /// Run a command that must fail; its stderr (warnings may come before the error line).
 fn failing(env: &Env, args: &[&str]) -> String {
     let out = env.run(args, "");
     assert!(!out.status.success(), "{args:?} succeeded");
     String::from_utf8(out.stderr).unwrap()
-}
-
-fn key(c: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
-}
-
-async fn keys(
-    app: &mut App,
-    exec: &mut Executor,
-    inbox: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
-    text: &str,
-) {
-    for c in text.chars() {
-        drive(app, exec, inbox, key(KeyCode::Char(c))).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,59 +160,38 @@ async fn the_cli_and_the_dashboard_give_the_same_results() {
 
     // The dashboard, through its update/effect loop, on a world made the same way.
     let (tui_sim, tui) = world().await;
-    let engine = dashboard_engine(&tui_sim, &tui);
-    let (tx, mut inbox) = tokio::sync::mpsc::unbounded_channel();
-    let mut exec = Executor::new(engine, tx, false);
-    let mut app = App::new("one".into(), xox::rotation::DEFAULT_WINDOW, false, true);
-    let (a, e, i) = (&mut app, &mut exec, &mut inbox);
-    drive(a, e, i, Msg::StoreChanged).await;
-    keys(a, e, i, "r").await;
-    keys(a, e, i, "c").await;
-    keys(
-        a,
-        e,
-        i,
-        "reactions.add name=tada channel=C0SIMGENERAL timestamp=1.000001",
-    )
-    .await;
-    drive(a, e, i, key(KeyCode::Enter)).await;
-    assert!(
-        a.status
-            .as_ref()
-            .is_some_and(|s| s.text.contains("missing_scope")),
-        "{:?}",
-        a.status
-    );
+    let mut d = Dashboard::new(dashboard_engine(&tui_sim, &tui), false);
+    d.drive(Msg::StoreChanged).await;
+    d.keys("r").await;
+    d.keys("c").await;
+    d.keys("reactions.add name=tada channel=C0SIMGENERAL timestamp=1.000001")
+        .await;
+    d.drive(key(KeyCode::Enter)).await;
+    assert!(d.status().contains("missing_scope"), "{}", d.status());
     rate_limit_twice(&tui_sim, "auth.test");
-    keys(a, e, i, "c").await;
-    keys(a, e, i, "auth.test").await;
-    drive(a, e, i, key(KeyCode::Enter)).await;
-    keys(a, e, i, "f").await;
-    assert_eq!(a.mode, Mode::Failed);
-    keys(a, e, i, "p").await;
-    assert!(
-        a.status
-            .as_ref()
-            .is_some_and(|s| s.text == "replayed call #2: ok"),
-        "{:?}",
-        a.status
-    );
-    drive(a, e, i, key(KeyCode::Esc)).await;
+    d.keys("c").await;
+    d.keys("auth.test").await;
+    d.drive(key(KeyCode::Enter)).await;
+    d.keys("f").await;
+    assert_eq!(d.app.mode, Mode::Failed);
+    d.keys("p").await;
+    assert_eq!(d.status(), "replayed call #2: ok");
+    d.drive(key(KeyCode::Esc)).await;
     import_install(&tui_sim, &tui, "other", "T0TWO", "");
-    drive(a, e, i, Msg::StoreChanged).await;
-    keys(a, e, i, "G").await;
-    assert_eq!(a.selected_connection().unwrap().name, "other");
-    keys(a, e, i, "c").await;
-    keys(a, e, i, "search.messages query=x").await;
-    drive(a, e, i, key(KeyCode::Enter)).await;
+    d.drive(Msg::StoreChanged).await;
+    d.keys("G").await;
+    assert_eq!(d.app.selected_connection().unwrap().name, "other");
+    d.keys("c").await;
+    d.keys("search.messages query=x").await;
+    d.drive(key(KeyCode::Enter)).await;
     delete_connection(&tui, "other");
-    drive(a, e, i, Msg::StoreChanged).await;
+    d.drive(Msg::StoreChanged).await;
     assert_eq!(
-        a.snapshot.failed.len(),
+        d.app.snapshot.failed.len(),
         3,
         "a call whose connection is gone stays listed"
     );
-    assert!(a.snapshot.failed[0].connection.is_none());
+    assert!(d.app.snapshot.failed[0].connection.is_none());
 
     let (from_cli, from_tui) = (outcome(&cli_sim, &cli).await, outcome(&tui_sim, &tui).await);
     assert_eq!(from_cli, from_tui);

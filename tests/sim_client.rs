@@ -650,3 +650,78 @@ async fn pkce_refresh_tokens_expire_after_30_days_on_the_simulated_clock() {
         .unwrap_err();
     assert_eq!(err.api().unwrap().code, ErrorCode::InvalidRefreshToken);
 }
+
+#[tokio::test]
+async fn the_world_reacts_to_joins_invites_leaves_and_archives() {
+    let sim = sim_with_app(ID, false, false).await;
+    let scopes = "chat:write,channels:join,channels:manage,channels:read";
+    let grant = parse_grant(&seed(&sim, ID, scopes, "channels:write").await).unwrap();
+    let bot = &grant.token(TokenKind::Bot).unwrap().access;
+    let user = &grant.token(TokenKind::User).unwrap().access;
+    let bot_id = grant.bot_user_id.clone().unwrap();
+    let client = client(&sim);
+    let args = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let post = args(&[("channel", "#random"), ("text", "hi")]);
+    let code = |r: Result<_, xox::slack::CallError>| r.unwrap_err().api().unwrap().code.clone();
+
+    assert_eq!(
+        code(client.call("chat.postMessage", bot, &post).await),
+        ErrorCode::NotInChannel
+    );
+    client
+        .call("conversations.join", bot, &args(&[("channel", "#random")]))
+        .await
+        .unwrap();
+    client.call("chat.postMessage", bot, &post).await.unwrap();
+    client
+        .call(
+            "conversations.leave",
+            bot,
+            &args(&[("channel", "C0SIMRANDOM")]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        code(client.call("chat.postMessage", bot, &post).await),
+        ErrorCode::NotInChannel
+    );
+    // A person invites the bot back.
+    let invite = args(&[("channel", "C0SIMRANDOM"), ("users", &bot_id)]);
+    client
+        .call("conversations.invite", user, &invite)
+        .await
+        .unwrap();
+    client.call("chat.postMessage", bot, &post).await.unwrap();
+    let nobody = args(&[("channel", "C0SIMRANDOM"), ("users", "U0NOBODY")]);
+    let err = client
+        .call("conversations.invite", user, &nobody)
+        .await
+        .unwrap_err();
+    assert_eq!(err.api().unwrap().code.as_str(), "user_not_found");
+
+    // Archived channels refuse posts until unarchived.
+    let channel = args(&[("channel", "C0SIMRANDOM")]);
+    client
+        .call("conversations.archive", bot, &channel)
+        .await
+        .unwrap();
+    assert_eq!(
+        code(client.call("chat.postMessage", bot, &post).await).as_str(),
+        "is_archived"
+    );
+    let info = client
+        .call("conversations.info", bot, &channel)
+        .await
+        .unwrap();
+    assert_eq!(info.body["channel"]["is_archived"], true);
+    client
+        .call("conversations.unarchive", bot, &channel)
+        .await
+        .unwrap();
+    client.call("chat.postMessage", bot, &post).await.unwrap();
+}

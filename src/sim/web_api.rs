@@ -1,17 +1,11 @@
 //! Simulated Web API: token checks, token-kind and scope enforcement, auth.test/revoke, methods.
 
-use super::arguments;
 use super::oauth::Form;
 use super::world::World;
+use super::{arguments, channels};
 use crate::slack::TokenKind;
 use crate::slack::catalogue::{MethodSpec, Needs, catalogue};
 use serde_json::{Value, json};
-
-/// The channels every simulated workspace has: (id, name, bot is a member).
-const CHANNELS: &[(&str, &str, bool)] = &[
-    ("C0SIMGENERAL", "general", true),
-    ("C0SIMRANDOM", "random", false),
-];
 
 /// A Web API answer before it becomes HTTP: body plus the scope headers.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,14 +60,6 @@ fn needed_scopes(
         Some(Needs::AnyOf(scopes)) => Some((scopes.iter().map(str::to_owned).collect(), false)),
         None | Some(Needs::Nothing) => Some((Vec::new(), false)),
     }
-}
-
-fn find_channel(id_or_name: &str) -> Option<(&'static str, &'static str, bool)> {
-    let name = id_or_name.trim_start_matches('#');
-    CHANNELS
-        .iter()
-        .copied()
-        .find(|(id, n, _)| *id == id_or_name || *n == name)
 }
 
 impl World {
@@ -208,21 +194,6 @@ impl World {
         body
     }
 
-    fn channel_check(
-        &self,
-        kind: TokenKind,
-        channel: &str,
-        needs_membership: bool,
-    ) -> Result<(&'static str, &'static str), Value> {
-        let Some((id, name, bot_member)) = find_channel(channel) else {
-            return Err(json!({"ok": false, "error": "channel_not_found"}));
-        };
-        if needs_membership && kind == TokenKind::Bot && !bot_member {
-            return Err(json!({"ok": false, "error": "not_in_channel"}));
-        }
-        Ok((id, name))
-    }
-
     fn method_body(
         &mut self,
         method: &str,
@@ -230,6 +201,9 @@ impl World {
         kind: TokenKind,
         params: &Form,
     ) -> Value {
+        if let Some(body) = self.channel_change(method, install, kind, params) {
+            return body;
+        }
         let i = &self.installs[install];
         let arg = |name: &str| params.get(name).cloned().unwrap_or_default();
         let ts = format!(
@@ -237,37 +211,45 @@ impl World {
             self.now(),
             self.counters.calls.values().sum::<u64>() % 1_000_000
         );
-        let channel_json = |id: &str, name: &str| json!({"id": id, "name": name, "is_channel": true, "is_private": false});
+        let team = i.team_id.clone();
+        let channel_json = |c: channels::Channel| {
+            json!({"id": c.id, "name": c.name, "is_channel": true, "is_private": false,
+                                                        "is_archived": self.channels.is_archived(&team, c)})
+        };
         match method {
             "chat.postMessage" | "chat.update" => {
-                match self.channel_check(kind, &arg("channel"), true) {
+                match self.channel_check(install, kind, &arg("channel"), true, true) {
                     Err(e) => e,
                     Ok(_) if arg("text").is_empty() && arg("blocks").is_empty() => {
                         json!({"ok": false, "error": "no_text"})
                     }
-                    Ok((id, _)) => {
-                        json!({"ok": true, "channel": id, "ts": if method == "chat.update" { arg("ts") } else { ts.clone() },
+                    Ok(c) => {
+                        json!({"ok": true, "channel": c.id, "ts": if method == "chat.update" { arg("ts") } else { ts.clone() },
                                       "message": {"type": "message", "text": arg("text"), "ts": ts}})
                     }
                 }
             }
+            "reactions.add" => {
+                match self.channel_check(install, kind, &arg("channel"), true, true) {
+                    Err(e) => e,
+                    Ok(_) => json!({"ok": true}),
+                }
+            }
             "conversations.history" | "conversations.info" => match self.channel_check(
+                install,
                 kind,
                 &arg("channel"),
-                kind == TokenKind::Bot && method == "conversations.history",
+                false,
+                method == "conversations.history",
             ) {
                 Err(e) => e,
-                Ok((id, name)) if method == "conversations.info" => {
-                    json!({"ok": true, "channel": channel_json(id, name)})
+                Ok(c) if method == "conversations.info" => {
+                    json!({"ok": true, "channel": channel_json(c)})
                 }
                 Ok(_) => json!({"ok": true, "messages": [], "has_more": false}),
             },
-            "conversations.join" => match self.channel_check(kind, &arg("channel"), false) {
-                Err(e) => e,
-                Ok((id, name)) => json!({"ok": true, "channel": channel_json(id, name)}),
-            },
             "conversations.list" => {
-                json!({"ok": true, "channels": CHANNELS.iter().map(|(id, name, _)| channel_json(id, name)).collect::<Vec<_>>(),
+                json!({"ok": true, "channels": channels::all().map(channel_json).collect::<Vec<_>>(),
                                            "response_metadata": {"next_cursor": ""}})
             }
             "users.list" => json!({"ok": true, "members": [

@@ -179,6 +179,7 @@ pub struct World {
     pub(super) codes: HashMap<String, PendingCode>,
     pub(super) access: HashMap<String, AccessToken>,
     pub(super) refresh: HashMap<String, RefreshToken>,
+    pub(super) channels: super::channels::Channels,
     pub counters: Counters,
 }
 

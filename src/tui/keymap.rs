@@ -28,6 +28,8 @@ pub enum Action {
     Help,
     Replay,
     Reauth,
+    /// Do what the failed call's hint proposes.
+    NextStep,
     SwitchKind,
     Yes,
     No,
@@ -252,6 +254,14 @@ pub const BINDINGS: &[Binding] = &[
         "re-auth, adding any missing scopes",
         &[Failed, Inspector],
         Some("re-auth"),
+    ),
+    b(
+        Action::NextStep,
+        &[Char('n')],
+        "n",
+        "take the hint's next step (its `next` command)",
+        &[Failed, Inspector],
+        Some("next step"),
     ),
     b(
         Action::SwitchKind,

@@ -377,7 +377,61 @@ fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> Vec<Effect> 
     let Some(action) = keymap::action(scope, &key) else {
         return vec![];
     };
+    failed_action(app, action, inspecting)
+}
+
+/// The step a failed call's hint names, as the action or effect that performs it: the same
+/// step as the `next` command shows.
+fn next_step(app: &mut App, inspecting: bool) -> Vec<Effect> {
+    let Some(attempt) = app.current_attempt() else {
+        return vec![];
+    };
+    let Some(action) = attempt.hint.as_ref().map(|h| h.action.clone()) else {
+        return vec![];
+    };
+    let conn = attempt.connection.as_ref();
+    let call = |method: &str, channel: String| {
+        conn.map(|c| Effect::Call {
+            connection_id: c.id.clone(),
+            kind: None,
+            method: method.into(),
+            args: vec![format!("channel={channel}")],
+        })
+    };
+    let effect = match action {
+        HintAction::AddScopes { .. } | HintAction::Reauth => {
+            return failed_action(app, Action::Reauth, inspecting);
+        }
+        HintAction::SwitchKind(_) => return failed_action(app, Action::SwitchKind, inspecting),
+        HintAction::Replay { .. } => return failed_action(app, Action::Replay, inspecting),
+        HintAction::Refresh => conn
+            .and_then(|c| TokenRef::of(c, attempt.call.token_kind))
+            .map(|token| {
+                app.busy.insert(Job::Refresh(token.clone()));
+                Effect::Refresh(token)
+            }),
+        HintAction::JoinChannel(channel) => call("conversations.join", channel),
+        HintAction::Unarchive(channel) => call("conversations.unarchive", channel),
+        HintAction::CallAgain | HintAction::None => {
+            app.status = Some(Status::error(
+                "the hint names no step xox can take: the request itself must change",
+            ));
+            return vec![];
+        }
+    };
+    let Some(effect) = effect else {
+        app.status = Some(Status::error("the call's connection was removed"));
+        return vec![];
+    };
+    if matches!(effect, Effect::Call { .. }) {
+        app.busy.insert(Job::Call);
+    }
+    vec![effect]
+}
+
+fn failed_action(app: &mut App, action: Action, inspecting: bool) -> Vec<Effect> {
     match action {
+        Action::NextStep => next_step(app, inspecting),
         action if is_movement(action) => {
             app.failed_selected = move_in(
                 app.snapshot.failed.len(),

@@ -8,18 +8,42 @@ use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub slack_url: String,
+    db: PathBuf,
 }
 
 impl Env {
     pub fn new(slack_url: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("data/xox.db");
         Env {
-            dir: tempfile::tempdir().unwrap(),
+            dir,
             slack_url: slack_url.to_owned(),
+            db,
+        }
+    }
+
+    /// An environment on an existing database (the demo's, say).
+    pub fn at(db: &std::path::Path, slack_url: &str) -> Env {
+        Env {
+            db: db.to_owned(),
+            ..Env::new(slack_url)
         }
     }
 
     pub fn db(&self) -> PathBuf {
-        self.dir.path().join("data/xox.db")
+        self.db.clone()
+    }
+
+    /// A folder put first on PATH holding an `xdg-open` that plays a browser which follows
+    /// the link and its redirects (enough where Slack approves installs at once).
+    pub fn browser_that_follows_links(&self) -> String {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.dir.path().join("browser-bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let opener = bin.join("xdg-open");
+        std::fs::write(&opener, "#!/bin/sh\nexec curl -sSL -o /dev/null \"$1\"\n").unwrap();
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+        format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
     }
 
     pub fn command(&self, args: &[&str]) -> Command {

@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod cli_env;
+pub mod dashboard;
 pub mod rotating;
 
 use std::time::Duration;

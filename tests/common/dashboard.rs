@@ -1,0 +1,76 @@
+//! Driving the dashboard's real update/effect loop without a terminal: keys in, effects run
+//! by the real executor against the engine, results fed back until every job is done.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use xox::engine::Engine;
+use xox::tui::app::{App, Effect, Msg};
+use xox::tui::effects::Executor;
+use xox::tui::update::update;
+
+pub struct Dashboard {
+    pub app: App,
+    exec: Executor,
+    inbox: UnboundedReceiver<Msg>,
+}
+
+pub fn key(c: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+impl Dashboard {
+    /// A dashboard on `engine`; `follow_login_links` lets it play the browser itself.
+    pub fn new(engine: Arc<Engine>, follow_login_links: bool) -> Dashboard {
+        let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
+        Dashboard {
+            app: App::new("test".into(), xox::rotation::DEFAULT_WINDOW, false, true),
+            exec: Executor::new(engine, tx, follow_login_links),
+            inbox,
+        }
+    }
+
+    /// Apply `msg` and run its effects, then keep handling what the tasks send back until
+    /// no job is busy and every reload asked for has arrived.
+    pub async fn drive(&mut self, msg: Msg) {
+        let now = xox::store::now_unix;
+        let mut reloads = 0;
+        let mut apply = |app: &mut App, exec: &mut Executor, msg: Msg| {
+            if matches!(msg, Msg::Loaded(_)) {
+                reloads -= 1;
+            }
+            for effect in update(app, msg, now()) {
+                if effect == Effect::Reload {
+                    reloads += 1;
+                }
+                exec.run(effect);
+            }
+            reloads
+        };
+        let mut pending = apply(&mut self.app, &mut self.exec, msg);
+        while !self.app.busy.is_empty() || pending > 0 {
+            let msg = tokio::time::timeout(Duration::from_secs(15), self.inbox.recv())
+                .await
+                .expect("the dashboard's job finished")
+                .unwrap();
+            pending = apply(&mut self.app, &mut self.exec, msg);
+        }
+    }
+
+    /// Type `text`, one key at a time, each driven to the end.
+    pub async fn keys(&mut self, text: &str) {
+        for c in text.chars() {
+            self.drive(key(KeyCode::Char(c))).await;
+        }
+    }
+
+    /// The status line's text, or "" when there is none.
+    pub fn status(&self) -> String {
+        self.app
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    }
+}
