@@ -5,6 +5,7 @@
 
 pub mod calls;
 pub mod child;
+pub mod cleanup;
 pub mod cli;
 pub mod engine;
 pub mod logging;

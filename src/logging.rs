@@ -89,8 +89,10 @@ impl<'a> MakeWriter<'a> for CleanSink {
 
 /// Report a panic as one line on stderr and in the log, with token-shaped words redacted:
 /// a panic's message is text xox did not format itself, so it is scrubbed, not trusted.
-pub fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
+/// `first` runs before the message is printed (the dashboard gives the terminal back).
+pub fn install_panic_hook(first: fn()) {
+    std::panic::set_hook(Box::new(move |info| {
+        first();
         let payload = info
             .payload()
             .downcast_ref::<&str>()

@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     if let Some(note) = xox::logging::init(cli.log_to_stderr()) {
         xox::cli::write_stderr(&format!("{note}\n"));
     }
-    xox::logging::install_panic_hook();
+    xox::logging::install_panic_hook(xox::tui::give_back_terminal);
     // One thread: every command waits on I/O, store work goes to the blocking pool, and
     // not starting worker threads saves most of a millisecond on each `xox token`.
     let runtime = match tokio::runtime::Builder::new_current_thread()

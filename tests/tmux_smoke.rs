@@ -1,6 +1,7 @@
 //! The real dashboard in tmux: `xox demo` starts and shows the table, `r` refreshes the
-//! selected connection, `q` exits and leaves the terminal as it was, and SIGTERM during a
-//! refresh waits for its pair. Skipped without tmux.
+//! selected connection, `q` exits and leaves the terminal as it was, SIGTERM during a
+//! refresh waits for its pair, and every way out (SIGTERM, SIGHUP, SIGINT, a closed pipe, a
+//! panic) gives the terminal back and removes the demo's files. Skipped without tmux.
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -48,6 +49,15 @@ impl Drop for Tmux {
 
 /// `xox demo` in a detached tmux session of its own; `None` without tmux.
 fn start_demo() -> Option<(Tmux, tempfile::TempDir)> {
+    start_in_tmux(&format!(
+        "{} demo; echo XOX-EXITED-$?; sleep 60",
+        env!("CARGO_BIN_EXE_xox")
+    ))
+}
+
+/// `shell` (with `$XOX` for the binary) in a detached tmux session of its own, with its
+/// own state and temporary folders (the state folder's `tmp`); `None` without tmux.
+fn start_in_tmux(shell: &str) -> Option<(Tmux, tempfile::TempDir)> {
     if Command::new("tmux").arg("-V").output().is_err() {
         eprintln!("skipped: tmux is not installed");
         return None;
@@ -61,9 +71,12 @@ fn start_demo() -> Option<(Tmux, tempfile::TempDir)> {
         )
         .replace(['(', ')'], ""),
     };
+    let tmp = state.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
     let command = format!(
-        "XDG_STATE_HOME={} XOX_KEYRING=0 {} demo; echo XOX-EXITED-$?; sleep 60",
+        "export XDG_STATE_HOME={} XOX_KEYRING=0 TMPDIR={} XOX={}; {shell}",
         state.path().display(),
+        tmp.display(),
         env!("CARGO_BIN_EXE_xox")
     );
     let started = tmux.run(&[
@@ -156,4 +169,105 @@ fn sigterm_during_a_refresh_closes_the_dashboard_after_the_pair_is_saved() {
         "{after}"
     );
     assert!(!after.contains("connections (4)"), "{after}");
+}
+
+/// The pane's alternate-screen and cursor-visible flags: `(false, true)` is a terminal given
+/// back as it was.
+fn terminal_state(tmux: &Tmux) -> (bool, bool) {
+    let out = tmux.run(&[
+        "display",
+        "-p",
+        "-t",
+        "smoke",
+        "#{alternate_on} #{cursor_flag}",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let flags: Vec<&str> = text.split_whitespace().collect();
+    (flags[0] == "1", flags[1] == "1")
+}
+
+/// What the demo left in the temporary folder.
+fn leftovers(state: &tempfile::TempDir) -> Vec<String> {
+    std::fs::read_dir(state.path().join("tmp"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn xox_pid(tmux: &Tmux) -> String {
+    let shell = String::from_utf8(
+        tmux.run(&["list-panes", "-t", "smoke", "-F", "#{pane_pid}"])
+            .stdout,
+    )
+    .unwrap();
+    let out = Command::new("pgrep")
+        .args(["-P", shell.trim(), "-x", "xox"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn every_signal_gives_the_terminal_back_and_removes_the_demo_files() {
+    for signal in ["TERM", "HUP", "INT"] {
+        let Some((tmux, state)) = start_demo() else {
+            return;
+        };
+        tmux.wait_for("connections (4)");
+        assert_eq!(
+            terminal_state(&tmux),
+            (true, false),
+            "the dashboard owns the screen"
+        );
+        assert_eq!(
+            leftovers(&state).len(),
+            1,
+            "the demo's folder exists while it runs"
+        );
+        let pid = xox_pid(&tmux);
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let after = tmux.wait_for("XOX-EXITED-");
+        assert!(after.contains("XOX-EXITED-0"), "SIG{signal}: {after}");
+        assert_eq!(terminal_state(&tmux), (false, true), "SIG{signal}");
+        assert!(
+            leftovers(&state).is_empty(),
+            "SIG{signal} left {:?}",
+            leftovers(&state)
+        );
+    }
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back_and_removes_the_demo_files() {
+    let Some((tmux, state)) =
+        start_in_tmux("XOX_TEST_PANIC=1 $XOX demo; echo XOX-EXITED-$?; sleep 60")
+    else {
+        return;
+    };
+    let after = tmux.wait_for("XOX-EXITED-");
+    assert!(
+        after.contains("xox hit a bug (XOX_TEST_PANIC is set"),
+        "{after}"
+    );
+    assert!(after.contains("XOX-EXITED-101"), "{after}");
+    assert_eq!(terminal_state(&tmux), (false, true));
+    assert!(leftovers(&state).is_empty(), "left {:?}", leftovers(&state));
+}
+
+#[test]
+fn a_closed_pipe_removes_the_demo_files() {
+    let Some((tmux, state)) = start_in_tmux(
+        "bash -c '$XOX demo --once | head -1; echo XOX-EXITED-${PIPESTATUS[0]}'; sleep 60",
+    ) else {
+        return;
+    };
+    let after = tmux.wait_for("XOX-EXITED-");
+    assert!(after.contains("XOX-EXITED-141"), "{after}");
+    assert!(leftovers(&state).is_empty(), "left {:?}", leftovers(&state));
 }

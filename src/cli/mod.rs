@@ -294,12 +294,16 @@ fn forward_signals(stop: &Stop) -> anyhow::Result<()> {
     let cannot = |e| anyhow::anyhow!("cannot handle signals: {e}");
     let mut interrupt = signal(SignalKind::interrupt()).map_err(cannot)?;
     let mut terminate = signal(SignalKind::terminate()).map_err(cannot)?;
+    // A closed terminal window sends SIGHUP: ending as for Ctrl-C lets the dashboard give
+    // the terminal back and the demo remove its files, where the default would kill.
+    let mut hangup = signal(SignalKind::hangup()).map_err(cannot)?;
     let stop = stop.clone();
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 Some(()) = interrupt.recv() => {}
                 Some(()) = terminate.recv() => {}
+                Some(()) = hangup.recv() => {}
                 else => return,
             }
             if stop.request() == StopLevel::Finish && stop.in_flight() > 0 {
@@ -331,10 +335,10 @@ pub fn write_stdout(text: &str) {
         .and_then(|_| stdout.flush())
     {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
+            crate::cleanup::exit(141);
         }
         eprintln!("error: cannot write to stdout: {e}");
-        std::process::exit(1);
+        crate::cleanup::exit(1);
     }
 }
 

@@ -12,6 +12,7 @@ pub struct Demo {
     pub sim: Simulator,
     pub db: PathBuf,
     _dir: tempfile::TempDir,
+    _at_exit: crate::cleanup::RemoveAtExit,
 }
 
 struct Seed {
@@ -116,6 +117,7 @@ pub async fn start() -> anyhow::Result<Demo> {
         .prefix("xox-demo-")
         .tempdir()
         .context("cannot create a temporary folder")?;
+    let at_exit = crate::cleanup::RemoveAtExit::new(dir.path().to_owned());
     let db = dir.path().join("xox-demo.db");
     let sim = Simulator::start(0)
         .await
@@ -167,7 +169,12 @@ pub async fn start() -> anyhow::Result<Demo> {
         )?;
     }
     spend_refresh_token(&sim, &mut store, "gamma-reauth")?;
-    let demo = Demo { sim, db, _dir: dir };
+    let demo = Demo {
+        sim,
+        db,
+        _dir: dir,
+        _at_exit: at_exit,
+    };
     let engine = demo.engine(
         store,
         crate::slack::client::DEFAULT_HTTP_TIMEOUT,

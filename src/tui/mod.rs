@@ -17,14 +17,34 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use effects::Executor;
 use futures_util::StreamExt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Restores the terminal however the dashboard ends (errors included; `ratatui::init`
-/// also restores it from the panic hook).
+/// Whether the dashboard holds the terminal (raw mode, alternate screen).
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Raw mode and the alternate screen, without `ratatui::init`'s panic hook: the terminal is
+/// given back exactly once, by [`give_back_terminal`], which the process's panic hook calls.
+fn take_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
+    crossterm::terminal::enable_raw_mode()?;
+    TERMINAL_TAKEN.store(true, Ordering::SeqCst);
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+}
+
+/// Leave raw mode and the alternate screen if the dashboard took them, once: a second
+/// "leave" would move the cursor back over what was printed since (a panic's message).
+pub fn give_back_terminal() {
+    if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        ratatui::restore();
+    }
+}
+
+/// Gives the terminal back however the dashboard ends (errors and panics included).
 struct RestoreGuard;
 
 impl Drop for RestoreGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        give_back_terminal();
     }
 }
 
@@ -43,8 +63,8 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
     let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
     let stop = setup.engine.stop().clone();
     let mut exec = Executor::new(setup.engine, tx, setup.demo);
-    let mut terminal = ratatui::init();
     let _guard = RestoreGuard;
+    let mut terminal = take_terminal()?;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     // Only key presses (not releases) and resizes reach `update`.
@@ -69,8 +89,19 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
     tokio::select! {
         outcome = dashboard => outcome?,
         () = stop.reached(StopLevel::Finish) => {}
+        () = panic_for_tests() => {}
     }
     Ok(())
+}
+
+/// Debug builds only, for the clean-exit tests: with `XOX_TEST_PANIC` set, the dashboard
+/// panics a second after it opens, as a bug would, on the task that owns the terminal.
+async fn panic_for_tests() {
+    if cfg!(debug_assertions) && std::env::var_os("XOX_TEST_PANIC").is_some() {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        panic!("XOX_TEST_PANIC is set");
+    }
+    std::future::pending().await
 }
 #[cfg(test)]
 mod tests;
