@@ -329,8 +329,84 @@ fn bad_input_gets_one_clear_line_and_loses_nothing() {
     .unwrap();
     let err = env.fails(&["--db", junk.to_str().unwrap(), "list"], "");
     assert!(err.contains("is not an SQLite database"), "{err}");
-    let err = env.fails(&["--db", junk.join("x.db").to_str().unwrap(), "list"], "");
+    let err = env.fails(
+        &[
+            "--db",
+            junk.join("x.db").to_str().unwrap(),
+            "import",
+            "x",
+            "--no-verify",
+        ],
+        "xoxb-1-2-abcdefghijkl",
+    );
     assert!(err.contains("cannot open"), "{err}");
+}
+
+#[test]
+fn a_mistyped_db_is_refused_by_reading_commands_and_a_new_store_is_announced() {
+    let env = Env::new("http://127.0.0.1:9");
+    let typo = env.dir.path().join("typo/x.db");
+    let typo_arg = typo.to_str().unwrap();
+    for command in [
+        &["list"][..],
+        &["show", "a"],
+        &["token", "a"],
+        &["failed"],
+        &["history", "a"],
+    ] {
+        let mut args = vec!["--db", typo_arg];
+        args.extend_from_slice(command);
+        let err = env.fails(&args, "");
+        assert!(
+            err.contains(&format!("no xox database at {typo_arg}")),
+            "{err}"
+        );
+        assert!(
+            !typo.exists() && !typo.parent().unwrap().exists(),
+            "{command:?} created it"
+        );
+    }
+    // A command that stores something creates the database, and says so once, with where
+    // its key went.
+    let out = env.run(
+        &["--db", typo_arg, "import", "a", "--no-verify", "--bot"],
+        "xoxb-1-2-abcdefghijkl",
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "created a new xox database at {typo_arg}; its key is in {typo_arg}.key"
+        )),
+        "{err}"
+    );
+    let again = env.run(&["--db", typo_arg, "list"], "");
+    assert!(
+        again.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn environment_defaults_stay_out_of_usage_lines_and_demo_refuses_a_db() {
+    let env = Env::new("http://127.0.0.1:9");
+    let out = env.run(&["show"], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Usage: xox show"), "{err}");
+    assert!(
+        !err.contains("--db") && !err.contains("--slack-url"),
+        "{err}"
+    );
+    let err = env.fails(&["demo", "--db", "/tmp/elsewhere.db", "--once"], "");
+    assert!(
+        err.contains("xox demo runs on its own temporary database"),
+        "{err}"
+    );
+    let mut cmd = env.command(&["list"]);
+    cmd.env("XOX_HTTP_TIMEOUT", "soon");
+    let err = one_line_error(&env.run_with(cmd, ""), &["list"]);
+    assert!(err.contains("XOX_HTTP_TIMEOUT"), "{err}");
 }
 
 #[test]

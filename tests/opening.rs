@@ -1,5 +1,6 @@
 //! What opening a database may change: never another program's file; a loose mode on ours
-//! is tightened (said once); hundreds of first runs at once all get their turn.
+//! is tightened (said once); hundreds of first runs at once all get their turn (`app list`,
+//! which creates the database where reading commands refuse to).
 
 mod common;
 
@@ -38,7 +39,7 @@ fn another_programs_database_is_refused_unchanged() {
 #[test]
 fn loose_modes_on_the_database_and_log_are_tightened_and_said_once() {
     let env = Env::new("http://127.0.0.1:9");
-    env.ok(&["list"], "");
+    env.ok(&["app", "list"], "");
     let log = env.dir.path().join("state/xox/xox.log");
     for path in [env.db(), log.clone()] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -58,7 +59,7 @@ fn simultaneous_first_runs_on_a_new_database_all_succeed() {
     let env = Env::new("http://127.0.0.1:9");
     let children: Vec<_> = (0..300)
         .map(|_| {
-            env.command(&["list", "--json"])
+            env.command(&["app", "list", "--json"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()

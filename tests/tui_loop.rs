@@ -104,8 +104,9 @@ async fn refresh_inspect_and_replay_through_the_event_loop() {
         (200, key('j')),
         (0, KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
         (200, key('t')),
+        // Time for the replay to finish even on a loaded machine.
         (
-            800,
+            2500,
             KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
         ),
     ]);

@@ -41,7 +41,7 @@ fn to_json(e: &ExplainedCall) -> Value {
 }
 
 pub async fn run(ctx: &Context, args: &FailedArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_reading()?;
     let explained = match args.id {
         Some(id) => vec![engine.failed_call(id).await?],
         None => engine.failed_calls().await?,

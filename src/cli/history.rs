@@ -13,7 +13,7 @@ pub struct HistoryArgs {
 }
 
 pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
-    let events = ctx.engine()?.events(&args.conn).await?;
+    let events = ctx.engine_reading()?.events(&args.conn).await?;
     let when = |at: Option<i64>| at.map(format::rfc3339);
     if args.json {
         let rows: Vec<_> = events

@@ -21,7 +21,7 @@ pub struct ShowArgs {
 }
 
 pub async fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
-    let conns = ctx.engine()?.connections().await?;
+    let conns = ctx.engine_reading()?.connections().await?;
     let now = now_unix();
     if args.json {
         print_json(&serde_json::Value::Array(
@@ -82,7 +82,7 @@ pub fn render_list(conns: &[Connection], now: i64) -> String {
 }
 
 pub async fn show(ctx: &Context, args: &ShowArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_reading()?;
     let conn = engine.connection(&args.conn).await?;
     let webhook = match conn.has_incoming_webhook {
         true => Some(engine.webhook(&conn.id).await?),

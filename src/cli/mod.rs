@@ -52,15 +52,18 @@ use std::time::Duration;
     about = "Every Slack OAuth connection in one encrypted file."
 )]
 pub struct Cli {
-    /// The database file [default: $XDG_DATA_HOME/xox/xox.db]
-    #[arg(long, global = true, env = "XOX_DB", value_name = "PATH")]
+    // The environment defaults are read after parsing rather than by clap, which would
+    // otherwise show them in every usage line as if they had been typed.
+    /// The database file [env: XOX_DB] [default: $XDG_DATA_HOME/xox/xox.db]
+    #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
-    /// Where Slack is: /oauth/v2/authorize and /api/* hang off it
-    #[arg(long, global = true, env = "XOX_SLACK_URL", default_value = DEFAULT_SLACK_URL, value_name = "URL")]
-    slack_url: String,
-    /// Seconds to wait for each HTTP answer from Slack
-    #[arg(long, global = true, env = "XOX_HTTP_TIMEOUT", default_value_t = DEFAULT_HTTP_TIMEOUT.as_secs_f64(), value_name = "SECS")]
-    http_timeout: f64,
+    /// Where Slack is: /oauth/v2/authorize and /api/* hang off it [env: XOX_SLACK_URL]
+    /// [default: https://slack.com]
+    #[arg(long, global = true, value_name = "URL")]
+    slack_url: Option<String>,
+    /// Seconds to wait for each HTTP answer from Slack [env: XOX_HTTP_TIMEOUT] [default: 20]
+    #[arg(long, global = true, value_name = "SECS")]
+    http_timeout: Option<f64>,
     /// Also log to stderr
     #[arg(short, long, global = true)]
     pub verbose: bool,
@@ -192,6 +195,21 @@ impl Context {
     }
 }
 
+impl Context {
+    /// The engine for a command that only reads: where no database exists it refuses
+    /// rather than create one, so a mistyped --db is caught instead of hidden.
+    fn engine_reading(&self) -> anyhow::Result<Engine> {
+        let db = &self.settings.db;
+        if !db.exists() {
+            anyhow::bail!(
+                "no xox database at {}: check --db or XOX_DB (`xox import` or `xox login` creates one)",
+                db.display()
+            );
+        }
+        self.engine()
+    }
+}
+
 /// `2h`, `90m`, `1h30m`, `45s`, or plain seconds (`300`).
 fn parse_window(text: &str) -> Result<Duration, String> {
     if let Ok(secs) = text.parse::<u64>() {
@@ -206,14 +224,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // in the middle of saving a pair Slack has just issued.
     let stop = Stop::default();
     forward_signals(&stop)?;
-    if !(cli.http_timeout.is_finite() && cli.http_timeout > 0.0 && cli.http_timeout <= 3600.0) {
-        anyhow::bail!("--http-timeout must be a number of seconds between 0 and 3600");
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let http_timeout = match (cli.http_timeout, from_env("XOX_HTTP_TIMEOUT")) {
+        (Some(secs), _) => secs,
+        (None, Some(text)) => text.trim().parse().unwrap_or(f64::NAN),
+        (None, None) => DEFAULT_HTTP_TIMEOUT.as_secs_f64(),
+    };
+    if !(http_timeout.is_finite() && http_timeout > 0.0 && http_timeout <= 3600.0) {
+        anyhow::bail!(
+            "--http-timeout (or XOX_HTTP_TIMEOUT) must be a number of seconds between 0 and 3600"
+        );
+    }
+    if matches!(cli.command, Some(Command::Demo(_)))
+        && (cli.db.is_some() || cli.slack_url.is_some())
+    {
+        anyhow::bail!(
+            "xox demo runs on its own temporary database and simulator: drop --db and --slack-url (they are for your own store and Slack)"
+        );
     }
     let ctx = Context {
         settings: Settings {
-            db: cli.db.unwrap_or_else(crate::paths::default_db),
-            slack_url: cli.slack_url,
-            http_timeout: Duration::from_secs_f64(cli.http_timeout),
+            db: cli
+                .db
+                .or_else(|| from_env("XOX_DB").map(PathBuf::from))
+                .unwrap_or_else(crate::paths::default_db),
+            slack_url: cli
+                .slack_url
+                .or_else(|| from_env("XOX_SLACK_URL"))
+                .unwrap_or_else(|| DEFAULT_SLACK_URL.to_owned()),
+            http_timeout: Duration::from_secs_f64(http_timeout),
             window: crate::rotation::DEFAULT_WINDOW,
             stop: stop.clone(),
         },

@@ -17,7 +17,7 @@ pub struct TokenArgs {
 
 pub async fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let usable = ctx
-        .engine()?
+        .engine_reading()?
         .usable_token(&args.conn, args.kind.kind(), args.within)
         .await?;
     // Warnings on stderr, the token alone on stdout: a script keeps working while a

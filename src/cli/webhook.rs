@@ -11,7 +11,7 @@ pub struct WebhookArgs {
 
 pub async fn run(ctx: &Context, args: WebhookArgs) -> anyhow::Result<()> {
     // The URL alone on stdout, like `xox token`: it is a secret that lets anyone post.
-    let hook = ctx.engine()?.webhook(&args.conn).await?;
+    let hook = ctx.engine_reading()?.webhook(&args.conn).await?;
     outln!("{}", hook.url.expose());
     Ok(())
 }

@@ -68,11 +68,16 @@ pub enum Mode {
     },
     /// The help overlay over the screen it was opened from.
     Help(Box<Mode>),
+    /// The recent status messages, whole, over the screen they were opened from.
+    Messages(Box<Mode>),
     Filter,
     Confirm(Confirm),
     Login(LoginState),
     Console,
 }
+
+/// How many status messages `m` can show.
+pub const MESSAGE_LOG: usize = 50;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -191,6 +196,8 @@ pub struct App {
     pub spinner: usize,
     pub auto_refresh: bool,
     pub status: Option<Status>,
+    /// The recent status messages, newest last, so that none is lost to a narrow screen.
+    pub messages: std::collections::VecDeque<Status>,
     /// The refresh window `R`, auto-refresh and the header's "expiring" count share.
     pub window: std::time::Duration,
     pub events: HashMap<String, Vec<Event>>,
@@ -215,6 +222,7 @@ impl App {
             offset: 0,
             failed_selected: 0,
             mode: Mode::Dashboard,
+            messages: Default::default(),
             sort: SortKey::Name,
             filter: tui_input::Input::default(),
             console: tui_input::Input::default(),
@@ -235,6 +243,14 @@ impl App {
         self.rows
             .get(self.selected)
             .map(|&i| &self.snapshot.connections[i])
+    }
+
+    /// Keep `status` in the message log (the newest [`MESSAGE_LOG`]).
+    pub fn log_status(&mut self, status: Status) {
+        if self.messages.len() == MESSAGE_LOG {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(status);
     }
 
     pub fn selected_failed(&self) -> Option<&FailedCall> {

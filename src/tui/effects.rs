@@ -108,14 +108,15 @@ impl Executor {
                     .await
                     .map_err(|e| e.to_string())?;
                 let refreshed = report.items.iter().filter(|i| i.refreshed).count();
-                match report.failed() {
-                    0 => Ok(format!(
-                        "refreshed {refreshed} of {} due tokens",
-                        report.items.len()
+                // The same window as the header's "expiring <…", named the same way.
+                let window = crate::engine::describe::window_label(e.window());
+                match (report.items.len(), report.failed()) {
+                    (0, _) => Ok(format!("no token expires within {window}: nothing to refresh")),
+                    (due, 0) => Ok(format!(
+                        "refreshed {refreshed} of {due} tokens expiring within {window}"
                     )),
-                    n => Err(format!(
-                        "{n} of {} due tokens could not be refreshed (see details)",
-                        report.items.len()
+                    (due, n) => Err(format!(
+                        "{n} of {due} tokens expiring within {window} could not be refreshed (see details)"
                     )),
                 }
             }),

@@ -1,6 +1,7 @@
 //! The one binding table: key handling, the footer hints and the `?` help overlay all come
 //! from it, so they cannot drift apart.
 
+use super::app::Mode;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,8 @@ pub enum Action {
     Help,
     Replay,
     Reauth,
+    /// The recent status messages, whole.
+    Messages,
     /// Do what the failed call's hint proposes.
     NextStep,
     SwitchKind,
@@ -74,6 +77,36 @@ pub struct Binding {
 
 use KeyCode::{BackTab, Char, Down, End, Enter, Esc, Home, PageDown, PageUp, Tab, Up};
 use Scope::{Confirm, Console, Dashboard, Detail, Failed, Inspector, Lists, Login};
+
+impl Action {
+    /// Moving the selection in a list.
+    pub fn is_movement(self) -> bool {
+        matches!(
+            self,
+            Action::Up
+                | Action::Down
+                | Action::Top
+                | Action::Bottom
+                | Action::PageUp
+                | Action::PageDown
+        )
+    }
+}
+
+/// The scope whose bindings apply in `mode` (and which the footer and help show).
+pub fn scope(mode: &Mode) -> Scope {
+    match mode {
+        Mode::Help(under) | Mode::Messages(under) => scope(under),
+        Mode::Detail => Scope::Detail,
+        Mode::Failed => Scope::Failed,
+        Mode::Inspector { .. } => Scope::Inspector,
+        Mode::Confirm(_) => Scope::Confirm,
+        Mode::Filter => Scope::Filter,
+        Mode::Console => Scope::Console,
+        Mode::Login(_) => Scope::Login,
+        Mode::Dashboard => Scope::Dashboard,
+    }
+}
 
 const fn b(
     action: Action,
@@ -221,6 +254,14 @@ pub const BINDINGS: &[Binding] = &[
         "A",
         "auto-refresh on/off",
         &[Dashboard],
+        None,
+    ),
+    b(
+        Action::Messages,
+        &[Char('m')],
+        "m",
+        "recent messages, in full",
+        &[Dashboard, Detail, Failed, Inspector],
         None,
     ),
     b(

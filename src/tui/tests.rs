@@ -608,3 +608,69 @@ fn the_inspector_stays_on_its_call_after_a_failed_replay() {
         }]
     );
 }
+
+#[test]
+fn a_long_status_wraps_and_m_shows_every_message_whole() {
+    let mut app = app();
+    update(
+        &mut app,
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+        NOW,
+    );
+    let long = "replay of #1 failed: Slack answered missing_scope to reactions.add: the token lacks a scope the method needs (needed: reactions:write; provided: chat:write); next: xox login --reauth acme-classic --scopes reactions:write";
+    update(
+        &mut app,
+        Msg::Done {
+            job: Job::Replay(1),
+            result: Err(long.into()),
+        },
+        NOW,
+    );
+    let screen = screen_text(&render(&app, 80, 24));
+    let flat = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("(needed: reactions:write; provided: chat:write)"),
+        "{screen}"
+    );
+    assert!(flat.contains("--scopes reactions:write"), "{screen}");
+    update(
+        &mut app,
+        Msg::Done {
+            job: Job::Refresh(TokenRef {
+                connection_id: "c".into(),
+                connection: "c".into(),
+                kind: TokenKind::Bot,
+                generation: 1,
+            }),
+            result: Ok("refreshed c bot".into()),
+        },
+        NOW,
+    );
+    assert_eq!(app.messages.len(), 2);
+    press(&mut app, "m");
+    assert!(matches!(app.mode, Mode::Messages(_)));
+    let screen = screen_text(&render(&app, 80, 24));
+    assert!(screen.contains("recent messages"), "{screen}");
+    let flat = screen
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(flat.contains("refreshed c bot"), "{screen}");
+    assert!(flat.contains("--scopes reactions:write"), "{screen}");
+    press(&mut app, "x");
+    assert_eq!(app.mode, Mode::Dashboard);
+}
+
+#[test]
+fn wrapping_keeps_every_character() {
+    use super::view::wrap;
+    assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
+    assert_eq!(wrap("abcdefgh", 3), ["abc", "def", "gh"]);
+    assert_eq!(wrap("", 3), [""]);
+    let text = "one two three four five six seven";
+    assert_eq!(wrap(text, 7).join(" "), text);
+}

@@ -12,6 +12,17 @@ use crate::store::Health;
 use crossterm::event::{KeyCode, KeyEvent};
 
 pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
+    let before = app.status.clone();
+    let effects = step(app, msg, now);
+    if app.status != before
+        && let Some(status) = app.status.clone()
+    {
+        app.log_status(status);
+    }
+    effects
+}
+
+fn step(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if keymap::is_quit(&key) => vec![Effect::Quit],
         Msg::Key(key) => on_key(app, key, now),
@@ -72,18 +83,6 @@ pub fn update(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
     }
 }
 
-fn is_movement(action: Action) -> bool {
-    matches!(
-        action,
-        Action::Up
-            | Action::Down
-            | Action::Top
-            | Action::Bottom
-            | Action::PageUp
-            | Action::PageDown
-    )
-}
-
 fn move_in(len: usize, current: usize, action: Action, page: usize) -> usize {
     let last = len.saturating_sub(1);
     match action {
@@ -107,8 +106,12 @@ fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
     match app.mode.clone() {
         Mode::Filter => text_input::on_filter_key(app, key, now),
         Mode::Console => text_input::on_console_key(app, key),
-        Mode::Help(under) => {
+        Mode::Help(under) | Mode::Messages(under) => {
             app.mode = *under;
+            vec![]
+        }
+        mode if keymap::action(keymap::scope(&mode), &key) == Some(Action::Messages) => {
+            app.mode = Mode::Messages(Box::new(mode));
             vec![]
         }
         Mode::Login(_) => {
@@ -189,7 +192,7 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
         return vec![];
     };
     match action {
-        action if is_movement(action) => {
+        action if action.is_movement() => {
             app.selected = move_in(app.rows.len(), app.selected, action, app.page());
             keep_selection_visible(app);
             vec![]
@@ -432,7 +435,7 @@ fn next_step(app: &mut App, inspecting: bool) -> Vec<Effect> {
 fn failed_action(app: &mut App, action: Action, inspecting: bool) -> Vec<Effect> {
     match action {
         Action::NextStep => next_step(app, inspecting),
-        action if is_movement(action) => {
+        action if action.is_movement() => {
             app.failed_selected = move_in(
                 app.snapshot.failed.len(),
                 app.failed_selected,

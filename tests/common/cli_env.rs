@@ -121,9 +121,22 @@ impl Env {
     }
 }
 
+/// The note a command prints when it creates the database, which comes before its own
+/// output on a fresh environment.
+pub const CREATED_NOTE: &str = "created a new xox database at ";
+
+/// `stderr` without the note that the database was just created.
+pub fn without_created_note(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| !l.starts_with(CREATED_NOTE))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 pub fn one_line_error(out: &Output, args: &[&str]) -> String {
     assert!(!out.status.success(), "xox {args:?} should fail");
-    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    let stderr = without_created_note(&String::from_utf8(out.stderr.clone()).unwrap());
     assert_eq!(
         stderr.lines().count(),
         1,

@@ -102,6 +102,20 @@ impl SqliteStore {
             notices,
         };
         with_patience(|| store.check_key(needs_key_check))?;
+        if needs_key_check {
+            let key = match &store.key_source {
+                key::KeySource::File(file) => format!(
+                    "its key is in {} (back both up together: without the key the tokens cannot be read)",
+                    file.display()
+                ),
+                key::KeySource::Env => "its key is the one in XOX_KEY".to_owned(),
+                key::KeySource::Keyring => "its key is in the OS keyring".to_owned(),
+            };
+            store.notices.push(format!(
+                "created a new xox database at {}; {key}",
+                path.display()
+            ));
+        }
         with_patience(|| store.fill_token_digests())?;
         Ok(store)
     }

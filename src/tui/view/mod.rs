@@ -6,7 +6,7 @@ mod failed;
 mod overlays;
 
 use super::app::{App, Job, Mode, Status, StatusLevel};
-use super::keymap::{self, Scope};
+use super::keymap::{self, scope};
 use crate::engine::Summary;
 use crate::engine::describe::window_label;
 use crate::store::Health;
@@ -73,10 +73,13 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
     let palette = Palette {
         plain: app.no_color,
     };
+    // A long status wraps onto more lines (up to a quarter of the screen) instead of being
+    // cut at the edge; `m` shows it whole whatever its length.
+    let status_lines = status_text(app, area.width, (area.height / 4).max(1));
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(3),
-        Constraint::Length(1),
+        Constraint::Length(status_lines.len().max(1) as u16),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -87,7 +90,7 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
         Mode::Inspector { scroll } => failed::render_inspector(app, frame, body, &palette, *scroll),
         _ => dashboard::render(app, frame, body, &palette, now),
     }
-    frame.render_widget(status_line(app, &palette), status);
+    frame.render_widget(status_paragraph(app, status_lines, &palette), status);
     frame.render_widget(footer_line(app), footer);
     overlays::render(app, frame, area, &palette);
 }
@@ -177,40 +180,68 @@ fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'sta
     Paragraph::new(vec![Line::from(first), Line::from(second)])
 }
 
-fn status_line(app: &App, p: &Palette) -> Paragraph<'static> {
-    let busy = app.busy.iter().filter(|j| **j != Job::AutoRefresh).count();
-    if busy > 0 {
-        return Paragraph::new(Line::from(vec![Span::styled(
-            format!("{} working on {busy} job(s)…", spinner(app)),
-            p.fg(Color::Cyan),
-        )]));
+/// `text` broken at spaces into lines of at most `width` characters; a word longer than a
+/// line is cut.
+pub(super) fn wrap(text: &str, width: u16) -> Vec<String> {
+    let width = usize::from(width.max(1));
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.len() <= width {
+            line.push(' ');
+        } else if len > 0 {
+            lines.push(std::mem::take(&mut line));
+        }
+        while word.len() > width {
+            lines.push(word.drain(..width).collect());
+        }
+        line.extend(word);
     }
-    match &app.status {
-        Some(Status {
-            text,
-            level: StatusLevel::Error,
-        }) => Paragraph::new(Span::styled(text.clone(), p.fg(Color::Red))),
-        Some(Status {
-            text,
-            level: StatusLevel::Info,
-        }) => Paragraph::new(Span::styled(text.clone(), p.fg(Color::Green))),
-        None => Paragraph::new(""),
-    }
+    lines.push(line);
+    lines
 }
 
-/// The scope whose bindings the footer and help show.
-pub(super) fn scope(mode: &Mode) -> Scope {
-    match mode {
-        Mode::Help(under) => scope(under),
-        Mode::Detail => Scope::Detail,
-        Mode::Failed => Scope::Failed,
-        Mode::Inspector { .. } => Scope::Inspector,
-        Mode::Confirm(_) => Scope::Confirm,
-        Mode::Filter => Scope::Filter,
-        Mode::Console => Scope::Console,
-        Mode::Login(_) => Scope::Login,
-        Mode::Dashboard => Scope::Dashboard,
+/// The status line's text, wrapped to `width` and kept to `max` lines; what is left out is
+/// pointed to.
+fn status_text(app: &App, width: u16, max: u16) -> Vec<String> {
+    let busy = app.busy.iter().filter(|j| **j != Job::AutoRefresh).count();
+    if busy > 0 {
+        return vec![format!("{} working on {busy} job(s)…", spinner(app))];
     }
+    let Some(status) = &app.status else {
+        return vec![];
+    };
+    let mut lines = wrap(&status.text, width);
+    if lines.len() > usize::from(max) {
+        lines.truncate(usize::from(max));
+        let more = " … m shows all";
+        let last = lines.last_mut().expect("max is at least 1");
+        let keep = usize::from(width).saturating_sub(more.chars().count());
+        *last = last.chars().take(keep).collect::<String>() + more;
+    }
+    lines
+}
+
+fn status_paragraph(app: &App, lines: Vec<String>, p: &Palette) -> Paragraph<'static> {
+    let style = match (&app.status, app.busy.iter().any(|j| *j != Job::AutoRefresh)) {
+        (_, true) => p.fg(Color::Cyan),
+        (
+            Some(Status {
+                level: StatusLevel::Error,
+                ..
+            }),
+            _,
+        ) => p.fg(Color::Red),
+        _ => p.fg(Color::Green),
+    };
+    Paragraph::new(
+        lines
+            .into_iter()
+            .map(|l| Line::styled(l, style))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn footer_line(app: &App) -> Paragraph<'static> {
@@ -225,6 +256,7 @@ fn footer_line(app: &App) -> Paragraph<'static> {
         Mode::Console => format!("method key=value … · {}", keys()),
         Mode::Login(_) => format!("waiting for the browser · {}", keys()),
         Mode::Help(_) => "any key closes help".to_owned(),
+        Mode::Messages(_) => "any key closes the messages".to_owned(),
         _ => keys(),
     };
     Paragraph::new(Span::styled(

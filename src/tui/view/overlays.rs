@@ -1,7 +1,7 @@
 //! What draws over a screen: help, confirmations, the login modal and the call console.
 
-use super::{Palette, centered, scope, spinner};
-use crate::tui::app::{App, Confirm, LoginState, Mode};
+use super::{Palette, centered, scope, spinner, wrap};
+use crate::tui::app::{App, Confirm, LoginState, Mode, StatusLevel};
 use crate::tui::keymap;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -87,12 +87,53 @@ fn confirm_text(confirm: &Confirm) -> (&'static str, Vec<String>) {
 pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
     match &app.mode {
         Mode::Help(under) => {
-            // Help for the screen it was opened from, from the same table as the keys.
-            let mut lines: Vec<Line> = keymap::bindings(scope(under), false)
-                .map(|b| Line::raw(format!("{:<8} {}", b.keys_label, b.help)))
+            // Help for the screen it was opened from, from the same table as the keys; the
+            // movement keys share one line, so that the whole help fits 80×24.
+            let bindings: Vec<_> = keymap::bindings(scope(under), false).collect();
+            let moves: Vec<&str> = bindings
+                .iter()
+                .filter(|b| b.action.is_movement())
+                .map(|b| b.keys_label)
                 .collect();
+            let mut lines: Vec<Line> = Vec::new();
+            if !moves.is_empty() {
+                lines.push(Line::raw(format!("{}  move", moves.join(" "))));
+            }
+            lines.extend(
+                bindings
+                    .iter()
+                    .filter(|b| !b.action.is_movement())
+                    .map(|b| Line::raw(format!("{:<8} {}", b.keys_label, b.help))),
+            );
             lines.push(Line::raw("ctrl-c   quit from anywhere"));
             modal(frame, area, "keys", lines, 56);
+        }
+        Mode::Messages(_) => {
+            // Newest first, each whole.
+            let width = area.width.saturating_sub(6);
+            let mut lines: Vec<Line> = Vec::new();
+            for status in app.messages.iter().rev() {
+                let style = match status.level {
+                    StatusLevel::Error => p.fg(Color::Red),
+                    StatusLevel::Info => p.fg(Color::Green),
+                };
+                lines.extend(
+                    wrap(&status.text, width)
+                        .into_iter()
+                        .map(|l| Line::styled(l, style)),
+                );
+            }
+            if lines.is_empty() {
+                lines.push(Line::raw("no messages yet"));
+            }
+            lines.truncate(usize::from(area.height.saturating_sub(4)));
+            modal(
+                frame,
+                area,
+                "recent messages",
+                lines,
+                area.width.saturating_sub(2),
+            );
         }
         Mode::Confirm(confirm) => {
             let (title, text) = confirm_text(confirm);
