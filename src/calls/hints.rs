@@ -119,6 +119,10 @@ fn explain_error(
     let kind = call.token_kind;
     let method = call.method.as_str();
     let spec = catalogue().get(method);
+    // No HTTP answer at all: the failure is the network's or the address's, not Slack's.
+    if call.http_status.is_none() && response.is_none() {
+        return unanswered(call);
+    }
     let code = ErrorCode::parse(&call.error);
     match code {
         ErrorCode::MissingScope => missing_scope(call, conn),
@@ -219,6 +223,19 @@ fn by_class(call: &RecordedCall, code: &ErrorCode, class: ErrorClass) -> Hint {
             HintAction::None,
         ),
     }
+}
+
+/// A call that got no answer from Slack: refused, timed out, cut off or not JSON.
+fn unanswered(call: &RecordedCall) -> Hint {
+    let text = if call.error.starts_with(crate::slack::error::UNREACHED) {
+        "Slack was not reached, so nothing happened there: check the network and where xox sends calls (--slack-url or XOX_SLACK_URL; for the simulator, that it is still running), then replay"
+    } else {
+        "no usable answer came back from Slack, so the call may or may not have taken effect: check before replaying a call that writes, then replay"
+    };
+    hint(
+        format!("{}: {text}", call.error),
+        HintAction::Replay { after_secs: None },
+    )
 }
 
 /// A code xox does not know: say what Slack itself said, and promise nothing.
@@ -609,5 +626,34 @@ mod tests {
         ] {
             assert!(ErrorCode::KNOWN.contains(&code), "{code} is not known");
         }
+    }
+
+    #[test]
+    fn a_call_that_got_no_answer_has_its_own_meaning() {
+        let c = conn("chat:write", None);
+        let mut refused = call(
+            "chat.postMessage",
+            TokenKind::Bot,
+            "could not reach Slack: connection refused",
+            None,
+        );
+        refused.http_status = None;
+        let h = explain(&refused, &c, &[], None);
+        assert!(
+            h.text
+                .contains("Slack was not reached, so nothing happened there"),
+            "{}",
+            h.text
+        );
+        assert!(!h.text.contains("does not know"), "{}", h.text);
+        assert_eq!(h.command(&c, &refused).unwrap(), "xox replay 7");
+        let mut cut = refused.clone();
+        cut.error = "Slack did not answer within 20s".into();
+        let h = explain(&cut, &c, &[], None);
+        assert!(
+            h.text.contains("may or may not have taken effect"),
+            "{}",
+            h.text
+        );
     }
 }

@@ -99,13 +99,17 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// How a recorded transport failure begins when the request never left: the failed-call
+/// log keeps the sentence, and the hints read this much of it back.
+pub const UNREACHED: &str = "could not reach Slack: ";
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TransportError::Timeout { secs } => {
                 write!(f, "Slack did not answer within {secs}s")
             }
-            TransportError::Connect { detail } => write!(f, "could not reach Slack: {detail}"),
+            TransportError::Connect { detail } => write!(f, "{UNREACHED}{detail}"),
             TransportError::Dropped { detail } => {
                 write!(
                     f,
