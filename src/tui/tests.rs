@@ -663,6 +663,12 @@ fn a_long_status_wraps_and_m_shows_every_message_whole() {
     assert!(flat.contains("--scopes reactions:write"), "{screen}");
     press(&mut app, "x");
     assert_eq!(app.mode, Mode::Dashboard);
+    // Over the inspector, the inspector stays drawn beneath.
+    press(&mut app, "f");
+    update(&mut app, key(KeyCode::Enter), NOW);
+    press(&mut app, "m");
+    let screen = screen_text(&render(&app, 120, 40));
+    assert!(screen.contains(" call #1 · reactions.add"), "{screen}");
 }
 
 #[test]

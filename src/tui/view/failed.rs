@@ -150,13 +150,16 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
     let block = Block::default().borders(Borders::TOP).title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    // The head's lines wrap; its height is what they take once wrapped, so none is cut.
+    let head_text = Paragraph::new(top).wrap(Wrap { trim: false });
+    let head_rows = head_text.line_count(inner.width) as u16;
     let [head, scopes, body] = Layout::vertical([
-        Constraint::Length(top.len() as u16 + 1),
+        Constraint::Length(head_rows + 1),
         Constraint::Length(scope_rows),
         Constraint::Min(2),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), head);
+    frame.render_widget(head_text, head);
     let columns: [Rect; 3] = Layout::horizontal([Constraint::Ratio(1, 3); 3]).areas(scopes);
     for (area, title, lines) in [
         (columns[0], "NEEDED (✓ held now)", needed),

@@ -84,7 +84,12 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
     ])
     .areas(area);
     frame.render_widget(header_widget(app, &palette, now, header.width), header);
-    match &app.mode {
+    // An overlay (help, messages) draws over the screen it was opened from.
+    let mut under = &app.mode;
+    while let Mode::Help(inner) | Mode::Messages(inner) = under {
+        under = inner;
+    }
+    match under {
         Mode::Detail => detail::render(app, frame, body, &palette, now),
         Mode::Failed => failed::render_list(app, frame, body, &palette),
         Mode::Inspector { scroll } => failed::render_inspector(app, frame, body, &palette, *scroll),
