@@ -3,9 +3,16 @@
 
 mod common;
 
-use common::cli_env::Env;
+use common::cli_env::{Env, one_line_error};
 use serde_json::Value;
 use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+
+/// `xox app add pub --client-id 1.2 --pkce` followed by `more`.
+fn add_public(env: &Env, more: &[&str]) -> std::process::Output {
+    let mut args = vec!["app", "add", "pub", "--client-id", "1.2", "--pkce"];
+    args.extend_from_slice(more);
+    env.run(&args, "")
+}
 
 fn apps(env: &Env) -> Value {
     serde_json::from_str(&env.ok(&["app", "list", "--json"], "")).unwrap()
@@ -14,34 +21,17 @@ fn apps(env: &Env) -> Value {
 #[test]
 fn pkce_with_bot_scopes_is_refused_when_registered_with_the_reason() {
     let env = Env::new("http://127.0.0.1:9");
-    let err = env.fails(
-        &[
-            "app",
-            "add",
-            "pub",
-            "--client-id",
-            "1.2",
-            "--pkce",
-            "--scopes",
-            "chat:write",
-        ],
-        "",
+    let err = one_line_error(
+        &add_public(&env, &["--scopes", "chat:write"]),
+        &["app", "add"],
     );
     assert!(err.contains("user scopes only"), "{err}");
     assert!(err.contains("drop --scopes chat:write"), "{err}");
     // Nothing was stored, so the fixed command goes through.
-    env.ok(
-        &[
-            "app",
-            "add",
-            "pub",
-            "--client-id",
-            "1.2",
-            "--pkce",
-            "--user-scopes",
-            "search:read",
-        ],
-        "",
+    assert!(
+        add_public(&env, &["--user-scopes", "search:read"])
+            .status
+            .success()
     );
     let err = env.fails(&["app", "set", "pub", "--scopes", "chat:write"], "");
     assert!(err.contains("user scopes only"), "{err}");

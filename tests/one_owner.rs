@@ -12,13 +12,19 @@ fn show(env: &Env, name: &str) -> Value {
     serde_json::from_str(&env.ok(&["show", name, "--json"], "")).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_answer_imported_twice_is_refused_naming_the_owner() {
+/// A simulator, and a database holding one rotating install as `a1`; with its answer.
+async fn imported_as_a1() -> (xox::sim::Simulator, Env, String) {
     let sim = simulator(43_200).await;
     let env = Env::new(sim.base_url());
     env.add_rotating_app();
-    let dup = seed(&sim, ROTATING_CLIENT_ID, "T0DUP");
-    env.ok(&["import", "a1", "--app", "acme"], &dup);
+    let answer = seed(&sim, ROTATING_CLIENT_ID, "T0DUP");
+    env.ok(&["import", "a1", "--app", "acme"], &answer);
+    (sim, env, answer)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_answer_imported_twice_is_refused_naming_the_owner() {
+    let (_sim, env, dup) = imported_as_a1().await;
     let err = env.fails(&["import", "a2", "--app", "acme"], &dup);
     assert!(err.contains("already held by connection a1"), "{err}");
     assert!(err.contains("--replace"), "{err}");
@@ -27,7 +33,7 @@ async fn the_same_answer_imported_twice_is_refused_naming_the_owner() {
             .contains("no connection named")
     );
 
-    // The repro now ends well: a1 refreshes, and a1's token is good for 13 hours.
+    // Refused, the second owner cannot break the first: a1 refreshes and stays good.
     env.ok(&["refresh", "a1"], "");
     env.ok(&["token", "a1", "--within", "13h"], "");
     assert!(!env.ok(&["token", "a1"], "").is_empty());
@@ -35,11 +41,7 @@ async fn the_same_answer_imported_twice_is_refused_naming_the_owner() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replace_moves_the_chain_and_leaves_an_event_where_it_was() {
-    let sim = simulator(43_200).await;
-    let env = Env::new(sim.base_url());
-    env.add_rotating_app();
-    let dup = seed(&sim, ROTATING_CLIENT_ID, "T0DUP");
-    env.ok(&["import", "a1", "--app", "acme"], &dup);
+    let (_sim, env, dup) = imported_as_a1().await;
     env.ok(&["import", "a2", "--app", "acme", "--replace"], &dup);
     assert_eq!(show(&env, "a1")["tokens"].as_array().unwrap().len(), 0);
     assert_eq!(show(&env, "a2")["tokens"].as_array().unwrap().len(), 2);

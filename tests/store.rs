@@ -31,6 +31,23 @@ fn app(store: &mut SqliteStore) -> xox::store::App {
         .unwrap()
 }
 
+/// Store a rotating install as connection `name`, as `xox import` does.
+fn import(
+    store: &mut SqliteStore,
+    app: &xox::store::App,
+    name: &str,
+    team: &str,
+    user: &str,
+) -> xox::store::StoreResult<xox::store::Connection> {
+    store.save_grant(
+        app,
+        name,
+        &rotating_grant(team, user),
+        "import",
+        HeldElsewhere::Refuse,
+    )
+}
+
 fn rotating_grant(team: &str, user: &str) -> xox::slack::Grant {
     parse_grant(&json!({
         "ok": true, "app_id": "A1", "token_type": "bot", "scope": "chat:write,users:read",
@@ -48,15 +65,7 @@ fn secrets_are_sealed_at_rest_and_files_are_owner_only() {
     let db = dir.path().join("sub/xox.db");
     let mut store = SqliteStore::open_with_key(&db, None).unwrap();
     let app = app(&mut store);
-    store
-        .save_grant(
-            &app,
-            "acme-prod",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap();
+    import(&mut store, &app, "acme-prod", "T1", "U1").unwrap();
     drop(store);
 
     let mut bytes = std::fs::read(&db).unwrap();
@@ -124,15 +133,7 @@ fn grant_round_trip_keeps_kinds_scopes_and_expiry() {
     let mut store = open(&dir.path().join("x.db"));
     let app = app(&mut store);
     let before = xox::store::now_unix();
-    let conn = store
-        .save_grant(
-            &app,
-            "acme-prod",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap();
+    let conn = import(&mut store, &app, "acme-prod", "T1", "U1").unwrap();
     assert_eq!(conn.team_id.as_deref(), Some("T1"));
     assert_eq!(conn.app_name, "acme");
     let bot = conn.token(TokenKind::Bot).unwrap();
@@ -147,15 +148,7 @@ fn grant_round_trip_keeps_kinds_scopes_and_expiry() {
     assert_eq!(user.token_type, TokenType::RotatingUser);
 
     // Saving again bumps the generation and appends events; the id stays.
-    let again = store
-        .save_grant(
-            &app,
-            "acme-prod",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap();
+    let again = import(&mut store, &app, "acme-prod", "T1", "U1").unwrap();
     assert_eq!(again.id, conn.id);
     assert_eq!(again.token(TokenKind::Bot).unwrap().generation, 2);
     let events = store.events(&conn.id).unwrap();
@@ -175,44 +168,12 @@ fn a_grant_for_another_workspace_or_user_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("x.db"));
     let app = app(&mut store);
-    store
-        .save_grant(
-            &app,
-            "acme",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap();
-    let err = store
-        .save_grant(
-            &app,
-            "acme",
-            &rotating_grant("T2", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap_err();
+    import(&mut store, &app, "acme", "T1", "U1").unwrap();
+    let err = import(&mut store, &app, "acme", "T2", "U1").unwrap_err();
     assert!(err.to_string().contains("workspace T1"), "{err}");
-    let err = store
-        .save_grant(
-            &app,
-            "acme",
-            &rotating_grant("T1", "U9"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap_err();
+    let err = import(&mut store, &app, "acme", "T1", "U9").unwrap_err();
     assert!(err.to_string().contains("user U1"), "{err}");
-    let err = store
-        .save_grant(
-            &app,
-            "has space",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap_err();
+    let err = import(&mut store, &app, "has space", "T1", "U1").unwrap_err();
     assert!(err.to_string().contains("not a usable name"), "{err}");
     assert!(matches!(
         store.connection("nope"),
@@ -285,27 +246,11 @@ fn a_database_locked_by_another_process_is_reported_as_locked() {
     let app = app(&mut store);
     let holder = rusqlite::Connection::open(&db).unwrap();
     holder.execute_batch("BEGIN EXCLUSIVE;").unwrap();
-    let err = store
-        .save_grant(
-            &app,
-            "acme",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap_err();
+    let err = import(&mut store, &app, "acme", "T1", "U1").unwrap_err();
     assert!(matches!(err, StoreError::Locked { .. }), "{err}");
     assert!(err.to_string().contains("locked by another process"));
     holder.execute_batch("ROLLBACK;").unwrap();
-    store
-        .save_grant(
-            &app,
-            "acme",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap();
+    import(&mut store, &app, "acme", "T1", "U1").unwrap();
 }
 
 #[test]
@@ -314,15 +259,7 @@ fn events_are_append_only() {
     let db = dir.path().join("x.db");
     let mut store = open(&db);
     let app = app(&mut store);
-    store
-        .save_grant(
-            &app,
-            "acme",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap();
+    import(&mut store, &app, "acme", "T1", "U1").unwrap();
     let raw = rusqlite::Connection::open(&db).unwrap();
     assert!(
         raw.execute("UPDATE events SET outcome = 'forged'", [])
@@ -337,15 +274,7 @@ fn recorded_calls_keep_their_payload_sealed() {
     let db = dir.path().join("x.db");
     let mut store = open(&db);
     let app = app(&mut store);
-    let conn = store
-        .save_grant(
-            &app,
-            "acme",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap();
+    let conn = import(&mut store, &app, "acme", "T1", "U1").unwrap();
     let params = vec![
         ("channel".to_string(), "C1".to_string()),
         ("text".to_string(), "PRIVATE-USER-TEXT".to_string()),
@@ -387,15 +316,7 @@ fn token_status_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("x.db"));
     let app = app(&mut store);
-    let conn = store
-        .save_grant(
-            &app,
-            "acme",
-            &rotating_grant("T1", "U1"),
-            "import",
-            HeldElsewhere::Refuse,
-        )
-        .unwrap();
+    let conn = import(&mut store, &app, "acme", "T1", "U1").unwrap();
     store
         .set_token_status(
             &conn.id,

@@ -146,19 +146,10 @@ fn sigterm_during_a_refresh_closes_the_dashboard_after_the_pair_is_saved() {
     assert!(fault.success());
     tmux.run(&["send-keys", "-t", "smoke", "j", "r"]);
     tmux.wait_for("refreshing");
-    let shell = String::from_utf8(
-        tmux.run(&["list-panes", "-t", "smoke", "-F", "#{pane_pid}"])
-            .stdout,
-    )
-    .unwrap();
-    let xox = Command::new("pgrep")
-        .args(["-P", shell.trim(), "-x", "xox"])
-        .output()
-        .unwrap();
-    let pid = String::from_utf8(xox.stdout).unwrap();
+    let pid = xox_pid(&tmux);
     assert!(
         Command::new("kill")
-            .args(["-TERM", pid.trim()])
+            .args(["-TERM", pid.as_str()])
             .status()
             .unwrap()
             .success()

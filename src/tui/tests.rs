@@ -114,6 +114,18 @@ fn app() -> App {
     app
 }
 
+/// The login the dashboard started has ended well.
+fn login_done(app: &mut App) {
+    update(
+        app,
+        Msg::Done {
+            job: Job::Login,
+            result: Ok("logged in".into()),
+        },
+        NOW,
+    );
+}
+
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
@@ -212,14 +224,7 @@ fn failed_calls_inspector_replay_and_reauth() {
     );
     assert!(matches!(app.mode, Mode::Login(_)));
     // When the login ends, the inspector it came from is back.
-    update(
-        &mut app,
-        Msg::Done {
-            job: Job::Login,
-            result: Ok("logged in".into()),
-        },
-        NOW,
-    );
+    login_done(&mut app);
     assert_eq!(app.mode, Mode::Inspector { scroll: 2 });
     press(&mut app, "q");
     assert_eq!(app.mode, Mode::Failed);
@@ -536,14 +541,7 @@ fn add_on_a_connection_that_needs_reauth_reauthorizes_it_in_place() {
         })]
     );
     // On a healthy connection, `a` installs its app again as a new connection.
-    update(
-        &mut app,
-        Msg::Done {
-            job: Job::Login,
-            result: Ok("logged in".into()),
-        },
-        NOW,
-    );
+    login_done(&mut app);
     assert_eq!(app.mode, Mode::Dashboard);
     press(&mut app, "gg");
     assert!(matches!(
