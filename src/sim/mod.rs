@@ -1,6 +1,7 @@
 //! A faithful, stateful Slack double on 127.0.0.1 for tests and `xox demo`.
 
 mod arguments;
+mod channel_methods;
 mod channels;
 mod consent;
 mod control;
