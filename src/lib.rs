@@ -11,6 +11,7 @@ pub mod engine;
 pub mod logging;
 pub mod login;
 pub mod paths;
+pub mod proxy;
 pub mod rotation;
 pub mod sim;
 pub mod slack;

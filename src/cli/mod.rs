@@ -27,6 +27,7 @@ mod history;
 mod import;
 mod list;
 mod login;
+mod proxy;
 mod refresh;
 mod remove;
 mod replay;
@@ -117,6 +118,8 @@ enum Command {
     Remove(remove::RemoveArgs),
     /// Keep every rotating token fresh, in the foreground, until Ctrl-C or SIGTERM
     Watch(watch::WatchArgs),
+    /// A local Slack Web API gateway: apps send a proxy key, xox sends the live token
+    Proxy(proxy::ProxyArgs),
     /// Shell completions for bash, zsh, fish, elvish or powershell, on stdout
     Completions(completions::CompletionsArgs),
     /// The man page (roff), on stdout
@@ -144,6 +147,7 @@ impl Command {
             Command::Revoke(_) => "revoke",
             Command::Remove(_) => "remove",
             Command::Watch(_) => "watch",
+            Command::Proxy(_) => "proxy",
             Command::Completions(_) => "completions",
             Command::Man => "man",
         }
@@ -267,6 +271,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sim(args)) => sim::run(args, &stop).await,
         Some(Command::Login(args)) => login::run(&ctx, args).await,
         Some(Command::Watch(args)) => watch::run(&ctx, args).await,
+        Some(Command::Proxy(args)) => proxy::run(&ctx, args).await,
         Some(command) => until_stopped(&stop, run_once(&ctx, command)).await,
     };
     wait_for_rotations(&stop).await;
@@ -300,7 +305,11 @@ async fn run_once(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Remove(args) => remove::run(ctx, args).await,
         Command::Completions(args) => completions::completions(args),
         Command::Man => completions::man(),
-        Command::Demo(_) | Command::Sim(_) | Command::Login(_) | Command::Watch(_) => {
+        Command::Demo(_)
+        | Command::Sim(_)
+        | Command::Login(_)
+        | Command::Watch(_)
+        | Command::Proxy(_) => {
             unreachable!("run by `run` itself")
         }
     }

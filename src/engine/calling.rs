@@ -176,7 +176,7 @@ impl Engine {
 
     /// Keep a failed call (linked to the call it replays), and set the status of a token
     /// Slack declared dead, so `list` shows it.
-    async fn record(
+    pub(super) async fn record(
         &self,
         attempt: &Attempt,
         error: &CallError,
@@ -223,12 +223,12 @@ impl Engine {
 }
 
 /// One call about to go out.
-struct Attempt {
-    connection: Connection,
-    kind: TokenKind,
-    method: String,
-    params: Vec<(String, String)>,
-    replay_of: Option<i64>,
+pub(super) struct Attempt {
+    pub(super) connection: Connection,
+    pub(super) kind: TokenKind,
+    pub(super) method: String,
+    pub(super) params: Vec<(String, String)>,
+    pub(super) replay_of: Option<i64>,
 }
 
 impl Attempt {

@@ -47,6 +47,8 @@ pub enum EngineError {
         "app {app} is used by {connections}: `xox app remove {app} --force` removes them too (their tokens stay valid at Slack; `xox remove CONN --revoke --yes` revokes one first)"
     )]
     AppInUse { app: String, connections: String },
+    #[error("{conn} holds no token: import or log in first")]
+    NoTokens { conn: String },
     #[error(
         "an OAuth answer belongs to an app: pass --app APP (register it with `xox app add`); only a bare token may be imported without one"
     )]

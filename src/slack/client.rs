@@ -18,7 +18,7 @@ pub struct ClientCredentials {
 
 #[derive(Debug, Clone)]
 pub struct SlackClient {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     base: Url,
     timeout: Duration,
 }
@@ -67,7 +67,7 @@ impl SlackClient {
             .expect("a fixed relative path joins onto an http(s) base")
     }
 
-    fn method_url(&self, method: &str) -> Result<Url, CallError> {
+    pub(super) fn method_url(&self, method: &str) -> Result<Url, CallError> {
         let valid = !method.is_empty()
             && method
                 .chars()
@@ -176,7 +176,7 @@ impl SlackClient {
         parse_answer(method, status, &headers, &body)
     }
 
-    fn transport_error(&self, e: &reqwest::Error) -> TransportError {
+    pub(super) fn transport_error(&self, e: &reqwest::Error) -> TransportError {
         if e.is_timeout() {
             TransportError::Timeout {
                 secs: self.timeout.as_secs(),

@@ -7,6 +7,7 @@ pub mod error_code;
 pub mod grant;
 mod grant_sweep;
 pub mod import_input;
+pub mod passthrough;
 pub mod pkce;
 pub mod response;
 pub mod scopes;

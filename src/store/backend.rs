@@ -3,8 +3,8 @@
 
 use super::error::StoreResult;
 use super::model::{
-    App, CallPayload, CallState, Connection, Event, HeldElsewhere, NewApp, NewCall, NewEvent,
-    RecordedCall, TokenStatus,
+    App, CallPayload, CallState, Connection, Event, HeldElsewhere, KeyKind, NewApp, NewCall,
+    NewEvent, ProxyKey, RecordedCall, TokenStatus,
 };
 use crate::slack::grant::IncomingWebhook;
 use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
@@ -76,6 +76,24 @@ pub trait Backend: Send {
     }
 
     fn add_app(&mut self, app: NewApp) -> StoreResult<App>;
+    fn add_proxy_key(
+        &mut self,
+        connection_id: &str,
+        kind: KeyKind,
+        label: Option<&str>,
+        key: &Secret,
+    ) -> StoreResult<ProxyKey>;
+    fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>>;
+    /// The key matching `key`, compared by keyed digest in constant time.
+    fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>>;
+    fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()>;
+    fn count_proxy_use(
+        &mut self,
+        id: &str,
+        requests: u64,
+        failures: u64,
+        at: i64,
+    ) -> StoreResult<()>;
     fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App>;
     fn remove_app(&mut self, id: &str) -> StoreResult<()>;
     fn apps(&self) -> StoreResult<Vec<App>>;

@@ -68,6 +68,58 @@ impl Connection {
     }
 }
 
+/// Which token a proxy key stands for: picked per method, or always one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// As `xox call` picks: from the catalogue and the scopes each token holds.
+    Auto,
+    Only(TokenKind),
+}
+
+impl KeyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Auto => "auto",
+            KeyKind::Only(kind) => kind.as_str(),
+        }
+    }
+}
+
+impl std::str::FromStr for KeyKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<KeyKind, String> {
+        match s {
+            "auto" => Ok(KeyKind::Auto),
+            other => other.parse().map(KeyKind::Only),
+        }
+    }
+}
+
+impl std::fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A key `xox proxy` accepts in place of a Slack token. The key itself is never stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProxyKey {
+    pub id: String,
+    pub connection_id: String,
+    pub connection: String,
+    #[serde(serialize_with = "display")]
+    pub kind: KeyKind,
+    pub label: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub requests: i64,
+    pub failures: i64,
+}
+
+fn display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
+}
+
 /// What saving a token does when another connection already holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeldElsewhere {

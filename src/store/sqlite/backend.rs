@@ -6,8 +6,8 @@ use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
 use crate::store::backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
 use crate::store::error::StoreResult;
 use crate::store::model::{
-    App, CallPayload, CallState, Connection, Event, HeldElsewhere, NewApp, NewCall, NewEvent,
-    RecordedCall, TokenStatus,
+    App, CallPayload, CallState, Connection, Event, HeldElsewhere, KeyKind, NewApp, NewCall,
+    NewEvent, ProxyKey, RecordedCall, TokenStatus,
 };
 use std::time::Duration;
 
@@ -20,6 +20,33 @@ impl Backend for SqliteStore {
     }
     fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
         SqliteStore::add_app(self, app)
+    }
+    fn add_proxy_key(
+        &mut self,
+        connection_id: &str,
+        kind: KeyKind,
+        label: Option<&str>,
+        key: &Secret,
+    ) -> StoreResult<ProxyKey> {
+        SqliteStore::add_proxy_key(self, connection_id, kind, label, key)
+    }
+    fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
+        SqliteStore::proxy_keys(self)
+    }
+    fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
+        SqliteStore::proxy_key(self, key)
+    }
+    fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
+        SqliteStore::revoke_proxy_key(self, id)
+    }
+    fn count_proxy_use(
+        &mut self,
+        id: &str,
+        requests: u64,
+        failures: u64,
+        at: i64,
+    ) -> StoreResult<()> {
+        SqliteStore::count_proxy_use(self, id, requests, failures, at)
     }
     fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
         SqliteStore::update_app(self, id, app)

@@ -10,6 +10,7 @@ mod connections;
 mod error;
 mod events;
 mod leases;
+mod proxy_keys;
 mod reserve;
 mod schema;
 mod tokens;

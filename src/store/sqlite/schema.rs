@@ -132,6 +132,20 @@ ALTER TABLE tokens ADD COLUMN refresh_digest BLOB;
 CREATE UNIQUE INDEX tokens_access_digest ON tokens (access_digest);
 CREATE UNIQUE INDEX tokens_refresh_digest ON tokens (refresh_digest);
 "#,
+    // 5: keys `xox proxy` accepts in place of Slack tokens: only a keyed digest of each.
+    r#"
+CREATE TABLE proxy_keys (
+    id            TEXT PRIMARY KEY,
+    connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL CHECK (kind IN ('auto', 'bot', 'user', 'app', 'config')),
+    label         TEXT,
+    digest        BLOB NOT NULL UNIQUE,
+    created_at    INTEGER NOT NULL,
+    last_used_at  INTEGER,
+    requests      INTEGER NOT NULL DEFAULT 0,
+    failures      INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,173 @@
+//! `xox proxy`: serve the Web API on loopback for apps holding proxy keys; `xox proxy key`
+//! makes, lists and revokes those keys.
+
+use super::{Context, format, print_json};
+use crate::rotation::WatchEvent;
+use crate::store::KeyKind;
+use clap::{Args, Subcommand};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+#[derive(Args, Debug)]
+pub struct ProxyArgs {
+    #[command(subcommand)]
+    key: Option<ProxyCommand>,
+    /// Port to listen on; 0 picks a free one
+    #[arg(long, default_value_t = 8977)]
+    port: u16,
+    /// Address to listen on (loopback unless --expose-tokens-to-network)
+    #[arg(long, default_value = "127.0.0.1")]
+    listen: IpAddr,
+    /// Allow a non-loopback --listen: anyone who can reach it with a key acts with that
+    /// connection's live tokens
+    #[arg(long)]
+    expose_tokens_to_network: bool,
+    /// The largest request body accepted, in bytes
+    #[arg(long, default_value_t = crate::proxy::DEFAULT_MAX_BODY)]
+    max_body: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum ProxyCommand {
+    /// Proxy keys: what apps send instead of a Slack token
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Make a key for a connection; prints it alone on stdout, once
+    Add {
+        conn: String,
+        /// Which token the key stands for: auto picks per method, as `xox call` does
+        #[arg(long, default_value = "auto", value_parser = parse_kind)]
+        kind: KeyKind,
+        /// A note to tell keys apart (which app holds it)
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// The keys: connection, kind, label, creation, last use and requests (never the key)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by its id: the app holding it is refused from then on
+    Revoke { id: String },
+}
+
+fn parse_kind(text: &str) -> Result<KeyKind, String> {
+    text.parse()
+        .map_err(|_| "one of auto, bot, user, app, config".to_owned())
+}
+
+pub async fn run(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
+    match args.key {
+        Some(ProxyCommand::Key(command)) => key(ctx, command).await,
+        None => serve(ctx, args).await,
+    }
+}
+
+async fn key(ctx: &Context, command: KeyCommand) -> anyhow::Result<()> {
+    let engine = ctx.engine()?;
+    match command {
+        KeyCommand::Add { conn, kind, label } => {
+            let made = engine.add_proxy_key(&conn, kind, label).await?;
+            errln!(
+                "proxy key {} for {} ({} token); it is shown only now",
+                made.record.id,
+                made.record.connection,
+                made.record.kind
+            );
+            // The key alone on stdout: what a script captures into the app's settings.
+            outln!("{}", made.key.expose());
+        }
+        KeyCommand::List { json } => {
+            let keys = engine.proxy_keys().await?;
+            if json {
+                print_json(&serde_json::to_value(&keys)?);
+                return Ok(());
+            }
+            if keys.is_empty() {
+                outln!("no proxy keys yet: `xox proxy key add CONN` makes one");
+                return Ok(());
+            }
+            let mut rows = vec![
+                [
+                    "ID",
+                    "CONNECTION",
+                    "KIND",
+                    "LABEL",
+                    "CREATED",
+                    "LAST USED",
+                    "REQUESTS",
+                    "FAILED",
+                ]
+                .map(String::from)
+                .to_vec(),
+            ];
+            for k in &keys {
+                rows.push(vec![
+                    k.id.clone(),
+                    k.connection.clone(),
+                    k.kind.to_string(),
+                    k.label.clone().unwrap_or_default(),
+                    format::rfc3339(k.created_at),
+                    k.last_used_at
+                        .map(format::rfc3339)
+                        .unwrap_or_else(|| "never".into()),
+                    k.requests.to_string(),
+                    k.failures.to_string(),
+                ]);
+            }
+            out!("{}", format::table(&rows));
+        }
+        KeyCommand::Revoke { id } => {
+            engine.revoke_proxy_key(&id).await?;
+            outln!("revoked proxy key {id}");
+        }
+    }
+    Ok(())
+}
+
+async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
+    if !args.listen.is_loopback() && !args.expose_tokens_to_network {
+        anyhow::bail!(
+            "--listen {} is reachable from the network, and anyone with a key would act with its connection's live tokens; pass --expose-tokens-to-network to mean it",
+            args.listen
+        );
+    }
+    let engine = Arc::new(ctx.engine()?);
+    let listener = tokio::net::TcpListener::bind((args.listen, args.port))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", args.listen, args.port))?;
+    let address = listener.local_addr()?;
+    // The base URL alone on the first line of stdout: what a script reads and an SDK takes.
+    outln!("http://{address}/api/");
+    errln!(
+        "proxying Slack's Web API for {}; apps send a proxy key (`xox proxy key add CONN`) as their token; Ctrl-C stops",
+        engine.location()
+    );
+    // Tokens with keys stay fresh even while no app calls: an idle app's next call must
+    // not meet an expired token.
+    let report = |event: WatchEvent| tracing::info!(event = ?event, "proxy keeps tokens fresh");
+    let stop = ctx.settings.stop.clone();
+    let (served, fresh) = tokio::join!(
+        crate::proxy::serve(engine.clone(), listener, stop.clone(), args.max_body),
+        engine.keep_fresh(
+            crate::rotation::DEFAULT_WINDOW,
+            stop.reached(crate::rotation::StopLevel::Finish),
+            &report
+        ),
+    );
+    let tally = served?;
+    fresh?;
+    errln!(
+        "proxy stopped after {} requests ({} failed, {} rate-limited)",
+        tally.requests.load(std::sync::atomic::Ordering::Relaxed),
+        tally.failures.load(std::sync::atomic::Ordering::Relaxed),
+        tally
+            .rate_limited
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    Ok(())
+}

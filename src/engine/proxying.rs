@@ -1,0 +1,239 @@
+//! `xox proxy`'s workflow for one request: the key names a connection, the token comes
+//! through the usable-token policy, the request goes to Slack as the app sent it, an expired
+//! token is refreshed and the request sent once more, and a failure is recorded as
+//! `xox call` records it.
+
+use super::calling::Attempt;
+use super::{Engine, EngineError, EngineResult};
+use crate::calls::{default_kind, plan};
+use crate::rotation::{DEFAULT_WINDOW, Need, RotationError, Target};
+use crate::slack::passthrough::{Passthrough, Streaming};
+use crate::slack::response::{AnswerHeaders, parse_answer};
+use crate::slack::{CallError, ErrorCode, Secret, TokenKind};
+use crate::store::{KeyKind, ProxyKey};
+
+/// How much of an answer is read before it is passed on: every `ok:false` answer fits, so
+/// one can be recorded (or retried) whole, and a larger answer streams on from there.
+const PEEK: usize = 64 * 1024;
+
+/// One request from an app.
+pub struct ProxyRequest {
+    pub method: String,
+    /// The app's proxy key (never a Slack token).
+    pub key: Secret,
+    pub request: Passthrough,
+    /// The request's arguments, kept with a failure so that `xox replay` can send it again.
+    pub params: Vec<(String, String)>,
+}
+
+/// What goes back to the app.
+pub enum ProxyAnswer {
+    /// Answered here, in Slack's shape (HTTP 200, `ok:false`): nothing reached Slack.
+    Refused { error: String },
+    /// Slack's answer: the first part of its body read, the rest still to come.
+    Slack {
+        answer: Streaming,
+        head: Vec<u8>,
+        complete: bool,
+    },
+    /// Slack could not be reached or its answer broke off.
+    Unreachable { detail: String },
+}
+
+/// What the request was, for the proxy's counts and its access log.
+pub struct ProxyOutcome {
+    pub key: Option<ProxyKey>,
+    pub kind: Option<TokenKind>,
+    pub error: Option<String>,
+    pub answer: ProxyAnswer,
+}
+
+impl ProxyOutcome {
+    fn refused(key: Option<ProxyKey>, error: &str) -> ProxyOutcome {
+        ProxyOutcome {
+            key,
+            kind: None,
+            error: Some(error.to_owned()),
+            answer: ProxyAnswer::Refused {
+                error: error.to_owned(),
+            },
+        }
+    }
+}
+
+/// Slack's own word for a token the policy will not hand out.
+fn refusal_code(e: &EngineError) -> &str {
+    match e {
+        EngineError::Rotation(RotationError::Revoked { code, .. }) => code,
+        EngineError::Rotation(RotationError::NeedsReauth { .. }) => "token_expired",
+        _ => "invalid_auth",
+    }
+}
+
+/// Read the answer's first `PEEK` bytes (all of it, for any error answer).
+async fn peek(answer: &mut Streaming) -> Result<(Vec<u8>, bool), String> {
+    let mut head = Vec::new();
+    while head.len() < PEEK {
+        match answer.chunk().await {
+            Some(Ok(bytes)) => head.extend_from_slice(&bytes),
+            Some(Err(e)) => return Err(e),
+            None => return Ok((head, true)),
+        }
+    }
+    Ok((head, false))
+}
+
+/// The error a whole answer carries, parsed as `xox call` parses it.
+fn failure(method: &str, answer: &Streaming, body: &[u8]) -> Option<CallError> {
+    let header = |name: &str| {
+        answer
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    };
+    let headers = AnswerHeaders {
+        content_type: header("content-type"),
+        oauth_scopes: header("x-oauth-scopes"),
+        accepted_oauth_scopes: header("x-accepted-oauth-scopes"),
+        retry_after: header("retry-after"),
+    };
+    parse_answer(method, answer.status, &headers, body).err()
+}
+
+impl Engine {
+    /// Serve one request. Never an `Err` for what the app sent: a bad key, a dead token or
+    /// Slack's refusal are answers in Slack's shape; only the store failing is an error.
+    pub async fn proxy(&self, request: ProxyRequest) -> EngineResult<ProxyOutcome> {
+        let key = request.key.clone();
+        let Some(proxy_key) = self.store().run(move |s| s.proxy_key(&key)).await? else {
+            return Ok(ProxyOutcome::refused(None, "invalid_auth"));
+        };
+        let connection = self.connection(&proxy_key.connection_id).await?;
+        let chosen = match proxy_key.kind {
+            KeyKind::Auto => plan(&connection, &request.method, None).map(|p| p.kind),
+            KeyKind::Only(kind) => default_kind(&connection, Some(kind)),
+        };
+        let Ok(kind) = chosen else {
+            return Ok(ProxyOutcome::refused(
+                Some(proxy_key),
+                "not_allowed_token_type",
+            ));
+        };
+        let mut token = match self
+            .usable_token_of(connection.clone(), kind, DEFAULT_WINDOW, None)
+            .await
+        {
+            Ok(usable) => usable.token,
+            Err(e) => {
+                let code = refusal_code(&e).to_owned();
+                return Ok(ProxyOutcome::refused(Some(proxy_key), &code));
+            }
+        };
+        let rotator = self.rotator()?;
+        let target = Target::of(&connection, kind);
+        let mut retried = false;
+        loop {
+            let mut answer = match rotator
+                .client()
+                .pass_through(&request.method, &token, &request.request)
+                .await
+            {
+                Ok(answer) => answer,
+                Err(e) => return Ok(self.unreachable(proxy_key, kind, &request, e).await),
+            };
+            let (head, complete) = match peek(&mut answer).await {
+                Ok(read) => read,
+                Err(detail) => {
+                    return Ok(ProxyOutcome {
+                        key: Some(proxy_key),
+                        kind: Some(kind),
+                        error: Some("connection dropped".into()),
+                        answer: ProxyAnswer::Unreachable { detail },
+                    });
+                }
+            };
+            let error = complete
+                .then(|| failure(&request.method, &answer, &head))
+                .flatten();
+            let code = error.as_ref().and_then(|e| e.api()).map(|e| e.code.clone());
+            // An expired token (or one a rotating app's Slack no longer takes) gets one
+            // refresh, single-flight like every other, and the request goes once more.
+            let stale = matches!(code, Some(ErrorCode::TokenExpired))
+                || (matches!(code, Some(ErrorCode::InvalidAuth))
+                    && connection.token(kind).is_some_and(|t| t.rotating));
+            if stale && !retried {
+                retried = true;
+                let (id, k) = (connection.id.clone(), kind);
+                let generation = self
+                    .store()
+                    .run(move |s| s.token_state(&id, k))
+                    .await?
+                    .generation;
+                if let Ok(fresh) = rotator
+                    .refresh_if(&target, Need::NotRewrittenSince(generation))
+                    .await
+                {
+                    token = fresh.access;
+                    continue;
+                }
+            }
+            if let Some(error) = &error {
+                let attempt = Attempt {
+                    connection: connection.clone(),
+                    kind,
+                    method: request.method.clone(),
+                    params: request.params.clone(),
+                    replay_of: None,
+                };
+                // The app gets Slack's answer whatever happens to the record.
+                if let Err(e) = self.record(&attempt, error).await {
+                    tracing::warn!(error = %e, "could not record a proxied failure");
+                }
+            }
+            return Ok(ProxyOutcome {
+                key: Some(proxy_key),
+                kind: Some(kind),
+                error: code.map(|c| c.as_str().to_owned()),
+                answer: ProxyAnswer::Slack {
+                    answer,
+                    head,
+                    complete,
+                },
+            });
+        }
+    }
+
+    /// Slack was not reached, or its answer broke off before it began: recorded as a failed
+    /// call, so it can be replayed.
+    async fn unreachable(
+        &self,
+        key: ProxyKey,
+        kind: TokenKind,
+        request: &ProxyRequest,
+        error: CallError,
+    ) -> ProxyOutcome {
+        let connection = match self.connection(&key.connection_id).await {
+            Ok(c) => c,
+            Err(_) => return ProxyOutcome::refused(Some(key), "invalid_auth"),
+        };
+        let attempt = Attempt {
+            connection,
+            kind,
+            method: request.method.clone(),
+            params: request.params.clone(),
+            replay_of: None,
+        };
+        if let Err(e) = self.record(&attempt, &error).await {
+            tracing::warn!(error = %e, "could not record a proxied failure");
+        }
+        ProxyOutcome {
+            key: Some(key),
+            kind: Some(kind),
+            error: Some("unreachable".into()),
+            answer: ProxyAnswer::Unreachable {
+                detail: error.to_string(),
+            },
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! `xox proxy`: a local Slack Web API gateway. Apps send `GET|POST /api/{method}` with a
+//! proxy key where a token would go; the engine puts in the live token, and Slack's answer
+//! comes back as it was sent.
+
+mod request;
+pub mod tally;
+
+use crate::engine::{Engine, ProxyAnswer, ProxyOutcome};
+use crate::rotation::{Stop, StopLevel};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tally::Tally;
+use tokio::net::TcpListener;
+
+/// Web API bodies are small; file bytes go to the upload URL Slack hands out, not here.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+#[derive(Clone)]
+struct Proxy {
+    engine: Arc<Engine>,
+    tally: Arc<Tally>,
+}
+
+fn slack_shaped(error: &str) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        serde_json::json!({"ok": false, "error": error}).to_string(),
+    )
+        .into_response()
+}
+
+fn valid_method(method: &str) -> bool {
+    !method.is_empty()
+        && method.len() <= 100
+        && method
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+}
+
+async fn api(
+    State(proxy): State<Proxy>,
+    Path(method): Path<String>,
+    http_method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    if !valid_method(&method) {
+        proxy.tally.count(None, true, false);
+        return slack_shaped("unknown_method");
+    }
+    let get = http_method == Method::GET;
+    if !get && http_method != Method::POST {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let request = match request::read(&method, get, &headers, query, body.to_vec()) {
+        Ok(request) => request,
+        Err(unusable) => {
+            proxy.tally.count(None, true, false);
+            tracing::info!(method, error = unusable.code(), "proxy refused a request");
+            return slack_shaped(unusable.code());
+        }
+    };
+    match proxy.engine.proxy(request).await {
+        Ok(outcome) => respond(&proxy.tally, &method, outcome, started),
+        Err(e) => {
+            tracing::warn!(method, error = %e, "proxy could not serve a request");
+            slack_shaped("internal_error")
+        }
+    }
+}
+
+fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant) -> Response {
+    let ProxyOutcome {
+        key,
+        kind,
+        error,
+        answer,
+    } = outcome;
+    let connection = key
+        .as_ref()
+        .map(|k| k.connection.clone())
+        .unwrap_or_default();
+    let rate_limited = error.as_deref() == Some("ratelimited");
+    tally.count(
+        key.as_ref().map(|k| k.id.as_str()),
+        error.is_some(),
+        rate_limited,
+    );
+    let (status, response) = match answer {
+        ProxyAnswer::Refused { error } => (200, slack_shaped(&error)),
+        ProxyAnswer::Unreachable { detail } => {
+            tracing::warn!(method, connection, detail, "proxy could not reach Slack");
+            (502, slack_shaped("service_unavailable"))
+        }
+        ProxyAnswer::Slack {
+            answer,
+            head,
+            complete,
+        } => {
+            let status = answer.status;
+            let mut builder = Response::builder().status(status);
+            for (name, value) in &answer.headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            let body = if complete {
+                Body::from(head)
+            } else {
+                // The part already read, then the rest as it arrives.
+                let first = futures_util::stream::once(async {
+                    Ok::<_, std::io::Error>(Bytes::from(head))
+                });
+                let rest = futures_util::stream::unfold(answer, |mut answer| async move {
+                    answer
+                        .chunk()
+                        .await
+                        .map(|c| (c.map(Bytes::from).map_err(std::io::Error::other), answer))
+                });
+                Body::from_stream(futures_util::StreamExt::chain(first, rest))
+            };
+            let response = builder
+                .body(body)
+                .unwrap_or_else(|_| slack_shaped("internal_error"));
+            (status, response)
+        }
+    };
+    // The access log: never a key, a token or an argument.
+    tracing::info!(
+        method,
+        connection,
+        kind = kind.map(|k| k.as_str()),
+        status,
+        error = error.as_deref().unwrap_or(""),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "proxied"
+    );
+    response
+}
+
+/// Serve on `listener` until a stop is asked for; requests in flight finish first. Every
+/// second the counts go to the store, where the dashboard reads them.
+pub async fn serve(
+    engine: Arc<Engine>,
+    listener: TcpListener,
+    stop: Stop,
+    max_body: usize,
+) -> std::io::Result<Arc<Tally>> {
+    let tally = Arc::new(Tally::default());
+    let state = Proxy {
+        engine: engine.clone(),
+        tally: tally.clone(),
+    };
+    let app = Router::new()
+        .route("/api/{method}", any(api))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state);
+    let flusher = {
+        let (engine, tally) = (engine.clone(), tally.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                tally.flush(&engine).await;
+            }
+        })
+    };
+    let shutdown = {
+        let stop = stop.clone();
+        async move { stop.reached(StopLevel::Finish).await }
+    };
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    flusher.abort();
+    tally.flush(&engine).await;
+    served.map(|()| tally)
+}

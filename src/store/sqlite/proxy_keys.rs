@@ -1,0 +1,125 @@
+//! Proxy keys: a keyed digest of each key (never the key), its connection and token kind,
+//! and how much it has been used.
+
+use super::SqliteStore;
+use super::columns::{opt_text, text};
+use crate::slack::Secret;
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{KeyKind, ProxyKey, new_id, now_unix};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{OptionalExtension, Row, params};
+use subtle::ConstantTimeEq;
+
+const COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures";
+
+impl ToSql for KeyKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for KeyKind {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e: String| FromSqlError::Other(e.into()))
+    }
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<ProxyKey> {
+    Ok(ProxyKey {
+        id: text(r, 0)?,
+        connection_id: text(r, 1)?,
+        connection: text(r, 2)?,
+        kind: r.get(3)?,
+        label: opt_text(r, 4)?,
+        created_at: r.get(5)?,
+        last_used_at: r.get(6)?,
+        requests: r.get(7)?,
+        failures: r.get(8)?,
+    })
+}
+
+impl SqliteStore {
+    pub fn add_proxy_key(
+        &mut self,
+        connection_id: &str,
+        kind: KeyKind,
+        label: Option<&str>,
+        key: &Secret,
+    ) -> StoreResult<ProxyKey> {
+        let id = new_id('k');
+        self.write(|tx, cipher| {
+            tx.execute(
+                "INSERT INTO proxy_keys (id, connection_id, kind, label, digest, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id, connection_id, kind, label, cipher.digest(key.expose()), now_unix()],
+            )?;
+            Ok(())
+        })?;
+        self.proxy_keys()?
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or_else(|| StoreError::NotFound("the new key is gone".into()))
+    }
+
+    pub fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id ORDER BY k.created_at, k.id"
+            ))
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt.query_map([], from_row).map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// The key whose digest is `key`'s, if any. The index finds the row; the digests are
+    /// then compared in constant time, so the answer's timing says nothing about how close
+    /// a guess came.
+    pub fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
+        let digest = self.cipher.digest(key.expose());
+        let found = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS}, k.digest FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.digest = ?1"
+                ),
+                [&digest],
+                |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(9)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?;
+        Ok(found.and_then(|(key, stored)| bool::from(stored.ct_eq(&digest)).then_some(key)))
+    }
+
+    pub fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
+        self.write(|tx, _| {
+            if tx.execute("DELETE FROM proxy_keys WHERE id = ?1", [id])? == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "no proxy key {id:?}; `xox proxy key list` shows them"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// Add what the proxy counted for a key since it last said.
+    pub fn count_proxy_use(
+        &mut self,
+        id: &str,
+        requests: u64,
+        failures: u64,
+        at: i64,
+    ) -> StoreResult<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "UPDATE proxy_keys SET requests = requests + ?2, failures = failures + ?3,
+                                       last_used_at = MAX(COALESCE(last_used_at, 0), ?4)
+                 WHERE id = ?1",
+                params![id, requests as i64, failures as i64, at],
+            )?;
+            Ok(())
+        })
+    }
+}

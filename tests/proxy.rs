@@ -1,0 +1,338 @@
+//! `xox proxy` over loopback against the simulator: keys and their life, no open relay,
+//! pass-through of every body and header Slack's SDKs use, rotation behind the app's back,
+//! and failures kept as `xox call` keeps them.
+
+mod common;
+
+use common::cli_env::Env;
+use common::rotating::{env_with_connection, simulator};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use xox::sim::faults::{Fault, FaultKind};
+
+/// `xox proxy --port 0` running on `env`; its base URL (`http://127.0.0.1:PORT/api/`).
+struct Proxy {
+    child: Child,
+    url: String,
+}
+
+impl Proxy {
+    fn start(env: &Env) -> Proxy {
+        let mut child = env
+            .command(&["proxy", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_owned();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.ends_with("/api/"),
+            "{url}"
+        );
+        Proxy { child, url }
+    }
+
+    /// Stop it as a service manager would; its stderr.
+    fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        let out = std::mem::replace(
+            &mut self.child,
+            std::process::Command::new("true").spawn().unwrap(),
+        )
+        .wait_with_output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn key(env: &Env, conn: &str) -> String {
+    env.ok(&["proxy", "key", "add", conn, "--label", "test app"], "")
+        .trim()
+        .to_owned()
+}
+
+async fn json(response: reqwest::Response) -> Value {
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_are_shown_once_listed_without_the_key_and_revoked() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0KEY");
+    let key = key(&env, "conn");
+    assert!(key.starts_with("xpk-") && key.len() == 44, "{key}");
+    let listed = env.ok(&["proxy", "key", "list", "--json"], "");
+    assert!(!listed.contains(&key[4..]), "the key is never shown again");
+    let keys: Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(keys[0]["connection"], "conn");
+    assert_eq!(keys[0]["kind"], "auto");
+    assert_eq!(keys[0]["label"], "test app");
+    assert_eq!(keys[0]["requests"], 0);
+    let db = std::fs::read(env.db()).unwrap();
+    assert!(
+        !db.windows(20).any(|w| w == &key.as_bytes()[4..24]),
+        "only a digest is stored"
+    );
+
+    let proxy = Proxy::start(&env);
+    let http = reqwest::Client::new();
+    let ok = json(
+        http.post(format!("{}auth.test", proxy.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ok["ok"], true, "{ok}");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let keys: Value =
+        serde_json::from_str(&env.ok(&["proxy", "key", "list", "--json"], "")).unwrap();
+    assert_eq!(keys[0]["requests"], 1);
+    assert!(keys[0]["last_used_at"].is_number());
+
+    let id = keys[0]["id"].as_str().unwrap().to_owned();
+    env.ok(&["proxy", "key", "revoke", &id], "");
+    let refused = json(
+        http.post(format!("{}auth.test", proxy.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(refused["error"], "invalid_auth");
+    assert!(
+        env.fails(&["proxy", "key", "revoke", &id], "")
+            .contains("no proxy key")
+    );
+    let stderr = proxy.stop();
+    assert!(
+        stderr.contains("proxy stopped after 2 requests"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&key[4..]), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_reaches_slack_without_a_key_the_proxy_made() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0RELAY");
+    let proxy = Proxy::start(&env);
+    let http = reqwest::Client::new();
+    let real_token = env.ok(&["token", "conn"], "").trim().to_owned();
+    let before = sim.counters().calls.get("auth.test").copied().unwrap_or(0);
+    for bearer in ["xpk-made-up", real_token.as_str(), ""] {
+        let answer = http
+            .post(format!("{}auth.test", proxy.url))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let body = json(answer).await;
+        assert_eq!(body["ok"], false);
+        assert!(
+            body["error"] == "invalid_auth" || body["error"] == "not_authed",
+            "{body}"
+        );
+    }
+    let bad_method = json(
+        http.post(format!("{}..%2Fetc", proxy.url))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(bad_method["error"], "unknown_method");
+    assert_eq!(
+        sim.counters().calls.get("auth.test").copied().unwrap_or(0),
+        before,
+        "nothing reached Slack"
+    );
+    // Oversized bodies are refused before anything else.
+    let key = key(&env, "conn");
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let answer = http
+        .post(format!("{}api.test", proxy.url))
+        .bearer_auth(&key)
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+    let err = env.fails(&["proxy", "--listen", "0.0.0.0"], "");
+    assert!(err.contains("--expose-tokens-to-network"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_json_queries_headers_rate_limits_and_large_answers_pass_through() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0PASS");
+    let key = key(&env, "conn");
+    let proxy = Proxy::start(&env);
+    let http = reqwest::Client::new();
+    let url = |m: &str| format!("{}{m}", proxy.url);
+
+    // A form with the key as its `token` field, as some clients send it.
+    let posted = http
+        .post(url("chat.postMessage"))
+        .form(&[
+            ("token", key.as_str()),
+            ("channel", "C0SIMGENERAL"),
+            ("text", "form"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.headers()["x-oauth-scopes"], "chat:write");
+    assert_eq!(posted.headers()["x-accepted-oauth-scopes"], "chat:write");
+    assert_eq!(json(posted).await["message"]["text"], "form");
+    // JSON, with the key in the header.
+    let posted = http
+        .post(url("chat.postMessage"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"channel": "C0SIMGENERAL", "text": "json"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json(posted).await["message"]["text"], "json");
+    // A query string on a GET.
+    let echoed = json(
+        http.get(url("api.test?foo=bar"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(echoed["args"]["foo"], "bar");
+    // An answer larger than what the proxy reads ahead arrives whole.
+    let long = "x".repeat(300_000);
+    let echoed = http
+        .post(url("api.test"))
+        .bearer_auth(&key)
+        .form(&[("long", long.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json(echoed).await["args"]["long"].as_str().unwrap().len(),
+        300_000
+    );
+    // A 429 goes back as it came, Retry-After and all, for the SDK's own retry handler.
+    sim.add_fault(Fault {
+        method: Some("auth.test".into()),
+        kind: FaultKind::Ratelimit { retry_after: 7 },
+        count: 1,
+    });
+    let limited = http
+        .post(url("auth.test"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "7");
+    let stderr = proxy.stop();
+    assert!(stderr.contains("1 rate-limited"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_are_recorded_and_an_expired_token_is_refreshed_behind_the_apps_back() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0FAIL");
+    let key = key(&env, "conn");
+    let proxy = Proxy::start(&env);
+    let http = reqwest::Client::new();
+    let answer = json(
+        http.post(format!("{}reactions.add", proxy.url))
+            .bearer_auth(&key)
+            .form(&[
+                ("channel", "C0SIMGENERAL"),
+                ("name", "tada"),
+                ("timestamp", "1.1"),
+            ])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer["error"], "missing_scope");
+    let failed: Value = serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
+    assert_eq!(failed[0]["method"], "reactions.add");
+    assert_eq!(failed[0]["needed"], serde_json::json!(["reactions:write"]));
+    assert_eq!(
+        failed[0]["command"],
+        "xox login --reauth conn --scopes reactions:write"
+    );
+
+    // Slack's clock says the token is spent while xox's does not: the proxy refreshes once
+    // and sends the request again; the app never sees token_expired.
+    sim.with_world(|w| w.advance_clock(43_300));
+    let refreshes = sim.counters().refresh_grants;
+    let ok = json(
+        http.post(format!("{}auth.test", proxy.url))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ok["ok"], true, "{ok}");
+    assert_eq!(sim.counters().refresh_grants, refreshes + 1);
+    drop(proxy);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_clients_on_a_due_token_cause_one_refresh() {
+    // Imported inside its window; the pair a refresh brings lives 12 hours, as Slack's do.
+    let sim = simulator(3_000).await;
+    let env = env_with_connection(&sim, "T0MANY");
+    sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
+    let key = key(&env, "conn");
+    let proxy = Proxy::start(&env);
+    let http = reqwest::Client::new();
+    let before = sim.counters().refresh_grants;
+    let calls = (0..50).map(|_| {
+        let request = http
+            .post(format!("{}auth.test", proxy.url))
+            .bearer_auth(&key);
+        async move { json(request.send().await.unwrap()).await }
+    });
+    let answers = futures_util::future::join_all(calls).await;
+    assert!(answers.iter().all(|a| a["ok"] == true), "{answers:?}");
+    // One refresh of the bot token the calls used (the proxy also keeps the idle user
+    // token fresh: one refresh of that too).
+    let counters = sim.counters();
+    let bot_refreshes: u64 = counters
+        .refreshes
+        .iter()
+        .filter(|(who, _)| who.ends_with("/bot"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(bot_refreshes, 1, "{:?}", counters.refreshes);
+    assert_eq!(counters.refresh_grants, before + 2);
+    assert_eq!(counters.invalid_refresh_token, 0);
+}
