@@ -87,7 +87,8 @@ fn request_params(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+    // An empty JSON body is no arguments: Slack's SDKs send one for methods without any.
+    if is_json && !body.trim_ascii().is_empty() {
         let value: Value = serde_json::from_slice(body).map_err(|_| "invalid_json")?;
         let object = value.as_object().ok_or("json_not_object")?;
         for (k, v) in object {

@@ -1,0 +1,102 @@
+//! The real python-slack-sdk (from PyPI, in a virtual environment made by
+//! scripts/sdk-venv.sh) pointed at `xox proxy` over the simulator: it works with a proxy key
+//! as its token, sees Slack's errors as it would from Slack, and 50 of its clients on a due
+//! token cause one refresh. Without Python or PyPI the test fails in CI (`CI=true`) and is
+//! skipped with a notice elsewhere.
+
+mod common;
+
+use common::rotating::{env_with_connection, simulator};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// The venv's python, or why there is none.
+fn sdk_python() -> Result<String, String> {
+    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sdk-venv.sh"))
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_slack_sdk_works_through_the_proxy() {
+    let python = match sdk_python() {
+        Ok(python) => python,
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("python-slack-sdk could not be installed in CI: {why}")
+        }
+        Err(why) => {
+            eprintln!("skipped: python-slack-sdk could not be installed: {why}");
+            return;
+        }
+    };
+    // Inside its window when the proxy starts; a refreshed pair lives 12 hours.
+    let sim = simulator(3_000).await;
+    let env = env_with_connection(&sim, "T0SDK");
+    sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
+    let key = env
+        .ok(&["proxy", "key", "add", "conn", "--label", "sdk"], "")
+        .trim()
+        .to_owned();
+    let mut proxy = env
+        .command(&["proxy", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(proxy.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/proxy_client.py");
+    let out = Command::new(&python)
+        .args([script, url.trim(), &key])
+        .output()
+        .unwrap();
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(seen["auth_test"], true, "{seen}");
+    assert_eq!(seen["post"], true, "{seen}");
+    assert_eq!(seen["missing_scope"]["error"], "missing_scope", "{seen}");
+    assert_eq!(seen["missing_scope"]["needed"], "reactions:write", "{seen}");
+    assert_eq!(seen["wrong_key"], "invalid_auth", "{seen}");
+    assert_eq!(seen["concurrent_ok"], 50, "{seen}");
+
+    let failed: Value = serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
+    let recorded = failed.as_array().unwrap();
+    assert_eq!(recorded.len(), 1, "{failed:#}");
+    assert_eq!(recorded[0]["method"], "reactions.add");
+    assert_eq!(
+        recorded[0]["needed"],
+        serde_json::json!(["reactions:write"])
+    );
+    assert_eq!(recorded[0]["provided"], serde_json::json!(["chat:write"]));
+
+    let counters = sim.counters();
+    let bot_refreshes: u64 = counters
+        .refreshes
+        .iter()
+        .filter(|(who, _)| who.ends_with("/bot"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        bot_refreshes, 1,
+        "one refresh for every client: {:?}",
+        counters.refreshes
+    );
+    assert_eq!(counters.invalid_refresh_token, 0);
+    // The wrong key reached nothing: one auth.test per client that had a key, no more.
+    assert_eq!(counters.calls.get("auth.test").copied(), Some(51));
+}
