@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How often the store is asked whether another process wrote to it.
-const CHANGE_POLL: Duration = Duration::from_secs(2);
+const CHANGE_POLL: Duration = Duration::from_secs(1);
 
 impl Engine {
     /// The app that tokens imported without `--app` are kept under (made on first use):
