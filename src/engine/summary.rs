@@ -3,7 +3,7 @@
 
 use super::failures::{ExplainedCall, explain};
 use super::{Engine, EngineResult};
-use crate::store::{App, CallState, Connection, Health};
+use crate::store::{App, CallState, Connection, Health, ProxyKey};
 use std::time::Duration;
 
 /// Everything the dashboard loads from the store at once.
@@ -12,6 +12,7 @@ pub struct Snapshot {
     pub connections: Vec<Connection>,
     pub failed: Vec<ExplainedCall>,
     pub apps: Vec<App>,
+    pub proxy_keys: Vec<ProxyKey>,
 }
 
 /// The counts that say whether anything needs attention.
@@ -69,10 +70,12 @@ impl Engine {
                 let calls = s.calls()?;
                 let failed = explain(s, calls)?;
                 let apps = s.apps()?;
+                let proxy_keys = s.proxy_keys()?;
                 Ok::<_, crate::store::StoreError>(Snapshot {
                     connections,
                     failed,
                     apps,
+                    proxy_keys,
                 })
             })
             .await?)

@@ -96,10 +96,22 @@ fn snapshot() -> Snapshot {
         }),
         command: Some("xox login --reauth acme-classic --scopes reactions:write".into()),
     }];
+    let proxy_keys = vec![crate::store::ProxyKey {
+        id: "k0123456789".into(),
+        connection_id: "c-acme-rotating".into(),
+        connection: "acme-rotating".into(),
+        kind: crate::store::KeyKind::Auto,
+        label: Some("billing worker".into()),
+        created_at: NOW - 3_600,
+        last_used_at: Some(NOW - 5),
+        requests: 1_204,
+        failures: 3,
+    }];
     Snapshot {
         connections,
         failed,
         apps: vec![registered_app("acme-app")],
+        proxy_keys,
     }
 }
 

@@ -61,6 +61,32 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             t.scopes.iter().collect::<Vec<_>>().join(", ")
         )));
     }
+    let keys: Vec<_> = app
+        .snapshot
+        .proxy_keys
+        .iter()
+        .filter(|k| k.connection_id == c.id)
+        .collect();
+    if !keys.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("proxy keys", p.bold()));
+        for k in keys {
+            lines.push(Line::raw(format!(
+                "  {} {} token{}  {} calls, {} failed  last used {}",
+                k.id,
+                k.kind,
+                k.label
+                    .as_deref()
+                    .map(|l| format!(" \"{l}\""))
+                    .unwrap_or_default(),
+                k.requests,
+                k.failures,
+                k.last_used_at
+                    .map(describe::rfc3339)
+                    .unwrap_or_else(|| "never".into())
+            )));
+        }
+    }
     if let Some(failed) = app
         .snapshot
         .failed

@@ -169,12 +169,31 @@ fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'sta
         Span::raw(auto),
         Span::raw(format!("sort {}", app.sort.label())),
     ];
+    // With proxy keys, what the proxy has served comes after the counts that need action.
+    let keys = &app.snapshot.proxy_keys;
+    let mut parts = parts;
+    if !keys.is_empty() {
+        let calls: i64 = keys.iter().map(|k| k.requests).sum();
+        let failures: i64 = keys.iter().map(|k| k.failures).sum();
+        parts.insert(
+            4,
+            Span::styled(
+                format!("proxy {calls} calls, {failures} failed"),
+                if failures > 0 {
+                    p.fg(Color::Red)
+                } else {
+                    Style::default()
+                },
+            ),
+        );
+    }
     let mut second: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
     for part in parts {
         let needs = part.content.chars().count() + if second.is_empty() { 0 } else { 3 };
+        // A part that does not fit gives way; a shorter one after it may still fit.
         if used + needs > width {
-            break;
+            continue;
         }
         if !second.is_empty() {
             second.push(sep());
