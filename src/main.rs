@@ -10,11 +10,14 @@ fn main() -> ExitCode {
     }
     xox::logging::install_panic_hook(xox::tui::give_back_terminal);
     // One thread: every command waits on I/O, store work goes to the blocking pool, and
-    // not starting worker threads saves most of a millisecond on each `xox token`.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // not starting worker threads saves most of a millisecond on each `xox token`. The
+    // proxy serves many apps at once: it gets a thread per core.
+    let mut builder = if cli.serves_many() {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -73,6 +73,12 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Whether the command serves many clients at once (`xox proxy`), and so wants a
+    /// thread per core.
+    pub fn serves_many(&self) -> bool {
+        matches!(&self.command, Some(Command::Proxy(args)) if args.serves())
+    }
+
     /// Logs go to stderr only with -v, and never while the dashboard owns the terminal.
     pub fn log_to_stderr(&self) -> bool {
         self.verbose && !matches!(self.command, None | Some(Command::Demo(_)))

@@ -55,6 +55,13 @@ enum KeyCommand {
     Revoke { id: String },
 }
 
+impl ProxyArgs {
+    /// Serving, rather than managing keys.
+    pub fn serves(&self) -> bool {
+        self.key.is_none()
+    }
+}
+
 fn parse_kind(text: &str) -> Result<KeyKind, String> {
     text.parse()
         .map_err(|_| "one of auto, bot, user, app, config".to_owned())

@@ -11,6 +11,7 @@ mod error;
 mod failures;
 mod install;
 mod manifest;
+mod proxy_cache;
 mod proxy_keys;
 mod proxying;
 mod rotate;
@@ -56,6 +57,7 @@ pub struct Engine {
     /// Made on first use: the hot path of `xox token` never builds an HTTP client.
     rotator: OnceLock<Arc<Rotator>>,
     notices: Vec<String>,
+    proxy_cache: proxy_cache::ProxyCache,
 }
 
 impl Engine {
@@ -75,6 +77,7 @@ impl Engine {
             location,
             rotator: OnceLock::new(),
             notices,
+            proxy_cache: Default::default(),
         }
     }
 

@@ -4,17 +4,22 @@
 //! `xox call` records it.
 
 use super::calling::Attempt;
+use super::proxy_cache::Entry;
 use super::{Engine, EngineError, EngineResult};
 use crate::calls::{default_kind, plan};
 use crate::rotation::{DEFAULT_WINDOW, Need, RotationError, Target};
 use crate::slack::passthrough::{Passthrough, Streaming};
 use crate::slack::response::{AnswerHeaders, parse_answer};
 use crate::slack::{CallError, ErrorCode, Secret, TokenKind};
-use crate::store::{KeyKind, ProxyKey};
+use crate::store::{Connection, KeyKind, ProxyKey, now_unix};
 
 /// How much of an answer is read before it is passed on: every `ok:false` answer fits, so
 /// one can be recorded (or retried) whole, and a larger answer streams on from there.
 const PEEK: usize = 64 * 1024;
+
+/// A key's record, its connection, the kind of token for the method, and that token when
+/// it was at hand and not due.
+type Looked = (ProxyKey, Connection, Option<TokenKind>, Option<Secret>);
 
 /// One request from an app.
 pub struct ProxyRequest {
@@ -105,26 +110,31 @@ impl Engine {
     /// Serve one request. Never an `Err` for what the app sent: a bad key, a dead token or
     /// Slack's refusal are answers in Slack's shape; only the store failing is an error.
     pub async fn proxy(&self, request: ProxyRequest) -> EngineResult<ProxyOutcome> {
-        let key = request.key.clone();
-        let Some(proxy_key) = self.store().run(move |s| s.proxy_key(&key)).await? else {
+        let Some((proxy_key, connection, kind, stored)) = self.proxy_lookup(&request).await? else {
             return Ok(ProxyOutcome::refused(None, "invalid_auth"));
         };
-        let connection = self.connection(&proxy_key.connection_id).await?;
-        let chosen = match proxy_key.kind {
-            KeyKind::Auto => plan(&connection, &request.method, None).map(|p| p.kind),
-            KeyKind::Only(kind) => default_kind(&connection, Some(kind)),
-        };
-        let Ok(kind) = chosen else {
+        let Some(kind) = kind else {
             return Ok(ProxyOutcome::refused(
                 Some(proxy_key),
                 "not_allowed_token_type",
             ));
         };
         let mut token = match self
-            .usable_token_of(connection.clone(), kind, DEFAULT_WINDOW, None)
+            .usable_token_of(connection.clone(), kind, DEFAULT_WINDOW, stored)
             .await
         {
-            Ok(usable) => usable.token,
+            Ok(usable) => {
+                let entry = Entry {
+                    key: proxy_key.clone(),
+                    connection: connection.clone(),
+                    tokens: Default::default(),
+                };
+                // A token just refreshed is kept with a connection read before the
+                // refresh: it would look due again, so it is not kept.
+                let token = (!usable.refreshed).then(|| (kind, usable.token.clone()));
+                self.proxy_cache.put(&request.key, entry, token);
+                usable.token
+            }
             Err(e) => {
                 let code = refusal_code(&e).to_owned();
                 return Ok(ProxyOutcome::refused(Some(proxy_key), &code));
@@ -170,6 +180,7 @@ impl Engine {
                     .run(move |s| s.token_state(&id, k))
                     .await?
                     .generation;
+                self.proxy_cache.forget(&request.key);
                 if let Ok(fresh) = rotator
                     .refresh_if(&target, Need::NotRewrittenSince(generation))
                     .await
@@ -202,6 +213,45 @@ impl Engine {
                 },
             });
         }
+    }
+
+    /// The key, its connection, the token kind for this method, and the token itself when
+    /// no refresh is due: from the cache, or in one trip to the store.
+    async fn proxy_lookup(&self, request: &ProxyRequest) -> EngineResult<Option<Looked>> {
+        let choose = |key: &ProxyKey, connection: &Connection, method: &str| match key.kind {
+            KeyKind::Auto => plan(connection, method, None).map(|p| p.kind).ok(),
+            KeyKind::Only(kind) => default_kind(connection, Some(kind)).ok(),
+        };
+        let due = |connection: &Connection, kind: TokenKind| {
+            connection
+                .token(kind)
+                .and_then(|t| t.expires_at)
+                .is_some_and(|at| at - now_unix() <= DEFAULT_WINDOW.as_secs() as i64)
+        };
+        if let Some(entry) = self.proxy_cache.get(&request.key) {
+            let kind = choose(&entry.key, &entry.connection, &request.method);
+            let token = kind
+                .filter(|k| !due(&entry.connection, *k))
+                .and_then(|k| entry.tokens.get(&k).cloned());
+            if token.is_some() || kind.is_none() {
+                return Ok(Some((entry.key, entry.connection, kind, token)));
+            }
+        }
+        let (key, method) = (request.key.clone(), request.method.clone());
+        self.store()
+            .run(move |s| -> EngineResult<_> {
+                let Some(proxy_key) = s.proxy_key(&key)? else {
+                    return Ok(None);
+                };
+                let connection = s.connection(&proxy_key.connection_id)?;
+                let kind = choose(&proxy_key, &connection, &method);
+                let stored = match kind {
+                    Some(k) if !due(&connection, k) => Some(s.access_token(&connection.id, k)?),
+                    _ => None,
+                };
+                Ok(Some((proxy_key, connection, kind, stored)))
+            })
+            .await
     }
 
     /// Slack was not reached, or its answer broke off before it began: recorded as a failed
