@@ -336,3 +336,62 @@ async fn fifty_clients_on_a_due_token_cause_one_refresh() {
     assert_eq!(counters.refresh_grants, before + 2);
     assert_eq!(counters.invalid_refresh_token, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_lets_every_request_that_reached_slack_finish() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0STOP");
+    let key = key(&env, "conn");
+    let proxy = Proxy::start(&env);
+    sim.add_fault(Fault {
+        method: Some("chat.postMessage".into()),
+        kind: FaultKind::Delay { ms: 400 },
+        count: 1_000,
+    });
+    let http = reqwest::Client::new();
+    let clients = (0..20).map(|i| {
+        let (http, url, key) = (
+            http.clone(),
+            format!("{}chat.postMessage", proxy.url),
+            key.clone(),
+        );
+        tokio::spawn(async move {
+            let mut answered = 0;
+            loop {
+                let sent = http
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .form(&[
+                        ("channel", "C0SIMGENERAL"),
+                        ("text", &format!("client {i}")),
+                    ])
+                    .send()
+                    .await;
+                let Ok(response) = sent else { return answered };
+                let body: Value = response.json().await.expect("an answer is never cut off");
+                assert_eq!(body["ok"], true, "{body}");
+                answered += 1;
+            }
+        })
+    });
+    let clients: Vec<_> = clients.collect();
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    let stderr = tokio::task::spawn_blocking(move || proxy.stop())
+        .await
+        .unwrap();
+    let mut answered = 0;
+    for client in clients {
+        answered += client.await.unwrap();
+    }
+    // Every post Slack handled was answered to its client: none was cut off mid-flight.
+    let handled = sim
+        .counters()
+        .calls
+        .get("chat.postMessage")
+        .copied()
+        .unwrap_or(0);
+    assert!(answered >= 20, "{answered}");
+    assert_eq!(handled, answered, "{stderr}");
+    let listed: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    assert_eq!(listed[0]["status"], "ok");
+}
