@@ -395,3 +395,71 @@ async fn sigterm_under_load_lets_every_request_that_reached_slack_finish() {
     let listed: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
     assert_eq!(listed[0]["status"], "ok");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_go_through_the_proxys_own_url_without_the_key() {
+    let sim = simulator(43_200).await;
+    let env = Env::new(sim.base_url());
+    env.add_rotating_app();
+    let install = sim
+        .with_world(|w| {
+            w.seed_install(
+                xox::sim::presets::ROTATING_CLIENT_ID,
+                Some(("T0UP", "T0UP")),
+                "files:write",
+                "",
+            )
+        })
+        .unwrap();
+    env.ok(&["import", "conn", "--app", "acme"], &install.to_string());
+    let key = key(&env, "conn");
+    let proxy = Proxy::start(&env);
+    let http = reqwest::Client::new();
+    let url = json(
+        http.post(format!("{}files.getUploadURLExternal", proxy.url))
+            .bearer_auth(&key)
+            .form(&[("filename", "a.bin"), ("length", "100000")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let upload_url = url["upload_url"].as_str().unwrap();
+    assert!(
+        upload_url.starts_with(proxy.url.trim_end_matches("api/")),
+        "{url}"
+    );
+    // As node's SDK does: the bytes with the app's own credential (here the proxy key).
+    let sent = http
+        .post(upload_url)
+        .bearer_auth(&key)
+        .body(vec![7u8; 100_000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    assert_eq!(sent.text().await.unwrap(), "OK - 100000");
+    let counters = sim.counters();
+    assert_eq!(
+        (counters.uploads, counters.uploads_with_authorization),
+        (1, 0)
+    );
+    let files = serde_json::json!([{"id": url["file_id"], "title": "A"}]).to_string();
+    let done = json(
+        http.post(format!("{}files.completeUploadExternal", proxy.url))
+            .bearer_auth(&key)
+            .form(&[("files", files.as_str()), ("channel_id", "C0SIMGENERAL")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(done["files"][0]["size"], 100_000, "{done}");
+    let unknown = http
+        .post(format!("{}upload/0000", proxy.url.trim_end_matches("api/")))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+}

@@ -1,15 +1,17 @@
 //! The real python-slack-sdk (from PyPI, in a virtual environment made by
 //! scripts/sdk-venv.sh) pointed at `xox proxy` over the simulator: it works with a proxy key
-//! as its token, sees Slack's errors as it would from Slack, and 50 of its clients on a due
-//! token cause one refresh. Without Python or PyPI the test fails in CI (`CI=true`) and is
+//! as its token, sees Slack's errors as it would from Slack, uploads a file with
+//! `files_upload_v2`, and 50 of its clients on a due token cause one refresh. Without Python or PyPI the test fails in CI (`CI=true`) and is
 //! skipped with a notice elsewhere.
 
 mod common;
 
-use common::rotating::{env_with_connection, simulator};
+use common::cli_env::Env;
+use common::rotating::simulator;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use xox::sim::presets::ROTATING_CLIENT_ID;
 
 /// The venv's python, or why there is none.
 fn sdk_python() -> Result<String, String> {
@@ -37,7 +39,19 @@ async fn python_slack_sdk_works_through_the_proxy() {
     };
     // Inside its window when the proxy starts; a refreshed pair lives 12 hours.
     let sim = simulator(3_000).await;
-    let env = env_with_connection(&sim, "T0SDK");
+    let env = Env::new(sim.base_url());
+    env.add_rotating_app();
+    let install = sim
+        .with_world(|w| {
+            w.seed_install(
+                ROTATING_CLIENT_ID,
+                Some(("T0SDK", "T0SDK")),
+                "chat:write,files:write",
+                "",
+            )
+        })
+        .unwrap();
+    env.ok(&["import", "conn", "--app", "acme"], &install.to_string());
     sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
     let key = env
         .ok(&["proxy", "key", "add", "conn", "--label", "sdk"], "")
@@ -72,6 +86,11 @@ async fn python_slack_sdk_works_through_the_proxy() {
     assert_eq!(seen["missing_scope"]["error"], "missing_scope", "{seen}");
     assert_eq!(seen["missing_scope"]["needed"], "reactions:write", "{seen}");
     assert_eq!(seen["wrong_key"], "invalid_auth", "{seen}");
+    // files_upload_v2: the bytes went through the proxy's own upload URL to Slack's, with
+    // no credential, and the upload completed.
+    assert_eq!(seen["upload"]["ok"], true, "{seen}");
+    assert_eq!(seen["upload"]["title"], "Notes", "{seen}");
+    assert_eq!(seen["upload"]["size"], 26, "{seen}");
     assert_eq!(seen["concurrent_ok"], 50, "{seen}");
 
     let failed: Value = serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
@@ -82,7 +101,10 @@ async fn python_slack_sdk_works_through_the_proxy() {
         recorded[0]["needed"],
         serde_json::json!(["reactions:write"])
     );
-    assert_eq!(recorded[0]["provided"], serde_json::json!(["chat:write"]));
+    assert_eq!(
+        recorded[0]["provided"],
+        serde_json::json!(["chat:write", "files:write"])
+    );
 
     let counters = sim.counters();
     let bot_refreshes: u64 = counters
@@ -97,6 +119,10 @@ async fn python_slack_sdk_works_through_the_proxy() {
         counters.refreshes
     );
     assert_eq!(counters.invalid_refresh_token, 0);
+    assert_eq!(
+        (counters.uploads, counters.uploads_with_authorization),
+        (1, 0)
+    );
     // The wrong key reached nothing: one auth.test per client that had a key, no more.
     assert_eq!(counters.calls.get("auth.test").copied(), Some(51));
 }

@@ -287,3 +287,19 @@ impl Engine {
         }
     }
 }
+
+impl Engine {
+    /// Stream an app's upload to the upload URL Slack gave it, without its key.
+    pub async fn forward_upload(
+        &self,
+        url: &str,
+        content_type: Option<&str>,
+        body: reqwest::Body,
+    ) -> EngineResult<Result<Streaming, CallError>> {
+        Ok(self
+            .rotator()?
+            .client()
+            .forward_upload(url, content_type, body)
+            .await)
+    }
+}

@@ -4,6 +4,7 @@
 
 mod request;
 pub mod tally;
+mod uploads;
 
 use crate::engine::{Engine, ProxyAnswer, ProxyOutcome};
 use crate::rotation::{Stop, StopLevel};
@@ -25,7 +26,11 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 struct Proxy {
     engine: Arc<Engine>,
     tally: Arc<Tally>,
+    uploads: Arc<uploads::Uploads>,
 }
+
+/// The largest file the proxy streams on to an upload URL.
+const MAX_UPLOAD: usize = 1024 * 1024 * 1024;
 
 fn slack_shaped(error: &str) -> Response {
     (
@@ -70,7 +75,21 @@ async fn api(
         }
     };
     match proxy.engine.proxy(request).await {
-        Ok(outcome) => respond(&proxy.tally, &method, outcome, started),
+        Ok(mut outcome) => {
+            // The upload URL Slack gives is on another host: the app gets one of ours.
+            if method == "files.getUploadURLExternal"
+                && let ProxyAnswer::Slack {
+                    head,
+                    complete: true,
+                    ..
+                } = &mut outcome.answer
+                && let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok())
+                && let Some(rewritten) = proxy.uploads.rewrite(head, &format!("http://{host}"))
+            {
+                *head = rewritten.to_vec();
+            }
+            respond(&proxy.tally, &method, outcome, started)
+        }
         Err(e) => {
             tracing::warn!(method, error = %e, "proxy could not serve a request");
             slack_shaped("internal_error")
@@ -145,6 +164,56 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
     response
 }
 
+/// Bytes for one of the upload URLs the proxy handed out, streamed on to Slack's.
+async fn upload(
+    State(proxy): State<Proxy>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(target) = proxy.uploads.target(&id) else {
+        return (StatusCode::NOT_FOUND, "no such upload").into_response();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // The app's Authorization header (a proxy key) is not passed on: only the bytes go.
+    let stream = reqwest::Body::wrap_stream(body.into_data_stream());
+    match proxy
+        .engine
+        .forward_upload(&target, content_type.as_deref(), stream)
+        .await
+    {
+        Ok(Ok(mut answer)) => {
+            let mut bytes = Vec::new();
+            while let Some(Ok(chunk)) = answer.chunk().await {
+                bytes.extend_from_slice(&chunk);
+            }
+            let mut builder = Response::builder().status(answer.status);
+            for (name, value) in &answer.headers {
+                builder = builder.header(name.as_str(), value.as_str());
+            }
+            tracing::info!(
+                status = answer.status,
+                bytes = bytes.len(),
+                "proxied an upload"
+            );
+            builder
+                .body(Body::from(bytes))
+                .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "proxy could not pass an upload on");
+            (StatusCode::BAD_GATEWAY, "the upload could not be passed on").into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "proxy could not pass an upload on");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// Serve on `listener` until a stop is asked for; requests in flight finish first. Every
 /// second the counts go to the store, where the dashboard reads them.
 pub async fn serve(
@@ -157,10 +226,15 @@ pub async fn serve(
     let state = Proxy {
         engine: engine.clone(),
         tally: tally.clone(),
+        uploads: Default::default(),
     };
+    let uploads = Router::new()
+        .route("/upload/{id}", axum::routing::post(upload))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD));
     let app = Router::new()
         .route("/api/{method}", any(api))
         .layer(DefaultBodyLimit::max(max_body))
+        .merge(uploads)
         .with_state(state);
     let flusher = {
         let (engine, tally) = (engine.clone(), tally.clone());

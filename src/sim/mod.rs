@@ -6,6 +6,7 @@ mod channels;
 mod consent;
 mod control;
 pub mod faults;
+mod files;
 mod legacy;
 pub mod oauth;
 pub mod presets;

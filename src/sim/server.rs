@@ -21,6 +21,7 @@ pub fn router(shared: Shared) -> Router {
             get(authorize_page).post(authorize_decision),
         )
         .route("/api/{method}", any(api))
+        .route("/_upload/{id}", axum::routing::post(upload))
         .merge(control::routes())
         .with_state(shared)
 }
@@ -50,6 +51,24 @@ async fn authorize_decision(State(shared): State<Shared>, body: Bytes) -> Respon
     match st.world.check_authorize(&form) {
         Err(refusal) => (StatusCode::BAD_REQUEST, Html(refusal_page(&refusal))).into_response(),
         Ok(req) => Redirect::to(&st.world.decide(&req, allow)).into_response(),
+    }
+}
+
+/// Bytes POSTed to an upload URL: Slack answers a plain-text "OK - LENGTH".
+async fn upload(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let with_authorization = headers.contains_key(header::AUTHORIZATION);
+    match shared
+        .lock()
+        .world
+        .receive_upload(&id, body.len(), with_authorization)
+    {
+        Ok(()) => (StatusCode::OK, format!("OK - {}", body.len())).into_response(),
+        Err(()) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
@@ -248,7 +267,14 @@ fn answer(
         return json_response(StatusCode::OK, &body);
     }
     let token = bearer(headers).or_else(|| params.get("token").cloned());
-    let answer = st.world.web_api(method, token.as_deref(), &params);
+    let mut answer = st.world.web_api(method, token.as_deref(), &params);
+    // An upload URL points back here, at the address the request came to.
+    if let (Some(path), Some(host)) = (
+        answer.body["upload_url"].as_str().map(str::to_owned),
+        headers.get(header::HOST).and_then(|h| h.to_str().ok()),
+    ) {
+        answer.body["upload_url"] = json!(format!("http://{host}{path}"));
+    }
     let status = if answer.body["error"] == "unknown_method" {
         StatusCode::NOT_FOUND
     } else {

@@ -204,6 +204,9 @@ impl World {
         if let Some(body) = self.channel_change(method, install, kind, params) {
             return body;
         }
+        if let Some(body) = self.file_method(method, install, params) {
+            return body;
+        }
         let i = &self.installs[install];
         let arg = |name: &str| params.get(name).cloned().unwrap_or_default();
         let ts = format!(

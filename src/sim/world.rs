@@ -164,6 +164,10 @@ pub struct Counters {
     pub invalid_refresh_token: u64,
     /// Refresh tokens used again inside the grace period (and answered with a new pair).
     pub refreshes_in_grace: u64,
+    /// Bytes sent to upload URLs, and how many of those requests carried an
+    /// `Authorization` header (an upload URL needs none).
+    pub uploads: u64,
+    pub uploads_with_authorization: u64,
     /// Successful refreshes per `team_id/user_id/kind`.
     pub refreshes: BTreeMap<String, u64>,
     /// Web API requests received, per method (OAuth methods and faulted requests included).
@@ -180,7 +184,18 @@ pub struct World {
     pub(super) access: HashMap<String, AccessToken>,
     pub(super) refresh: HashMap<String, RefreshToken>,
     pub(super) channels: super::channels::Channels,
+    /// Files announced with `files.getUploadURLExternal`, by file id.
+    pub(super) uploads: HashMap<String, Upload>,
     pub counters: Counters,
+}
+
+/// A file on its way in: announced, then its bytes sent to the upload URL, then completed.
+#[derive(Debug, Clone)]
+pub(super) struct Upload {
+    pub install: usize,
+    pub filename: String,
+    pub length: usize,
+    pub received: Option<usize>,
 }
 
 pub(super) fn random_alnum(len: usize) -> String {

@@ -45,6 +45,35 @@ impl Streaming {
 }
 
 impl SlackClient {
+    /// Stream an upload's bytes on to the upload URL Slack handed out (on another host).
+    /// No credential goes with them: the URL is the credential.
+    pub async fn forward_upload(
+        &self,
+        url: &str,
+        content_type: Option<&str>,
+        body: reqwest::Body,
+    ) -> Result<Streaming, CallError> {
+        let mut builder = self.http.post(url).body(body);
+        if let Some(content_type) = content_type {
+            builder = builder.header("content-type", content_type);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| CallError::Transport(self.transport_error(&e)))?;
+        let headers = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| name.as_str().eq_ignore_ascii_case("content-type"))
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+            .collect();
+        Ok(Streaming {
+            status: response.status().as_u16(),
+            headers,
+            response,
+        })
+    }
+
     /// Send `request` to `api/{method}` with `token` as the bearer.
     pub async fn pass_through(
         &self,

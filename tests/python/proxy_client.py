@@ -18,6 +18,11 @@ seen = {}
 seen["auth_test"] = client.auth_test()["ok"]
 seen["post"] = client.chat_postMessage(channel="C0SIMGENERAL", text="hello from slack_sdk")["ok"]
 
+uploaded = client.files_upload_v2(
+    channel="C0SIMGENERAL", filename="notes.txt", content="hello from files_upload_v2", title="Notes"
+)
+seen["upload"] = {"ok": uploaded["ok"], "title": uploaded["file"]["title"], "size": uploaded["file"]["size"]}
+
 try:
     client.reactions_add(channel="C0SIMGENERAL", name="tada", timestamp="1.000001")
     seen["missing_scope"] = None
