@@ -2,15 +2,30 @@
 
 use super::{Context, KindArgs, format, print_json};
 use crate::slack::import_input::MAX_INPUT;
+use crate::slack::sdk_store::SdkStore;
 use crate::store::{HeldElsewhere, now_unix};
 use anyhow::Context as _;
 use clap::Args;
 use std::io::Read;
 
+/// Installation stores of other tools that `--from` reads.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum FromStore {
+    /// python-slack-sdk's SQLite3InstallationStore (a database file)
+    SlackSdkSqlite,
+    /// python-slack-sdk's FileInstallationStore (a folder)
+    SlackSdkFiles,
+}
+
 #[derive(Args, Debug)]
 pub struct ImportArgs {
-    /// The connection's name (created, or updated if it is the same install)
+    /// The connection's name (created, or updated if it is the same install); with
+    /// --from, the store's path
     name: String,
+    /// Import every installation kept in another tool's store at NAME (a file or folder),
+    /// each as a connection of --app
+    #[arg(long, value_enum, requires = "app")]
+    from: Option<FromStore>,
     /// The app the tokens belong to (a bare token may go without: it is kept under "standalone")
     #[arg(long)]
     app: Option<String>,
@@ -36,6 +51,9 @@ pub fn held_elsewhere(replace: bool) -> HeldElsewhere {
 }
 
 pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
+    if let Some(from) = args.from {
+        return from_store(ctx, from, &args).await;
+    }
     let mut raw = Vec::new();
     std::io::stdin()
         .lock()
@@ -71,5 +89,62 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
         .map(|s| format!(" from {}", s.method()))
         .unwrap_or_default();
     outln!("imported {}{from}: {}", conn.name, parts.join(", "));
+    Ok(())
+}
+
+async fn from_store(ctx: &Context, from: FromStore, args: &ImportArgs) -> anyhow::Result<()> {
+    let source = match from {
+        FromStore::SlackSdkSqlite => SdkStore::Sqlite,
+        FromStore::SlackSdkFiles => SdkStore::Files,
+    };
+    let app = args
+        .app
+        .as_deref()
+        .expect("clap requires --app with --from");
+    let report = ctx
+        .engine()?
+        .import_sdk_store(
+            source,
+            std::path::Path::new(&args.name),
+            app,
+            held_elsewhere(args.replace),
+        )
+        .await?;
+    let now = now_unix();
+    if args.json {
+        print_json(&serde_json::json!({
+            "imported": report.imported.iter().map(|c| format::connection_json(c, now)).collect::<Vec<_>>(),
+            "other_apps": report.other_apps,
+            "refused": report.refused.iter().map(|(name, why)| serde_json::json!({"name": name, "error": why})).collect::<Vec<_>>(),
+        }));
+    } else {
+        for conn in &report.imported {
+            let tokens: Vec<String> = conn
+                .tokens
+                .iter()
+                .map(|t| format::token_summary(t, now))
+                .collect();
+            outln!("imported {}: {}", conn.name, tokens.join(", "));
+        }
+    }
+    if report.other_apps > 0 {
+        errln!(
+            "left alone: {} installation(s) of other apps (another client id)",
+            report.other_apps
+        );
+    }
+    for (name, why) in &report.refused {
+        errln!("not imported {name}: {why}");
+    }
+    if !report.refused.is_empty() {
+        anyhow::bail!(
+            "{} of {} installations were not imported",
+            report.refused.len(),
+            report.refused.len() + report.imported.len()
+        );
+    }
+    if report.imported.is_empty() {
+        anyhow::bail!("no installation of app {app} found in {}", args.name);
+    }
     Ok(())
 }

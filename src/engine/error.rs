@@ -47,6 +47,8 @@ pub enum EngineError {
         "app {app} is used by {connections}: `xox app remove {app} --force` removes them too (their tokens stay valid at Slack; `xox remove CONN --revoke --yes` revokes one first)"
     )]
     AppInUse { app: String, connections: String },
+    #[error("{0}")]
+    SdkStore(String),
     #[error("{conn} holds no token: import or log in first")]
     NoTokens { conn: String },
     #[error(

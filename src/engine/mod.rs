@@ -15,6 +15,7 @@ mod proxy_cache;
 mod proxy_keys;
 mod proxying;
 mod rotate;
+mod sdk_import;
 mod summary;
 mod usable;
 
@@ -27,6 +28,7 @@ pub use manifest::PushedManifest;
 pub use proxy_keys::NewProxyKey;
 pub use proxying::{ProxyAnswer, ProxyOutcome, ProxyRequest};
 pub use rotate::{Exchanged, Refreshed, TokenRef};
+pub use sdk_import::SdkImport;
 pub use summary::{Snapshot, Summary};
 pub use usable::{TokenWarning, UsableToken};
 

@@ -100,7 +100,7 @@ pub struct LoggedIn {
 }
 
 /// `acme-sim-workspace`: the app's name and the workspace's, as a usable connection name.
-fn default_name(app: &App, grant: &Grant) -> String {
+pub fn default_name(app: &App, grant: &Grant) -> String {
     let team = grant
         .team_name
         .as_deref()

@@ -10,4 +10,4 @@ pub mod manifest;
 
 pub use authorize::{AuthorizeRequest, authorize_request};
 pub use error::LoginError;
-pub use flow::{LoggedIn, LoginPlan, PendingLogin};
+pub use flow::{LoggedIn, LoginPlan, PendingLogin, default_name};

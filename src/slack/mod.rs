@@ -11,6 +11,7 @@ pub mod passthrough;
 pub mod pkce;
 pub mod response;
 pub mod scopes;
+pub mod sdk_store;
 pub mod secret;
 pub mod token;
 

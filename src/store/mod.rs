@@ -17,7 +17,7 @@ pub use backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
 pub use error::{StoreError, StoreResult};
 pub use handle::StoreHandle;
 pub use model::*;
-pub use sqlite::{BUSY_TIMEOUT, SqliteStore};
+pub use sqlite::{BUSY_TIMEOUT, SqliteStore, sdk_installations};
 
 use std::path::Path;
 

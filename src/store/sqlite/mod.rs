@@ -13,12 +13,14 @@ mod leases;
 mod proxy_keys;
 mod reserve;
 mod schema;
+mod sdk_rows;
 mod tokens;
 
 use super::cipher::Cipher;
 use super::error::{StoreError, StoreResult};
 use super::{key, keyring};
 use rusqlite::{Connection as Sqlite, OpenFlags, TransactionBehavior};
+pub use sdk_rows::sdk_installations;
 use std::fs::OpenOptions;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
