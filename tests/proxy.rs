@@ -463,3 +463,25 @@ async fn uploads_go_through_the_proxys_own_url_without_the_key() {
         .unwrap();
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multipart_body_passes_through_unchanged() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0MULTI");
+    let key = key(&env, "conn");
+    let proxy = Proxy::start(&env);
+    let body = "--XOXB\r\nContent-Disposition: form-data; name=\"greeting\"\r\n\r\nhello\r\n--XOXB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nfile bytes\r\n--XOXB--\r\n";
+    let echoed = json(
+        reqwest::Client::new()
+            .post(format!("{}api.test", proxy.url))
+            .bearer_auth(&key)
+            .header("content-type", "multipart/form-data; boundary=XOXB")
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(echoed["args"]["greeting"], "hello", "{echoed}");
+    assert_eq!(echoed["args"]["file"], "file bytes", "{echoed}");
+}

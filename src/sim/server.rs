@@ -93,7 +93,26 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
-/// Arguments from the query string and the body (form or JSON). The token is read only from
+/// The named fields of a `multipart/form-data` body, as text (a file's bytes included).
+fn multipart_fields(body: &[u8], boundary: &str) -> Form {
+    let text = String::from_utf8_lossy(body);
+    let mut fields = Form::new();
+    for part in text.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let name = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next());
+        if let Some(name) = name {
+            fields.insert(name.to_owned(), value.trim_end_matches("\r\n").to_owned());
+        }
+    }
+    fields
+}
+
+/// Arguments from the query string and the body (form, JSON or multipart). The token is read only from
 /// the Authorization header or the body: Slack refuses tokens in the query string.
 fn request_params(
     headers: &HeaderMap,
@@ -102,10 +121,19 @@ fn request_params(
 ) -> Result<Form, &'static str> {
     let mut params = parse_form(query.unwrap_or(""));
     params.remove("token");
-    let is_json = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        .unwrap_or("");
+    let is_json = content_type.starts_with("application/json");
+    if let Some(boundary) = content_type
+        .strip_prefix("multipart/form-data")
+        .and_then(|rest| rest.split_once("boundary="))
+        .map(|(_, b)| b.trim_matches('"'))
+    {
+        params.extend(multipart_fields(body, boundary));
+        return Ok(params);
+    }
     // An empty JSON body is no arguments: Slack's SDKs send one for methods without any.
     if is_json && !body.trim_ascii().is_empty() {
         let value: Value = serde_json::from_slice(body).map_err(|_| "invalid_json")?;
