@@ -5,72 +5,10 @@
 mod common;
 
 use common::cli_env::Env;
+use common::proxy::{Proxy, bot_refreshes, key, proxied};
 use common::rotating::{env_with_connection, simulator};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use xox::sim::faults::{Fault, FaultKind};
-
-/// `xox proxy --port 0` running on `env`; its base URL (`http://127.0.0.1:PORT/api/`).
-struct Proxy {
-    child: Child,
-    url: String,
-}
-
-impl Proxy {
-    fn start(env: &Env) -> Proxy {
-        let mut child = env
-            .command(&["proxy", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().to_owned();
-        assert!(
-            url.starts_with("http://127.0.0.1:") && url.ends_with("/api/"),
-            "{url}"
-        );
-        Proxy { child, url }
-    }
-
-    /// Stop it as a service manager would; its stderr.
-    fn stop(mut self) -> String {
-        let pid = self.child.id().to_string();
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap();
-        let out = std::mem::replace(
-            &mut self.child,
-            std::process::Command::new("true").spawn().unwrap(),
-        )
-        .wait_with_output()
-        .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn key(env: &Env, conn: &str) -> String {
-    env.ok(&["proxy", "key", "add", conn, "--label", "test app"], "")
-        .trim()
-        .to_owned()
-}
 
 async fn json(response: reqwest::Response) -> Value {
     response.json().await.unwrap()
@@ -96,15 +34,7 @@ async fn keys_are_shown_once_listed_without_the_key_and_revoked() {
     );
 
     let proxy = Proxy::start(&env);
-    let http = reqwest::Client::new();
-    let ok = json(
-        http.post(format!("{}auth.test", proxy.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let ok = proxy.call("auth.test", &key).await;
     assert_eq!(ok["ok"], true, "{ok}");
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let keys: Value =
@@ -114,14 +44,7 @@ async fn keys_are_shown_once_listed_without_the_key_and_revoked() {
 
     let id = keys[0]["id"].as_str().unwrap().to_owned();
     env.ok(&["proxy", "key", "revoke", &id], "");
-    let refused = json(
-        http.post(format!("{}auth.test", proxy.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let refused = proxy.call("auth.test", &key).await;
     assert_eq!(refused["error"], "invalid_auth");
     assert!(
         env.fails(&["proxy", "key", "revoke", &id], "")
@@ -188,10 +111,7 @@ async fn nothing_reaches_slack_without_a_key_the_proxy_made() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_json_queries_headers_rate_limits_and_large_answers_pass_through() {
-    let sim = simulator(43_200).await;
-    let env = env_with_connection(&sim, "T0PASS");
-    let key = key(&env, "conn");
-    let proxy = Proxy::start(&env);
+    let (sim, _env, key, proxy) = proxied("T0PASS").await;
     let http = reqwest::Client::new();
     let url = |m: &str| format!("{}{m}", proxy.url);
 
@@ -261,10 +181,7 @@ async fn forms_json_queries_headers_rate_limits_and_large_answers_pass_through()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_are_recorded_and_an_expired_token_is_refreshed_behind_the_apps_back() {
-    let sim = simulator(43_200).await;
-    let env = env_with_connection(&sim, "T0FAIL");
-    let key = key(&env, "conn");
-    let proxy = Proxy::start(&env);
+    let (sim, env, key, proxy) = proxied("T0FAIL").await;
     let http = reqwest::Client::new();
     let answer = json(
         http.post(format!("{}reactions.add", proxy.url))
@@ -292,14 +209,7 @@ async fn failures_are_recorded_and_an_expired_token_is_refreshed_behind_the_apps
     // and sends the request again; the app never sees token_expired.
     sim.with_world(|w| w.advance_clock(43_300));
     let refreshes = sim.counters().refresh_grants;
-    let ok = json(
-        http.post(format!("{}auth.test", proxy.url))
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let ok = proxy.call("auth.test", &key).await;
     assert_eq!(ok["ok"], true, "{ok}");
     assert_eq!(sim.counters().refresh_grants, refreshes + 1);
     drop(proxy);
@@ -312,9 +222,10 @@ async fn fifty_clients_on_a_due_token_cause_one_refresh() {
     let env = env_with_connection(&sim, "T0MANY");
     sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
     let key = key(&env, "conn");
+    // Counted before the proxy starts: it keeps tokens fresh from its first moment.
+    let before = sim.counters().refresh_grants;
     let proxy = Proxy::start(&env);
     let http = reqwest::Client::new();
-    let before = sim.counters().refresh_grants;
     let calls = (0..50).map(|_| {
         let request = http
             .post(format!("{}auth.test", proxy.url))
@@ -326,12 +237,7 @@ async fn fifty_clients_on_a_due_token_cause_one_refresh() {
     // One refresh of the bot token the calls used (the proxy also keeps the idle user
     // token fresh: one refresh of that too).
     let counters = sim.counters();
-    let bot_refreshes: u64 = counters
-        .refreshes
-        .iter()
-        .filter(|(who, _)| who.ends_with("/bot"))
-        .map(|(_, n)| n)
-        .sum();
+    let bot_refreshes = bot_refreshes(&counters);
     assert_eq!(bot_refreshes, 1, "{:?}", counters.refreshes);
     assert_eq!(counters.refresh_grants, before + 2);
     assert_eq!(counters.invalid_refresh_token, 0);
@@ -339,10 +245,7 @@ async fn fifty_clients_on_a_due_token_cause_one_refresh() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_lets_every_request_that_reached_slack_finish() {
-    let sim = simulator(43_200).await;
-    let env = env_with_connection(&sim, "T0STOP");
-    let key = key(&env, "conn");
-    let proxy = Proxy::start(&env);
+    let (sim, env, key, proxy) = proxied("T0STOP").await;
     sim.add_fault(Fault {
         method: Some("chat.postMessage".into()),
         kind: FaultKind::Delay { ms: 400 },
@@ -466,10 +369,7 @@ async fn uploads_go_through_the_proxys_own_url_without_the_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_multipart_body_passes_through_unchanged() {
-    let sim = simulator(43_200).await;
-    let env = env_with_connection(&sim, "T0MULTI");
-    let key = key(&env, "conn");
-    let proxy = Proxy::start(&env);
+    let (_sim, _env, key, proxy) = proxied("T0MULTI").await;
     let body = "--XOXB\r\nContent-Disposition: form-data; name=\"greeting\"\r\n\r\nhello\r\n--XOXB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nfile bytes\r\n--XOXB--\r\n";
     let echoed = json(
         reqwest::Client::new()

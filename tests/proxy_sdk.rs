@@ -7,9 +7,9 @@
 mod common;
 
 use common::cli_env::Env;
+use common::proxy::{Proxy, bot_refreshes, key};
 use common::rotating::simulator;
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use xox::sim::presets::ROTATING_CLIENT_ID;
 
@@ -53,28 +53,15 @@ async fn python_slack_sdk_works_through_the_proxy() {
         .unwrap();
     env.ok(&["import", "conn", "--app", "acme"], &install.to_string());
     sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
-    let key = env
-        .ok(&["proxy", "key", "add", "conn", "--label", "sdk"], "")
-        .trim()
-        .to_owned();
-    let mut proxy = env
-        .command(&["proxy", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut url = String::new();
-    BufReader::new(proxy.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
+    let key = key(&env, "conn");
+    let proxy = Proxy::start(&env);
 
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/proxy_client.py");
     let out = Command::new(&python)
-        .args([script, url.trim(), &key])
+        .args([script, proxy.url.as_str(), &key])
         .output()
         .unwrap();
-    let _ = proxy.kill();
-    let _ = proxy.wait();
+    drop(proxy);
     assert!(
         out.status.success(),
         "{}",
@@ -107,12 +94,7 @@ async fn python_slack_sdk_works_through_the_proxy() {
     );
 
     let counters = sim.counters();
-    let bot_refreshes: u64 = counters
-        .refreshes
-        .iter()
-        .filter(|(who, _)| who.ends_with("/bot"))
-        .map(|(_, n)| n)
-        .sum();
+    let bot_refreshes = bot_refreshes(&counters);
     assert_eq!(
         bot_refreshes, 1,
         "one refresh for every client: {:?}",

@@ -34,6 +34,21 @@ pub struct Streaming {
 }
 
 impl Streaming {
+    /// `response`, keeping the headers `keep` names.
+    fn of(response: reqwest::Response, keep: fn(&str) -> bool) -> Streaming {
+        let headers = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| keep(name.as_str()))
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+            .collect();
+        Streaming {
+            status: response.status().as_u16(),
+            headers,
+            response,
+        }
+    }
+
     /// The next piece of the body; `None` at its end.
     pub async fn chunk(&mut self) -> Option<Result<Vec<u8>, String>> {
         match self.response.chunk().await {
@@ -61,17 +76,9 @@ impl SlackClient {
             .send()
             .await
             .map_err(|e| CallError::Transport(self.transport_error(&e)))?;
-        let headers = response
-            .headers()
-            .iter()
-            .filter(|(name, _)| name.as_str().eq_ignore_ascii_case("content-type"))
-            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
-            .collect();
-        Ok(Streaming {
-            status: response.status().as_u16(),
-            headers,
-            response,
-        })
+        Ok(Streaming::of(response, |name| {
+            name.eq_ignore_ascii_case("content-type")
+        }))
     }
 
     /// Send `request` to `api/{method}` with `token` as the bearer.
@@ -99,16 +106,6 @@ impl SlackClient {
             .send()
             .await
             .map_err(|e| CallError::Transport(self.transport_error(&e)))?;
-        let headers = response
-            .headers()
-            .iter()
-            .filter(|(name, _)| passes_back(name.as_str()))
-            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
-            .collect();
-        Ok(Streaming {
-            status: response.status().as_u16(),
-            headers,
-            response,
-        })
+        Ok(Streaming::of(response, passes_back))
     }
 }

@@ -147,6 +147,15 @@ pub fn one_line_error(out: &Output, args: &[&str]) -> String {
     stderr.trim_end().to_owned()
 }
 
+/// The first line a child prints on stdout (a server's address), trimmed.
+pub fn first_line(child: &mut std::process::Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim().to_owned()
+}
+
 /// `xox sim` as a process; the first line of its stdout is its base URL.
 pub struct SimProcess(pub std::process::Child, pub String);
 
@@ -162,11 +171,7 @@ impl SimProcess {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().to_owned();
+        let url = first_line(&mut child);
         assert!(url.starts_with("http://127.0.0.1:"), "{url}");
         SimProcess(child, url)
     }

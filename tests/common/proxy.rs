@@ -1,0 +1,98 @@
+//! `xox proxy` as a process for the tests that drive it: started on a free port, its base
+//! URL read from its first line, stopped with SIGTERM.
+
+use super::cli_env::{Env, first_line};
+use super::rotating::{env_with_connection, simulator};
+use std::process::{Child, Stdio};
+use xox::sim::Simulator;
+
+/// `xox proxy --port 0` running on `env`; its base URL (`http://127.0.0.1:PORT/api/`).
+pub struct Proxy {
+    child: Child,
+    pub url: String,
+}
+
+impl Proxy {
+    pub fn start(env: &Env) -> Proxy {
+        let mut child = env
+            .command(&["proxy", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let url = first_line(&mut child);
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.ends_with("/api/"),
+            "{url}"
+        );
+        Proxy { child, url }
+    }
+
+    /// Stop it as a service manager would; its stderr.
+    pub fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        let out = std::mem::replace(
+            &mut self.child,
+            std::process::Command::new("true").spawn().unwrap(),
+        )
+        .wait_with_output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn key(env: &Env, conn: &str) -> String {
+    env.ok(&["proxy", "key", "add", conn, "--label", "test app"], "")
+        .trim()
+        .to_owned()
+}
+
+/// A simulator, a connection `conn` of `team`, a key for it, and a proxy serving it.
+pub async fn proxied(team: &str) -> (Simulator, Env, String, Proxy) {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, team);
+    let key = key(&env, "conn");
+    let proxy = Proxy::start(&env);
+    (sim, env, key, proxy)
+}
+
+impl Proxy {
+    /// `method` through the proxy with `key`, as an SDK calls it; Slack's JSON answer.
+    pub async fn call(&self, method: &str, key: &str) -> serde_json::Value {
+        reqwest::Client::new()
+            .post(format!("{}{method}", self.url))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// Refreshes of bot tokens that reached the simulator.
+pub fn bot_refreshes(counters: &xox::sim::Counters) -> u64 {
+    counters
+        .refreshes
+        .iter()
+        .filter(|(who, _)| who.ends_with("/bot"))
+        .map(|(_, n)| n)
+        .sum()
+}
