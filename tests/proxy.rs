@@ -385,3 +385,36 @@ async fn a_multipart_body_passes_through_unchanged() {
     assert_eq!(echoed["args"]["greeting"], "hello", "{echoed}");
     assert_eq!(echoed["args"]["file"], "file bytes", "{echoed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxied_failure_shows_in_a_running_dashboard_within_a_second() {
+    use common::dashboard::Dashboard;
+    let (sim, env, key, proxy) = proxied("T0DASH").await;
+    let engine = xox::engine::Engine::open(xox::engine::Settings {
+        db: env.db(),
+        slack_url: sim.base_url().to_owned(),
+        http_timeout: std::time::Duration::from_secs(5),
+        window: xox::rotation::DEFAULT_WINDOW,
+        stop: Default::default(),
+    })
+    .unwrap();
+    let mut dashboard = Dashboard::new(std::sync::Arc::new(engine), false);
+    dashboard.drive(xox::tui::app::Msg::StoreChanged).await;
+    dashboard.watch_store();
+    assert!(dashboard.app.snapshot.failed.is_empty());
+    // Let the watch take its first look, then fail a call through the proxy.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let answer = proxy.call("reactions.add", &key).await;
+    assert_eq!(answer["error"], "missing_scope");
+    let seen = dashboard
+        .until(std::time::Duration::from_secs(3), |app| {
+            !app.snapshot.failed.is_empty()
+        })
+        .await
+        .expect("the failure reached the dashboard");
+    assert!(seen <= std::time::Duration::from_millis(1_500), "{seen:?}");
+    assert_eq!(
+        dashboard.app.snapshot.failed[0].call.method,
+        "reactions.add"
+    );
+}

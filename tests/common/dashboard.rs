@@ -58,6 +58,27 @@ impl Dashboard {
         }
     }
 
+    /// Watch the store for other processes' writes, as the real dashboard does.
+    pub fn watch_store(&mut self) {
+        self.exec.watch_store();
+    }
+
+    /// Handle what arrives until `done` holds of the dashboard; how long that took, or
+    /// `None` after `limit`.
+    pub async fn until(
+        &mut self,
+        limit: Duration,
+        done: impl Fn(&App) -> bool,
+    ) -> Option<Duration> {
+        let started = std::time::Instant::now();
+        while !done(&self.app) {
+            let left = limit.checked_sub(started.elapsed())?;
+            let msg = tokio::time::timeout(left, self.inbox.recv()).await.ok()??;
+            self.drive(msg).await;
+        }
+        Some(started.elapsed())
+    }
+
     /// Type `text`, one key at a time, each driven to the end.
     pub async fn keys(&mut self, text: &str) {
         for c in text.chars() {
