@@ -204,6 +204,13 @@ async fn failures_are_recorded_and_an_expired_token_is_refreshed_behind_the_apps
         failed[0]["command"],
         "xox login --reauth conn --scopes reactions:write"
     );
+    // The recorded call replays with its own arguments (and fails the same way, until the
+    // scope is added).
+    let replayed = env.run(&["replay", "1"], "");
+    let err = String::from_utf8_lossy(&replayed.stderr);
+    assert!(err.contains("missing_scope to reactions.add"), "{err}");
+    let failed: Value = serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
+    assert_eq!(failed[0]["replay_of"], 1, "{failed:#}");
 
     // Slack's clock says the token is spent while xox's does not: the proxy refreshes once
     // and sends the request again; the app never sees token_expired.
