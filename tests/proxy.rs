@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::cli_env::Env;
 use common::proxy::{Proxy, bot_refreshes, key, proxied};
 use common::rotating::{env_with_connection, simulator};
+use common::sdks::env_with_install;
 use serde_json::Value;
 use xox::sim::faults::{Fault, FaultKind};
 
@@ -309,19 +309,7 @@ async fn sigterm_under_load_lets_every_request_that_reached_slack_finish() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_go_through_the_proxys_own_url_without_the_key() {
     let sim = simulator(43_200).await;
-    let env = Env::new(sim.base_url());
-    env.add_rotating_app();
-    let install = sim
-        .with_world(|w| {
-            w.seed_install(
-                xox::sim::presets::ROTATING_CLIENT_ID,
-                Some(("T0UP", "T0UP")),
-                "files:write",
-                "",
-            )
-        })
-        .unwrap();
-    env.ok(&["import", "conn", "--app", "acme"], &install.to_string());
+    let env = env_with_install(&sim, "T0UP", "files:write");
     let key = key(&env, "conn");
     let proxy = Proxy::start(&env);
     let http = reqwest::Client::new();

@@ -6,26 +6,11 @@ mod common;
 
 use common::cli_env::Env;
 use common::rotating::simulator;
+use common::sdks::sdk_python;
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use xox::sim::presets::ROTATING_CLIENT_ID;
-
-fn sdk_python() -> Option<String> {
-    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/sdk-venv.sh"))
-        .output()
-        .ok()?;
-    if out.status.success() {
-        return Some(String::from_utf8_lossy(&out.stdout).trim().to_owned());
-    }
-    let why = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(
-        std::env::var("CI").map_or(true, |v| v != "true"),
-        "python-slack-sdk could not be installed in CI: {why}"
-    );
-    eprintln!("skipped: python-slack-sdk could not be installed: {why}");
-    None
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_sdk_stores_come_over_as_working_connections() {

@@ -7,6 +7,7 @@ pub mod cli_env;
 pub mod dashboard;
 pub mod proxy;
 pub mod rotating;
+pub mod sdks;
 
 use std::time::Duration;
 use xox::sim::{Fault, FaultKind, SimApp, Simulator};
