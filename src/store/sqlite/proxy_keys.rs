@@ -50,17 +50,18 @@ impl SqliteStore {
         key: &Secret,
     ) -> StoreResult<ProxyKey> {
         let id = new_id('k');
+        // The new row is read back in the same transaction, by its id alone.
         self.write(|tx, cipher| {
             tx.execute(
                 "INSERT INTO proxy_keys (id, connection_id, kind, label, digest, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![id, connection_id, kind, label, cipher.digest(key.expose()), now_unix()],
             )?;
-            Ok(())
-        })?;
-        self.proxy_keys()?
-            .into_iter()
-            .find(|k| k.id == id)
-            .ok_or_else(|| StoreError::NotFound("the new key is gone".into()))
+            Ok(tx.query_row(
+                &format!("SELECT {COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.id = ?1"),
+                [&id],
+                from_row,
+            )?)
+        })
     }
 
     pub fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
