@@ -63,13 +63,15 @@ fn start_in_tmux(shell: &str) -> Option<(Tmux, tempfile::TempDir)> {
         return None;
     }
     let state = tempfile::tempdir().unwrap();
+    // A socket of its own for every session: a test that starts several one after the
+    // other must not meet the server it just killed, still on its way out.
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let tmux = Tmux {
         socket: format!(
-            "xox-smoke-{}-{:?}",
+            "xox-smoke-{}-{}",
             std::process::id(),
-            std::thread::current().id()
-        )
-        .replace(['(', ')'], ""),
+            STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ),
     };
     let tmp = state.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
