@@ -1,17 +1,35 @@
 //! Logging to a file (never the terminal by default); `-v` adds stderr for CLI commands.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::sync::Mutex;
+use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
-use tracing_subscriber::fmt::MakeWriter;
+
+/// How log lines reach the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Each line written as it is logged: a command's last words are never lost.
+    Direct,
+    /// Lines handed to a writer thread and written in batches, so that a server's access
+    /// log costs its requests no system call. None is dropped: a full queue makes the
+    /// logger wait.
+    Batched,
+}
+
+/// What logging needs kept until the end: with [`Pace::Batched`], dropping it writes the
+/// lines still queued.
+pub struct Logging {
+    pub note: Option<String>,
+    _flush_on_drop: Option<WorkerGuard>,
+}
 
 /// Start logging. Filter from `XOX_LOG` (default `xox=info`). A log file that cannot be
 /// opened costs the logs, never the command. Nothing logged ever holds a secret: secrets
-/// are `Secret`s, whose Debug and Display print `***`. Returns a note to show when the log
-/// file had a loose mode and was made owner-only.
-pub fn init(verbose: bool) -> Option<String> {
+/// are `Secret`s, whose Debug and Display print `***`. The note says when the log file had
+/// a loose mode and was made owner-only.
+pub fn init(verbose: bool, pace: Pace) -> Logging {
     let mut note = None;
     let filter = EnvFilter::try_from_env("XOX_LOG").unwrap_or_else(|_| EnvFilter::new("xox=info"));
     let file = crate::paths::log_file().and_then(|path| {
@@ -36,39 +54,56 @@ pub fn init(verbose: bool) -> Option<String> {
         Some(file)
     });
     if file.is_none() && !verbose {
-        return note;
+        return Logging {
+            note,
+            _flush_on_drop: None,
+        };
     }
     let sink = CleanSink {
-        file: file.map(Mutex::new),
+        file,
         stderr: verbose,
     };
-    let _ = tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(sink)
-        .try_init();
-    note
+        .with_ansi(false);
+    let guard = match pace {
+        Pace::Direct => {
+            let _ = subscriber.with_writer(Mutex::new(sink)).try_init();
+            None
+        }
+        Pace::Batched => {
+            // Whole lines reach the buffer, and the buffer passes whole lines on, so the
+            // cleaning below never sees a character cut in two.
+            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+                .lossy(false)
+                .buffered_lines_limit(4096)
+                .thread_name("xox-log")
+                .finish(BufWriter::new(sink));
+            let _ = subscriber.with_writer(writer).try_init();
+            Some(guard)
+        }
+    };
+    Logging {
+        note,
+        _flush_on_drop: guard,
+    }
 }
 
 /// Where log lines go: the file and, with `-v`, stderr. Every line is cleaned of control
 /// characters first, since fields quote text from outside (Slack's answers, names).
 struct CleanSink {
-    file: Option<Mutex<File>>,
+    file: Option<File>,
     stderr: bool,
 }
 
-struct CleanWriter<'a>(&'a CleanSink);
-
-impl Write for CleanWriter<'_> {
+impl Write for CleanSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
         let clean = crate::text::for_terminal(&text);
-        if let Some(file) = &self.0.file {
-            file.lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .write_all(clean.as_bytes())?;
+        if let Some(file) = &mut self.file {
+            file.write_all(clean.as_bytes())?;
         }
-        if self.0.stderr {
+        if self.stderr {
             std::io::stderr().write_all(clean.as_bytes())?;
         }
         Ok(buf.len())
@@ -76,14 +111,6 @@ impl Write for CleanWriter<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for CleanSink {
-    type Writer = CleanWriter<'a>;
-
-    fn make_writer(&'a self) -> CleanWriter<'a> {
-        CleanWriter(self)
     }
 }
 

@@ -5,7 +5,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = xox::cli::Cli::parse();
-    if let Some(note) = xox::logging::init(cli.log_to_stderr()) {
+    let pace = if cli.serves_many() {
+        xox::logging::Pace::Batched
+    } else {
+        xox::logging::Pace::Direct
+    };
+    // Kept to the end of `main`: a batched log writes its last lines when this goes.
+    let logging = xox::logging::init(cli.log_to_stderr(), pace);
+    if let Some(note) = &logging.note {
         xox::cli::write_stderr(&format!("{note}\n"));
     }
     xox::logging::install_panic_hook(xox::tui::give_back_terminal);

@@ -7,20 +7,24 @@ use crate::slack::{Secret, TokenKind};
 use crate::store::{Connection, ProxyKey};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const FRESH_FOR: Duration = Duration::from_secs(1);
 
+/// Shared, not copied: a request that finds its key here takes a reference to it.
 #[derive(Clone)]
 pub(super) struct Entry {
-    pub key: ProxyKey,
-    pub connection: Connection,
+    pub key: Arc<ProxyKey>,
+    pub connection: Arc<Connection>,
+    /// Tokens the usable-token policy handed out, by kind.
     pub tokens: HashMap<TokenKind, Secret>,
 }
 
+type Entries = HashMap<[u8; 32], (Instant, Arc<Entry>)>;
+
 #[derive(Default)]
-pub(super) struct ProxyCache(Mutex<HashMap<[u8; 32], (Instant, Entry)>>);
+pub(super) struct ProxyCache(Mutex<Entries>);
 
 /// Where a key is kept in memory: a hash of it, not the key.
 fn slot(key: &Secret) -> [u8; 32] {
@@ -28,11 +32,11 @@ fn slot(key: &Secret) -> [u8; 32] {
 }
 
 impl ProxyCache {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Instant, Entry)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn get(&self, key: &Secret) -> Option<Entry> {
+    pub fn get(&self, key: &Secret) -> Option<Arc<Entry>> {
         let mut entries = self.lock();
         let slot = slot(key);
         match entries.get(&slot) {
@@ -51,9 +55,9 @@ impl ProxyCache {
         let mut entries = self.lock();
         let (_, kept) = entries
             .entry(slot(key))
-            .or_insert_with(|| (Instant::now(), entry));
+            .or_insert_with(|| (Instant::now(), Arc::new(entry)));
         if let Some((kind, token)) = token {
-            kept.tokens.insert(kind, token);
+            Arc::make_mut(kept).tokens.insert(kind, token);
         }
     }
 

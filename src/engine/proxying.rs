@@ -12,6 +12,8 @@ use crate::slack::passthrough::{Passthrough, Streaming};
 use crate::slack::response::{AnswerHeaders, parse_answer};
 use crate::slack::{CallError, ErrorCode, Secret, TokenKind};
 use crate::store::{Connection, KeyKind, ProxyKey, now_unix};
+use bytes::Bytes;
+use std::sync::Arc;
 
 /// How much of an answer is read before it is passed on: every `ok:false` answer fits, so
 /// one can be recorded (or retried) whole, and a larger answer streams on from there.
@@ -19,7 +21,20 @@ const PEEK: usize = 64 * 1024;
 
 /// A key's record, its connection, the kind of token for the method, and that token when
 /// it was at hand and not due.
-type Looked = (ProxyKey, Connection, Option<TokenKind>, Option<Secret>);
+struct Looked {
+    key: Arc<ProxyKey>,
+    connection: Arc<Connection>,
+    kind: Option<TokenKind>,
+    token: Option<AtHand>,
+}
+
+/// Where a token found for a request came from.
+enum AtHand {
+    /// The cache: the usable-token policy handed it out within the last second.
+    Usable(Secret),
+    /// The store: still to go through the policy (its status may say revoked).
+    Stored(Secret),
+}
 
 /// One request from an app.
 pub struct ProxyRequest {
@@ -38,7 +53,7 @@ pub enum ProxyAnswer {
     /// Slack's answer: the first part of its body read, the rest still to come.
     Slack {
         answer: Streaming,
-        head: Vec<u8>,
+        head: Bytes,
         complete: bool,
     },
     /// Slack could not be reached or its answer broke off.
@@ -47,14 +62,14 @@ pub enum ProxyAnswer {
 
 /// What the request was, for the proxy's counts and its access log.
 pub struct ProxyOutcome {
-    pub key: Option<ProxyKey>,
+    pub key: Option<Arc<ProxyKey>>,
     pub kind: Option<TokenKind>,
     pub error: Option<String>,
     pub answer: ProxyAnswer,
 }
 
 impl ProxyOutcome {
-    fn refused(key: Option<ProxyKey>, error: &str) -> ProxyOutcome {
+    fn refused(key: Option<Arc<ProxyKey>>, error: &str) -> ProxyOutcome {
         ProxyOutcome {
             key,
             kind: None,
@@ -75,21 +90,45 @@ fn refusal_code(e: &EngineError) -> &str {
     }
 }
 
-/// Read the answer's first `PEEK` bytes (all of it, for any error answer).
-async fn peek(answer: &mut Streaming) -> Result<(Vec<u8>, bool), String> {
-    let mut head = Vec::new();
-    while head.len() < PEEK {
-        match answer.chunk().await {
-            Some(Ok(bytes)) => head.extend_from_slice(&bytes),
-            Some(Err(e)) => return Err(e),
-            None => return Ok((head, true)),
+/// Read the answer's first `PEEK` bytes (all of it, for any error answer). An answer that
+/// came in one piece is passed on as that piece, uncopied.
+async fn peek(answer: &mut Streaming) -> Result<(Bytes, bool), String> {
+    let mut parts: Vec<Bytes> = Vec::new();
+    let mut read = 0;
+    let complete = loop {
+        if read >= PEEK {
+            break false;
         }
-    }
-    Ok((head, false))
+        match answer.chunk().await {
+            Some(Ok(bytes)) => {
+                read += bytes.len();
+                parts.push(bytes);
+            }
+            Some(Err(e)) => return Err(e),
+            None => break true,
+        }
+    };
+    let head = match parts.as_slice() {
+        [only] => only.clone(),
+        _ => Bytes::from(parts.concat()),
+    };
+    Ok((head, complete))
 }
 
-/// The error a whole answer carries, parsed as `xox call` parses it.
+/// Just the `ok` of an answer, read without building the rest.
+#[derive(serde::Deserialize)]
+struct Verdict {
+    ok: Option<bool>,
+}
+
+/// The error a whole answer carries, parsed as `xox call` parses it. Most answers say
+/// `"ok":true`; those are told apart cheaply and not parsed whole.
 fn failure(method: &str, answer: &Streaming, body: &[u8]) -> Option<CallError> {
+    if answer.status < 400
+        && serde_json::from_slice::<Verdict>(body).is_ok_and(|v| v.ok == Some(true))
+    {
+        return None;
+    }
     let header = |name: &str| {
         answer
             .headers
@@ -110,7 +149,13 @@ impl Engine {
     /// Serve one request. Never an `Err` for what the app sent: a bad key, a dead token or
     /// Slack's refusal are answers in Slack's shape; only the store failing is an error.
     pub async fn proxy(&self, request: ProxyRequest) -> EngineResult<ProxyOutcome> {
-        let Some((proxy_key, connection, kind, stored)) = self.proxy_lookup(&request).await? else {
+        let Some(Looked {
+            key: proxy_key,
+            connection,
+            kind,
+            token,
+        }) = self.proxy_lookup(&request).await?
+        else {
             return Ok(ProxyOutcome::refused(None, "invalid_auth"));
         };
         let Some(kind) = kind else {
@@ -119,25 +164,34 @@ impl Engine {
                 "not_allowed_token_type",
             ));
         };
-        let mut token = match self
-            .usable_token_of(connection.clone(), kind, DEFAULT_WINDOW, stored)
-            .await
-        {
-            Ok(usable) => {
-                let entry = Entry {
-                    key: proxy_key.clone(),
-                    connection: connection.clone(),
-                    tokens: Default::default(),
+        let mut token = match token {
+            Some(AtHand::Usable(token)) => token,
+            token => {
+                let stored = match token {
+                    Some(AtHand::Stored(token)) => Some(token),
+                    _ => None,
                 };
-                // A token just refreshed is kept with a connection read before the
-                // refresh: it would look due again, so it is not kept.
-                let token = (!usable.refreshed).then(|| (kind, usable.token.clone()));
-                self.proxy_cache.put(&request.key, entry, token);
-                usable.token
-            }
-            Err(e) => {
-                let code = refusal_code(&e).to_owned();
-                return Ok(ProxyOutcome::refused(Some(proxy_key), &code));
+                match self
+                    .usable_token_of((*connection).clone(), kind, DEFAULT_WINDOW, stored)
+                    .await
+                {
+                    Ok(usable) => {
+                        let entry = Entry {
+                            key: proxy_key.clone(),
+                            connection: connection.clone(),
+                            tokens: Default::default(),
+                        };
+                        // A token just refreshed is kept with a connection read before
+                        // the refresh: it would look due again, so it is not kept.
+                        let token = (!usable.refreshed).then(|| (kind, usable.token.clone()));
+                        self.proxy_cache.put(&request.key, entry, token);
+                        usable.token
+                    }
+                    Err(e) => {
+                        let code = refusal_code(&e).to_owned();
+                        return Ok(ProxyOutcome::refused(Some(proxy_key), &code));
+                    }
+                }
             }
         };
         let rotator = self.rotator()?;
@@ -150,7 +204,11 @@ impl Engine {
                 .await
             {
                 Ok(answer) => answer,
-                Err(e) => return Ok(self.unreachable(proxy_key, kind, &request, e).await),
+                Err(e) => {
+                    return Ok(self
+                        .unreachable(proxy_key, &connection, kind, &request, e)
+                        .await);
+                }
             };
             let (head, complete) = match peek(&mut answer).await {
                 Ok(read) => read,
@@ -191,7 +249,7 @@ impl Engine {
             }
             if let Some(error) = &error {
                 let attempt = Attempt {
-                    connection: connection.clone(),
+                    connection: (*connection).clone(),
                     kind,
                     method: request.method.clone(),
                     params: request.params.clone(),
@@ -234,7 +292,12 @@ impl Engine {
                 .filter(|k| !due(&entry.connection, *k))
                 .and_then(|k| entry.tokens.get(&k).cloned());
             if token.is_some() || kind.is_none() {
-                return Ok(Some((entry.key, entry.connection, kind, token)));
+                return Ok(Some(Looked {
+                    key: entry.key.clone(),
+                    connection: entry.connection.clone(),
+                    kind,
+                    token: token.map(AtHand::Usable),
+                }));
             }
         }
         let (key, method) = (request.key.clone(), request.method.clone());
@@ -249,7 +312,12 @@ impl Engine {
                     Some(k) if !due(&connection, k) => Some(s.access_token(&connection.id, k)?),
                     _ => None,
                 };
-                Ok(Some((proxy_key, connection, kind, stored)))
+                Ok(Some(Looked {
+                    key: Arc::new(proxy_key),
+                    connection: Arc::new(connection),
+                    kind,
+                    token: stored.map(AtHand::Stored),
+                }))
             })
             .await
     }
@@ -258,17 +326,14 @@ impl Engine {
     /// call, so it can be replayed.
     async fn unreachable(
         &self,
-        key: ProxyKey,
+        key: Arc<ProxyKey>,
+        connection: &Connection,
         kind: TokenKind,
         request: &ProxyRequest,
         error: CallError,
     ) -> ProxyOutcome {
-        let connection = match self.connection(&key.connection_id).await {
-            Ok(c) => c,
-            Err(_) => return ProxyOutcome::refused(Some(key), "invalid_auth"),
-        };
         let attempt = Attempt {
-            connection,
+            connection: connection.clone(),
             kind,
             method: request.method.clone(),
             params: request.params.clone(),

@@ -66,7 +66,7 @@ async fn api(
     if !get && http_method != Method::POST {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    let request = match request::read(&method, get, &headers, query, body.to_vec()) {
+    let request = match request::read(&method, get, &headers, query, body) {
         Ok(request) => request,
         Err(unusable) => {
             proxy.tally.count(None, true, false);
@@ -86,7 +86,7 @@ async fn api(
                 && let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok())
                 && let Some(rewritten) = proxy.uploads.rewrite(head, &format!("http://{host}"))
             {
-                *head = rewritten.to_vec();
+                *head = rewritten;
             }
             respond(&proxy.tally, &method, outcome, started)
         }
@@ -134,14 +134,12 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
                 Body::from(head)
             } else {
                 // The part already read, then the rest as it arrives.
-                let first = futures_util::stream::once(async {
-                    Ok::<_, std::io::Error>(Bytes::from(head))
-                });
+                let first = futures_util::stream::once(async { Ok::<_, std::io::Error>(head) });
                 let rest = futures_util::stream::unfold(answer, |mut answer| async move {
                     answer
                         .chunk()
                         .await
-                        .map(|c| (c.map(Bytes::from).map_err(std::io::Error::other), answer))
+                        .map(|c| (c.map_err(std::io::Error::other), answer))
                 });
                 Body::from_stream(futures_util::StreamExt::chain(first, rest))
             };

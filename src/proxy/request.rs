@@ -4,6 +4,7 @@
 use crate::engine::ProxyRequest;
 use crate::slack::passthrough::Passthrough;
 use crate::slack::{Secret, TokenType};
+use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 
 /// Why a request is answered here without reaching Slack, in Slack's words.
@@ -34,7 +35,7 @@ pub fn read(
     get: bool,
     headers: &HeaderMap,
     query: Option<String>,
-    body: Vec<u8>,
+    body: Bytes,
 ) -> Result<ProxyRequest, Unusable> {
     let content_type = header_text(headers, header::CONTENT_TYPE);
     let kind = content_type.as_deref().unwrap_or("").to_ascii_lowercase();
@@ -54,10 +55,9 @@ pub fn read(
         }
         let rewritten = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(&form)
-            .finish()
-            .into_bytes();
+            .finish();
         params.extend(form);
-        rewritten
+        Bytes::from(rewritten)
     } else if kind.starts_with("application/json") {
         match serde_json::from_slice::<serde_json::Value>(&body) {
             Ok(serde_json::Value::Object(mut fields)) => {
@@ -68,7 +68,7 @@ pub fn read(
                     let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
                     (k.clone(), text)
                 }));
-                serde_json::Value::Object(fields).to_string().into_bytes()
+                Bytes::from(serde_json::Value::Object(fields).to_string())
             }
             _ => body,
         }
@@ -116,11 +116,11 @@ mod tests {
             false,
             &form,
             None,
-            b"channel=C1&token=xpk-abc&text=hi".to_vec(),
+            Bytes::from_static(b"channel=C1&token=xpk-abc&text=hi"),
         )
         .unwrap();
         assert_eq!(r.key.expose(), "xpk-abc");
-        assert_eq!(r.request.body, b"channel=C1&text=hi");
+        assert_eq!(r.request.body, &b"channel=C1&text=hi"[..]);
         assert_eq!(
             r.params,
             [
@@ -135,7 +135,7 @@ mod tests {
             false,
             &json,
             None,
-            br#"{"token":"xpk-j","channel":"C1","n":2}"#.to_vec(),
+            Bytes::from_static(br#"{"token":"xpk-j","channel":"C1","n":2}"#),
         )
         .unwrap();
         assert_eq!(r.key.expose(), "xpk-j");
@@ -146,16 +146,16 @@ mod tests {
     #[test]
     fn the_bearer_header_wins_and_slack_tokens_or_nothing_are_refused() {
         let bearer = headers(&[(header::AUTHORIZATION, "Bearer xpk-h")]);
-        let r = read("auth.test", true, &bearer, Some("a=1".into()), vec![]).unwrap();
+        let r = read("auth.test", true, &bearer, Some("a=1".into()), Bytes::new()).unwrap();
         assert_eq!(r.key.expose(), "xpk-h");
         assert_eq!(r.params, [("a".into(), "1".into())]);
         let slack = headers(&[(header::AUTHORIZATION, "Bearer xoxb-1-2-3")]);
         assert_eq!(
-            read("auth.test", true, &slack, None, vec![]).err(),
+            read("auth.test", true, &slack, None, Bytes::new()).err(),
             Some(Unusable::SlackToken)
         );
         assert_eq!(
-            read("auth.test", true, &HeaderMap::new(), None, vec![]).err(),
+            read("auth.test", true, &HeaderMap::new(), None, Bytes::new()).err(),
             Some(Unusable::NotAuthed)
         );
     }

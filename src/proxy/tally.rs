@@ -33,7 +33,11 @@ impl Tally {
         }
         if let Some(id) = key_id {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            let since = pending.entry(id.to_owned()).or_default();
+            // Looked up before inserting, so a known key costs no allocation.
+            let since = match pending.get_mut(id) {
+                Some(since) => since,
+                None => pending.entry(id.to_owned()).or_default(),
+            };
             since.requests += 1;
             since.failures += u64::from(failed);
             since.last = now_unix();

@@ -77,11 +77,15 @@ impl SlackClient {
                 detail: format!("{method:?} is not a Slack method name"),
             }));
         }
-        self.base.join(&format!("api/{method}")).map_err(|e| {
-            CallError::Transport(TransportError::InvalidUrl {
-                detail: e.to_string(),
-            })
-        })
+        // Segments pushed onto the checked base, rather than a join that parses the
+        // whole URL again: the proxy builds one of these per request.
+        let mut url = self.base.clone();
+        url.path_segments_mut()
+            .expect("the base was checked to be an http(s) URL")
+            .pop_if_empty()
+            .push("api")
+            .push(method);
+        Ok(url)
     }
 
     /// Call a Web API method with a form body and the token in the Authorization header

@@ -5,6 +5,7 @@
 use super::client::SlackClient;
 use super::error::CallError;
 use super::secret::Secret;
+use bytes::Bytes;
 
 /// What an app asked of `api/{method}`, its credential taken out.
 #[derive(Debug, Clone, Default)]
@@ -13,7 +14,8 @@ pub struct Passthrough {
     pub query: Option<String>,
     pub content_type: Option<String>,
     pub user_agent: Option<String>,
-    pub body: Vec<u8>,
+    /// Shared, not copied, on its way to Slack (and again on a retry).
+    pub body: Bytes,
 }
 
 /// The answer headers an app's SDK reads, passed back unchanged: the body's type, Slack's
@@ -50,9 +52,9 @@ impl Streaming {
     }
 
     /// The next piece of the body; `None` at its end.
-    pub async fn chunk(&mut self) -> Option<Result<Vec<u8>, String>> {
+    pub async fn chunk(&mut self) -> Option<Result<Bytes, String>> {
         match self.response.chunk().await {
-            Ok(Some(bytes)) => Some(Ok(bytes.to_vec())),
+            Ok(Some(bytes)) => Some(Ok(bytes)),
             Ok(None) => None,
             Err(e) => Some(Err(e.to_string())),
         }
