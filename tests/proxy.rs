@@ -413,3 +413,31 @@ async fn a_proxied_failure_shows_in_a_running_dashboard_within_a_second() {
         "reactions.add"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_out_of_reach_is_a_503_and_a_recorded_failure() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0GONE");
+    let key = key(&env, "conn");
+    // Nothing listens on port 1: the relay's connect fails at once.
+    let offline = common::cli_env::Env::at(&env.db(), "http://127.0.0.1:1");
+    let proxy = Proxy::start(&offline);
+    let answer = reqwest::Client::new()
+        .post(format!("{}auth.test", proxy.url))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    let body = json(answer).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "service_unavailable");
+    proxy.stop();
+    let failed: Value = serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
+    assert_eq!(failed[0]["method"], "auth.test", "{failed}");
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains("not reached")
+            || failed[0]["hint"].to_string().contains("not reached"),
+        "{failed}"
+    );
+}

@@ -171,9 +171,15 @@ impl Engine {
                     Some(AtHand::Stored(token)) => Some(token),
                     _ => None,
                 };
-                match self
-                    .usable_token_of((*connection).clone(), kind, DEFAULT_WINDOW, stored)
-                    .await
+                // The paths most requests skip are boxed: each request's future is moved
+                // more than once on its way in, and stays small this way.
+                match Box::pin(self.usable_token_of(
+                    (*connection).clone(),
+                    kind,
+                    DEFAULT_WINDOW,
+                    stored,
+                ))
+                .await
                 {
                     Ok(usable) => {
                         let entry = Entry {
@@ -205,9 +211,14 @@ impl Engine {
             {
                 Ok(answer) => answer,
                 Err(e) => {
-                    return Ok(self
-                        .unreachable(proxy_key, &connection, kind, &request, e)
-                        .await);
+                    return Ok(Box::pin(self.unreachable(
+                        proxy_key,
+                        &connection,
+                        kind,
+                        &request,
+                        e,
+                    ))
+                    .await);
                 }
             };
             let (head, complete) = match peek(&mut answer).await {
@@ -239,9 +250,8 @@ impl Engine {
                     .await?
                     .generation;
                 self.proxy_cache.forget(&request.key);
-                if let Ok(fresh) = rotator
-                    .refresh_if(&target, Need::NotRewrittenSince(generation))
-                    .await
+                if let Ok(fresh) =
+                    Box::pin(rotator.refresh_if(&target, Need::NotRewrittenSince(generation))).await
                 {
                     token = fresh.access;
                     continue;
@@ -256,7 +266,7 @@ impl Engine {
                     replay_of: None,
                 };
                 // The app gets Slack's answer whatever happens to the record.
-                if let Err(e) = self.record(&attempt, error).await {
+                if let Err(e) = Box::pin(self.record(&attempt, error)).await {
                     tracing::warn!(error = %e, "could not record a proxied failure");
                 }
             }

@@ -118,7 +118,11 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
         ProxyAnswer::Refused { error } => (200, slack_shaped(&error)),
         ProxyAnswer::Unreachable { detail } => {
             tracing::warn!(method, connection, detail, "proxy could not reach Slack");
-            (502, slack_shaped("service_unavailable"))
+            // A 503, as Slack answers when it is down: the SDKs' server-error retry
+            // handlers then try again, as they would with Slack itself.
+            let mut response = slack_shaped("service_unavailable");
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            (503, response)
         }
         ProxyAnswer::Slack {
             answer,

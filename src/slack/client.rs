@@ -1,13 +1,17 @@
 //! `SlackClient`: Web API and OAuth requests over HTTPS (or loopback HTTP to the simulator).
 
 use super::error::{CallError, TransportError};
+use super::relay::Relay;
 use super::response::{AnswerHeaders, ApiResponse, parse_answer};
 use super::secret::Secret;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use url::Url;
 
 pub const DEFAULT_SLACK_URL: &str = "https://slack.com";
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// The longest wait for a connection to open, whatever the request's own timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An app's client credentials. PKCE apps are public clients and have no secret.
 #[derive(Debug, Clone)]
@@ -19,6 +23,9 @@ pub struct ClientCredentials {
 #[derive(Debug, Clone)]
 pub struct SlackClient {
     pub(super) http: reqwest::Client,
+    /// The proxy's client, made the first time the proxy relays a request: the commands
+    /// that never relay (most of them) do not pay for setting up a second TLS client.
+    relay: Arc<OnceLock<Result<Relay, TransportError>>>,
     base: Url,
     timeout: Duration,
 }
@@ -39,7 +46,7 @@ impl SlackClient {
         }
         let http = reqwest::Client::builder()
             .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .connect_timeout(timeout.min(CONNECT_TIMEOUT))
             .user_agent(concat!("xox/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| TransportError::Connect {
@@ -47,6 +54,7 @@ impl SlackClient {
             })?;
         Ok(SlackClient {
             http,
+            relay: Default::default(),
             base,
             timeout,
         })
@@ -58,6 +66,17 @@ impl SlackClient {
 
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    pub(super) fn relay(&self) -> Result<&Relay, TransportError> {
+        self.relay
+            .get_or_init(|| super::relay::relay(self.connect_timeout()))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn connect_timeout(&self) -> Duration {
+        self.timeout.min(CONNECT_TIMEOUT)
     }
 
     /// `{base}/oauth/v2/authorize`, where the browser goes to install an app.
@@ -199,7 +218,7 @@ impl SlackClient {
 
 /// The most specific message in an error's chain ("connection refused"), without the
 /// request URL that reqwest puts in front.
-fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
     let mut current = e;
     while let Some(next) = current.source() {
         current = next;

@@ -9,6 +9,7 @@ mod grant_sweep;
 pub mod import_input;
 pub mod passthrough;
 pub mod pkce;
+mod relay;
 pub mod response;
 pub mod scopes;
 pub mod sdk_store;

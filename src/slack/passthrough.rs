@@ -2,10 +2,13 @@
 //! body), with a live token put in the Authorization header, and Slack's answer handed back
 //! as it comes: status, headers, and a body read on demand.
 
-use super::client::SlackClient;
-use super::error::CallError;
+use super::client::{SlackClient, innermost};
+use super::error::{CallError, TransportError};
 use super::secret::Secret;
 use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
+use std::time::Duration;
 
 /// What an app asked of `api/{method}`, its credential taken out.
 #[derive(Debug, Clone, Default)]
@@ -32,31 +35,52 @@ pub fn passes_back(name: &str) -> bool {
 pub struct Streaming {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    response: reqwest::Response,
+    body: Body,
+}
+
+/// Where the rest of an answer comes from.
+enum Body {
+    /// An upload's answer, through xox's own client.
+    Upload(reqwest::Response),
+    /// A relayed Web API answer; each piece is waited for at most the timeout.
+    Relayed(hyper::body::Incoming, Duration),
+}
+
+/// `headers`, keeping the ones `keep` names.
+fn kept(headers: &hyper::HeaderMap, keep: fn(&str) -> bool) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| keep(name.as_str()))
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+        .collect()
 }
 
 impl Streaming {
-    /// `response`, keeping the headers `keep` names.
-    fn of(response: reqwest::Response, keep: fn(&str) -> bool) -> Streaming {
-        let headers = response
-            .headers()
-            .iter()
-            .filter(|(name, _)| keep(name.as_str()))
-            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
-            .collect();
-        Streaming {
-            status: response.status().as_u16(),
-            headers,
-            response,
-        }
-    }
-
     /// The next piece of the body; `None` at its end.
     pub async fn chunk(&mut self) -> Option<Result<Bytes, String>> {
-        match self.response.chunk().await {
-            Ok(Some(bytes)) => Some(Ok(bytes)),
-            Ok(None) => None,
-            Err(e) => Some(Err(e.to_string())),
+        match &mut self.body {
+            Body::Upload(response) => match response.chunk().await {
+                Ok(Some(bytes)) => Some(Ok(bytes)),
+                Ok(None) => None,
+                Err(e) => Some(Err(e.to_string())),
+            },
+            Body::Relayed(body, timeout) => loop {
+                match tokio::time::timeout(*timeout, body.frame()).await {
+                    Err(_) => {
+                        return Some(Err(format!(
+                            "no more of the answer came within {timeout:?}"
+                        )));
+                    }
+                    Ok(None) => return None,
+                    Ok(Some(Err(e))) => return Some(Err(e.to_string())),
+                    // Trailers carry nothing an app's SDK reads; only data goes on.
+                    Ok(Some(Ok(frame))) => {
+                        if let Ok(data) = frame.into_data() {
+                            return Some(Ok(data));
+                        }
+                    }
+                }
+            },
         }
     }
 }
@@ -78,36 +102,74 @@ impl SlackClient {
             .send()
             .await
             .map_err(|e| CallError::Transport(self.transport_error(&e)))?;
-        Ok(Streaming::of(response, |name| {
-            name.eq_ignore_ascii_case("content-type")
-        }))
+        Ok(Streaming {
+            status: response.status().as_u16(),
+            headers: kept(response.headers(), |name| {
+                name.eq_ignore_ascii_case("content-type")
+            }),
+            body: Body::Upload(response),
+        })
     }
 
-    /// Send `request` to `api/{method}` with `token` as the bearer.
+    /// Send `request` to `api/{method}` with `token` as the bearer, over the relay.
     pub async fn pass_through(
         &self,
         method: &str,
         token: &Secret,
         request: &Passthrough,
     ) -> Result<Streaming, CallError> {
+        let relay = self.relay().map_err(CallError::Transport)?;
         let mut url = self.method_url(method)?;
         url.set_query(request.query.as_deref());
-        let mut builder = if request.get {
-            self.http.get(url)
-        } else {
-            self.http.post(url).body(request.body.clone())
-        };
-        builder = builder.bearer_auth(token.expose());
+        let invalid = |detail: String| CallError::Transport(TransportError::InvalidUrl { detail });
+        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.expose()))
+            .map_err(|_| invalid("the token cannot go in a header".into()))?;
+        // Kept out of hyper's debug output and header compression tables.
+        bearer.set_sensitive(true);
+        let agent = request
+            .user_agent
+            .as_deref()
+            .unwrap_or(concat!("xox/", env!("CARGO_PKG_VERSION")));
+        let mut builder = hyper::Request::builder()
+            .method(if request.get { "GET" } else { "POST" })
+            .uri(url.as_str())
+            .header(AUTHORIZATION, bearer)
+            .header(USER_AGENT, agent);
         if let Some(content_type) = &request.content_type {
-            builder = builder.header("content-type", content_type);
+            builder = builder.header(CONTENT_TYPE, content_type);
         }
-        if let Some(agent) = &request.user_agent {
-            builder = builder.header("user-agent", agent);
-        }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| CallError::Transport(self.transport_error(&e)))?;
-        Ok(Streaming::of(response, passes_back))
+        let body = if request.get {
+            Full::default()
+        } else {
+            Full::new(request.body.clone())
+        };
+        let outgoing = builder
+            .body(body)
+            .map_err(|e| invalid(format!("the request cannot be passed on: {e}")))?;
+        let timeout = self.timeout();
+        let response = match tokio::time::timeout(timeout, relay.request(outgoing)).await {
+            Err(_) => {
+                return Err(CallError::Transport(TransportError::Timeout {
+                    secs: timeout.as_secs(),
+                }));
+            }
+            Ok(Err(e)) if e.is_connect() => {
+                return Err(CallError::Transport(TransportError::Connect {
+                    detail: innermost(&e),
+                }));
+            }
+            Ok(Err(e)) => {
+                return Err(CallError::Transport(TransportError::Dropped {
+                    detail: innermost(&e),
+                }));
+            }
+            Ok(Ok(response)) => response,
+        };
+        let (head, body) = response.into_parts();
+        Ok(Streaming {
+            status: head.status.as_u16(),
+            headers: kept(&head.headers, passes_back),
+            body: Body::Relayed(body, timeout),
+        })
     }
 }
