@@ -9,8 +9,8 @@ mod uploads;
 use crate::engine::{Engine, ProxyAnswer, ProxyOutcome};
 use crate::rotation::{Stop, StopLevel};
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -27,6 +27,7 @@ struct Proxy {
     engine: Arc<Engine>,
     tally: Arc<Tally>,
     uploads: Arc<uploads::Uploads>,
+    max_body: usize,
 }
 
 /// The largest file the proxy streams on to an upload URL.
@@ -52,12 +53,16 @@ fn valid_method(method: &str) -> bool {
 async fn api(
     State(proxy): State<Proxy>,
     Path(method): Path<String>,
-    http_method: Method,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Bytes,
+    incoming: Request,
 ) -> Response {
     let started = Instant::now();
+    // Taken apart by hand rather than by extractors, which would copy the headers.
+    let (parts, body) = incoming.into_parts();
+    let (http_method, headers) = (parts.method, parts.headers);
+    let query = parts.uri.query().map(str::to_owned);
+    let Ok(body) = axum::body::to_bytes(body, proxy.max_body).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
     if !valid_method(&method) {
         proxy.tally.count(None, true, false);
         return slack_shaped("unknown_method");
@@ -181,7 +186,10 @@ async fn upload(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     // The app's Authorization header (a proxy key) is not passed on: only the bytes go.
-    let stream = reqwest::Body::wrap_stream(body.into_data_stream());
+    // The cap is applied to the stream itself: a layer's default limit binds only the
+    // extractors that read a body whole, not one passed on as it arrives.
+    let capped = Body::new(http_body_util::Limited::new(body, MAX_UPLOAD));
+    let stream = reqwest::Body::wrap_stream(capped.into_data_stream());
     match proxy
         .engine
         .forward_upload(&target, content_type.as_deref(), stream)
@@ -229,14 +237,11 @@ pub async fn serve(
         engine: engine.clone(),
         tally: tally.clone(),
         uploads: Default::default(),
+        max_body,
     };
-    let uploads = Router::new()
-        .route("/upload/{id}", axum::routing::post(upload))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD));
     let app = Router::new()
         .route("/api/{method}", any(api))
-        .layer(DefaultBodyLimit::max(max_body))
-        .merge(uploads)
+        .route("/upload/{id}", axum::routing::post(upload))
         .with_state(state);
     let flusher = {
         let (engine, tally) = (engine.clone(), tally.clone());
