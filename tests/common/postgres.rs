@@ -1,0 +1,187 @@
+//! A throwaway PostgreSQL cluster, started from the system's binaries (`initdb`, `pg_ctl`)
+//! in a temporary directory on a free loopback port, and stopped when dropped. `initdb`
+//! refuses to run as root, so under root the cluster runs as `nobody`. Where no cluster
+//! can be started the tests that need one skip with a notice, except in CI (`CI=true`),
+//! where they fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub struct Postgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    /// The user the cluster runs as, when the tests run as root.
+    run_as: Option<&'static str>,
+}
+
+/// The directory holding `initdb` and `pg_ctl`: `pg_config --bindir`, then `PATH`, then
+/// Debian's versioned directories, newest first.
+fn binaries() -> Option<PathBuf> {
+    let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
+    let from_pg_config = Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let from_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let mut debian: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|d| d.flatten().map(|e| e.path().join("bin")).collect())
+        .unwrap_or_default();
+    debian.sort();
+    debian.reverse();
+    from_pg_config
+        .into_iter()
+        .chain(from_path)
+        .chain(debian)
+        .find(|d| has_both(d))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Say why there is no server: a failure in CI, a notice (and `None`) elsewhere.
+fn unavailable(why: &str) -> Option<Postgres> {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "no PostgreSQL server for the tests: {why} (CI=true; install the postgresql package)"
+        );
+    }
+    eprintln!("notice: skipping a PostgreSQL test: {why}");
+    None
+}
+
+impl Postgres {
+    /// A running cluster with a superuser `xox` that logs in without a password over
+    /// loopback, or `None` (with a notice) where none can be started outside CI.
+    pub fn start() -> Option<Postgres> {
+        let Some(bin) = binaries() else {
+            return unavailable("initdb and pg_ctl were not found");
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("xox-pg-")
+            .tempdir()
+            .expect("a temporary directory");
+        let root = std::env::var("USER").is_ok_and(|u| u == "root")
+            || Command::new("id")
+                .arg("-u")
+                .output()
+                .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+        let run_as = root.then_some("nobody");
+        if let Some(user) = run_as {
+            let chowned = Command::new("chown")
+                .args(["-R", &format!("{user}:"), &dir.path().display().to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            if !chowned {
+                return unavailable("the cluster's directory could not be given to nobody");
+            }
+        }
+        let mut postgres = Postgres {
+            dir,
+            bin,
+            port: 0,
+            run_as,
+        };
+        let data = postgres.data().display().to_string();
+        let initdb = postgres.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "xox",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ],
+        );
+        if !initdb.status.success() {
+            return unavailable(&format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&initdb.stderr).trim()
+            ));
+        }
+        for _ in 0..5 {
+            postgres.port = free_port();
+            if postgres.pg_ctl("start").status.success() {
+                return Some(postgres);
+            }
+        }
+        let log =
+            std::fs::read_to_string(postgres.dir.path().join("server.log")).unwrap_or_default();
+        unavailable(&format!("the server did not start: {}", log.trim()))
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// `program` from the cluster's binaries, as the cluster's user.
+    fn run(&self, program: &str, args: &[&str]) -> Output {
+        let program = self.bin.join(program);
+        let mut command = match self.run_as {
+            Some(user) => {
+                let mut c = Command::new("runuser");
+                c.args(["-u", user, "--"]).arg(program);
+                c
+            }
+            None => Command::new(program),
+        };
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .output()
+            .expect("the PostgreSQL binaries run")
+    }
+
+    fn pg_ctl(&self, action: &str) -> Output {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400",
+            self.port,
+            self.dir.path().display()
+        );
+        let data = self.data().display().to_string();
+        let log = self.dir.path().join("server.log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &[
+                "-D", &data, "-l", &log, "-w", "-t", "30", "-m", "fast", "-o", &options, action,
+            ],
+        )
+    }
+
+    /// Stop and start the server again, as `pg_ctl restart` does in production.
+    pub fn restart(&self) {
+        let out = self.pg_ctl("restart");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The URL xox is given: database `postgres`, superuser `xox`, no TLS.
+    pub fn url(&self) -> String {
+        format!(
+            "postgres://xox@127.0.0.1:{}/postgres?sslmode=disable",
+            self.port
+        )
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.data().display().to_string();
+        let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+    }
+}
