@@ -14,3 +14,48 @@ fn a_throwaway_cluster_starts_and_takes_connections() {
     let mut again = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
     assert!(again.query_one("SELECT version()", &[]).is_ok());
 }
+
+const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+const OTHER_KEY: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+
+#[test]
+fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema() {
+    use xox::store::StoreError;
+    use xox::store::postgres::PostgresStore;
+    let Some(pg) = Postgres::start() else { return };
+    let url = format!("{}&schema=fleet", pg.url());
+    let mut store = PostgresStore::open_with_key(&url, Some(KEY)).unwrap();
+    let notices = store.take_notices();
+    assert!(notices[0].contains("created xox's tables"), "{notices:?}");
+    assert!(!store.location().contains("password"));
+    let mut again = PostgresStore::open_with_key(&url, Some(KEY)).unwrap();
+    assert!(again.take_notices().is_empty());
+
+    let wrong = PostgresStore::open_with_key(&url, Some(OTHER_KEY))
+        .err()
+        .unwrap();
+    assert!(matches!(wrong, StoreError::WrongKey(_)), "{wrong}");
+    let missing = PostgresStore::open_with_key(&url, None).err().unwrap();
+    assert!(missing.to_string().contains("XOX_KEY"), "{missing}");
+
+    let mut admin = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
+    admin
+        .batch_execute("UPDATE fleet.schema_version SET version = version + 1")
+        .unwrap();
+    let newer = PostgresStore::open_with_key(&url, Some(KEY)).err().unwrap();
+    assert!(newer.to_string().contains("newer xox"), "{newer}");
+    let version: i64 = admin
+        .query_one("SELECT version FROM fleet.schema_version", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(version, 2, "a newer schema is left as it was");
+
+    let down = PostgresStore::open_with_key("postgres://xox@127.0.0.1:1/postgres", Some(KEY))
+        .err()
+        .unwrap();
+    assert!(
+        down.to_string()
+            .starts_with("PostgreSQL at postgres://xox@127.0.0.1:1/postgres"),
+        "{down}"
+    );
+}

@@ -49,6 +49,12 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sqlite(String),
+    #[error("PostgreSQL at {location}: {detail}")]
+    Postgres { location: String, detail: String },
+    #[error(
+        "a PostgreSQL store needs its key in XOX_KEY, the same on every host (for a new store: XOX_KEY=$(head -c32 /dev/urandom | base64))"
+    )]
+    PostgresKeyMissing,
 }
 
 impl StoreError {

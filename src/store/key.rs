@@ -110,7 +110,7 @@ enum KeyFileError {
     Store(StoreError),
 }
 
-fn decode(text: &str) -> Option<Zeroizing<[u8; 32]>> {
+pub fn decode(text: &str) -> Option<Zeroizing<[u8; 32]>> {
     let raw = Zeroizing::new(STANDARD.decode(text.trim()).ok()?);
     let bytes: [u8; 32] = raw.as_slice().try_into().ok()?;
     Some(Zeroizing::new(bytes))

@@ -11,6 +11,7 @@ pub mod key;
 mod keyring;
 pub mod lease_owner;
 pub mod model;
+pub mod postgres;
 mod sqlite;
 
 pub use backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
