@@ -59,3 +59,51 @@ fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema()
         "{down}"
     );
 }
+
+/// The everyday commands on a store on the server: register an app, import an install,
+/// hand out and refresh its tokens, list it, remove it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_works_the_same_on_a_server() {
+    use common::cli_env::Env;
+    use common::rotating::{seed, simulator};
+    use xox::sim::presets::ROTATING_CLIENT_ID;
+    let Some(pg) = Postgres::start() else { return };
+    let sim = simulator(43_200).await;
+    let env = Env::on_server(&pg.url(), sim.base_url());
+    env.add_rotating_app();
+    env.ok(
+        &["import", "conn", "--app", "acme"],
+        &seed(&sim, ROTATING_CLIENT_ID, "T0PG"),
+    );
+    let token = env.ok(&["token", "conn"], "");
+    assert!(token.trim().starts_with("xoxe.xoxb-"), "{token}");
+    env.ok(&["refresh", "conn", "--bot"], "");
+    let fresh = env.ok(&["token", "conn"], "");
+    assert_ne!(fresh, token, "the refreshed token is the one handed out");
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    assert_eq!(listed[0]["name"], "conn", "{listed}");
+    let history = env.ok(&["history", "conn"], "");
+    assert!(history.contains("refresh"), "{history}");
+
+    // Nothing secret reaches the server in clear text.
+    let url = pg.url();
+    let dump: String = tokio::task::spawn_blocking(move || {
+        let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        admin
+            .query_one(
+                "SELECT string_agg(encode(access_token, 'escape') || coalesce(encode(refresh_token, 'escape'), ''), '') FROM xox.tokens",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    })
+    .await
+    .unwrap();
+    assert!(!dump.contains(fresh.trim()), "tokens are sealed");
+
+    env.ok(&["remove", "conn", "--yes"], "");
+    assert!(
+        env.fails(&["token", "conn"], "")
+            .contains("no connection named")
+    );
+}

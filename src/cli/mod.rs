@@ -210,7 +210,8 @@ impl Context {
     /// rather than create one, so a mistyped --db is caught instead of hidden.
     fn engine_reading(&self) -> anyhow::Result<Engine> {
         let db = &self.settings.db;
-        if !db.exists() {
+        // A server's store is made by its first use on any host; only a file can be missing.
+        if !crate::store::is_server(db) && !db.exists() {
             anyhow::bail!(
                 "no xox database at {}: check --db or XOX_DB (`xox import` or `xox login` creates one)",
                 db.display()

@@ -105,11 +105,15 @@ impl Engine {
         &self.settings.stop
     }
 
-    /// The folder beside the database, where the callback's certificate is kept.
+    /// The folder beside the database, where the callback's certificate is kept (for a
+    /// store on a server, the folder a file would be in).
     pub fn data_dir(&self) -> PathBuf {
-        self.settings
-            .db
-            .parent()
+        let file = if crate::store::is_server(&self.settings.db) {
+            crate::paths::default_db()
+        } else {
+            self.settings.db.clone()
+        };
+        file.parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf()

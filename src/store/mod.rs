@@ -12,6 +12,7 @@ mod keyring;
 pub mod lease_owner;
 pub mod model;
 pub mod postgres;
+mod rules;
 mod sqlite;
 
 pub use backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
@@ -22,8 +23,17 @@ pub use sqlite::{BUSY_TIMEOUT, SqliteStore, sdk_installations};
 
 use std::path::Path;
 
-/// Open the store at `location` (creating it if needed), with the key from `XOX_KEY`, the
-/// key file beside it, or the OS keyring.
+/// Open the store at `location` (creating it if needed): a PostgreSQL URL, with the key
+/// from `XOX_KEY`; or a file, with the key from `XOX_KEY`, the key file beside it, or the
+/// OS keyring.
 pub fn open(location: &Path) -> StoreResult<Box<dyn Backend>> {
+    if let Some(url) = location.to_str().filter(|l| postgres::is_url(l)) {
+        return Ok(Box::new(postgres::PostgresStore::open(url)?));
+    }
     Ok(Box::new(SqliteStore::open(location)?))
+}
+
+/// Does `location` name a server rather than a file?
+pub fn is_server(location: &Path) -> bool {
+    location.to_str().is_some_and(postgres::is_url)
 }

@@ -9,6 +9,8 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub slack_url: String,
     db: PathBuf,
+    /// The store's key, given as `XOX_KEY` (a store on a server has no key file).
+    key: Option<String>,
 }
 
 impl Env {
@@ -19,6 +21,16 @@ impl Env {
             dir,
             slack_url: slack_url.to_owned(),
             db,
+            key: None,
+        }
+    }
+
+    /// An environment whose store is on the PostgreSQL server at `url`.
+    pub fn on_server(url: &str, slack_url: &str) -> Env {
+        Env {
+            db: PathBuf::from(url),
+            key: Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into()),
+            ..Env::new(slack_url)
         }
     }
 
@@ -58,6 +70,9 @@ impl Env {
             .env("XOX_KEYRING", "0")
             .env_remove("XOX_CLIENT_SECRET")
             .env_remove("XOX_LOG");
+        if let Some(key) = &self.key {
+            cmd.env("XOX_KEY", key);
+        }
         cmd
     }
 

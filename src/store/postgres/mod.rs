@@ -2,11 +2,19 @@
 //! Secrets are sealed with the key from `XOX_KEY` before they leave the process, so the
 //! server never sees a token or the key.
 
+mod backend;
+mod feed;
+mod leases;
+mod rows;
 mod schema;
+mod tokens;
 
 use super::cipher::Cipher;
 use super::error::{StoreError, StoreResult};
-use postgres::{Client, NoTls};
+use crate::slack::TokenKind;
+use postgres::{Client, NoTls, Transaction};
+use std::cell::{RefCell, RefMut};
+use std::collections::HashMap;
 
 /// AAD of the value that proves the key opens this store (as in the file).
 const KEY_CHECK: &str = "meta:key_check";
@@ -14,11 +22,37 @@ const KEY_CHECK: &str = "meta:key_check";
 pub const DEFAULT_SCHEMA: &str = "xox";
 
 pub struct PostgresStore {
-    client: Client,
+    /// In a cell because the seam's reads take `&self` and the driver's take `&mut`.
+    client: RefCell<Option<Client>>,
     cipher: Cipher,
+    /// What the driver connects with (password included; never shown).
+    driver: String,
+    schema: String,
     /// The URL without its password, for messages.
     location: String,
     notices: Vec<String>,
+    /// Refresh locks held: each a session of its own, in a transaction holding the lock.
+    leases: HashMap<(String, TokenKind), Client>,
+    feed: std::sync::OnceLock<tokio::sync::watch::Receiver<u64>>,
+}
+
+impl Drop for PostgresStore {
+    /// Closing a session blocks on the driver's own runtime, which it may not do on a
+    /// thread that drives async tasks (where a command's engine ends): the sessions are
+    /// closed on a thread of their own.
+    fn drop(&mut self) {
+        let sessions = (self.client.take(), std::mem::take(&mut self.leases));
+        let _ = std::thread::spawn(move || drop(sessions)).join();
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        StoreError::Postgres {
+            location: "the PostgreSQL store".into(),
+            detail: server_error(&e),
+        }
+    }
 }
 
 /// Is `location` a PostgreSQL URL (rather than a file path)?
@@ -70,6 +104,18 @@ impl PostgresStore {
     }
 
     pub fn open_with_key(url: &str, env_key: Option<&str>) -> StoreResult<PostgresStore> {
+        // The driver runs a runtime of its own for each session, which it may not start on
+        // a thread that drives async tasks (commands open their store from one): opening is
+        // done on a thread of its own. Later calls arrive on the blocking pool, where it may.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| PostgresStore::open_here(url, env_key))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    fn open_here(url: &str, env_key: Option<&str>) -> StoreResult<PostgresStore> {
         let (driver, schema, location) = parse(url)?;
         let key = env_key.ok_or(StoreError::PostgresKeyMissing)?;
         let key = super::key::decode(key).ok_or(StoreError::BadEnvKey)?;
@@ -115,11 +161,61 @@ impl PostgresStore {
             Vec::new()
         };
         Ok(PostgresStore {
-            client,
+            client: RefCell::new(Some(client)),
             cipher,
+            driver,
+            schema,
             location,
             notices,
+            leases: HashMap::new(),
+            feed: Default::default(),
         })
+    }
+
+    /// A session in xox's schema.
+    fn connect(&self) -> StoreResult<Client> {
+        let mut client = Client::connect(&self.driver, NoTls).map_err(|e| self.err(e))?;
+        client
+            .batch_execute(&format!("SET search_path = {}", self.schema))
+            .map_err(|e| self.err(e))?;
+        Ok(client)
+    }
+
+    /// The store's session, opened again if the server dropped it (a restart).
+    fn db(&self) -> StoreResult<RefMut<'_, Client>> {
+        let mut client = self.client.borrow_mut();
+        if client.as_ref().is_none_or(Client::is_closed) {
+            *client = Some(self.connect()?);
+        }
+        Ok(RefMut::map(client, |c| {
+            c.as_mut().expect("connected just above")
+        }))
+    }
+
+    fn err(&self, e: postgres::Error) -> StoreError {
+        StoreError::Postgres {
+            location: self.location.clone(),
+            detail: server_error(&e),
+        }
+    }
+
+    /// The channel every commit notifies, for waiters and dashboards on other hosts.
+    fn channel(&self) -> String {
+        format!("xox_{}", self.schema)
+    }
+
+    /// Run `f` in a transaction that notifies the store's channel when it commits.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>, &Cipher) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut client = self.db()?;
+        let mut tx = client.transaction().map_err(|e| self.err(e))?;
+        let value = f(&mut tx, &self.cipher)?;
+        tx.execute("SELECT pg_notify($1, '')", &[&self.channel()])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(value)
     }
 
     pub fn location(&self) -> &str {

@@ -3,8 +3,8 @@
 use super::columns::{opt_text, text};
 use super::events::insert as insert_event;
 use super::{SqliteStore, tokens};
+use crate::slack::Grant;
 use crate::slack::grant::IncomingWebhook;
-use crate::slack::{Grant, Secret};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, Connection, HeldElsewhere, NewEvent, TokenInfo, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
@@ -57,32 +57,6 @@ fn existing(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<Option<Existin
     .optional()
 }
 
-/// Refuse to put a grant for one install into a connection that holds another.
-fn check_same_install(name: &str, app: &App, old: &Existing, grant: &Grant) -> StoreResult<()> {
-    if old.app_id != app.id {
-        return Err(StoreError::Conflict(format!(
-            "connection {name:?} belongs to another app; pick another name"
-        )));
-    }
-    let differs =
-        |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
-    if differs(&old.team_id, &grant.team_id) {
-        return Err(StoreError::Conflict(format!(
-            "connection {name:?} is for workspace {}, but these tokens are for {}; pick another name",
-            old.team_id.as_deref().unwrap_or("?"),
-            grant.team_id.as_deref().unwrap_or("?")
-        )));
-    }
-    if differs(&old.authed_user_id, &grant.authed_user_id) {
-        return Err(StoreError::Conflict(format!(
-            "connection {name:?} was installed by user {}, but these tokens are for {}; pick another name",
-            old.authed_user_id.as_deref().unwrap_or("?"),
-            grant.authed_user_id.as_deref().unwrap_or("?")
-        )));
-    }
-    Ok(())
-}
-
 impl SqliteStore {
     /// Store the tokens of `grant` under connection `name` (created if new), with one event
     /// per token, all in one transaction. Tokens the grant does not carry are kept.
@@ -99,7 +73,14 @@ impl SqliteStore {
         let id = self.write(|tx, cipher| {
             let id = match existing(tx, name)? {
                 Some(old) => {
-                    check_same_install(name, app, &old, grant)?;
+                    crate::store::rules::check_same_install(
+                        name,
+                        app,
+                        &old.app_id,
+                        &old.team_id,
+                        &old.authed_user_id,
+                        grant,
+                    )?;
                     old.id
                 }
                 None => {
@@ -232,20 +213,7 @@ impl SqliteStore {
             &format!("connection:{connection_id}:incoming_webhook"),
             &sealed,
         )?;
-        let json: serde_json::Value =
-            serde_json::from_str(&plain).map_err(|_| StoreError::Decrypt {
-                what: "incoming webhook".into(),
-            })?;
-        let text = |name: &str| {
-            json.get(name)
-                .and_then(|v| v.as_str())
-                .map(|s| crate::text::one_line(s).into_owned())
-        };
-        Ok(text("url").map(|url| IncomingWebhook {
-            url: Secret::new(url),
-            channel: text("channel"),
-            channel_id: text("channel_id"),
-        }))
+        crate::store::rules::webhook_from_json(&plain)
     }
 }
 

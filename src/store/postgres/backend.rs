@@ -1,0 +1,635 @@
+//! `PostgresStore` behind the storage seam: the same rows as the file, sealed the same way.
+
+use super::rows::{
+    self, APP_COLUMNS, CALL_COLUMNS, CONNECTION_COLUMNS, EVENT_COLUMNS, KEY_COLUMNS, TOKEN_COLUMNS,
+};
+use super::{PostgresStore, tokens};
+use crate::slack::grant::IncomingWebhook;
+use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
+use crate::store::backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{
+    App, CallPayload, CallState, Connection, Event, HeldElsewhere, KeyKind, NewApp, NewCall,
+    NewEvent, ProxyKey, RecordedCall, TokenInfo, TokenStatus, check_name, new_id, now_unix,
+};
+use std::collections::HashMap;
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+
+fn secret_aad(app_id: &str) -> String {
+    format!("app:{app_id}:client_secret")
+}
+
+fn call_aad(id: i64, field: &str) -> String {
+    format!("call:{id}:{field}")
+}
+
+fn no_token(kind: TokenKind) -> StoreError {
+    StoreError::NotFound(format!("the connection has no {kind} token"))
+}
+
+impl PostgresStore {
+    fn sealed_app(&self, app: &NewApp, id: &str) -> Option<Vec<u8>> {
+        app.client_secret
+            .as_ref()
+            .map(|s| self.cipher.seal(&secret_aad(id), s.expose().as_bytes()))
+    }
+
+    fn open_secret(&self, aad: &str, blob: &[u8]) -> StoreResult<Secret> {
+        Ok(Secret::new(self.cipher.open_string(aad, blob)?.as_str()))
+    }
+
+    fn refresh_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Option<Secret>> {
+        tokens::sealed(&mut *self.db()?, connection_id, kind, "refresh_token")?
+            .map(|blob| self.open_secret(&tokens::aad(connection_id, kind, "refresh"), &blob))
+            .transpose()
+    }
+}
+
+impl Backend for PostgresStore {
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+
+    /// The newest transaction id the server has begun: it moves with every commit, ours
+    /// or another host's (and with other databases' too, which costs a reload, no more).
+    fn change_stamp(&self) -> StoreResult<i64> {
+        let row = self.db()?.query_one(
+            "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint",
+            &[],
+        )?;
+        Ok(row.get(0))
+    }
+
+    fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(
+            self.feed
+                .get_or_init(|| super::feed::listen(self.driver.clone(), self.channel()))
+                .clone(),
+        )
+    }
+
+    fn take_notices(&mut self) -> Vec<String> {
+        PostgresStore::take_notices(self)
+    }
+
+    fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
+        let id = new_id('a');
+        let sealed = self.sealed_app(&app, &id);
+        self.write(|tx, _| {
+            let exists: bool = tx
+                .query_one("SELECT EXISTS (SELECT 1 FROM apps WHERE name = $1)", &[&app.name])?
+                .get(0);
+            if exists {
+                let name = &app.name;
+                return Err(StoreError::Conflict(format!("an app named {name:?} exists already; `xox app set {name}` changes its settings")));
+            }
+            tx.execute(
+                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[&id, &app.name, &app.client_id, &sealed, &app.pkce, &app.redirect_uri,
+                  &app.bot_scopes.to_csv(), &app.user_scopes.to_csv(), &now_unix(), &app.rotation],
+            )?;
+            Ok(())
+        })?;
+        self.app(&id)
+    }
+
+    fn add_proxy_key(
+        &mut self,
+        connection_id: &str,
+        kind: KeyKind,
+        label: Option<&str>,
+        key: &Secret,
+    ) -> StoreResult<ProxyKey> {
+        let id = new_id('k');
+        self.write(|tx, cipher| {
+            tx.execute(
+                "INSERT INTO proxy_keys (id, connection_id, kind, label, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&id, &connection_id, &kind.as_str(), &label, &cipher.digest(key.expose()), &now_unix()],
+            )?;
+            rows::proxy_key(&tx.query_one(
+                &format!("SELECT {KEY_COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.id = $1"),
+                &[&id],
+            )?)
+        })
+    }
+
+    fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
+        self.db()?
+            .query(
+                &format!("SELECT {KEY_COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id ORDER BY k.created_at, k.id"),
+                &[],
+            )?
+            .iter()
+            .map(rows::proxy_key)
+            .collect()
+    }
+
+    fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
+        let digest = self.cipher.digest(key.expose());
+        let found = self.db()?.query_opt(
+            &format!("SELECT {KEY_COLUMNS}, k.digest FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.digest = $1"),
+            &[&digest],
+        )?;
+        let Some(row) = found else { return Ok(None) };
+        let stored: Vec<u8> = row.get(9);
+        // Compared in constant time, as in the file, whatever the index already matched.
+        if bool::from(stored.ct_eq(&digest)) {
+            Ok(Some(rows::proxy_key(&row)?))
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
+        self.write(|tx, _| {
+            if tx.execute("DELETE FROM proxy_keys WHERE id = $1", &[&id])? == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "no proxy key {id:?}; `xox proxy key list` shows them"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    fn count_proxy_use(
+        &mut self,
+        id: &str,
+        requests: u64,
+        failures: u64,
+        at: i64,
+    ) -> StoreResult<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "UPDATE proxy_keys SET requests = requests + $2, failures = failures + $3,
+                        last_used_at = GREATEST(COALESCE(last_used_at, 0), $4)
+                 WHERE id = $1",
+                &[&id, &(requests as i64), &(failures as i64), &at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
+        let sealed = self.sealed_app(&app, id);
+        self.write(|tx, _| {
+            let changed = tx.execute(
+                "UPDATE apps SET client_id = $2, client_secret = $3, pkce = $4, redirect_uri = $5,
+                                 bot_scopes = $6, user_scopes = $7, rotation = $8
+                 WHERE id = $1",
+                &[
+                    &id,
+                    &app.client_id,
+                    &sealed,
+                    &app.pkce,
+                    &app.redirect_uri,
+                    &app.bot_scopes.to_csv(),
+                    &app.user_scopes.to_csv(),
+                    &app.rotation,
+                ],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound("that app is gone already".into()));
+            }
+            Ok(())
+        })?;
+        self.app(id)
+    }
+
+    fn remove_app(&mut self, id: &str) -> StoreResult<()> {
+        self.write(|tx, _| {
+            let used: i64 = tx
+                .query_one("SELECT COUNT(*) FROM connections WHERE app_id = $1", &[&id])?
+                .get(0);
+            if used > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{used} connection(s) use this app"
+                )));
+            }
+            tx.execute("DELETE FROM apps WHERE id = $1", &[&id])?;
+            Ok(())
+        })
+    }
+
+    fn apps(&self) -> StoreResult<Vec<App>> {
+        Ok(self
+            .db()?
+            .query(
+                &format!("SELECT {APP_COLUMNS} FROM apps ORDER BY name"),
+                &[],
+            )?
+            .iter()
+            .map(rows::app)
+            .collect())
+    }
+
+    fn app(&self, name_or_id: &str) -> StoreResult<App> {
+        self.db()?
+            .query_opt(
+                &format!("SELECT {APP_COLUMNS} FROM apps WHERE name = $1 OR id = $1"),
+                &[&name_or_id],
+            )?
+            .map(|r| rows::app(&r))
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "no app named {name_or_id:?}; `xox app list` shows them, `xox app add` registers one"
+                ))
+            })
+    }
+
+    fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
+        let sealed: Option<Vec<u8>> = self
+            .db()?
+            .query_one("SELECT client_secret FROM apps WHERE id = $1", &[&app.id])?
+            .get(0);
+        sealed
+            .map(|blob| self.open_secret(&secret_aad(&app.id), &blob))
+            .transpose()
+    }
+
+    fn save_grant(
+        &mut self,
+        app: &App,
+        name: &str,
+        grant: &Grant,
+        action: &str,
+        held: HeldElsewhere,
+    ) -> StoreResult<Connection> {
+        check_name(name)?;
+        let now = now_unix();
+        let id = self.write(|tx, cipher| {
+            let existing = tx.query_opt(
+                "SELECT id, app_id, team_id, authed_user_id FROM connections WHERE name = $1 FOR UPDATE",
+                &[&name],
+            )?;
+            let id = match existing {
+                Some(old) => {
+                    crate::store::rules::check_same_install(
+                        name,
+                        app,
+                        &old.get::<_, String>(1),
+                        &old.get(2),
+                        &old.get(3),
+                        grant,
+                    )?;
+                    old.get(0)
+                }
+                None => {
+                    let id = new_id('c');
+                    tx.execute(
+                        "INSERT INTO connections (id, name, app_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+                        &[&id, &name, &app.id, &now],
+                    )?;
+                    id
+                }
+            };
+            let webhook = grant.incoming_webhook.as_ref().map(|hook| {
+                let json = serde_json::json!({
+                    "url": hook.url.expose(), "channel": hook.channel, "channel_id": hook.channel_id,
+                });
+                cipher.seal(&format!("connection:{id}:incoming_webhook"), json.to_string().as_bytes())
+            });
+            // COALESCE: a refresh answer carries fewer facts than an install; keep what we knew.
+            tx.execute(
+                "UPDATE connections SET
+                    team_id = COALESCE($2, team_id), team_name = COALESCE($3, team_name),
+                    enterprise_id = COALESCE($4, enterprise_id), enterprise_name = COALESCE($5, enterprise_name),
+                    slack_app_id = COALESCE($6, slack_app_id), bot_user_id = COALESCE($7, bot_user_id),
+                    authed_user_id = COALESCE($8, authed_user_id),
+                    incoming_webhook = COALESCE($9, incoming_webhook), updated_at = $10
+                 WHERE id = $1",
+                &[&id, &grant.team_id, &grant.team_name, &grant.enterprise_id, &grant.enterprise_name,
+                  &grant.slack_app_id, &grant.bot_user_id, &grant.authed_user_id, &webhook, &now],
+            )?;
+            for granted in &grant.tokens {
+                let old = tokens::previous(tx, &id, granted.kind)?;
+                let new_expiry = tokens::write(tx, cipher, &id, granted, held)?;
+                tokens::insert_event(tx, &NewEvent {
+                    connection_id: &id,
+                    action,
+                    token_kind: Some(granted.kind),
+                    outcome: "ok",
+                    old_expires_at: old.and_then(|o| o.expires_at),
+                    new_expires_at: new_expiry,
+                    detail: Some(format!("{} {}", granted.token_type, granted.access.redacted())),
+                })?;
+            }
+            Ok(id)
+        })?;
+        self.connection(&id)
+    }
+
+    fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
+        let mut db = self.db()?;
+        let mut connection = db
+            .query_opt(
+                &format!("SELECT {CONNECTION_COLUMNS} FROM connections c JOIN apps a ON a.id = c.app_id WHERE c.name = $1 OR c.id = $1"),
+                &[&name_or_id],
+            )?
+            .map(|r| rows::connection(&r))
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("no connection named {name_or_id:?}; `xox list` shows them"))
+            })?;
+        connection.tokens = db
+            .query(
+                &format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE connection_id = $1 ORDER BY kind"
+                ),
+                &[&connection.id],
+            )?
+            .iter()
+            .map(|r| rows::token(r).map(|(_, t)| t))
+            .collect::<StoreResult<_>>()?;
+        Ok(connection)
+    }
+
+    fn connections(&self) -> StoreResult<Vec<Connection>> {
+        let mut db = self.db()?;
+        let mut all: Vec<Connection> = db
+            .query(
+                &format!("SELECT {CONNECTION_COLUMNS} FROM connections c JOIN apps a ON a.id = c.app_id ORDER BY c.name"),
+                &[],
+            )?
+            .iter()
+            .map(rows::connection)
+            .collect();
+        let mut by_connection: HashMap<String, Vec<TokenInfo>> = HashMap::new();
+        for row in db.query(
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY kind"),
+            &[],
+        )? {
+            let (id, token) = rows::token(&row)?;
+            by_connection.entry(id).or_default().push(token);
+        }
+        for c in &mut all {
+            c.tokens = by_connection.remove(&c.id).unwrap_or_default();
+        }
+        Ok(all)
+    }
+
+    fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
+        self.write(|tx, _| {
+            tokens::insert_event(
+                tx,
+                &NewEvent {
+                    connection_id,
+                    action: "remove",
+                    token_kind: None,
+                    outcome: "ok",
+                    old_expires_at: None,
+                    new_expires_at: None,
+                    detail: None,
+                },
+            )?;
+            if tx.execute("DELETE FROM connections WHERE id = $1", &[&connection_id])? == 0 {
+                return Err(StoreError::NotFound(
+                    "that connection is gone already".into(),
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>> {
+        let sealed: Option<Vec<u8>> = self
+            .db()?
+            .query_opt(
+                "SELECT incoming_webhook FROM connections WHERE id = $1",
+                &[&connection_id],
+            )?
+            .and_then(|r| r.get(0));
+        let Some(sealed) = sealed else {
+            return Ok(None);
+        };
+        let plain = self.cipher.open_string(
+            &format!("connection:{connection_id}:incoming_webhook"),
+            &sealed,
+        )?;
+        crate::store::rules::webhook_from_json(&plain)
+    }
+
+    fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret> {
+        let blob = tokens::sealed(&mut *self.db()?, connection_id, kind, "access_token")?
+            .ok_or_else(|| no_token(kind))?;
+        self.open_secret(&tokens::aad(connection_id, kind, "access"), &blob)
+    }
+
+    fn set_token_scopes(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        scopes: &Scopes,
+    ) -> StoreResult<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "UPDATE tokens SET scopes = $3 WHERE connection_id = $1 AND kind = $2",
+                &[&connection_id, &kind.as_str(), &scopes.to_csv()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn set_token_status(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        status: TokenStatus,
+        reason: Option<&str>,
+    ) -> StoreResult<()> {
+        self.write(|tx, _| {
+            let changed = tx.execute(
+                "UPDATE tokens SET status = $3, status_reason = $4 WHERE connection_id = $1 AND kind = $2",
+                &[&connection_id, &kind.as_str(), &status.as_str(), &reason],
+            )?;
+            if changed == 0 {
+                return Err(no_token(kind));
+            }
+            Ok(())
+        })
+    }
+
+    fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
+        let row = self
+            .db()?
+            .query_opt(
+                "SELECT generation, expires_at, status, status_reason FROM tokens WHERE connection_id = $1 AND kind = $2",
+                &[&connection_id, &kind.as_str()],
+            )?
+            .ok_or_else(|| no_token(kind))?;
+        Ok(TokenState {
+            generation: row.get(0),
+            expires_at: row.get(1),
+            status: TokenStatus::parse(row.get(2)),
+            status_reason: row
+                .get::<_, Option<String>>(3)
+                .map(crate::text::into_one_line),
+            access: self.access_token(connection_id, kind)?,
+            refresh: self.refresh_token(connection_id, kind)?,
+        })
+    }
+
+    fn try_lease(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        _owner: &str,
+        _ttl: Duration,
+    ) -> StoreResult<Lease> {
+        PostgresStore::try_lease(self, connection_id, kind)
+    }
+
+    fn release_lease(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        _owner: &str,
+    ) -> StoreResult<()> {
+        PostgresStore::release_lease(self, connection_id, kind);
+        Ok(())
+    }
+
+    /// Nothing to set aside: the server, not a disk of ours, keeps the pair.
+    fn reserve_space(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn commit_rotation(
+        &mut self,
+        connection_id: &str,
+        granted: &GrantedToken,
+        expected_generation: i64,
+        action: &str,
+        _lease_owner: &str,
+    ) -> StoreResult<CommitOutcome> {
+        PostgresStore::commit_rotation(self, connection_id, granted, expected_generation, action)
+    }
+
+    fn due_tokens(&self, before: i64) -> StoreResult<Vec<DueToken>> {
+        self.db()?
+            .query(
+                "SELECT t.connection_id, c.name, t.kind, t.expires_at, c.team_id, c.app_id
+                 FROM tokens t JOIN connections c ON c.id = t.connection_id
+                 WHERE t.expires_at IS NOT NULL AND t.expires_at < $1 AND t.refresh_token IS NOT NULL
+                   AND t.status NOT IN ('needs_reauth', 'revoked')
+                 ORDER BY t.expires_at",
+                &[&before],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(DueToken {
+                    connection_id: r.get(0),
+                    connection_name: r.get(1),
+                    kind: rows::kind(r.get(2))?,
+                    expires_at: r.get(3),
+                    team_id: r.get(4),
+                    app_id: r.get(5),
+                })
+            })
+            .collect()
+    }
+
+    fn next_expiry(&self, after: i64) -> StoreResult<Option<i64>> {
+        Ok(self
+            .db()?
+            .query_one(
+                "SELECT MIN(expires_at) FROM tokens WHERE expires_at >= $1 AND refresh_token IS NOT NULL
+                 AND status NOT IN ('needs_reauth', 'revoked')",
+                &[&after],
+            )?
+            .get(0))
+    }
+
+    fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()> {
+        self.write(|tx, _| tokens::insert_event(tx, event))
+    }
+
+    fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>> {
+        self.db()?
+            .query(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE connection_id = $1 ORDER BY id"),
+                &[&connection_id],
+            )?
+            .iter()
+            .map(rows::event)
+            .collect()
+    }
+
+    fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64> {
+        self.write(|tx, cipher| {
+            // The id is taken first: it is part of what the sealed fields are bound to.
+            let id: i64 = tx
+                .query_one("SELECT nextval(pg_get_serial_sequence('calls', 'id'))", &[])?
+                .get(0);
+            let params_json = serde_json::to_vec(call.params).expect("string pairs serialize");
+            let sealed_params = cipher.seal(&call_aad(id, "params"), &params_json);
+            let sealed_response = call
+                .response
+                .map(|body| cipher.seal(&call_aad(id, "response"), body.to_string().as_bytes()));
+            let csv = |s: Option<&Scopes>| s.map(Scopes::to_csv);
+            tx.execute(
+                "INSERT INTO calls (id, connection_id, token_kind, method, params, http_status, error, needed, provided,
+                                    accepted_scopes, retry_after, response, at, replay_of)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                &[&id, &call.connection_id, &call.token_kind.as_str(), &call.method, &sealed_params,
+                  &call.http_status.map(i64::from), &call.error, &csv(call.needed), &csv(call.provided),
+                  &csv(call.accepted_scopes), &call.retry_after.and_then(|v| i64::try_from(v).ok()),
+                  &sealed_response, &now_unix(), &call.replay_of],
+            )?;
+            Ok(id)
+        })
+    }
+
+    fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "UPDATE calls SET state = $2 WHERE id = $1",
+                &[&id, &state.as_str()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn calls(&self) -> StoreResult<Vec<RecordedCall>> {
+        self.db()?
+            .query(
+                &format!("SELECT {CALL_COLUMNS} FROM calls ORDER BY id DESC"),
+                &[],
+            )?
+            .iter()
+            .map(rows::call)
+            .collect()
+    }
+
+    fn call(&self, id: i64) -> StoreResult<RecordedCall> {
+        let row = self
+            .db()?
+            .query_opt(
+                &format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"),
+                &[&id],
+            )?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("no recorded call #{id}; `xox failed` lists them"))
+            })?;
+        rows::call(&row)
+    }
+
+    fn call_payload(&self, id: i64) -> StoreResult<CallPayload> {
+        let row = self
+            .db()?
+            .query_one("SELECT params, response FROM calls WHERE id = $1", &[&id])?;
+        let (params, response): (Vec<u8>, Option<Vec<u8>>) = (row.get(0), row.get(1));
+        let corrupt = |what: &str| StoreError::Decrypt {
+            what: call_aad(id, what),
+        };
+        let params = self.cipher.open(&call_aad(id, "params"), &params)?;
+        let params = serde_json::from_slice(&params).map_err(|_| corrupt("params"))?;
+        let response = response
+            .map(|blob| {
+                let plain = self.cipher.open(&call_aad(id, "response"), &blob)?;
+                serde_json::from_slice(&plain).map_err(|_| corrupt("response"))
+            })
+            .transpose()?;
+        Ok(CallPayload { params, response })
+    }
+}

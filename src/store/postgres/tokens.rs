@@ -1,0 +1,176 @@
+//! Token rows on PostgreSQL: sealed access and refresh tokens, their digests for one owner
+//! per token chain, and the generation every write bumps.
+
+use crate::slack::{GrantedToken, TokenKind};
+use crate::store::cipher::Cipher;
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{HeldElsewhere, NewEvent, now_unix};
+use postgres::GenericClient;
+
+pub(super) fn aad(connection_id: &str, kind: TokenKind, field: &str) -> String {
+    format!("token:{connection_id}:{kind}:{field}")
+}
+
+/// Expiry and generation of a stored token, before a write replaces it.
+pub(super) struct Previous {
+    pub expires_at: Option<i64>,
+    pub generation: i64,
+}
+
+pub(super) fn previous(
+    db: &mut impl GenericClient,
+    connection_id: &str,
+    kind: TokenKind,
+) -> StoreResult<Option<Previous>> {
+    Ok(db
+        .query_opt(
+            "SELECT expires_at, generation FROM tokens WHERE connection_id = $1 AND kind = $2 FOR UPDATE",
+            &[&connection_id, &kind.as_str()],
+        )?
+        .map(|r| Previous {
+            expires_at: r.get(0),
+            generation: r.get(1),
+        }))
+}
+
+pub(super) fn insert_event(db: &mut impl GenericClient, event: &NewEvent<'_>) -> StoreResult<()> {
+    db.execute(
+        "INSERT INTO events (connection_id, at, action, token_kind, outcome, old_expires_at, new_expires_at, pid, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            &event.connection_id,
+            &now_unix(),
+            &event.action,
+            &event.token_kind.map(TokenKind::as_str),
+            &event.outcome,
+            &event.old_expires_at,
+            &event.new_expires_at,
+            &i64::from(std::process::id()),
+            &event.detail,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Keep a token in one place: refuse it when another connection holds it, or take it from
+/// that connection, leaving an event there that says where it went.
+fn claim(
+    db: &mut impl GenericClient,
+    connection_id: &str,
+    kind: TokenKind,
+    digests: (&[u8], Option<&[u8]>),
+    held: HeldElsewhere,
+) -> StoreResult<()> {
+    let holders = db.query(
+        "SELECT t.connection_id, c.name, t.kind FROM tokens t JOIN connections c ON c.id = t.connection_id
+         WHERE (t.access_digest = $1 OR t.refresh_digest = $2)
+           AND NOT (t.connection_id = $3 AND t.kind = $4)",
+        &[&digests.0, &digests.1, &connection_id, &kind.as_str()],
+    )?;
+    for row in holders {
+        let (owner_id, owner, owner_kind): (String, String, &str) =
+            (row.get(0), row.get(1), row.get(2));
+        let owner_kind = super::rows::kind(owner_kind)?;
+        if held == HeldElsewhere::Refuse {
+            return Err(StoreError::HeldElsewhere { owner, kind });
+        }
+        let here: String = db
+            .query_one(
+                "SELECT name FROM connections WHERE id = $1",
+                &[&connection_id],
+            )?
+            .get(0);
+        db.execute(
+            "DELETE FROM tokens WHERE connection_id = $1 AND kind = $2",
+            &[&owner_id, &owner_kind.as_str()],
+        )?;
+        insert_event(
+            db,
+            &NewEvent {
+                connection_id: &owner_id,
+                action: "moved",
+                token_kind: Some(owner_kind),
+                outcome: "ok",
+                old_expires_at: None,
+                new_expires_at: None,
+                detail: Some(format!("the token moved to connection {here}")),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Insert or replace the token in `granted.kind`'s slot, sealed, with the generation bumped.
+/// Returns the new expiry.
+pub(super) fn write(
+    db: &mut impl GenericClient,
+    cipher: &Cipher,
+    connection_id: &str,
+    granted: &GrantedToken,
+    held: HeldElsewhere,
+) -> StoreResult<Option<i64>> {
+    let kind = granted.kind;
+    let now = now_unix();
+    let access_digest = cipher.digest(granted.access.expose());
+    let refresh_digest = granted.refresh.as_ref().map(|r| cipher.digest(r.expose()));
+    claim(
+        db,
+        connection_id,
+        kind,
+        (&access_digest, refresh_digest.as_deref()),
+        held,
+    )?;
+    let generation = previous(db, connection_id, kind)?.map_or(0, |p| p.generation) + 1;
+    let expires_at = granted.expires_in.map(|secs| now.saturating_add(secs));
+    let access = cipher.seal(
+        &aad(connection_id, kind, "access"),
+        granted.access.expose().as_bytes(),
+    );
+    let refresh = granted
+        .refresh
+        .as_ref()
+        .map(|r| cipher.seal(&aad(connection_id, kind, "refresh"), r.expose().as_bytes()));
+    let rotating = granted.refresh.is_some() || granted.token_type.is_rotating_access();
+    db.execute(
+        "INSERT INTO tokens (connection_id, kind, token_type, access_token, refresh_token, redacted, scopes,
+                             expires_at, rotating, generation, status, status_reason, updated_at,
+                             access_digest, refresh_digest)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ok', NULL, $11, $12, $13)
+         ON CONFLICT (connection_id, kind) DO UPDATE SET
+             token_type = excluded.token_type, access_token = excluded.access_token,
+             refresh_token = excluded.refresh_token, redacted = excluded.redacted,
+             access_digest = excluded.access_digest, refresh_digest = excluded.refresh_digest,
+             scopes = excluded.scopes, expires_at = excluded.expires_at,
+             rotating = excluded.rotating, generation = excluded.generation,
+             status = 'ok', status_reason = NULL, updated_at = excluded.updated_at",
+        &[
+            &connection_id,
+            &kind.as_str(),
+            &granted.token_type.as_str(),
+            &access,
+            &refresh,
+            &granted.access.redacted(),
+            &granted.scopes.to_csv(),
+            &expires_at,
+            &rotating,
+            &generation,
+            &now,
+            &access_digest,
+            &refresh_digest,
+        ],
+    )?;
+    Ok(expires_at)
+}
+
+/// The sealed `column` ("access_token" or "refresh_token") of a token slot.
+pub(super) fn sealed(
+    db: &mut impl GenericClient,
+    connection_id: &str,
+    kind: TokenKind,
+    column: &str,
+) -> StoreResult<Option<Vec<u8>>> {
+    let sql = format!("SELECT {column} FROM tokens WHERE connection_id = $1 AND kind = $2");
+    Ok(db
+        .query_opt(&sql, &[&connection_id, &kind.as_str()])?
+        .and_then(|r| r.get::<_, Option<Vec<u8>>>(0)))
+}
