@@ -52,6 +52,9 @@ fn mode(path: &Path) -> u32 {
 
 #[test]
 fn import_list_and_call_against_xox_sim() {
+    if common::postgres::file_only("it reads the file's bytes") {
+        return;
+    }
     let sim = SimProcess::start();
     let env = Env::new(&sim.1);
     env.add_rotating_app();
@@ -344,6 +347,9 @@ fn bad_input_gets_one_clear_line_and_loses_nothing() {
 
 #[test]
 fn a_mistyped_db_is_refused_by_reading_commands_and_a_new_store_is_announced() {
+    if common::postgres::file_only("a mistyped path and its key file") {
+        return;
+    }
     let env = Env::new("http://127.0.0.1:9");
     let typo = env.dir.path().join("typo/x.db");
     let typo_arg = typo.to_str().unwrap();
@@ -411,6 +417,9 @@ fn environment_defaults_stay_out_of_usage_lines_and_demo_refuses_a_db() {
 
 #[test]
 fn a_locked_database_is_reported_after_a_short_wait() {
+    if common::postgres::file_only("it locks the file") {
+        return;
+    }
     let sim = SimProcess::start();
     let env = Env::new(&sim.1);
     env.add_rotating_app();

@@ -26,7 +26,10 @@ fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema()
     let url = format!("{}&schema=fleet", pg.url());
     let mut store = PostgresStore::open_with_key(&url, Some(KEY)).unwrap();
     let notices = store.take_notices();
-    assert!(notices[0].contains("created xox's tables"), "{notices:?}");
+    assert!(
+        notices[0].contains("created a new xox database"),
+        "{notices:?}"
+    );
     assert!(!store.location().contains("password"));
     let mut again = PostgresStore::open_with_key(&url, Some(KEY)).unwrap();
     assert!(again.take_notices().is_empty());
@@ -49,6 +52,14 @@ fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema()
         .unwrap()
         .get(0);
     assert_eq!(version, 2, "a newer schema is left as it was");
+
+    let tls = PostgresStore::open_with_key(
+        &url.replace("sslmode=disable", "sslmode=require"),
+        Some(KEY),
+    )
+    .err()
+    .unwrap();
+    assert!(tls.to_string().contains("TLS"), "{tls}");
 
     let down = PostgresStore::open_with_key("postgres://xox@127.0.0.1:1/postgres", Some(KEY))
         .err()

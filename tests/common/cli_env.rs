@@ -14,7 +14,18 @@ pub struct Env {
 }
 
 impl Env {
+    /// A new store: a file, or a schema of its own on PostgreSQL when the tests run there
+    /// (`XOX_TEST_BACKEND=postgres`).
     pub fn new(slack_url: &str) -> Env {
+        if super::postgres::testing_on_server() {
+            let url = super::postgres::fresh_store_url()
+                .expect("XOX_TEST_BACKEND=postgres needs a PostgreSQL server");
+            return Env::on_server(&url, slack_url);
+        }
+        Env::in_file(slack_url)
+    }
+
+    fn in_file(slack_url: &str) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("data/xox.db");
         Env {
@@ -30,7 +41,7 @@ impl Env {
         Env {
             db: PathBuf::from(url),
             key: Some("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=".into()),
-            ..Env::new(slack_url)
+            ..Env::in_file(slack_url)
         }
     }
 
@@ -38,7 +49,16 @@ impl Env {
     pub fn at(db: &std::path::Path, slack_url: &str) -> Env {
         Env {
             db: db.to_owned(),
-            ..Env::new(slack_url)
+            ..Env::in_file(slack_url)
+        }
+    }
+
+    /// The same store, seen with another Slack URL.
+    pub fn with_slack_url(&self, slack_url: &str) -> Env {
+        Env {
+            db: self.db.clone(),
+            key: self.key.clone(),
+            ..Env::in_file(slack_url)
         }
     }
 

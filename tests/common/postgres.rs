@@ -179,9 +179,56 @@ impl Postgres {
     }
 }
 
-impl Drop for Postgres {
-    fn drop(&mut self) {
+impl Postgres {
+    fn stop(&self) {
         let data = self.data().display().to_string();
         let _ = self.run("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
     }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Which store the command-line tests use: a file, or (with `XOX_TEST_BACKEND=postgres`)
+/// PostgreSQL, so that the same tests run on both.
+pub fn testing_on_server() -> bool {
+    std::env::var("XOX_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+static SHARED: std::sync::OnceLock<Option<Postgres>> = std::sync::OnceLock::new();
+
+extern "C" fn stop_shared() {
+    if let Some(Some(pg)) = SHARED.get() {
+        pg.stop();
+        let _ = std::fs::remove_dir_all(pg.dir.path());
+    }
+}
+
+/// A store of its own (a schema of its own) on one cluster shared by the test binary,
+/// started on first use and stopped when the binary exits. `None` where there is none.
+pub fn fresh_store_url() -> Option<String> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let pg = SHARED
+        .get_or_init(|| {
+            let pg = Postgres::start();
+            // A static is never dropped: the cluster is stopped when the process exits.
+            unsafe { libc::atexit(stop_shared) };
+            pg
+        })
+        .as_ref()?;
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Some(format!("{}&schema=t{}_{n}", pg.url(), std::process::id()))
+}
+
+/// True, with a notice, when the tests run on PostgreSQL and the calling test is about the
+/// file itself (`why`): its bytes, its locks, its lease rows. It then has nothing to test.
+pub fn file_only(why: &str) -> bool {
+    let skip = testing_on_server();
+    if skip {
+        eprintln!("notice: a test about the SQLite file is skipped on PostgreSQL: {why}");
+    }
+    skip
 }

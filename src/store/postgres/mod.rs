@@ -155,7 +155,7 @@ impl PostgresStore {
             .map_err(failed)?;
         let notices = if version == 0 {
             vec![format!(
-                "created xox's tables at {location}; its key is the one in XOX_KEY (every host needs the same)"
+                "created a new xox database at {location}; its key is the one in XOX_KEY (every host needs the same)"
             )]
         } else {
             Vec::new()
