@@ -13,6 +13,7 @@ pub mod lease_owner;
 pub mod model;
 pub mod postgres;
 mod rules;
+mod sealed;
 mod sqlite;
 
 pub use backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};

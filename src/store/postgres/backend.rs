@@ -41,7 +41,12 @@ impl PostgresStore {
 
     fn refresh_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Option<Secret>> {
         tokens::sealed(&mut *self.db()?, connection_id, kind, "refresh_token")?
-            .map(|blob| self.open_secret(&tokens::aad(connection_id, kind, "refresh"), &blob))
+            .map(|blob| {
+                self.open_secret(
+                    &crate::store::sealed::token_aad(connection_id, kind, "refresh"),
+                    &blob,
+                )
+            })
             .transpose()
     }
 }
@@ -284,12 +289,10 @@ impl Backend for PostgresStore {
                     id
                 }
             };
-            let webhook = grant.incoming_webhook.as_ref().map(|hook| {
-                let json = serde_json::json!({
-                    "url": hook.url.expose(), "channel": hook.channel, "channel_id": hook.channel_id,
-                });
-                cipher.seal(&format!("connection:{id}:incoming_webhook"), json.to_string().as_bytes())
-            });
+            let webhook = grant
+                .incoming_webhook
+                .as_ref()
+                .map(|hook| crate::store::sealed::seal_webhook(cipher, &id, hook));
             // COALESCE: a refresh answer carries fewer facts than an install; keep what we knew.
             tx.execute(
                 "UPDATE connections SET
@@ -305,15 +308,8 @@ impl Backend for PostgresStore {
             for granted in &grant.tokens {
                 let old = tokens::previous(tx, &id, granted.kind)?;
                 let new_expiry = tokens::write(tx, cipher, &id, granted, held)?;
-                tokens::insert_event(tx, &NewEvent {
-                    connection_id: &id,
-                    action,
-                    token_kind: Some(granted.kind),
-                    outcome: "ok",
-                    old_expires_at: old.and_then(|o| o.expires_at),
-                    new_expires_at: new_expiry,
-                    detail: Some(format!("{} {}", granted.token_type, granted.access.redacted())),
-                })?;
+                let old_expiry = old.and_then(|o| o.expires_at);
+                tokens::insert_event(tx, &crate::store::sealed::granted_event(&id, action, granted, old_expiry, new_expiry))?;
             }
             Ok(id)
         })?;
@@ -402,17 +398,19 @@ impl Backend for PostgresStore {
         let Some(sealed) = sealed else {
             return Ok(None);
         };
-        let plain = self.cipher.open_string(
-            &format!("connection:{connection_id}:incoming_webhook"),
-            &sealed,
-        )?;
+        let plain = self
+            .cipher
+            .open_string(&crate::store::sealed::webhook_aad(connection_id), &sealed)?;
         crate::store::rules::webhook_from_json(&plain)
     }
 
     fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret> {
         let blob = tokens::sealed(&mut *self.db()?, connection_id, kind, "access_token")?
             .ok_or_else(|| no_token(kind))?;
-        self.open_secret(&tokens::aad(connection_id, kind, "access"), &blob)
+        self.open_secret(
+            &crate::store::sealed::token_aad(connection_id, kind, "access"),
+            &blob,
+        )
     }
 
     fn set_token_scopes(

@@ -11,7 +11,8 @@ use crate::slack::{GrantedToken, TokenKind};
 use crate::store::backend::{CommitOutcome, Lease};
 use crate::store::cipher::Cipher;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{HeldElsewhere, NewEvent};
+use crate::store::model::HeldElsewhere;
+use crate::store::sealed;
 use postgres::GenericClient;
 
 impl PostgresStore {
@@ -99,18 +100,14 @@ fn commit_pair(
     if old.generation != expected_generation {
         tokens::insert_event(
             db,
-            &NewEvent {
+            &sealed::superseded_event(
                 connection_id,
                 action,
-                token_kind: Some(kind),
-                outcome: "superseded",
-                old_expires_at: old.expires_at,
-                new_expires_at: None,
-                detail: Some(format!(
-                    "generation moved from {expected_generation} to {}",
-                    old.generation
-                )),
-            },
+                kind,
+                old.expires_at,
+                expected_generation,
+                old.generation,
+            ),
         )?;
         return Ok(CommitOutcome::Superseded);
     }
@@ -118,20 +115,14 @@ fn commit_pair(
     let expires_at = tokens::write(db, cipher, connection_id, granted, HeldElsewhere::Move)?;
     tokens::insert_event(
         db,
-        &NewEvent {
+        &sealed::rotated_event(
             connection_id,
             action,
-            token_kind: Some(kind),
-            outcome: "ok",
-            old_expires_at: old.expires_at,
-            new_expires_at: expires_at,
-            detail: Some(format!(
-                "{} {} generation {}",
-                granted.token_type,
-                granted.access.redacted(),
-                old.generation + 1
-            )),
-        },
+            granted,
+            old.expires_at,
+            expires_at,
+            old.generation,
+        ),
     )?;
     Ok(CommitOutcome::Written { expires_at })
 }

@@ -7,9 +7,7 @@ use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{HeldElsewhere, NewEvent, now_unix};
 use postgres::GenericClient;
 
-pub(super) fn aad(connection_id: &str, kind: TokenKind, field: &str) -> String {
-    format!("token:{connection_id}:{kind}:{field}")
-}
+use crate::store::sealed;
 
 /// Expiry and generation of a stored token, before a write replaces it.
 pub(super) struct Previous {
@@ -84,18 +82,7 @@ fn claim(
             "DELETE FROM tokens WHERE connection_id = $1 AND kind = $2",
             &[&owner_id, &owner_kind.as_str()],
         )?;
-        insert_event(
-            db,
-            &NewEvent {
-                connection_id: &owner_id,
-                action: "moved",
-                token_kind: Some(owner_kind),
-                outcome: "ok",
-                old_expires_at: None,
-                new_expires_at: None,
-                detail: Some(format!("the token moved to connection {here}")),
-            },
-        )?;
+        insert_event(db, &sealed::moved_event(&owner_id, owner_kind, &here))?;
     }
     Ok(())
 }
@@ -111,26 +98,15 @@ pub(super) fn write(
 ) -> StoreResult<Option<i64>> {
     let kind = granted.kind;
     let now = now_unix();
-    let access_digest = cipher.digest(granted.access.expose());
-    let refresh_digest = granted.refresh.as_ref().map(|r| cipher.digest(r.expose()));
+    let stored = sealed::seal_token(cipher, connection_id, granted, now);
     claim(
         db,
         connection_id,
         kind,
-        (&access_digest, refresh_digest.as_deref()),
+        (&stored.access_digest, stored.refresh_digest.as_deref()),
         held,
     )?;
     let generation = previous(db, connection_id, kind)?.map_or(0, |p| p.generation) + 1;
-    let expires_at = granted.expires_in.map(|secs| now.saturating_add(secs));
-    let access = cipher.seal(
-        &aad(connection_id, kind, "access"),
-        granted.access.expose().as_bytes(),
-    );
-    let refresh = granted
-        .refresh
-        .as_ref()
-        .map(|r| cipher.seal(&aad(connection_id, kind, "refresh"), r.expose().as_bytes()));
-    let rotating = granted.refresh.is_some() || granted.token_type.is_rotating_access();
     db.execute(
         "INSERT INTO tokens (connection_id, kind, token_type, access_token, refresh_token, redacted, scopes,
                              expires_at, rotating, generation, status, status_reason, updated_at,
@@ -147,19 +123,19 @@ pub(super) fn write(
             &connection_id,
             &kind.as_str(),
             &granted.token_type.as_str(),
-            &access,
-            &refresh,
+            &stored.access,
+            &stored.refresh,
             &granted.access.redacted(),
             &granted.scopes.to_csv(),
-            &expires_at,
-            &rotating,
+            &stored.expires_at,
+            &stored.rotating,
             &generation,
             &now,
-            &access_digest,
-            &refresh_digest,
+            &stored.access_digest,
+            &stored.refresh_digest,
         ],
     )?;
-    Ok(expires_at)
+    Ok(stored.expires_at)
 }
 
 /// The sealed `column` ("access_token" or "refresh_token") of a token slot.

@@ -6,7 +6,8 @@ use super::{SqliteStore, tokens};
 use crate::slack::{GrantedToken, TokenKind};
 use crate::store::backend::{CommitOutcome, DueToken, TokenState};
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{HeldElsewhere, NewEvent, TokenStatus, now_unix};
+use crate::store::model::{HeldElsewhere, TokenStatus, now_unix};
+use crate::store::sealed;
 use rusqlite::{OptionalExtension, params};
 
 impl SqliteStore {
@@ -54,18 +55,14 @@ impl SqliteStore {
                 if old.generation != expected_generation {
                     insert_event(
                         tx,
-                        &NewEvent {
+                        &sealed::superseded_event(
                             connection_id,
                             action,
-                            token_kind: Some(kind),
-                            outcome: "superseded",
-                            old_expires_at: old.expires_at,
-                            new_expires_at: None,
-                            detail: Some(format!(
-                                "generation moved from {expected_generation} to {}",
-                                old.generation
-                            )),
-                        },
+                            kind,
+                            old.expires_at,
+                            expected_generation,
+                            old.generation,
+                        ),
                     )?;
                     return Ok(CommitOutcome::Superseded);
                 }
@@ -74,20 +71,14 @@ impl SqliteStore {
                     tokens::write(tx, cipher, connection_id, granted, now, HeldElsewhere::Move)?;
                 insert_event(
                     tx,
-                    &NewEvent {
+                    &sealed::rotated_event(
                         connection_id,
                         action,
-                        token_kind: Some(kind),
-                        outcome: "ok",
-                        old_expires_at: old.expires_at,
-                        new_expires_at: expires_at,
-                        detail: Some(format!(
-                            "{} {} generation {}",
-                            granted.token_type,
-                            granted.access.redacted(),
-                            old.generation + 1
-                        )),
-                    },
+                        granted,
+                        old.expires_at,
+                        expires_at,
+                        old.generation,
+                    ),
                 )?;
                 Ok(CommitOutcome::Written { expires_at })
             })

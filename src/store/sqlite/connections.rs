@@ -92,12 +92,10 @@ impl SqliteStore {
                     id
                 }
             };
-            let webhook = grant.incoming_webhook.as_ref().map(|hook| {
-                let json = serde_json::json!({
-                    "url": hook.url.expose(), "channel": hook.channel, "channel_id": hook.channel_id,
-                });
-                cipher.seal(&format!("connection:{id}:incoming_webhook"), json.to_string().as_bytes())
-            });
+            let webhook = grant
+                .incoming_webhook
+                .as_ref()
+                .map(|hook| crate::store::sealed::seal_webhook(cipher, &id, hook));
             // COALESCE: a refresh answer carries fewer facts than an install; keep what we knew.
             tx.execute(
                 "UPDATE connections SET
@@ -113,15 +111,8 @@ impl SqliteStore {
             for granted in &grant.tokens {
                 let old = tokens::previous(tx, &id, granted.kind)?;
                 let new_expiry = tokens::write(tx, cipher, &id, granted, now, held)?;
-                insert_event(tx, &NewEvent {
-                    connection_id: &id,
-                    action,
-                    token_kind: Some(granted.kind),
-                    outcome: "ok",
-                    old_expires_at: old.and_then(|o| o.expires_at),
-                    new_expires_at: new_expiry,
-                    detail: Some(format!("{} {}", granted.token_type, granted.access.redacted())),
-                })?;
+                let old_expiry = old.and_then(|o| o.expires_at);
+                insert_event(tx, &crate::store::sealed::granted_event(&id, action, granted, old_expiry, new_expiry))?;
             }
             Ok(id)
         })?;
@@ -209,10 +200,9 @@ impl SqliteStore {
         let Some(sealed) = sealed else {
             return Ok(None);
         };
-        let plain = self.cipher.open_string(
-            &format!("connection:{connection_id}:incoming_webhook"),
-            &sealed,
-        )?;
+        let plain = self
+            .cipher
+            .open_string(&crate::store::sealed::webhook_aad(connection_id), &sealed)?;
         crate::store::rules::webhook_from_json(&plain)
     }
 }

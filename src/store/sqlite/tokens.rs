@@ -4,14 +4,12 @@ use super::SqliteStore;
 use crate::slack::{GrantedToken, Scopes, Secret, TokenKind, TokenType};
 use crate::store::cipher::Cipher;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{HeldElsewhere, NewEvent, TokenInfo, TokenStatus};
+use crate::store::model::{HeldElsewhere, TokenInfo, TokenStatus};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 pub(super) const COLUMNS: &str = "connection_id, kind, token_type, scopes, expires_at, rotating, refresh_token IS NOT NULL, generation, status, status_reason, redacted, updated_at";
 
-fn aad(connection_id: &str, kind: TokenKind, field: &str) -> String {
-    format!("token:{connection_id}:{kind}:{field}")
-}
+use crate::store::sealed::{self, token_aad as aad};
 
 /// Read a row selected with [`COLUMNS`]; returns the connection id beside the token.
 pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<(String, TokenInfo)> {
@@ -99,18 +97,7 @@ fn claim(
             "DELETE FROM tokens WHERE connection_id = ?1 AND kind = ?2",
             params![owner_id, owner_kind],
         )?;
-        super::events::insert(
-            tx,
-            &NewEvent {
-                connection_id: &owner_id,
-                action: "moved",
-                token_kind: Some(owner_kind),
-                outcome: "ok",
-                old_expires_at: None,
-                new_expires_at: None,
-                detail: Some(format!("the token moved to connection {here}")),
-            },
-        )?;
+        super::events::insert(tx, &sealed::moved_event(&owner_id, owner_kind, &here))?;
     }
     Ok(())
 }
@@ -126,26 +113,15 @@ pub(super) fn write(
     held: HeldElsewhere,
 ) -> StoreResult<Option<i64>> {
     let kind = granted.kind;
-    let access_digest = cipher.digest(granted.access.expose());
-    let refresh_digest = granted.refresh.as_ref().map(|r| cipher.digest(r.expose()));
+    let stored = sealed::seal_token(cipher, connection_id, granted, now);
     claim(
         tx,
         connection_id,
         kind,
-        (&access_digest, refresh_digest.as_deref()),
+        (&stored.access_digest, stored.refresh_digest.as_deref()),
         held,
     )?;
     let generation = previous(tx, connection_id, kind)?.map_or(0, |p| p.generation) + 1;
-    let expires_at = granted.expires_in.map(|secs| now.saturating_add(secs));
-    let access = cipher.seal(
-        &aad(connection_id, kind, "access"),
-        granted.access.expose().as_bytes(),
-    );
-    let refresh = granted
-        .refresh
-        .as_ref()
-        .map(|r| cipher.seal(&aad(connection_id, kind, "refresh"), r.expose().as_bytes()));
-    let rotating = granted.refresh.is_some() || granted.token_type.is_rotating_access();
     tx.execute(
         "INSERT INTO tokens (connection_id, kind, token_type, access_token, refresh_token, redacted, scopes,
                              expires_at, rotating, generation, status, status_reason, updated_at,
@@ -162,19 +138,19 @@ pub(super) fn write(
             connection_id,
             kind,
             granted.token_type.as_str(),
-            access,
-            refresh,
+            stored.access,
+            stored.refresh,
             granted.access.redacted(),
             granted.scopes.to_csv(),
-            expires_at,
-            rotating,
+            stored.expires_at,
+            stored.rotating,
             generation,
             now,
-            access_digest,
-            refresh_digest
+            stored.access_digest,
+            stored.refresh_digest
         ],
     )?;
-    Ok(expires_at)
+    Ok(stored.expires_at)
 }
 
 /// Give every token written before digests existed its digests, once the key is known.
