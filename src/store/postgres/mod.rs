@@ -124,29 +124,37 @@ impl PostgresStore {
             detail: server_error(&e),
         };
         let mut client = Client::connect(&driver, NoTls).map_err(failed)?;
-        let mut tx = client.transaction().map_err(failed)?;
-        let version = schema::locked_version(&mut tx, &schema).map_err(failed)?;
-        if version > schema::LATEST {
-            // Dropped unfinished: the transaction rolls back, the store is untouched.
-            return Err(StoreError::NewerSchema {
-                path: location.clone().into(),
-                found: version,
-                known: schema::LATEST,
-            });
-        }
-        schema::migrate(&mut tx, version).map_err(failed)?;
         let cipher = Cipher::new(&key);
-        let sealed = cipher.seal(KEY_CHECK, b"xox");
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('key_check', $1) ON CONFLICT (key) DO NOTHING",
-            &[&sealed],
-        )
-        .map_err(failed)?;
-        let stored: Vec<u8> = tx
-            .query_one("SELECT value FROM meta WHERE key = 'key_check'", &[])
-            .map_err(failed)?
-            .get(0);
-        tx.commit().map_err(failed)?;
+        // The common case (every `xox token`): an up-to-date schema with its key check is
+        // read in one statement, without the migration lock or a write.
+        let (version, stored) = match schema::ready_key_check(&mut client, &schema) {
+            Some(stored) => (schema::LATEST, stored),
+            None => {
+                let mut tx = client.transaction().map_err(failed)?;
+                let version = schema::locked_version(&mut tx, &schema).map_err(failed)?;
+                if version > schema::LATEST {
+                    // Dropped unfinished: the transaction rolls back, the store is untouched.
+                    return Err(StoreError::NewerSchema {
+                        path: location.clone().into(),
+                        found: version,
+                        known: schema::LATEST,
+                    });
+                }
+                schema::migrate(&mut tx, version).map_err(failed)?;
+                let sealed = cipher.seal(KEY_CHECK, b"xox");
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_check', $1) ON CONFLICT (key) DO NOTHING",
+                    &[&sealed],
+                )
+                .map_err(failed)?;
+                let stored: Vec<u8> = tx
+                    .query_one("SELECT value FROM meta WHERE key = 'key_check'", &[])
+                    .map_err(failed)?
+                    .get(0);
+                tx.commit().map_err(failed)?;
+                (version, stored)
+            }
+        };
         if cipher.open(KEY_CHECK, &stored).is_err() {
             return Err(StoreError::WrongKey(location.into()));
         }

@@ -135,6 +135,26 @@ pub fn locked_version(tx: &mut Transaction<'_>, schema: &str) -> Result<i64, pos
     Ok(version)
 }
 
+/// The stored key check, when `schema` is at [`LATEST`] and has one; `None` otherwise
+/// (no schema yet, an older or newer one, no key check), which the caller settles under
+/// the migration lock.
+pub fn ready_key_check(client: &mut postgres::Client, schema: &str) -> Option<Vec<u8>> {
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT (SELECT max(version) FROM {schema}.schema_version),
+                        (SELECT value FROM {schema}.meta WHERE key = 'key_check')"
+            ),
+            &[],
+        )
+        // A missing schema or table is an error here, and simply means: not ready.
+        .ok()?;
+    let version: Option<i64> = row.get(0);
+    (version == Some(LATEST))
+        .then(|| row.get::<_, Option<Vec<u8>>>(1))
+        .flatten()
+}
+
 /// Apply the migrations after `from` in the caller's transaction.
 pub fn migrate(tx: &mut Transaction<'_>, from: i64) -> Result<(), postgres::Error> {
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
