@@ -53,14 +53,6 @@ fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema()
         .get(0);
     assert_eq!(version, 2, "a newer schema is left as it was");
 
-    let tls = PostgresStore::open_with_key(
-        &url.replace("sslmode=disable", "sslmode=require"),
-        Some(KEY),
-    )
-    .err()
-    .unwrap();
-    assert!(tls.to_string().contains("TLS"), "{tls}");
-
     let down = PostgresStore::open_with_key("postgres://xox@127.0.0.1:1/postgres", Some(KEY))
         .err()
         .unwrap();
@@ -68,6 +60,62 @@ fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema()
         down.to_string()
             .starts_with("PostgreSQL at postgres://xox@127.0.0.1:1/postgres"),
         "{down}"
+    );
+}
+
+/// TLS over rustls: `require` encrypts, `verify-ca` and `verify-full` check the server's
+/// certificate against `sslrootcert` (the name too, for `verify-full`); the server refuses
+/// sessions without TLS, so each success here went over it.
+#[test]
+fn tls_sessions_check_the_server_as_sslmode_says() {
+    use xox::store::postgres::PostgresStore;
+    let Some((pg, ca_pem)) = Postgres::start_tls_only() else {
+        return;
+    };
+    let ca = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca.path(), ca_pem).unwrap();
+    let ca = ca.path().display();
+    let at = |host: &str, params: &str| {
+        pg.url()
+            .replace("127.0.0.1", host)
+            .replace("sslmode=disable", params)
+    };
+    let opens = |url: String| PostgresStore::open_with_key(&url, Some(KEY)).map(drop);
+
+    let plain = opens(pg.url()).err().unwrap();
+    assert!(plain.to_string().contains("no encryption"), "{plain}");
+    opens(at("127.0.0.1", "sslmode=require")).expect("require encrypts without checking");
+    opens(at(
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .expect("verify-full: the CA signed it for localhost");
+    opens(at(
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={ca}"),
+    ))
+    .expect("verify-ca: the CA signed it, whatever the name");
+
+    let wrong_name = opens(at(
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    ))
+    .err()
+    .unwrap();
+    assert!(
+        wrong_name.to_string().contains("not valid for"),
+        "{wrong_name}"
+    );
+    let unknown_ca = opens(at("localhost", "sslmode=verify-full")).err().unwrap();
+    assert!(
+        unknown_ca
+            .to_string()
+            .starts_with("PostgreSQL at postgres://xox@localhost"),
+        "{unknown_ca}"
+    );
+    assert!(
+        unknown_ca.to_string().contains("sslrootcert=PATH"),
+        "{unknown_ca}"
     );
 }
 

@@ -50,7 +50,12 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(String),
     #[error("PostgreSQL at {location}: {detail}")]
-    Postgres { location: String, detail: String },
+    Postgres {
+        location: String,
+        detail: String,
+        /// The session was lost or the server is restarting: the same call may land later.
+        passing: bool,
+    },
     #[error(
         "a PostgreSQL store needs its key in XOX_KEY, the same on every host (for a new store: XOX_KEY=$(head -c32 /dev/urandom | base64))"
     )]
@@ -58,10 +63,15 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// A write that may land if tried again: another process holds the lock, or the disk
-    /// is full for now.
+    /// A write that may land if tried again: another process holds the lock, the disk is
+    /// full for now, or the PostgreSQL server went away or is restarting.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Locked { .. } | StoreError::DiskFull(_))
+        matches!(
+            self,
+            StoreError::Locked { .. }
+                | StoreError::DiskFull(_)
+                | StoreError::Postgres { passing: true, .. }
+        )
     }
 }
 

@@ -62,6 +62,32 @@ impl Postgres {
     /// A running cluster with a superuser `xox` that logs in without a password over
     /// loopback, or `None` (with a notice) where none can be started outside CI.
     pub fn start() -> Option<Postgres> {
+        Postgres::start_with(None)
+    }
+
+    /// A running cluster that refuses sessions without TLS, its certificate for
+    /// `localhost` signed by a CA of its own, whose PEM is returned beside it.
+    pub fn start_tls_only() -> Option<(Postgres, String)> {
+        let ca = rcgen::KeyPair::generate().expect("a CA key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca).expect("a CA");
+        let key = rcgen::KeyPair::generate().expect("a server key");
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .signed_by(&key, &ca)
+            .expect("a server certificate");
+        let files = [
+            ("server.crt", cert.pem()),
+            ("server.key", key.serialize_pem()),
+        ];
+        let postgres = Postgres::start_with(Some(&files))?;
+        Some((postgres, ca.pem()))
+    }
+
+    /// With `tls`, the certificate and key files go into the data directory, the server
+    /// turns TLS on, and its access rules refuse sessions without it.
+    fn start_with(tls: Option<&[(&str, String); 2]>) -> Option<Postgres> {
         let Some(bin) = binaries() else {
             return unavailable("initdb and pg_ctl were not found");
         };
@@ -110,6 +136,28 @@ impl Postgres {
                 "initdb failed: {}",
                 String::from_utf8_lossy(&initdb.stderr).trim()
             ));
+        }
+        if let Some(files) = tls {
+            let data = postgres.data();
+            for (name, text) in files {
+                std::fs::write(data.join(name), text).expect("the certificate is written");
+                let mode = std::os::unix::fs::PermissionsExt::from_mode(0o600);
+                std::fs::set_permissions(data.join(name), mode).unwrap();
+            }
+            let conf = data.join("postgresql.conf");
+            let mut settings = std::fs::read_to_string(&conf).unwrap();
+            settings.push_str("\nssl = on\n");
+            std::fs::write(&conf, settings).unwrap();
+            let hba = data.join("pg_hba.conf");
+            let rules = std::fs::read_to_string(&hba).unwrap();
+            std::fs::write(&hba, format!("hostnossl all all all reject\n{rules}")).unwrap();
+            if let Some(user) = run_as {
+                let data = data.display().to_string();
+                Command::new("chown")
+                    .args(["-R", &format!("{user}:"), &data])
+                    .status()
+                    .expect("chown runs");
+            }
         }
         for _ in 0..5 {
             postgres.port = free_port();

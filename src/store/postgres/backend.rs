@@ -69,7 +69,7 @@ impl Backend for PostgresStore {
     fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         Some(
             self.feed
-                .get_or_init(|| super::feed::listen(self.driver.clone(), self.channel()))
+                .get_or_init(|| super::feed::listen(self.server.clone(), self.channel()))
                 .clone(),
         )
     }

@@ -7,26 +7,25 @@ mod feed;
 mod leases;
 mod rows;
 mod schema;
+mod server;
 mod tokens;
 
 use super::cipher::Cipher;
 use super::error::{StoreError, StoreResult};
 use crate::slack::TokenKind;
-use postgres::{Client, NoTls, Transaction};
+use postgres::{Client, Transaction};
+use server::Server;
 use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 
 /// AAD of the value that proves the key opens this store (as in the file).
 const KEY_CHECK: &str = "meta:key_check";
-/// The schema (namespace) xox keeps its tables in unless the URL names another.
-pub const DEFAULT_SCHEMA: &str = "xox";
 
 pub struct PostgresStore {
     /// In a cell because the seam's reads take `&self` and the driver's take `&mut`.
     client: RefCell<Option<Client>>,
     cipher: Cipher,
-    /// What the driver connects with (password included; never shown).
-    driver: String,
+    server: Server,
     schema: String,
     /// The URL without its password, for messages.
     location: String,
@@ -48,9 +47,37 @@ impl Drop for PostgresStore {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> StoreError {
-        StoreError::Postgres {
-            location: "the PostgreSQL store".into(),
-            detail: server_error(&e),
+        failure("the PostgreSQL store", &e)
+    }
+}
+
+/// `e` as a store error at `location`, marked passing when trying again may help.
+fn failure(location: &str, e: &postgres::Error) -> StoreError {
+    StoreError::Postgres {
+        location: location.to_owned(),
+        detail: server_error(e),
+        passing: is_passing(e),
+    }
+}
+
+/// Lost sessions and a server starting or shutting down pass; so do serialization failures
+/// and deadlocks, which the server asks callers to retry. Anything the server refused on
+/// its merits (a constraint, a permission, a bad login) does not.
+fn is_passing(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    match e.code() {
+        // Not the server's answer: the connection failed or was lost.
+        None => true,
+        Some(code) => {
+            code.code().starts_with("08")
+                || [
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CRASH_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                    SqlState::T_R_SERIALIZATION_FAILURE,
+                    SqlState::T_R_DEADLOCK_DETECTED,
+                ]
+                .contains(code)
         }
     }
 }
@@ -58,42 +85,6 @@ impl From<postgres::Error> for StoreError {
 /// Is `location` a PostgreSQL URL (rather than a file path)?
 pub fn is_url(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")
-}
-
-/// `url` split into what the driver reads and the schema xox uses (its own `schema`
-/// parameter, which the driver would refuse), and the URL as shown: no password.
-fn parse(url: &str) -> StoreResult<(String, String, String)> {
-    let bad = |detail: String| StoreError::Postgres {
-        location: "the --db URL".into(),
-        detail,
-    };
-    let mut parsed = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
-    let mut schema = DEFAULT_SCHEMA.to_owned();
-    let kept: Vec<(String, String)> = parsed
-        .query_pairs()
-        .into_owned()
-        .filter(|(k, v)| {
-            if k == "schema" {
-                schema = v.clone();
-                false
-            } else {
-                true
-            }
-        })
-        .collect();
-    if !schema::valid_name(&schema) {
-        return Err(bad(format!(
-            "schema {schema:?} is not a plain lower-case name"
-        )));
-    }
-    parsed.query_pairs_mut().clear().extend_pairs(&kept);
-    if kept.is_empty() {
-        parsed.set_query(None);
-    }
-    let driver = parsed.to_string();
-    let _ = parsed.set_password(None);
-    let shown = format!("{parsed} (schema {schema})");
-    Ok((driver, schema, shown))
 }
 
 impl PostgresStore {
@@ -116,14 +107,15 @@ impl PostgresStore {
     }
 
     fn open_here(url: &str, env_key: Option<&str>) -> StoreResult<PostgresStore> {
-        let (driver, schema, location) = parse(url)?;
+        let server::Target {
+            server,
+            schema,
+            location,
+        } = server::parse(url)?;
         let key = env_key.ok_or(StoreError::PostgresKeyMissing)?;
         let key = super::key::decode(key).ok_or(StoreError::BadEnvKey)?;
-        let failed = |e: postgres::Error| StoreError::Postgres {
-            location: location.clone(),
-            detail: server_error(&e),
-        };
-        let mut client = Client::connect(&driver, NoTls).map_err(failed)?;
+        let failed = |e: postgres::Error| failure(&location, &e);
+        let mut client = server.connect().map_err(failed)?;
         let cipher = Cipher::new(&key);
         // The common case (every `xox token`): an up-to-date schema with its key check is
         // read in one statement, without the migration lock or a write.
@@ -171,7 +163,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             client: RefCell::new(Some(client)),
             cipher,
-            driver,
+            server,
             schema,
             location,
             notices,
@@ -182,7 +174,7 @@ impl PostgresStore {
 
     /// A session in xox's schema.
     fn connect(&self) -> StoreResult<Client> {
-        let mut client = Client::connect(&self.driver, NoTls).map_err(|e| self.err(e))?;
+        let mut client = self.server.connect().map_err(|e| self.err(e))?;
         client
             .batch_execute(&format!("SET search_path = {}", self.schema))
             .map_err(|e| self.err(e))?;
@@ -201,10 +193,7 @@ impl PostgresStore {
     }
 
     fn err(&self, e: postgres::Error) -> StoreError {
-        StoreError::Postgres {
-            location: self.location.clone(),
-            detail: server_error(&e),
-        }
+        failure(&self.location, &e)
     }
 
     /// The channel every commit notifies, for waiters and dashboards on other hosts.
@@ -244,25 +233,14 @@ fn server_error(e: &postgres::Error) -> String {
             while let Some(next) = current.source() {
                 current = next;
             }
-            current.to_string()
+            let detail = current.to_string();
+            if detail.contains("UnknownIssuer") {
+                format!(
+                    "{detail}: no trusted root signed the server's certificate (name its CA with sslrootcert=PATH in the URL)"
+                )
+            } else {
+                detail
+            }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_schema_parameter_is_ours_and_the_password_is_never_shown() {
-        let (driver, schema, shown) =
-            super::parse("postgres://xox:s3cret@db:5432/app?sslmode=require&schema=fleet").unwrap();
-        assert_eq!(driver, "postgres://xox:s3cret@db:5432/app?sslmode=require");
-        assert_eq!(schema, "fleet");
-        assert!(!shown.contains("s3cret"), "{shown}");
-        let (driver, schema, _) = super::parse("postgresql://db/app").unwrap();
-        assert_eq!(
-            (driver.as_str(), schema.as_str()),
-            ("postgresql://db/app", "xox")
-        );
-        assert!(super::parse("postgres://db/app?schema=x;drop").is_err());
     }
 }

@@ -1,0 +1,313 @@
+//! Where the server is and how to reach it: the `--db` URL read into what the driver takes,
+//! xox's own parameters (`schema`), and TLS over rustls as `sslmode` and `sslrootcert` say.
+
+use super::schema;
+use crate::store::error::{StoreError, StoreResult};
+use postgres::Client;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio_postgres_rustls::MakeRustlsConnect;
+use tokio_rustls::rustls::client::WebPkiServerVerifier;
+use tokio_rustls::rustls::client::danger::{
+    HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
+};
+use tokio_rustls::rustls::crypto::{CryptoProvider, aws_lc_rs};
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use tokio_rustls::rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, Error as TlsError, RootCertStore,
+    SignatureScheme,
+};
+
+/// The schema (namespace) xox keeps its tables in unless the URL names another.
+pub const DEFAULT_SCHEMA: &str = "xox";
+
+/// How much the server's certificate is checked, as libpq's `sslmode` values say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// `disable`: no TLS.
+    Off,
+    /// `prefer` and `require` without a root certificate: encrypted, but anyone can answer.
+    EncryptOnly,
+    /// `verify-ca` (and `require` with a root certificate): signed by a trusted root.
+    SignedByRoot,
+    /// `verify-full`: signed by a trusted root, for the host in the URL.
+    SignedForHost,
+}
+
+/// Where the roots for `SignedByRoot` and `SignedForHost` come from.
+enum Roots {
+    /// The operating system's, as for any HTTPS site (`sslrootcert=system`, the default).
+    System,
+    /// The PEM file `sslrootcert` names: the usual way to trust a private CA.
+    File(PathBuf),
+}
+
+/// A server to connect to, as the driver needs it.
+#[derive(Clone)]
+pub(super) struct Server {
+    /// The URL for the driver (password included; never shown).
+    driver: String,
+    tls: MakeRustlsConnect,
+}
+
+impl Server {
+    /// A new session.
+    pub(super) fn connect(&self) -> Result<Client, postgres::Error> {
+        Client::connect(&self.driver, self.tls.clone())
+    }
+}
+
+/// What `--db URL` says: the server, the schema, and the URL as shown (no password).
+pub(super) struct Target {
+    pub(super) server: Server,
+    pub(super) schema: String,
+    pub(super) location: String,
+}
+
+fn bad(detail: String) -> StoreError {
+    StoreError::Postgres {
+        location: "the --db URL".into(),
+        detail,
+        passing: false,
+    }
+}
+
+/// `url` split into what the driver reads and what xox reads itself: `schema`, which the
+/// driver would refuse, and the `sslmode` values and `sslrootcert` it does not know.
+pub(super) fn parse(url: &str) -> StoreResult<Target> {
+    let mut parsed = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
+    let mut shown = parsed.clone();
+    let _ = shown.set_password(None);
+    let mut schema = DEFAULT_SCHEMA.to_owned();
+    let mut mode = "prefer".to_owned();
+    let mut root_file = None;
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for (key, value) in parsed.query_pairs().into_owned() {
+        match key.as_str() {
+            "schema" => schema = value,
+            "sslmode" => mode = value,
+            "sslrootcert" => root_file = Some(value),
+            _ => kept.push((key, value)),
+        }
+    }
+    if !schema::valid_name(&schema) {
+        return Err(bad(format!(
+            "schema {schema:?} is not a plain lower-case name"
+        )));
+    }
+    let roots = match root_file.as_deref() {
+        None | Some("system") => Roots::System,
+        Some(path) => Roots::File(path.into()),
+    };
+    let check = match (mode.as_str(), &roots) {
+        ("disable", _) => Check::Off,
+        ("prefer" | "require", Roots::System) => Check::EncryptOnly,
+        ("require" | "verify-ca", _) => Check::SignedByRoot,
+        ("verify-full", _) => Check::SignedForHost,
+        _ => {
+            return Err(bad(format!(
+                "sslmode {mode:?} is not one of disable, prefer, require, verify-ca, verify-full"
+            )));
+        }
+    };
+    // The driver only knows whether to ask for TLS; the checking is done by our verifier.
+    let driver_mode = match check {
+        Check::Off => "disable",
+        Check::EncryptOnly if mode == "prefer" => "prefer",
+        _ => "require",
+    };
+    kept.push(("sslmode".into(), driver_mode.into()));
+    parsed.query_pairs_mut().clear().extend_pairs(&kept);
+    let location = format!("{shown} (schema {schema})");
+    Ok(Target {
+        server: Server {
+            driver: parsed.to_string(),
+            tls: MakeRustlsConnect::new(client_config(check, &roots)?),
+        },
+        schema,
+        location,
+    })
+}
+
+fn client_config(check: Check, roots: &Roots) -> StoreResult<ClientConfig> {
+    let provider = Arc::new(aws_lc_rs::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(format!("cannot set up TLS: {e}")))?;
+    let verifier: Arc<dyn ServerCertVerifier> = match (check, roots) {
+        (Check::Off | Check::EncryptOnly, _) => Arc::new(EncryptOnly(provider)),
+        (_, Roots::System) => Arc::new(
+            rustls_platform_verifier::Verifier::new(provider)
+                .map_err(|e| bad(format!("cannot read the system's root certificates: {e}")))?,
+        ),
+        (_, Roots::File(path)) => {
+            let mut store = RootCertStore::empty();
+            let unreadable =
+                |e: &dyn std::fmt::Display| bad(format!("sslrootcert {}: {e}", path.display()));
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+                store
+                    .add(cert.map_err(|e| unreadable(&e))?)
+                    .map_err(|e| unreadable(&e))?;
+            }
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+                .build()
+                .map_err(|e| unreadable(&e))?;
+            if check == Check::SignedForHost {
+                webpki
+            } else {
+                Arc::new(AnyHost(webpki))
+            }
+        }
+    };
+    Ok(builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth())
+}
+
+/// `sslmode=require` as libpq means it: the session is encrypted, but the certificate is
+/// not checked, so it guards against listeners and not against an impostor. The handshake's
+/// own signatures are still verified.
+#[derive(Debug)]
+struct EncryptOnly(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, TlsError> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        tokio_rustls::rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        tokio_rustls::rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// `sslmode=verify-ca`: the chain must lead to a trusted root, whatever host it names.
+#[derive(Debug)]
+struct AnyHost(Arc<WebPkiServerVerifier>);
+
+impl ServerCertVerifier for AnyHost {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, TlsError> {
+        // The chain is checked before the name, so a name error means the chain passed.
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        {
+            Err(TlsError::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            checked => checked,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, TlsError> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn xox_parameters_are_taken_out_and_the_password_is_never_shown() {
+        let target =
+            parse("postgres://xox:s3cret@db:5432/app?sslmode=require&schema=fleet").unwrap();
+        assert_eq!(
+            target.server.driver,
+            "postgres://xox:s3cret@db:5432/app?sslmode=require"
+        );
+        assert_eq!(target.schema, "fleet");
+        assert!(!target.location.contains("s3cret"), "{}", target.location);
+        let target = parse("postgresql://db/app").unwrap();
+        assert_eq!(target.server.driver, "postgresql://db/app?sslmode=prefer");
+        assert_eq!(target.location, "postgresql://db/app (schema xox)");
+        assert!(parse("postgres://db/app?schema=x;drop").is_err());
+    }
+
+    #[test]
+    fn verifying_modes_ask_the_driver_for_tls_and_unknown_modes_are_refused() {
+        let full = parse("postgres://db/app?sslmode=verify-full").unwrap();
+        assert!(full.server.driver.ends_with("sslmode=require"));
+        let ca = parse("postgres://db/app?sslmode=verify-ca&sslrootcert=system").unwrap();
+        assert!(
+            ca.server.driver.ends_with("?sslmode=require"),
+            "{}",
+            ca.server.driver
+        );
+        let missing = parse("postgres://db/app?sslmode=verify-full&sslrootcert=/nonexistent.pem")
+            .err()
+            .unwrap();
+        assert!(
+            missing.to_string().contains("sslrootcert /nonexistent.pem"),
+            "{missing}"
+        );
+        let unknown = parse("postgres://db/app?sslmode=allow-anything")
+            .err()
+            .unwrap();
+        assert!(
+            unknown.to_string().contains("sslmode \"allow-anything\""),
+            "{unknown}"
+        );
+    }
+}
