@@ -166,3 +166,58 @@ async fn the_cli_works_the_same_on_a_server() {
             .contains("no connection named")
     );
 }
+
+/// The dashboard's change feed on a server is pushed: another process's commit reaches it
+/// within a second (here, the listener's own session hears the server's NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_commit_reaches_a_watcher_at_once() {
+    use common::cli_env::Env;
+    use common::rotating::simulator;
+    use std::time::{Duration, Instant};
+    use xox::engine::{Engine, Settings};
+    use xox::store::postgres::PostgresStore;
+    let Some(pg) = Postgres::start() else { return };
+    let sim = simulator(43_200).await;
+    let env = Env::on_server(&pg.url(), sim.base_url());
+    env.ok(&["list"], "");
+    let url = pg.url();
+    let store = tokio::task::spawn_blocking(move || PostgresStore::open_with_key(&url, Some(KEY)))
+        .await
+        .unwrap()
+        .unwrap();
+    let engine = std::sync::Arc::new(Engine::with_backend(
+        Box::new(store),
+        Settings {
+            db: pg.url().into(),
+            slack_url: sim.base_url().to_owned(),
+            http_timeout: Duration::from_secs(5),
+            window: xox::rotation::DEFAULT_WINDOW,
+            stop: Default::default(),
+        },
+    ));
+    let (heard, mut hearing) = tokio::sync::mpsc::unbounded_channel();
+    let _watch = engine.watch_changes(move || {
+        let _ = heard.send(Instant::now());
+    });
+    // The listener's first tick (it cannot know what happened before it listened).
+    tokio::time::timeout(Duration::from_secs(5), hearing.recv())
+        .await
+        .expect("the listener connects");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while hearing.try_recv().is_ok() {}
+
+    let committed = tokio::task::spawn_blocking(move || {
+        env.add_rotating_app();
+        Instant::now()
+    })
+    .await
+    .unwrap();
+    let at = tokio::time::timeout(Duration::from_secs(1), hearing.recv())
+        .await
+        .expect("heard within a second")
+        .unwrap();
+    eprintln!(
+        "heard {} ms after the committing process ended",
+        at.saturating_duration_since(committed).as_millis()
+    );
+}

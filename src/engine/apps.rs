@@ -102,13 +102,22 @@ impl Engine {
     }
 
     /// Call `on_change` whenever another process commits to the store, from a task of its
-    /// own, so that no caller ever waits on the store to find out. Ends with the task.
+    /// own, so that no caller ever waits on the store to find out: pushed by a server
+    /// store, polled on a file. Ends with the task.
     pub fn watch_changes(
         self: &Arc<Self>,
         on_change: impl Fn() + Send + 'static,
     ) -> tokio::task::JoinHandle<()> {
         let engine = self.clone();
         tokio::spawn(async move {
+            if let Some(mut feed) = engine.store().run(|s| s.change_feed()).await {
+                // Pushed: the server tells every listener of each commit, so nothing polls.
+                // A burst of commits while a reload runs is seen once, after it.
+                while feed.changed().await.is_ok() {
+                    on_change();
+                }
+                return;
+            }
             let mut last = None;
             let mut tick = tokio::time::interval(CHANGE_POLL);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
