@@ -294,6 +294,7 @@ fn recorded_calls_keep_their_payload_sealed() {
             retry_after: Some(3),
             response: Some(&body),
             replay_of: None,
+            at: None,
         })
         .unwrap();
     assert_eq!(id, 1);

@@ -19,6 +19,7 @@ mod app;
 mod call;
 mod completions;
 mod dashboard;
+mod db;
 mod demo;
 mod exchange;
 mod failed;
@@ -126,6 +127,9 @@ enum Command {
     Watch(watch::WatchArgs),
     /// A local Slack Web API gateway: apps send a proxy key, xox sends the live token
     Proxy(proxy::ProxyArgs),
+    /// Move a whole store between a file and PostgreSQL
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Shell completions for bash, zsh, fish, elvish or powershell, on stdout
     Completions(completions::CompletionsArgs),
     /// The man page (roff), on stdout
@@ -148,6 +152,7 @@ impl Command {
             Command::Login(_) => "login",
             Command::Token(_) => "token",
             Command::Webhook(_) => "webhook",
+            Command::Db(_) => "db",
             Command::Refresh(_) => "refresh",
             Command::Exchange(_) => "exchange",
             Command::Revoke(_) => "revoke",
@@ -306,6 +311,7 @@ async fn run_once(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Replay(args) => replay::run(ctx, args).await,
         Command::Token(args) => token::run(ctx, args).await,
         Command::Webhook(args) => webhook::run(ctx, args).await,
+        Command::Db(command) => db::run(command).await,
         Command::Refresh(args) => refresh::run(ctx, args).await,
         Command::Exchange(args) => exchange::run(ctx, args).await,
         Command::Revoke(args) => revoke::run(ctx, args).await,

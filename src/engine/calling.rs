@@ -211,6 +211,7 @@ impl Engine {
                     retry_after: api.and_then(|e| e.retry_after),
                     response: api.map(|e| &e.body),
                     replay_of,
+                    at: None,
                 })?;
                 if let Some(original) = replay_of {
                     s.set_call_state(original, CallState::ReplayFailed)?;

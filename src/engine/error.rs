@@ -59,6 +59,8 @@ pub enum EngineError {
         "the tokens of {conn} belong to no registered app (imported without --app), so xox cannot refresh, exchange or re-authorize them; import them again with --app APP to make that possible"
     )]
     Standalone { conn: String },
+    #[error("cannot copy: {0}")]
+    CopyRefused(String),
 }
 
 pub type EngineResult<T> = Result<T, EngineError>;

@@ -5,6 +5,7 @@
 mod app_settings;
 mod apps;
 mod calling;
+mod copy;
 pub mod demo_world;
 pub mod describe;
 mod error;
@@ -21,6 +22,7 @@ mod usable;
 
 pub use app_settings::AppChanges;
 pub use calling::{CallFailure, CallReport};
+pub use copy::{CopyReport, copy_between};
 pub use error::{EngineError, EngineResult};
 pub use failures::ExplainedCall;
 pub use install::{Imported, LoginRequest};

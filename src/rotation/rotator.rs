@@ -153,6 +153,7 @@ impl Rotator {
                     old_expires_at,
                     new_expires_at: None,
                     detail: Some(detail),
+                    happened: None,
                 })
             })
             .await;

@@ -34,6 +34,23 @@ pub fn open(location: &Path) -> StoreResult<Box<dyn Backend>> {
     Ok(Box::new(SqliteStore::open(location)?))
 }
 
+/// Open the store at `location` with its own key, for copying between stores under
+/// different keys: a server's from `XOX_KEY` (every host shares it), a file's from the key
+/// file beside it or the keyring (a new file gets a new one), and `XOX_KEY` only for a file
+/// that was made with it.
+pub fn open_with_own_key(location: &Path) -> StoreResult<Box<dyn Backend>> {
+    if is_server(location) {
+        return open(location);
+    }
+    let env_key = std::env::var(key::KEY_ENV).ok();
+    match SqliteStore::open_with(location, None, keyring::enabled()) {
+        Err(StoreError::KeyMissing { .. }) if env_key.is_some() => Ok(Box::new(
+            SqliteStore::open_with(location, env_key.as_deref(), keyring::enabled())?,
+        )),
+        opened => Ok(Box::new(opened?)),
+    }
+}
+
 /// Does `location` name a server rather than a file?
 pub fn is_server(location: &Path) -> bool {
     location.to_str().is_some_and(postgres::is_url)

@@ -259,6 +259,26 @@ pub struct NewEvent<'a> {
     pub old_expires_at: Option<i64>,
     pub new_expires_at: Option<i64>,
     pub detail: Option<String>,
+    /// When and in which process it happened, for an event copied from another store;
+    /// `None`: now, in this one.
+    pub happened: Option<Happened>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Happened {
+    pub at: i64,
+    pub pid: i64,
+}
+
+impl NewEvent<'_> {
+    pub fn at(&self) -> i64 {
+        self.happened.map_or_else(now_unix, |h| h.at)
+    }
+
+    pub fn pid(&self) -> i64 {
+        self.happened
+            .map_or_else(|| i64::from(std::process::id()), |h| h.pid)
+    }
 }
 
 /// A failed Slack call, kept so it can be explained and replayed.
@@ -336,6 +356,8 @@ pub struct NewCall<'a> {
     pub retry_after: Option<u64>,
     pub response: Option<&'a serde_json::Value>,
     pub replay_of: Option<i64>,
+    /// When it was made, for a call copied from another store; `None`: now.
+    pub at: Option<i64>,
 }
 
 pub fn now_unix() -> i64 {

@@ -79,6 +79,7 @@ pub fn granted_event<'a>(
             granted.token_type,
             granted.access.redacted()
         )),
+        happened: None,
     }
 }
 
@@ -127,6 +128,7 @@ pub fn superseded_event<'a>(
         detail: Some(format!(
             "generation moved from {expected_generation} to {found_generation}"
         )),
+        happened: None,
     }
 }
 
@@ -140,5 +142,6 @@ pub fn moved_event<'a>(connection_id: &'a str, kind: TokenKind, to: &str) -> New
         old_expires_at: None,
         new_expires_at: None,
         detail: Some(format!("the token moved to connection {to}")),
+        happened: None,
     }
 }

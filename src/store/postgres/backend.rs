@@ -376,6 +376,7 @@ impl Backend for PostgresStore {
                     old_expires_at: None,
                     new_expires_at: None,
                     detail: None,
+                    happened: None,
                 },
             )?;
             if tx.execute("DELETE FROM connections WHERE id = $1", &[&connection_id])? == 0 {
@@ -545,7 +546,9 @@ impl Backend for PostgresStore {
     fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>> {
         self.db()?
             .query(
-                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE connection_id = $1 ORDER BY id"),
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM events WHERE connection_id = $1 ORDER BY at, id"
+                ),
                 &[&connection_id],
             )?
             .iter()
@@ -572,7 +575,7 @@ impl Backend for PostgresStore {
                 &[&id, &call.connection_id, &call.token_kind.as_str(), &call.method, &sealed_params,
                   &call.http_status.map(i64::from), &call.error, &csv(call.needed), &csv(call.provided),
                   &csv(call.accepted_scopes), &call.retry_after.and_then(|v| i64::try_from(v).ok()),
-                  &sealed_response, &now_unix(), &call.replay_of],
+                  &sealed_response, &call.at.unwrap_or_else(now_unix), &call.replay_of],
             )?;
             Ok(id)
         })

@@ -37,13 +37,13 @@ pub(super) fn insert_event(db: &mut impl GenericClient, event: &NewEvent<'_>) ->
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             &event.connection_id,
-            &now_unix(),
+            &event.at(),
             &event.action,
             &event.token_kind.map(TokenKind::as_str),
             &event.outcome,
             &event.old_expires_at,
             &event.new_expires_at,
-            &i64::from(std::process::id()),
+            &event.pid(),
             &event.detail,
         ],
     )?;

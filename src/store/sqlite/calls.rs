@@ -53,7 +53,7 @@ impl SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![id, call.connection_id, call.token_kind, call.method, sealed_params,
                         call.http_status, call.error, csv(call.needed), csv(call.provided),
-                        csv(call.accepted_scopes), call.retry_after.and_then(|v| i64::try_from(v).ok()), sealed_response, now_unix(), call.replay_of],
+                        csv(call.accepted_scopes), call.retry_after.and_then(|v| i64::try_from(v).ok()), sealed_response, call.at.unwrap_or_else(now_unix), call.replay_of],
             )?;
             Ok(id)
         })

@@ -222,6 +222,7 @@ impl SqliteStore {
                     old_expires_at: None,
                     new_expires_at: None,
                     detail: None,
+                    happened: None,
                 },
             )?;
             tx.execute(

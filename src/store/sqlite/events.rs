@@ -2,7 +2,7 @@
 
 use super::SqliteStore;
 use crate::store::error::StoreResult;
-use crate::store::model::{Event, NewEvent, now_unix};
+use crate::store::model::{Event, NewEvent};
 use rusqlite::{Connection as Sqlite, params};
 
 pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()> {
@@ -11,13 +11,13 @@ pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             event.connection_id,
-            now_unix(),
+            event.at(),
             event.action,
             event.token_kind,
             event.outcome,
             event.old_expires_at,
             event.new_expires_at,
-            std::process::id(),
+            event.pid(),
             event.detail
         ],
     )?;
@@ -35,7 +35,7 @@ impl SqliteStore {
             .conn
             .prepare(
                 "SELECT id, connection_id, at, action, token_kind, outcome, old_expires_at, new_expires_at, pid, detail
-                 FROM events WHERE connection_id = ?1 ORDER BY id",
+                 FROM events WHERE connection_id = ?1 ORDER BY at, id",
             )
             .map_err(|e| self.sql(e))?;
         let rows = stmt

@@ -54,7 +54,7 @@ impl SqliteStore {
         SqliteStore::open_with(path, env_key, false)
     }
 
-    fn open_with(
+    pub(in crate::store) fn open_with(
         path: &Path,
         env_key: Option<&str>,
         use_keyring: bool,
