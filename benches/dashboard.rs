@@ -2,16 +2,15 @@
 //! `update` and `view` as the binary does them), and the real binary's memory and CPU while
 //! idle in tmux for 30 s. Prints numbers; asserts none.
 
+#[path = "first_frame.rs"]
+mod first_frame;
 #[path = "seed.rs"]
 mod seed;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use xox::engine::{Engine, Settings};
 use xox::store::{SqliteStore, now_unix};
-use xox::tui::app::{App, Msg};
+use xox::tui::app::Msg;
 
 const CONNECTIONS: usize = 10_000;
 
@@ -116,29 +115,12 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let started = Instant::now();
-    let engine = Engine::with_backend(
-        Box::new(SqliteStore::open_with_key(&db, None).unwrap()),
-        Settings {
-            db: db.clone(),
-            slack_url: "http://127.0.0.1:9".into(),
-            http_timeout: std::time::Duration::from_secs(5),
-            window: xox::rotation::DEFAULT_WINDOW,
-            stop: Default::default(),
-        },
-    );
-    let snapshot = runtime.block_on(engine.snapshot()).unwrap();
-    let loaded = started.elapsed();
-    let mut app = App::new("bench".into(), engine.window(), false, false);
-    app.size = (120, 40);
-    xox::tui::update::update(&mut app, Msg::Loaded(snapshot), now_unix());
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    terminal
-        .draw(|f| xox::tui::view::view(&app, f, now_unix()))
-        .unwrap();
+    let (mut app, mut terminal, first, loaded) = first_frame::first_frame(&runtime, &db, || {
+        Box::new(SqliteStore::open_with_key(&db, None).unwrap())
+    });
     println!(
         "first frame with {CONNECTIONS} connections: {:.1} ms (loading from SQLite {:.1} ms)",
-        started.elapsed().as_secs_f64() * 1000.0,
+        first.as_secs_f64() * 1000.0,
         loaded.as_secs_f64() * 1000.0
     );
     let rounds = 500;
