@@ -55,9 +55,10 @@ fn timed(runs: usize, mut f: impl FnMut()) -> (f64, f64) {
     (ms[runs / 2], ms[runs * 9 / 10])
 }
 
-/// A file of `count` connections from the simulator's rotating app, copied into `url`.
-fn seeded(sim: &Simulator, dir: &Path, url: &str, count: usize) {
-    let file = dir.join(format!("seed-{count}.db"));
+/// A file (`label`.db) of `count` connections from the simulator's rotating app, copied
+/// into `url`.
+fn seeded(sim: &Simulator, dir: &Path, url: &str, count: usize, label: &str) {
+    let file = dir.join(format!("{label}.db"));
     sim.with_world(|w| drop(seed::seed_connections(w, &file, count)));
     let started = Instant::now();
     let file = file.display().to_string();
@@ -88,7 +89,7 @@ fn main() {
     // Tokens that live 12 hours: outside the refresh window, so `xox token` only reads.
     sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
     let url = format!("{}&schema=bench", pg.url());
-    seeded(&sim, state, &url, CONNECTIONS);
+    seeded(&sim, state, &url, CONNECTIONS, "token");
     let (median, p90) = timed(200, || {
         let out = xox(&["token", TARGET], &url, &sim, state);
         assert!(out.stdout.starts_with(b"xoxe.xoxb-"));
@@ -137,7 +138,7 @@ fn main() {
     sim.with_world(|w| w.config.token_lifetime_secs = 3600);
     for concurrency in [8, 32] {
         let url = format!("{}&schema=due{concurrency}", pg.url());
-        seeded(&sim, state, &url, DUE);
+        seeded(&sim, state, &url, DUE, &format!("due{concurrency}"));
         let grants_before = sim.counters().refresh_grants;
         let started = Instant::now();
         let concurrency_arg = concurrency.to_string();

@@ -42,16 +42,23 @@ fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema()
     assert!(missing.to_string().contains("XOX_KEY"), "{missing}");
 
     let mut admin = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
+    let version = |admin: &mut postgres::Client| -> i64 {
+        admin
+            .query_one("SELECT max(version) FROM fleet.schema_version", &[])
+            .unwrap()
+            .get(0)
+    };
+    let newer_version = version(&mut admin) + 1;
     admin
         .batch_execute("UPDATE fleet.schema_version SET version = version + 1")
         .unwrap();
     let newer = PostgresStore::open_with_key(&url, Some(KEY)).err().unwrap();
     assert!(newer.to_string().contains("newer xox"), "{newer}");
-    let version: i64 = admin
-        .query_one("SELECT version FROM fleet.schema_version", &[])
-        .unwrap()
-        .get(0);
-    assert_eq!(version, 2, "a newer schema is left as it was");
+    assert_eq!(
+        version(&mut admin),
+        newer_version,
+        "a newer schema is left as it was"
+    );
 
     let down = PostgresStore::open_with_key("postgres://xox@127.0.0.1:1/postgres", Some(KEY))
         .err()
@@ -219,5 +226,58 @@ async fn another_process_commit_reaches_a_watcher_at_once() {
     eprintln!(
         "heard {} ms after the committing process ended",
         at.saturating_duration_since(committed).as_millis()
+    );
+}
+
+/// The refresh lock across a holder's death and a server restart: a holder whose session
+/// died is taken over at once, but one that may have lived through a restart is waited
+/// for (until its TTL), since it may still be saving the pair Slack gave it.
+#[test]
+fn a_dead_holder_is_taken_over_at_once_and_a_restart_does_not_free_a_live_one() {
+    use std::time::Duration;
+    use xox::slack::TokenKind::Bot;
+    use xox::store::postgres::PostgresStore;
+    use xox::store::{Backend, Lease};
+    let Some(pg) = Postgres::start() else { return };
+    let url = format!("{}&schema=locks", pg.url());
+    let open = || PostgresStore::open_with_key(&url, Some(KEY)).unwrap();
+    let ttl = Duration::from_secs(60);
+    let (mut first, mut second) = (open(), open());
+
+    assert_eq!(
+        first.try_lease("c1", Bot, "m:1:a", ttl).unwrap(),
+        Lease::Taken
+    );
+    assert_eq!(
+        second.try_lease("c1", Bot, "m:2:b", ttl).unwrap(),
+        Lease::Busy
+    );
+    pg.restart();
+    // Every lock went with the restart, but the holder may be alive: still busy.
+    assert_eq!(
+        second.try_lease("c1", Bot, "m:2:b", ttl).unwrap(),
+        Lease::Busy
+    );
+    first.release_lease("c1", Bot, "m:1:a").unwrap();
+    assert_eq!(
+        second.try_lease("c1", Bot, "m:2:b", ttl).unwrap(),
+        Lease::Taken
+    );
+
+    // The holder dies: its session ends, and the next taker is told whose lease it took.
+    drop(second);
+    let mut third = open();
+    assert_eq!(
+        third.try_lease("c1", Bot, "m:3:c", ttl).unwrap(),
+        Lease::TakenFromGone("m:2:b".into())
+    );
+
+    // A lease from before a restart whose TTL has run out is taken too.
+    third.try_lease("c2", Bot, "m:3:c", Duration::ZERO).unwrap();
+    pg.restart();
+    let mut fourth = open();
+    assert_eq!(
+        fourth.try_lease("c2", Bot, "m:4:d", ttl).unwrap(),
+        Lease::TakenFromGone("m:3:c".into())
     );
 }

@@ -71,9 +71,10 @@ impl Rotator {
             }
             let pause = self.policy.poll / 2 + jitter(self.policy.poll);
             match feed.as_mut() {
-                // Bounded: a lost notification costs one poll interval, never the TTL.
+                // Bounded: a lost notification costs a few polls, never the TTL. A holder
+                // that dies sends none, so this bound is also how soon it is taken over.
                 Some(feed) => {
-                    let _ = tokio::time::timeout(pause * 10, feed.changed()).await;
+                    let _ = tokio::time::timeout(pause * 4, feed.changed()).await;
                 }
                 None => tokio::time::sleep(pause).await,
             }

@@ -472,19 +472,19 @@ impl Backend for PostgresStore {
         &mut self,
         connection_id: &str,
         kind: TokenKind,
-        _owner: &str,
-        _ttl: Duration,
+        owner: &str,
+        ttl: Duration,
     ) -> StoreResult<Lease> {
-        PostgresStore::try_lease(self, connection_id, kind)
+        PostgresStore::try_lease(self, connection_id, kind, owner, ttl)
     }
 
     fn release_lease(
         &mut self,
         connection_id: &str,
         kind: TokenKind,
-        _owner: &str,
+        owner: &str,
     ) -> StoreResult<()> {
-        PostgresStore::release_lease(self, connection_id, kind);
+        PostgresStore::release_lease(self, connection_id, kind, owner);
         Ok(())
     }
 
@@ -499,9 +499,16 @@ impl Backend for PostgresStore {
         granted: &GrantedToken,
         expected_generation: i64,
         action: &str,
-        _lease_owner: &str,
+        lease_owner: &str,
     ) -> StoreResult<CommitOutcome> {
-        PostgresStore::commit_rotation(self, connection_id, granted, expected_generation, action)
+        PostgresStore::commit_rotation(
+            self,
+            connection_id,
+            granted,
+            expected_generation,
+            action,
+            lease_owner,
+        )
     }
 
     fn due_tokens(&self, before: i64) -> StoreResult<Vec<DueToken>> {

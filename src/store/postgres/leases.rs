@@ -5,24 +5,42 @@
 //! -9`, a dropped network once keepalives notice), so a dead holder costs no TTL; and the
 //! lock is freed by the very commit that stores the new pair, so no waiter can find the
 //! lock free while the old pair is still the stored one.
+//!
+//! A server restart frees every lock while their holders live on, some with a new pair
+//! from Slack still to save. So the holder also leaves a row in `refreshing`, committed,
+//! naming itself and the server's start time, and deletes it with the new pair. A taker
+//! that finds the lock free and such a row from the same server run knows the holder's
+//! session died (it would hold the lock otherwise) and takes over at once; a row from
+//! before a restart means the holder may be alive, and it is waited for until its TTL ends.
 
 use super::{PostgresStore, tokens};
 use crate::slack::{GrantedToken, TokenKind};
 use crate::store::backend::{CommitOutcome, Lease};
 use crate::store::cipher::Cipher;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::HeldElsewhere;
+use crate::store::model::{HeldElsewhere, now_unix};
 use crate::store::sealed;
-use postgres::GenericClient;
+use postgres::{Client, GenericClient};
+use std::time::Duration;
+
+/// Lease sessions kept open for the next refresh: `refresh --all` and a long `watch` take
+/// thousands of leases, and each new session costs a connect and a login (and a TLS
+/// handshake over a network). Few, since every session is a backend process on the server.
+const IDLE_SESSIONS: usize = 4;
 
 impl PostgresStore {
-    pub(super) fn try_lease(&mut self, connection_id: &str, kind: TokenKind) -> StoreResult<Lease> {
+    pub(super) fn try_lease(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        owner: &str,
+        ttl: Duration,
+    ) -> StoreResult<Lease> {
         let slot = (connection_id.to_owned(), kind);
         if self.leases.contains_key(&slot) {
             return Ok(Lease::Taken);
         }
-        let mut session = self.connect()?;
-        session.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        let mut session = self.lease_session()?;
         let name = format!("xox refresh {} {connection_id} {kind}", self.schema);
         let taken: bool = session
             .query_one(
@@ -32,16 +50,83 @@ impl PostgresStore {
             .map_err(|e| self.err(e))?
             .get(0);
         if !taken {
+            self.end_lease_session(session);
             return Ok(Lease::Busy);
         }
+        let marker = session
+            .query_opt(
+                "SELECT owner, server_started = pg_postmaster_start_time(), until
+                 FROM refreshing WHERE connection_id = $1 AND kind = $2",
+                &[&connection_id, &kind.as_str()],
+            )
+            .map_err(|e| self.err(e))?;
+        let lease = match marker {
+            None => Lease::Taken,
+            // Its holder's session ended on this very server run: the holder is gone.
+            Some(row) if row.get::<_, bool>(1) => Lease::TakenFromGone(row.get(0)),
+            // Left from before a restart: its holder may still be saving what Slack gave it.
+            Some(row) if row.get::<_, i64>(2) > now_unix() => {
+                self.end_lease_session(session);
+                return Ok(Lease::Busy);
+            }
+            Some(row) => Lease::TakenFromGone(row.get(0)),
+        };
+        let until = now_unix() + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        // Committed on the store's own session, so that it outlives this one's transaction.
+        self.with_db(|db| {
+            db.execute(
+                "INSERT INTO refreshing (connection_id, kind, owner, server_started, until)
+                 VALUES ($1, $2, $3, pg_postmaster_start_time(), $4)
+                 ON CONFLICT (connection_id, kind) DO UPDATE
+                 SET owner = $3, server_started = pg_postmaster_start_time(), until = $4",
+                &[&connection_id, &kind.as_str(), &owner, &until],
+            )
+        })?;
         self.leases.insert(slot, session);
-        Ok(Lease::Taken)
+        Ok(lease)
     }
 
-    pub(super) fn release_lease(&mut self, connection_id: &str, kind: TokenKind) {
-        if let Some(mut session) = self.leases.remove(&(connection_id.to_owned(), kind)) {
+    pub(super) fn release_lease(&mut self, connection_id: &str, kind: TokenKind, owner: &str) {
+        // Best effort: a row left behind only makes the next taker report a takeover.
+        let _ = self.with_db(|db| {
+            db.execute(
+                "DELETE FROM refreshing WHERE connection_id = $1 AND kind = $2 AND owner = $3",
+                &[&connection_id, &kind.as_str(), &owner],
+            )
+        });
+        if let Some(session) = self.leases.remove(&(connection_id.to_owned(), kind)) {
             // Ending the transaction frees the lock; so would closing the session.
-            let _ = session.batch_execute("ROLLBACK");
+            self.end_lease_session(session);
+        }
+    }
+
+    /// A session in an open transaction, for a lease: a kept one when there is one that
+    /// still answers, else a new one. A kept session that fails to begin means the server
+    /// went away (a restart), and with it every kept session.
+    fn lease_session(&mut self) -> StoreResult<Client> {
+        if let Some(mut session) = self.idle_sessions.pop() {
+            if session.batch_execute("BEGIN").is_ok() {
+                return Ok(session);
+            }
+            self.idle_sessions.clear();
+        }
+        let mut session = self.connect()?;
+        session.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        Ok(session)
+    }
+
+    /// Roll back a lease session's transaction (freeing its lock) and keep the session.
+    fn end_lease_session(&mut self, mut session: Client) {
+        if session.batch_execute("ROLLBACK").is_ok() {
+            self.keep_session(session);
+        }
+    }
+
+    /// Keep a session for the next lease. Only sessions whose transaction has ended come
+    /// here, so a kept session never holds a lock.
+    fn keep_session(&mut self, session: Client) {
+        if !session.is_closed() && self.idle_sessions.len() < IDLE_SESSIONS {
+            self.idle_sessions.push(session);
         }
     }
 
@@ -54,6 +139,7 @@ impl PostgresStore {
         granted: &GrantedToken,
         expected_generation: i64,
         action: &str,
+        lease_owner: &str,
     ) -> StoreResult<CommitOutcome> {
         let Some(mut session) = self
             .leases
@@ -67,6 +153,7 @@ impl PostgresStore {
                     granted,
                     expected_generation,
                     action,
+                    lease_owner,
                 )
             });
         };
@@ -77,15 +164,18 @@ impl PostgresStore {
             granted,
             expected_generation,
             action,
+            lease_owner,
         )?;
         session
             .execute("SELECT pg_notify($1, '')", &[&self.channel()])
             .map_err(|e| self.err(e))?;
         session.batch_execute("COMMIT").map_err(|e| self.err(e))?;
+        self.keep_session(session);
         Ok(outcome)
     }
 }
 
+/// The pair, its event and the end of the `refreshing` row, in the caller's transaction.
 fn commit_pair(
     db: &mut impl GenericClient,
     cipher: &Cipher,
@@ -93,8 +183,13 @@ fn commit_pair(
     granted: &GrantedToken,
     expected_generation: i64,
     action: &str,
+    lease_owner: &str,
 ) -> StoreResult<CommitOutcome> {
     let kind = granted.kind;
+    db.execute(
+        "DELETE FROM refreshing WHERE connection_id = $1 AND kind = $2 AND owner = $3",
+        &[&connection_id, &kind.as_str(), &lease_owner],
+    )?;
     let old = tokens::previous(db, connection_id, kind)?
         .ok_or_else(|| StoreError::NotFound(format!("the connection has no {kind} token")))?;
     if old.generation != expected_generation {

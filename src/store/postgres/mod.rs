@@ -32,6 +32,8 @@ pub struct PostgresStore {
     notices: Vec<String>,
     /// Refresh locks held: each a session of its own, in a transaction holding the lock.
     leases: HashMap<(String, TokenKind), Client>,
+    /// Lease sessions between leases, each outside any transaction.
+    idle_sessions: Vec<Client>,
     feed: std::sync::OnceLock<tokio::sync::watch::Receiver<u64>>,
 }
 
@@ -40,7 +42,11 @@ impl Drop for PostgresStore {
     /// thread that drives async tasks (where a command's engine ends): the sessions are
     /// closed on a thread of their own.
     fn drop(&mut self) {
-        let sessions = (self.client.take(), std::mem::take(&mut self.leases));
+        let sessions = (
+            self.client.take(),
+            std::mem::take(&mut self.leases),
+            std::mem::take(&mut self.idle_sessions),
+        );
         let _ = std::thread::spawn(move || drop(sessions)).join();
     }
 }
@@ -168,6 +174,7 @@ impl PostgresStore {
             location,
             notices,
             leases: HashMap::new(),
+            idle_sessions: Vec::new(),
             feed: Default::default(),
         })
     }
@@ -190,6 +197,19 @@ impl PostgresStore {
         Ok(RefMut::map(client, |c| {
             c.as_mut().expect("connected just above")
         }))
+    }
+
+    /// Run the idempotent `f` on the store's session, and once more on a new one when that
+    /// session turns out to be lost (the server restarted since it was last used).
+    fn with_db<T>(&self, f: impl Fn(&mut Client) -> Result<T, postgres::Error>) -> StoreResult<T> {
+        let first = f(&mut *self.db()?);
+        match first {
+            Err(e) if is_passing(&e) => {
+                self.client.replace(None);
+                f(&mut *self.db()?).map_err(|e| self.err(e))
+            }
+            done => done.map_err(|e| self.err(e)),
+        }
     }
 
     fn err(&self, e: postgres::Error) -> StoreError {

@@ -5,7 +5,8 @@ use postgres::Transaction;
 
 /// One entry per schema version; entry N brings a store from version N to N+1. Never edit a
 /// released entry: add a new one. The first holds everything the file's five versions built.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value BYTEA NOT NULL
@@ -101,7 +102,18 @@ CREATE TABLE proxy_keys (
     requests      BIGINT NOT NULL DEFAULT 0,
     failures      BIGINT NOT NULL DEFAULT 0
 );
-"#];
+"#,
+    r#"
+CREATE TABLE refreshing (
+    connection_id  TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    owner          TEXT NOT NULL,
+    server_started TIMESTAMPTZ NOT NULL,
+    until          BIGINT NOT NULL,
+    PRIMARY KEY (connection_id, kind)
+);
+"#,
+];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
 
