@@ -4,27 +4,18 @@
 //!
 //! Runs under `cargo test` at the size the reliability claim names (50 processes × 10 tasks ×
 //! 20 connections); `XOX_STRESS_PROCESSES`, `_TASKS`, `_CONNECTIONS`, `_ROUNDS` and
-//! `_DELAY_MS` change it (`scripts/stress.sh`). The test binary is its own worker: started with
-//! `XOX_STRESS_WORKER` set, it plays one process.
+//! `_DELAY_MS` change it (`scripts/stress.sh`). The workers are `common::stampede`'s.
 
 mod common;
 #[path = "../benches/seed.rs"]
 mod seed;
 
-use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-use xox::rotation::{Need, RetryPolicy, Rotator, StoreHandle, Target};
+use common::stampede::{self, Answers, HTTP_TIMEOUT};
+use std::path::Path;
+use std::time::Instant;
 use xox::sim::{FaultKind, Simulator};
 use xox::slack::{SlackClient, TokenKind};
 use xox::store::SqliteStore;
-
-const WORKER_ENV: &str = "XOX_STRESS_WORKER";
-/// Seeded tokens expire in a minute, inside this window; refreshed ones live 12 hours.
-const WINDOW_SECS: i64 = 120;
-const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(format!("XOX_STRESS_{name}"))
@@ -34,21 +25,7 @@ fn setting(name: &str, default: usize) -> usize {
 }
 
 fn main() {
-    // libtest-style listing (nextest asks): this binary is one test.
-    if std::env::args().any(|a| a == "--list") {
-        println!("stress: test");
-        return;
-    }
-    if let Ok(spec) = std::env::var(WORKER_ENV) {
-        worker(&spec);
-        return;
-    }
-    // `cargo test NAME` passes NAME on: run only when it names this test.
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    if !filters.is_empty() && !filters.iter().any(|f| "stress".contains(f.as_str())) {
+    if !stampede::should_run("stress") {
         return;
     }
     let processes = setting("PROCESSES", 50);
@@ -72,11 +49,11 @@ fn main() {
             "stress round {round}: {processes} processes x {tasks} tasks x {connections} connections, \
              Slack +{delay_ms} ms: {} token answers, {} refreshes (max {} per token), \
              {} invalid_refresh_token, {} callers without a token, {:.2}s",
-            report.answers,
+            report.callers.answers,
             report.refreshes,
             report.max_per_token,
             report.invalid_refresh_token,
-            report.without_token,
+            report.callers.without_token.len(),
             started.elapsed().as_secs_f64()
         );
         report.assert_sound(processes * tasks * connections, connections);
@@ -85,27 +62,26 @@ fn main() {
 }
 
 struct Report {
-    answers: usize,
-    without_token: usize,
+    callers: Answers,
     refreshes: u64,
     max_per_token: u64,
     min_per_token: u64,
     refreshed_slots: usize,
     invalid_refresh_token: u64,
-    /// Per connection, the distinct tokens (by digest) the callers were given.
-    tokens_seen: BTreeMap<String, BTreeSet<String>>,
-    worker_errors: Vec<String>,
 }
 
 impl Report {
     fn assert_sound(&self, expected_answers: usize, connections: usize) {
         assert!(
-            self.worker_errors.is_empty(),
+            self.callers.worker_errors.is_empty(),
             "callers failed: {:?}",
-            self.worker_errors
+            self.callers.worker_errors
         );
-        assert_eq!(self.without_token, 0, "callers without a token");
-        assert_eq!(self.answers, expected_answers, "every caller answered");
+        assert_eq!(self.callers.without_token, [], "callers without a token");
+        assert_eq!(
+            self.callers.answers, expected_answers,
+            "every caller answered"
+        );
         assert_eq!(self.invalid_refresh_token, 0, "a refresh token spent twice");
         assert_eq!(self.refreshed_slots, connections, "every token refreshed");
         assert_eq!(
@@ -114,7 +90,7 @@ impl Report {
             "exactly one refresh per token"
         );
         assert_eq!(self.refreshes, connections as u64);
-        for (conn, seen) in &self.tokens_seen {
+        for (conn, seen) in &self.callers.tokens_seen {
             assert_eq!(seen.len(), 1, "{conn}: callers were given different tokens");
         }
     }
@@ -133,63 +109,20 @@ fn stampede(
     sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
     let before = sim.counters();
     common::fault_refreshes(sim, FaultKind::Delay { ms: delay_ms }, connections as u32);
-    let me = std::env::current_exe().unwrap();
+    let location = db.display().to_string();
     let children: Vec<_> = (0..processes)
-        .map(|p| {
-            Command::new(&me)
-                .env(
-                    WORKER_ENV,
-                    format!(
-                        "{}\n{}\n{tasks}\n{connections}\n{p}",
-                        db.display(),
-                        sim.base_url()
-                    ),
-                )
-                .env_remove("XOX_KEY")
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
+        .map(|p| stampede::spawn_worker(&location, sim.base_url(), tasks, connections, p, None))
         .collect();
     let mut report = Report {
-        answers: 0,
-        without_token: 0,
+        callers: Answers::default(),
         refreshes: 0,
         max_per_token: 0,
         min_per_token: u64::MAX,
         refreshed_slots: 0,
         invalid_refresh_token: 0,
-        tokens_seen: BTreeMap::new(),
-        worker_errors: Vec::new(),
     };
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        if !out.status.success() {
-            report.worker_errors.push(format!(
-                "worker exited {}: {}",
-                out.status,
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        report.worker_errors.extend(
-            String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .map(str::to_owned),
-        );
-        for line in String::from_utf8_lossy(&out.stdout).lines() {
-            match line.split_once(' ') {
-                Some((conn, digest)) if digest != "-" => {
-                    report.answers += 1;
-                    report
-                        .tokens_seen
-                        .entry(conn.to_owned())
-                        .or_default()
-                        .insert(digest.to_owned());
-                }
-                _ => report.without_token += 1,
-            }
-        }
+        report.callers.add(&child.wait_with_output().unwrap());
     }
     let after = sim.counters();
     report.refreshes = after.refresh_grants - before.refresh_grants;
@@ -219,83 +152,4 @@ async fn assert_stored_tokens_work(sim: &Simulator, db: &Path, connections: usiz
         );
     }
     assert_eq!(store.connections().unwrap().len(), connections);
-}
-
-/// One process: `tasks` tasks each ask for every connection's token, in an order of their
-/// own, as `xox token` does. Prints `NAME DIGEST` per answer (`NAME -` for none).
-fn worker(spec: &str) {
-    let fields: Vec<&str> = spec.lines().collect();
-    let [db, base, tasks, connections, process] = fields[..] else {
-        panic!("worker spec: {spec:?}");
-    };
-    let db = PathBuf::from(db);
-    let (tasks, connections, process): (usize, usize, usize) = (
-        tasks.parse().unwrap(),
-        connections.parse().unwrap(),
-        process.parse().unwrap(),
-    );
-    // Current-thread, like the xox binary.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async move {
-        let store = SqliteStore::open_with_key(&db, None).unwrap();
-        let client = SlackClient::new(base, HTTP_TIMEOUT).unwrap();
-        let rotator = std::rc::Rc::new(Rotator::new(
-            StoreHandle::new(Box::new(store)),
-            client,
-            RetryPolicy::for_timeout(HTTP_TIMEOUT),
-        ));
-        let local = tokio::task::LocalSet::new();
-        let mut handles = Vec::new();
-        for task in 0..tasks {
-            let rotator = rotator.clone();
-            handles.push(local.spawn_local(async move {
-                let mut lines = Vec::with_capacity(connections);
-                for i in 0..connections {
-                    let name = format!("conn-{:05}", (i + task * 7 + process * 3) % connections);
-                    lines.push(ask(&rotator, &name).await);
-                }
-                lines
-            }));
-        }
-        local
-            .run_until(async {
-                for handle in handles {
-                    for line in handle.await.unwrap() {
-                        println!("{line}");
-                    }
-                }
-            })
-            .await;
-    });
-}
-
-async fn ask(rotator: &Rotator, name: &str) -> String {
-    let lookup = name.to_owned();
-    let conn = match rotator.store().run(move |s| s.connection(&lookup)).await {
-        Ok(conn) => conn,
-        Err(e) => {
-            eprintln!("{name}: {e}");
-            return format!("{name} -");
-        }
-    };
-    match rotator
-        .refresh_if(
-            &Target::of(&conn, TokenKind::Bot),
-            Need::ExpiresWithin(WINDOW_SECS),
-        )
-        .await
-    {
-        Ok(fresh) => {
-            let digest = Sha256::digest(fresh.access.expose().as_bytes());
-            let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-            format!("{name} {hex}")
-        }
-        Err(e) => {
-            eprintln!("{name}: {e}");
-            format!("{name} -")
-        }
-    }
 }

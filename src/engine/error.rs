@@ -5,7 +5,7 @@ use crate::login::LoginError;
 use crate::rotation::RotationError;
 use crate::slack::TransportError;
 use crate::slack::import_input::ImportError;
-use crate::store::StoreError;
+use crate::store::{Passing, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -64,3 +64,9 @@ pub enum EngineError {
 }
 
 pub type EngineResult<T> = Result<T, EngineError>;
+
+impl Passing for EngineError {
+    fn passes(&self) -> bool {
+        matches!(self, EngineError::Store(e) if e.passes())
+    }
+}

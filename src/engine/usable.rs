@@ -67,7 +67,7 @@ impl Engine {
         // refresh is due (one row read and one decryption).
         let (connection, kind, stored) = self
             .store()
-            .run(move |s| -> EngineResult<_> {
+            .read(move |s| -> EngineResult<_> {
                 let connection = s.connection(&name)?;
                 let kind = default_kind(&connection, kind)?;
                 let due = connection

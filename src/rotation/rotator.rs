@@ -129,7 +129,7 @@ impl Rotator {
 
     pub(super) async fn state(&self, target: &Target) -> StoreResult<TokenState> {
         let (id, kind) = (target.connection_id.clone(), target.kind);
-        self.store.run(move |s| s.token_state(&id, kind)).await
+        self.store.read(move |s| s.token_state(&id, kind)).await
     }
 
     pub(super) async fn event(

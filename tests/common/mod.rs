@@ -9,6 +9,7 @@ pub mod postgres;
 pub mod proxy;
 pub mod rotating;
 pub mod sdks;
+pub mod stampede;
 
 use std::time::Duration;
 use xox::sim::{Fault, FaultKind, SimApp, Simulator};

@@ -38,17 +38,6 @@ impl PostgresStore {
     fn open_secret(&self, aad: &str, blob: &[u8]) -> StoreResult<Secret> {
         Ok(Secret::new(self.cipher.open_string(aad, blob)?.as_str()))
     }
-
-    fn refresh_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Option<Secret>> {
-        tokens::sealed(&mut *self.db()?, connection_id, kind, "refresh_token")?
-            .map(|blob| {
-                self.open_secret(
-                    &crate::store::sealed::token_aad(connection_id, kind, "refresh"),
-                    &blob,
-                )
-            })
-            .transpose()
-    }
 }
 
 impl Backend for PostgresStore {
@@ -448,14 +437,17 @@ impl Backend for PostgresStore {
         })
     }
 
+    /// One statement: the refresher reads this before and after taking the lock.
     fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
         let row = self
             .db()?
             .query_opt(
-                "SELECT generation, expires_at, status, status_reason FROM tokens WHERE connection_id = $1 AND kind = $2",
+                "SELECT generation, expires_at, status, status_reason, access_token, refresh_token
+                 FROM tokens WHERE connection_id = $1 AND kind = $2",
                 &[&connection_id, &kind.as_str()],
             )?
             .ok_or_else(|| no_token(kind))?;
+        let aad = |part| crate::store::sealed::token_aad(connection_id, kind, part);
         Ok(TokenState {
             generation: row.get(0),
             expires_at: row.get(1),
@@ -463,8 +455,11 @@ impl Backend for PostgresStore {
             status_reason: row
                 .get::<_, Option<String>>(3)
                 .map(crate::text::into_one_line),
-            access: self.access_token(connection_id, kind)?,
-            refresh: self.refresh_token(connection_id, kind)?,
+            access: self.open_secret(&aad("access"), &row.get::<_, Vec<u8>>(4))?,
+            refresh: row
+                .get::<_, Option<Vec<u8>>>(5)
+                .map(|blob| self.open_secret(&aad("refresh"), &blob))
+                .transpose()?,
         })
     }
 

@@ -25,8 +25,9 @@ use std::time::Duration;
 
 /// Lease sessions kept open for the next refresh: `refresh --all` and a long `watch` take
 /// thousands of leases, and each new session costs a connect and a login (and a TLS
-/// handshake over a network). Few, since every session is a backend process on the server.
-const IDLE_SESSIONS: usize = 4;
+/// handshake over a network). As many as `refresh --all` runs at once by default, and no
+/// more, since every session is a backend process on the server.
+const IDLE_SESSIONS: usize = 8;
 
 impl PostgresStore {
     pub(super) fn try_lease(
