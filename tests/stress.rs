@@ -110,9 +110,10 @@ fn stampede(
     let before = sim.counters();
     common::fault_refreshes(sim, FaultKind::Delay { ms: delay_ms }, connections as u32);
     let location = db.display().to_string();
-    let children: Vec<_> = (0..processes)
+    let mut children: Vec<_> = (0..processes)
         .map(|p| stampede::spawn_worker(&location, sim.base_url(), tasks, connections, p, None))
         .collect();
+    stampede::release(&mut children);
     let mut report = Report {
         callers: Answers::default(),
         refreshes: 0,

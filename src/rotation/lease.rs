@@ -3,7 +3,7 @@
 
 use super::error::RotationError;
 use super::rotator::{Fresh, Patience, Rotator, Target, jitter};
-use crate::store::{Lease, TokenState};
+use crate::store::{Lease, READ_PATIENCE, TokenState};
 use std::time::Duration;
 
 impl Rotator {
@@ -98,9 +98,11 @@ impl Rotator {
             target.kind,
             self.owner.clone(),
         );
+        // Tried again while the store is out of reach (a restart): a lock that outlives
+        // the holder's process keeps waiters waiting out its TTL.
         let _ = self
             .store()
-            .run(move |s| s.release_lease(&id, kind, &owner))
+            .run_retrying(READ_PATIENCE, move |s| s.release_lease(&id, kind, &owner))
             .await;
     }
 }

@@ -236,7 +236,7 @@ impl Rotator {
     pub(super) async fn credentials(&self, target: &Target) -> StoreResult<ClientCredentials> {
         let app_id = target.app_id.clone();
         self.store
-            .run(move |s| {
+            .read(move |s| {
                 let app = s.app(&app_id)?;
                 Ok(ClientCredentials {
                     client_id: app.client_id.clone(),

@@ -18,7 +18,7 @@ mod sqlite;
 
 pub use backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
 pub use error::{StoreError, StoreResult};
-pub use handle::{Passing, StoreHandle};
+pub use handle::{Passing, READ_PATIENCE, StoreHandle};
 pub use model::*;
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore, sdk_installations};
 

@@ -38,7 +38,9 @@ pub fn should_run(name: &str) -> bool {
 }
 
 /// One worker process on the store at `location` (a file, or a URL with the key in
-/// `XOX_KEY`), with `tasks` tasks over `connections` connections.
+/// `XOX_KEY`; `{pid}` in it becomes the worker's process id, so that a PostgreSQL session's
+/// `application_name` can name its process), with `tasks` tasks over `connections`
+/// connections.
 pub fn spawn_worker(
     location: &str,
     slack: &str,
@@ -55,12 +57,23 @@ pub fn spawn_worker(
         )
         .env("XOX_KEYRING", "0")
         .env_remove("XOX_KEY")
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(key) = key {
         command.env("XOX_KEY", key);
     }
     command.spawn().unwrap()
+}
+
+/// Let every worker start asking at once: each has opened its store and waits for a line
+/// on stdin (or its end).
+pub fn release(children: &mut [Child]) {
+    for child in children {
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = std::io::Write::write_all(&mut stdin, b"go\n");
+        }
+    }
 }
 
 /// What the callers of a stampede were given.
@@ -127,7 +140,7 @@ fn worker(spec: &str) {
         .enable_all()
         .build()
         .unwrap();
-    let location = location.to_owned();
+    let location = location.replace("{pid}", &std::process::id().to_string());
     runtime.block_on(async move {
         let store = tokio::task::spawn_blocking(move || xox::store::open(Path::new(&location)))
             .await
@@ -139,6 +152,8 @@ fn worker(spec: &str) {
             client,
             RetryPolicy::for_timeout(HTTP_TIMEOUT),
         ));
+        let mut go = String::new();
+        let _ = std::io::stdin().read_line(&mut go);
         let local = tokio::task::LocalSet::new();
         let mut handles = Vec::new();
         for task in 0..tasks {

@@ -479,8 +479,7 @@ impl Backend for PostgresStore {
         kind: TokenKind,
         owner: &str,
     ) -> StoreResult<()> {
-        PostgresStore::release_lease(self, connection_id, kind, owner);
-        Ok(())
+        PostgresStore::release_lease(self, connection_id, kind, owner)
     }
 
     /// Nothing to set aside: the server, not a disk of ours, keeps the pair.

@@ -87,9 +87,16 @@ impl PostgresStore {
         Ok(lease)
     }
 
-    pub(super) fn release_lease(&mut self, connection_id: &str, kind: TokenKind, owner: &str) {
-        // Best effort: a row left behind only makes the next taker report a takeover.
-        let _ = self.with_db(|db| {
+    /// Delete the `refreshing` row and free the lock, in that order, so that no taker finds
+    /// the row of a holder that is alive. An error says the row may remain (the server is
+    /// out of reach), so that the caller tries again.
+    pub(super) fn release_lease(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        owner: &str,
+    ) -> StoreResult<()> {
+        let deleted = self.with_db(|db| {
             db.execute(
                 "DELETE FROM refreshing WHERE connection_id = $1 AND kind = $2 AND owner = $3",
                 &[&connection_id, &kind.as_str(), &owner],
@@ -99,6 +106,7 @@ impl PostgresStore {
             // Ending the transaction frees the lock; so would closing the session.
             self.end_lease_session(session);
         }
+        deleted.map(drop)
     }
 
     /// A session in an open transaction, for a lease: a kept one when there is one that
