@@ -156,9 +156,6 @@ impl PostgresStore {
         if cipher.open(KEY_CHECK, &stored).is_err() {
             return Err(StoreError::WrongKey(location.into()));
         }
-        client
-            .batch_execute(&format!("SET search_path = {schema}"))
-            .map_err(failed)?;
         let notices = if version == 0 {
             vec![format!(
                 "created a new xox database at {location}; its key is the one in XOX_KEY (every host needs the same)"
@@ -179,13 +176,9 @@ impl PostgresStore {
         })
     }
 
-    /// A session in xox's schema.
+    /// A session in xox's schema (the server puts it there at login).
     fn connect(&self) -> StoreResult<Client> {
-        let mut client = self.server.connect().map_err(|e| self.err(e))?;
-        client
-            .batch_execute(&format!("SET search_path = {}", self.schema))
-            .map_err(|e| self.err(e))?;
-        Ok(client)
+        self.server.connect().map_err(|e| self.err(e))
     }
 
     /// The store's session, opened again if the server dropped it (a restart).

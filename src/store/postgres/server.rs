@@ -4,6 +4,7 @@
 use super::schema;
 use crate::store::error::{StoreError, StoreResult};
 use postgres::Client;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -46,15 +47,15 @@ enum Roots {
 /// A server to connect to, as the driver needs it.
 #[derive(Clone)]
 pub(super) struct Server {
-    /// The URL for the driver (password included; never shown).
-    driver: String,
+    /// What the driver connects with (password included; never shown).
+    config: postgres::Config,
     tls: MakeRustlsConnect,
 }
 
 impl Server {
     /// A new session.
     pub(super) fn connect(&self) -> Result<Client, postgres::Error> {
-        Client::connect(&self.driver, self.tls.clone())
+        self.config.connect(self.tls.clone())
     }
 }
 
@@ -119,10 +120,21 @@ pub(super) fn parse(url: &str) -> StoreResult<Target> {
     };
     kept.push(("sslmode".into(), driver_mode.into()));
     parsed.query_pairs_mut().clear().extend_pairs(&kept);
+    // Form encoding writes a space as `+` (and a `+` as `%2B`), which the driver reads as
+    // is: spaces (in `options`, say) go as `%20`.
+    let query = parsed.query().map(|q| q.replace('+', "%20"));
+    parsed.set_query(query.as_deref());
+    let mut config: postgres::Config = parsed.as_str().parse().map_err(|e| bad(format!("{e}")))?;
+    // Every session starts in xox's schema: no `SET` round trip after each login.
+    let options = match config.get_options() {
+        Some(theirs) => format!("{theirs} -c search_path={schema}"),
+        None => format!("-c search_path={schema}"),
+    };
+    config.options(&options);
     let location = format!("{shown} (schema {schema})");
     Ok(Target {
         server: Server {
-            driver: parsed.to_string(),
+            config,
             tls: MakeRustlsConnect::new(client_config(check, &roots)?),
         },
         schema,
@@ -271,30 +283,39 @@ mod tests {
 
     #[test]
     fn xox_parameters_are_taken_out_and_the_password_is_never_shown() {
+        use postgres::config::SslMode;
         let target =
-            parse("postgres://xox:s3cret@db:5432/app?sslmode=require&schema=fleet").unwrap();
+            parse("postgres://xox:s3cret@db:5432/app?sslmode=require&schema=fleet&options=-c%20work_mem%3D8MB")
+                .unwrap();
+        let config = &target.server.config;
+        assert_eq!(config.get_password(), Some(&b"s3cret"[..]));
+        assert_eq!(config.get_ssl_mode(), SslMode::Require);
         assert_eq!(
-            target.server.driver,
-            "postgres://xox:s3cret@db:5432/app?sslmode=require"
+            config.get_options(),
+            Some("-c work_mem=8MB -c search_path=fleet")
         );
         assert_eq!(target.schema, "fleet");
         assert!(!target.location.contains("s3cret"), "{}", target.location);
         let target = parse("postgresql://db/app").unwrap();
-        assert_eq!(target.server.driver, "postgresql://db/app?sslmode=prefer");
+        assert_eq!(target.server.config.get_ssl_mode(), SslMode::Prefer);
         assert_eq!(target.location, "postgresql://db/app (schema xox)");
         assert!(parse("postgres://db/app?schema=x;drop").is_err());
+        let unknown = parse("postgres://db/app?colour=blue").err().unwrap();
+        assert!(
+            unknown
+                .to_string()
+                .starts_with("PostgreSQL at the --db URL: invalid"),
+            "{unknown}"
+        );
     }
 
     #[test]
     fn verifying_modes_ask_the_driver_for_tls_and_unknown_modes_are_refused() {
+        use postgres::config::SslMode;
         let full = parse("postgres://db/app?sslmode=verify-full").unwrap();
-        assert!(full.server.driver.ends_with("sslmode=require"));
+        assert_eq!(full.server.config.get_ssl_mode(), SslMode::Require);
         let ca = parse("postgres://db/app?sslmode=verify-ca&sslrootcert=system").unwrap();
-        assert!(
-            ca.server.driver.ends_with("?sslmode=require"),
-            "{}",
-            ca.server.driver
-        );
+        assert_eq!(ca.server.config.get_ssl_mode(), SslMode::Require);
         let missing = parse("postgres://db/app?sslmode=verify-full&sslrootcert=/nonexistent.pem")
             .err()
             .unwrap();
