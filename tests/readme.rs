@@ -1,7 +1,10 @@
-//! The README's "Try it in two minutes" runs as written: every shell block of that section,
-//! line by line in one bash session, against the real binary and `xox sim`. A line marked
+//! The README's walk-throughs run as written: every shell block of "Try it in two minutes"
+//! and of the PostgreSQL walk-through, line by line in one bash session, against the real
+//! binary, `xox sim` and (for the second) a real PostgreSQL server. A line marked
 //! `# exits N` must exit N; every other line must succeed. `cargo` lines (installing) are
 //! left out: the test puts the built binary on PATH instead.
+
+mod common;
 
 use std::os::unix::fs::symlink;
 use std::process::Command;
@@ -43,17 +46,30 @@ fn the_quick_start_runs_as_written() {
         lines.iter().any(|l| l.starts_with("xox replay")),
         "{lines:?}"
     );
+    let lines: Vec<String> = lines
+        .into_iter()
+        .filter(|l| !l.starts_with("cargo "))
+        .collect();
+    let (out, _home) = run_lines(&lines);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    // The loop did what the README says: the replay went through.
+    assert!(stderr.contains("replayed call #1: ok"), "{stderr}");
+    assert!(stdout.contains("try-prod"), "{stdout}");
+}
+
+/// Run `lines` in one bash session with the built binary first on PATH, in a home of
+/// their own (kept until the returned directory is dropped).
+fn run_lines(lines: &[String]) -> (std::process::Output, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
     let bin = home.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     symlink(env!("CARGO_BIN_EXE_xox"), bin.join("xox")).unwrap();
-
     let mut script = String::from("set -o pipefail\ntrap 'kill $(jobs -p) 2>/dev/null' EXIT\n");
-    for (n, line) in lines
-        .iter()
-        .filter(|l| !l.starts_with("cargo "))
-        .enumerate()
-    {
+    for (n, line) in lines.iter().enumerate() {
         let expected = expected_status(line);
         let quoted = line.replace('\'', r"'\''");
         script.push_str(&format!(
@@ -77,14 +93,56 @@ fn the_quick_start_runs_as_written() {
         .env_remove("XOX_KEY")
         .output()
         .unwrap();
+    (out, home)
+}
+
+/// The walk-through of a shared store, on a server the test starts (in place of step 1),
+/// then a token read and a refresh through it, as step 5's other hosts would.
+#[test]
+fn the_postgresql_walk_through_runs_as_written() {
+    let Some(pg) = common::postgres::Postgres::start() else {
+        return;
+    };
+    let readme = include_str!("../README.md");
+    let lines = shell_lines(readme, "### Walk-through: two hosts, one store");
+    assert!(
+        lines.iter().any(|l| l.starts_with("xox db copy")),
+        "{lines:?}"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port()
+        .to_string();
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("mine.db").display().to_string();
+    let mut lines: Vec<String> = lines
+        .into_iter()
+        .filter(|l| {
+            !["PATH=", "initdb ", "pg_ctl "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .map(|l| {
+            l.replace("postgres://xox@127.0.0.1:5433/postgres", &pg.url())
+                .replace("8977", &port)
+                .replace("/tmp/mine.db", &file)
+        })
+        .collect();
+    lines.push("xox token acme-prod".into());
+    lines.push("xox refresh acme-prod".into());
+    let (out, _home) = run_lines(&lines);
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
     );
     assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
-    // The loop did what the README says: the replay went through.
-    assert!(stderr.contains("replayed call #1: ok"), "{stderr}");
-    assert!(stdout.contains("try-prod"), "{stdout}");
+    assert!(
+        stdout.contains("copied 1 app(s), 1 connection(s) with 1 token(s)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\nxoxe.xoxb-"), "{stdout}");
+    assert!(stdout.contains("refreshed acme-prod bot"), "{stdout}");
 }
 
 #[test]
