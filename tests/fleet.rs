@@ -52,13 +52,7 @@ fn main() {
     let processes = setting("PROCESSES", 25);
     let tasks = setting("TASKS", 2);
     let connections = setting("CONNECTIONS", 20);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sim = runtime.block_on(Simulator::start(0)).unwrap();
-    sim.add_preset_apps();
+    let (runtime, sim) = stampede::simulator();
     let store_url = format!("{}&schema={SCHEMA}", pg.url());
     let mut admin = admin(&pg);
     for host in 1..=hosts {

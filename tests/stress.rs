@@ -33,13 +33,7 @@ fn main() {
     let connections = setting("CONNECTIONS", 20);
     let rounds = setting("ROUNDS", 1);
     let delay_ms = setting("DELAY_MS", 300) as u64;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sim = runtime.block_on(Simulator::start(0)).unwrap();
-    sim.add_preset_apps();
+    let (runtime, sim) = stampede::simulator();
     let dir = tempfile::tempdir().unwrap();
     for round in 1..=rounds {
         let db = dir.path().join(format!("round-{round}.db"));

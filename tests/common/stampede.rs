@@ -37,6 +37,19 @@ pub fn should_run(name: &str) -> bool {
     filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
 }
 
+/// A runtime with two workers, as on the machines these tests run on, and the simulator
+/// with the preset apps on it.
+pub fn simulator() -> (tokio::runtime::Runtime, xox::sim::Simulator) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = runtime.block_on(xox::sim::Simulator::start(0)).unwrap();
+    sim.add_preset_apps();
+    (runtime, sim)
+}
+
 /// One worker process on the store at `location` (a file, or a URL with the key in
 /// `XOX_KEY`; `{pid}` in it becomes the worker's process id, so that a PostgreSQL session's
 /// `application_name` can name its process), with `tasks` tasks over `connections`
