@@ -1,8 +1,6 @@
 //! `PostgresStore` behind the storage seam: the same rows as the file, sealed the same way.
 
-use super::rows::{
-    self, APP_COLUMNS, CALL_COLUMNS, CONNECTION_COLUMNS, EVENT_COLUMNS, KEY_COLUMNS, TOKEN_COLUMNS,
-};
+use super::rows::{self, CONNECTION_COLUMNS, EVENT_COLUMNS, TOKEN_COLUMNS};
 use super::{PostgresStore, tokens};
 use crate::slack::grant::IncomingWebhook;
 use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
@@ -14,28 +12,13 @@ use crate::store::model::{
 };
 use std::collections::HashMap;
 use std::time::Duration;
-use subtle::ConstantTimeEq;
-
-fn secret_aad(app_id: &str) -> String {
-    format!("app:{app_id}:client_secret")
-}
-
-fn call_aad(id: i64, field: &str) -> String {
-    format!("call:{id}:{field}")
-}
 
 fn no_token(kind: TokenKind) -> StoreError {
     StoreError::NotFound(format!("the connection has no {kind} token"))
 }
 
 impl PostgresStore {
-    fn sealed_app(&self, app: &NewApp, id: &str) -> Option<Vec<u8>> {
-        app.client_secret
-            .as_ref()
-            .map(|s| self.cipher.seal(&secret_aad(id), s.expose().as_bytes()))
-    }
-
-    fn open_secret(&self, aad: &str, blob: &[u8]) -> StoreResult<Secret> {
+    pub(super) fn open_secret(&self, aad: &str, blob: &[u8]) -> StoreResult<Secret> {
         Ok(Secret::new(self.cipher.open_string(aad, blob)?.as_str()))
     }
 }
@@ -68,25 +51,7 @@ impl Backend for PostgresStore {
     }
 
     fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
-        let id = new_id('a');
-        let sealed = self.sealed_app(&app, &id);
-        self.write(|tx, _| {
-            let exists: bool = tx
-                .query_one("SELECT EXISTS (SELECT 1 FROM apps WHERE name = $1)", &[&app.name])?
-                .get(0);
-            if exists {
-                let name = &app.name;
-                return Err(StoreError::Conflict(format!("an app named {name:?} exists already; `xox app set {name}` changes its settings")));
-            }
-            tx.execute(
-                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                &[&id, &app.name, &app.client_id, &sealed, &app.pkce, &app.redirect_uri,
-                  &app.bot_scopes.to_csv(), &app.user_scopes.to_csv(), &now_unix(), &app.rotation],
-            )?;
-            Ok(())
-        })?;
-        self.app(&id)
+        PostgresStore::add_app(self, app)
     }
 
     fn add_proxy_key(
@@ -96,55 +61,19 @@ impl Backend for PostgresStore {
         label: Option<&str>,
         key: &Secret,
     ) -> StoreResult<ProxyKey> {
-        let id = new_id('k');
-        self.write(|tx, cipher| {
-            tx.execute(
-                "INSERT INTO proxy_keys (id, connection_id, kind, label, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&id, &connection_id, &kind.as_str(), &label, &cipher.digest(key.expose()), &now_unix()],
-            )?;
-            rows::proxy_key(&tx.query_one(
-                &format!("SELECT {KEY_COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.id = $1"),
-                &[&id],
-            )?)
-        })
+        PostgresStore::add_proxy_key(self, connection_id, kind, label, key)
     }
 
     fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
-        self.db()?
-            .query(
-                &format!("SELECT {KEY_COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id ORDER BY k.created_at, k.id"),
-                &[],
-            )?
-            .iter()
-            .map(rows::proxy_key)
-            .collect()
+        PostgresStore::proxy_keys(self)
     }
 
     fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
-        let digest = self.cipher.digest(key.expose());
-        let found = self.db()?.query_opt(
-            &format!("SELECT {KEY_COLUMNS}, k.digest FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.digest = $1"),
-            &[&digest],
-        )?;
-        let Some(row) = found else { return Ok(None) };
-        let stored: Vec<u8> = row.get(9);
-        // Compared in constant time, as in the file, whatever the index already matched.
-        if bool::from(stored.ct_eq(&digest)) {
-            Ok(Some(rows::proxy_key(&row)?))
-        } else {
-            Ok(None)
-        }
+        PostgresStore::proxy_key(self, key)
     }
 
     fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
-        self.write(|tx, _| {
-            if tx.execute("DELETE FROM proxy_keys WHERE id = $1", &[&id])? == 0 {
-                return Err(StoreError::NotFound(format!(
-                    "no proxy key {id:?}; `xox proxy key list` shows them"
-                )));
-            }
-            Ok(())
-        })
+        PostgresStore::revoke_proxy_key(self, id)
     }
 
     fn count_proxy_use(
@@ -154,92 +83,27 @@ impl Backend for PostgresStore {
         failures: u64,
         at: i64,
     ) -> StoreResult<()> {
-        self.write(|tx, _| {
-            tx.execute(
-                "UPDATE proxy_keys SET requests = requests + $2, failures = failures + $3,
-                        last_used_at = GREATEST(COALESCE(last_used_at, 0), $4)
-                 WHERE id = $1",
-                &[&id, &(requests as i64), &(failures as i64), &at],
-            )?;
-            Ok(())
-        })
+        PostgresStore::count_proxy_use(self, id, requests, failures, at)
     }
 
     fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
-        let sealed = self.sealed_app(&app, id);
-        self.write(|tx, _| {
-            let changed = tx.execute(
-                "UPDATE apps SET client_id = $2, client_secret = $3, pkce = $4, redirect_uri = $5,
-                                 bot_scopes = $6, user_scopes = $7, rotation = $8
-                 WHERE id = $1",
-                &[
-                    &id,
-                    &app.client_id,
-                    &sealed,
-                    &app.pkce,
-                    &app.redirect_uri,
-                    &app.bot_scopes.to_csv(),
-                    &app.user_scopes.to_csv(),
-                    &app.rotation,
-                ],
-            )?;
-            if changed == 0 {
-                return Err(StoreError::NotFound("that app is gone already".into()));
-            }
-            Ok(())
-        })?;
-        self.app(id)
+        PostgresStore::update_app(self, id, app)
     }
 
     fn remove_app(&mut self, id: &str) -> StoreResult<()> {
-        self.write(|tx, _| {
-            let used: i64 = tx
-                .query_one("SELECT COUNT(*) FROM connections WHERE app_id = $1", &[&id])?
-                .get(0);
-            if used > 0 {
-                return Err(StoreError::Conflict(format!(
-                    "{used} connection(s) use this app"
-                )));
-            }
-            tx.execute("DELETE FROM apps WHERE id = $1", &[&id])?;
-            Ok(())
-        })
+        PostgresStore::remove_app(self, id)
     }
 
     fn apps(&self) -> StoreResult<Vec<App>> {
-        Ok(self
-            .db()?
-            .query(
-                &format!("SELECT {APP_COLUMNS} FROM apps ORDER BY name"),
-                &[],
-            )?
-            .iter()
-            .map(rows::app)
-            .collect())
+        PostgresStore::apps(self)
     }
 
     fn app(&self, name_or_id: &str) -> StoreResult<App> {
-        self.db()?
-            .query_opt(
-                &format!("SELECT {APP_COLUMNS} FROM apps WHERE name = $1 OR id = $1"),
-                &[&name_or_id],
-            )?
-            .map(|r| rows::app(&r))
-            .ok_or_else(|| {
-                StoreError::NotFound(format!(
-                    "no app named {name_or_id:?}; `xox app list` shows them, `xox app add` registers one"
-                ))
-            })
+        PostgresStore::app(self, name_or_id)
     }
 
     fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
-        let sealed: Option<Vec<u8>> = self
-            .db()?
-            .query_one("SELECT client_secret FROM apps WHERE id = $1", &[&app.id])?
-            .get(0);
-        sealed
-            .map(|blob| self.open_secret(&secret_aad(&app.id), &blob))
-            .transpose()
+        PostgresStore::app_secret(self, app)
     }
 
     fn save_grant(
@@ -558,80 +422,22 @@ impl Backend for PostgresStore {
     }
 
     fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64> {
-        self.write(|tx, cipher| {
-            // The id is taken first: it is part of what the sealed fields are bound to.
-            let id: i64 = tx
-                .query_one("SELECT nextval(pg_get_serial_sequence('calls', 'id'))", &[])?
-                .get(0);
-            let params_json = serde_json::to_vec(call.params).expect("string pairs serialize");
-            let sealed_params = cipher.seal(&call_aad(id, "params"), &params_json);
-            let sealed_response = call
-                .response
-                .map(|body| cipher.seal(&call_aad(id, "response"), body.to_string().as_bytes()));
-            let csv = |s: Option<&Scopes>| s.map(Scopes::to_csv);
-            tx.execute(
-                "INSERT INTO calls (id, connection_id, token_kind, method, params, http_status, error, needed, provided,
-                                    accepted_scopes, retry_after, response, at, replay_of)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-                &[&id, &call.connection_id, &call.token_kind.as_str(), &call.method, &sealed_params,
-                  &call.http_status.map(i64::from), &call.error, &csv(call.needed), &csv(call.provided),
-                  &csv(call.accepted_scopes), &call.retry_after.and_then(|v| i64::try_from(v).ok()),
-                  &sealed_response, &call.at.unwrap_or_else(now_unix), &call.replay_of],
-            )?;
-            Ok(id)
-        })
+        PostgresStore::record_call(self, call)
     }
 
     fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()> {
-        self.write(|tx, _| {
-            tx.execute(
-                "UPDATE calls SET state = $2 WHERE id = $1",
-                &[&id, &state.as_str()],
-            )?;
-            Ok(())
-        })
+        PostgresStore::set_call_state(self, id, state)
     }
 
     fn calls(&self) -> StoreResult<Vec<RecordedCall>> {
-        self.db()?
-            .query(
-                &format!("SELECT {CALL_COLUMNS} FROM calls ORDER BY id DESC"),
-                &[],
-            )?
-            .iter()
-            .map(rows::call)
-            .collect()
+        PostgresStore::calls(self)
     }
 
     fn call(&self, id: i64) -> StoreResult<RecordedCall> {
-        let row = self
-            .db()?
-            .query_opt(
-                &format!("SELECT {CALL_COLUMNS} FROM calls WHERE id = $1"),
-                &[&id],
-            )?
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("no recorded call #{id}; `xox failed` lists them"))
-            })?;
-        rows::call(&row)
+        PostgresStore::call(self, id)
     }
 
     fn call_payload(&self, id: i64) -> StoreResult<CallPayload> {
-        let row = self
-            .db()?
-            .query_one("SELECT params, response FROM calls WHERE id = $1", &[&id])?;
-        let (params, response): (Vec<u8>, Option<Vec<u8>>) = (row.get(0), row.get(1));
-        let corrupt = |what: &str| StoreError::Decrypt {
-            what: call_aad(id, what),
-        };
-        let params = self.cipher.open(&call_aad(id, "params"), &params)?;
-        let params = serde_json::from_slice(&params).map_err(|_| corrupt("params"))?;
-        let response = response
-            .map(|blob| {
-                let plain = self.cipher.open(&call_aad(id, "response"), &blob)?;
-                serde_json::from_slice(&plain).map_err(|_| corrupt("response"))
-            })
-            .transpose()?;
-        Ok(CallPayload { params, response })
+        PostgresStore::call_payload(self, id)
     }
 }

@@ -2,9 +2,12 @@
 //! Secrets are sealed with the key from `XOX_KEY` before they leave the process, so the
 //! server never sees a token or the key.
 
+mod apps;
 mod backend;
+mod calls;
 mod feed;
 mod leases;
+mod proxy_keys;
 mod rows;
 mod schema;
 mod server;

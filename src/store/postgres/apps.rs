@@ -1,0 +1,118 @@
+//! Registered apps on PostgreSQL, their client secrets sealed under the app's id.
+
+use super::PostgresStore;
+use super::rows::{self, APP_COLUMNS};
+use crate::slack::Secret;
+use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::{App, NewApp, new_id, now_unix};
+
+pub(super) fn secret_aad(app_id: &str) -> String {
+    format!("app:{app_id}:client_secret")
+}
+
+impl PostgresStore {
+    fn sealed_app(&self, app: &NewApp, id: &str) -> Option<Vec<u8>> {
+        app.client_secret
+            .as_ref()
+            .map(|s| self.cipher.seal(&secret_aad(id), s.expose().as_bytes()))
+    }
+
+    pub(super) fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
+        let id = new_id('a');
+        let sealed = self.sealed_app(&app, &id);
+        self.write(|tx, _| {
+            let exists: bool = tx
+                .query_one("SELECT EXISTS (SELECT 1 FROM apps WHERE name = $1)", &[&app.name])?
+                .get(0);
+            if exists {
+                let name = &app.name;
+                return Err(StoreError::Conflict(format!("an app named {name:?} exists already; `xox app set {name}` changes its settings")));
+            }
+            tx.execute(
+                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                &[&id, &app.name, &app.client_id, &sealed, &app.pkce, &app.redirect_uri,
+                  &app.bot_scopes.to_csv(), &app.user_scopes.to_csv(), &now_unix(), &app.rotation],
+            )?;
+            Ok(())
+        })?;
+        self.app(&id)
+    }
+
+    pub(super) fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
+        let sealed = self.sealed_app(&app, id);
+        self.write(|tx, _| {
+            let changed = tx.execute(
+                "UPDATE apps SET client_id = $2, client_secret = $3, pkce = $4, redirect_uri = $5,
+                                 bot_scopes = $6, user_scopes = $7, rotation = $8
+                 WHERE id = $1",
+                &[
+                    &id,
+                    &app.client_id,
+                    &sealed,
+                    &app.pkce,
+                    &app.redirect_uri,
+                    &app.bot_scopes.to_csv(),
+                    &app.user_scopes.to_csv(),
+                    &app.rotation,
+                ],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound("that app is gone already".into()));
+            }
+            Ok(())
+        })?;
+        self.app(id)
+    }
+
+    pub(super) fn remove_app(&mut self, id: &str) -> StoreResult<()> {
+        self.write(|tx, _| {
+            let used: i64 = tx
+                .query_one("SELECT COUNT(*) FROM connections WHERE app_id = $1", &[&id])?
+                .get(0);
+            if used > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{used} connection(s) use this app"
+                )));
+            }
+            tx.execute("DELETE FROM apps WHERE id = $1", &[&id])?;
+            Ok(())
+        })
+    }
+
+    pub(super) fn apps(&self) -> StoreResult<Vec<App>> {
+        Ok(self
+            .db()?
+            .query(
+                &format!("SELECT {APP_COLUMNS} FROM apps ORDER BY name"),
+                &[],
+            )?
+            .iter()
+            .map(rows::app)
+            .collect())
+    }
+
+    pub(super) fn app(&self, name_or_id: &str) -> StoreResult<App> {
+        self.db()?
+            .query_opt(
+                &format!("SELECT {APP_COLUMNS} FROM apps WHERE name = $1 OR id = $1"),
+                &[&name_or_id],
+            )?
+            .map(|r| rows::app(&r))
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "no app named {name_or_id:?}; `xox app list` shows them, `xox app add` registers one"
+                ))
+            })
+    }
+
+    pub(super) fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
+        let sealed: Option<Vec<u8>> = self
+            .db()?
+            .query_one("SELECT client_secret FROM apps WHERE id = $1", &[&app.id])?
+            .get(0);
+        sealed
+            .map(|blob| self.open_secret(&secret_aad(&app.id), &blob))
+            .transpose()
+    }
+}
