@@ -74,7 +74,7 @@ impl Rotator {
                 // Bounded: a lost notification costs a few polls, never the TTL. A holder
                 // that dies sends none, so this bound is also how soon it is taken over.
                 Some(feed) => {
-                    let _ = tokio::time::timeout(pause * 4, feed.changed()).await;
+                    let _ = tokio::time::timeout(pause * 2, feed.changed()).await;
                 }
                 None => tokio::time::sleep(pause).await,
             }

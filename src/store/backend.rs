@@ -10,6 +10,9 @@ use crate::slack::grant::IncomingWebhook;
 use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
 use std::time::Duration;
 
+/// Opens another session on a store: see [`Backend::session_maker`].
+pub type SessionMaker = Box<dyn Fn() -> StoreResult<Box<dyn Backend>> + Send + Sync>;
+
 /// A token as the refresher sees it: decrypted, with the generation to compare against.
 #[derive(Debug, Clone)]
 pub struct TokenState {
@@ -67,6 +70,11 @@ pub trait Backend: Send {
     /// A feed that ticks on every commit anywhere, for backends that can push changes;
     /// `None` means callers poll `change_stamp`.
     fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
+    /// A maker of more sessions on the same store, for a process that serves many callers
+    /// at once; `None` where one is all there is (a file, whose writers take turns anyway).
+    fn session_maker(&self) -> Option<SessionMaker> {
         None
     }
     /// What opening changed that the user should hear about once (a loose file mode

@@ -1,9 +1,47 @@
-//! `StoreHandle`: one backend shared by async tasks; every use runs on the blocking pool.
+//! `StoreHandle`: a backend shared by async tasks, every use on the blocking pool; a
+//! server's store with a few sessions at once.
 
-use super::backend::Backend;
+use super::backend::{Backend, SessionMaker};
 use super::error::StoreResult;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
+
+/// How many sessions serve one process's callers at once, where the backend can open more
+/// (a server). Few: each is a process on the server, per host.
+const MAX_SESSIONS: usize = 4;
+
+type Session = Arc<Mutex<Box<dyn Backend>>>;
+
+/// The sessions open so far, and how to open another.
+struct Sessions {
+    open: Mutex<Vec<Session>>,
+    more: Option<SessionMaker>,
+    turn: AtomicUsize,
+}
+
+impl Sessions {
+    /// A free session; else a new one while there are fewer than [`MAX_SESSIONS`] (opened
+    /// when first needed, so `xox token` opens one); else the next in turn, to wait for.
+    fn pick(&self) -> Session {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let free = open
+            .iter()
+            .find(|s| !matches!(s.try_lock(), Err(TryLockError::WouldBlock)));
+        if let Some(free) = free {
+            return free.clone();
+        }
+        if open.len() < MAX_SESSIONS
+            && let Some(more) = &self.more
+            && let Ok(session) = more()
+        {
+            let session = Arc::new(Mutex::new(session));
+            open.push(session.clone());
+            return session;
+        }
+        open[self.turn.fetch_add(1, Ordering::Relaxed) % open.len()].clone()
+    }
+}
 
 /// How long a read waits out a store that is out of reach for now: longer than a
 /// PostgreSQL restart takes.
@@ -23,13 +61,18 @@ impl Passing for super::StoreError {
 }
 
 /// Backend calls block (on disk, on another process's lock, on a server), so they never run
-/// on an async worker: each goes to `spawn_blocking`, one at a time through the mutex.
+/// on an async worker: each goes to `spawn_blocking`, one at a time per session.
 #[derive(Clone)]
-pub struct StoreHandle(Arc<Mutex<Box<dyn Backend>>>);
+pub struct StoreHandle(Arc<Sessions>);
 
 impl StoreHandle {
     pub fn new(backend: Box<dyn Backend>) -> StoreHandle {
-        StoreHandle(Arc::new(Mutex::new(backend)))
+        let more = backend.session_maker();
+        StoreHandle(Arc::new(Sessions {
+            open: Mutex::new(vec![Arc::new(Mutex::new(backend))]),
+            more,
+            turn: AtomicUsize::new(0),
+        }))
     }
 
     pub async fn run<T, F>(&self, f: F) -> T
@@ -37,11 +80,12 @@ impl StoreHandle {
         T: Send + 'static,
         F: FnOnce(&mut dyn Backend) -> T + Send + 'static,
     {
-        let inner = self.0.clone();
+        let sessions = self.0.clone();
         tokio::task::spawn_blocking(move || {
+            let session = sessions.pick();
             // A panic inside another call poisons the lock; the backend itself is still
             // consistent (each call is its own transaction), so carry on with it.
-            let mut backend = inner.lock().unwrap_or_else(|p| p.into_inner());
+            let mut backend = session.lock().unwrap_or_else(|p| p.into_inner());
             f(backend.as_mut())
         })
         .await

@@ -194,7 +194,7 @@ impl Postgres {
 
     fn pg_ctl(&self, action: &str) -> Output {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000",
             self.port,
             self.dir.path().display()
         );

@@ -38,9 +38,15 @@ impl Backend for PostgresStore {
         Ok(row.get(0))
     }
 
+    fn session_maker(&self) -> Option<crate::store::backend::SessionMaker> {
+        let make = PostgresStore::session_maker(self);
+        Some(Box::new(move || Ok(Box::new(make()?) as Box<dyn Backend>)))
+    }
+
     fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         Some(
-            self.feed
+            self.shared
+                .feed
                 .get_or_init(|| super::feed::listen(self.server.clone(), self.channel()))
                 .clone(),
         )

@@ -13,7 +13,7 @@
 //! session died (it would hold the lock otherwise) and takes over at once; a row from
 //! before a restart means the holder may be alive, and it is waited for until its TTL ends.
 
-use super::{PostgresStore, tokens};
+use super::{PostgresStore, close_elsewhere, locked, tokens};
 use crate::slack::{GrantedToken, TokenKind};
 use crate::store::backend::{CommitOutcome, Lease};
 use crate::store::cipher::Cipher;
@@ -38,7 +38,7 @@ impl PostgresStore {
         ttl: Duration,
     ) -> StoreResult<Lease> {
         let slot = (connection_id.to_owned(), kind);
-        if self.leases.contains_key(&slot) {
+        if locked(&self.shared.leases).contains_key(&slot) {
             return Ok(Lease::Taken);
         }
         let mut session = self.lease_session()?;
@@ -83,7 +83,7 @@ impl PostgresStore {
                 &[&connection_id, &kind.as_str(), &owner, &until],
             )
         })?;
-        self.leases.insert(slot, session);
+        locked(&self.shared.leases).insert(slot, session);
         Ok(lease)
     }
 
@@ -102,7 +102,8 @@ impl PostgresStore {
                 &[&connection_id, &kind.as_str(), &owner],
             )
         });
-        if let Some(session) = self.leases.remove(&(connection_id.to_owned(), kind)) {
+        let held = locked(&self.shared.leases).remove(&(connection_id.to_owned(), kind));
+        if let Some(session) = held {
             // Ending the transaction frees the lock; so would closing the session.
             self.end_lease_session(session);
         }
@@ -113,11 +114,12 @@ impl PostgresStore {
     /// still answers, else a new one. A kept session that fails to begin means the server
     /// went away (a restart), and with it every kept session.
     fn lease_session(&mut self) -> StoreResult<Client> {
-        if let Some(mut session) = self.idle_sessions.pop() {
+        let kept = locked(&self.shared.idle_sessions).pop();
+        if let Some(mut session) = kept {
             if session.batch_execute("BEGIN").is_ok() {
                 return Ok(session);
             }
-            self.idle_sessions.clear();
+            close_elsewhere(std::mem::take(&mut *locked(&self.shared.idle_sessions)));
         }
         let mut session = self.connect()?;
         session.batch_execute("BEGIN").map_err(|e| self.err(e))?;
@@ -134,8 +136,9 @@ impl PostgresStore {
     /// Keep a session for the next lease. Only sessions whose transaction has ended come
     /// here, so a kept session never holds a lock.
     fn keep_session(&mut self, session: Client) {
-        if !session.is_closed() && self.idle_sessions.len() < IDLE_SESSIONS {
-            self.idle_sessions.push(session);
+        let mut idle = locked(&self.shared.idle_sessions);
+        if !session.is_closed() && idle.len() < IDLE_SESSIONS {
+            idle.push(session);
         }
     }
 
@@ -150,10 +153,8 @@ impl PostgresStore {
         action: &str,
         lease_owner: &str,
     ) -> StoreResult<CommitOutcome> {
-        let Some(mut session) = self
-            .leases
-            .remove(&(connection_id.to_owned(), granted.kind))
-        else {
+        let held = locked(&self.shared.leases).remove(&(connection_id.to_owned(), granted.kind));
+        let Some(mut session) = held else {
             return self.write(|tx, cipher| {
                 commit_pair(
                     tx,

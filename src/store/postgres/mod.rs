@@ -20,38 +20,66 @@ use postgres::{Client, Transaction};
 use server::Server;
 use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// AAD of the value that proves the key opens this store (as in the file).
 const KEY_CHECK: &str = "meta:key_check";
 
+/// One session on the store. A process that does several things at once opens more of
+/// them ([`PostgresStore::sibling`]), which share the refresh locks, the kept lease
+/// sessions and the change feed.
 pub struct PostgresStore {
     /// In a cell because the seam's reads take `&self` and the driver's take `&mut`.
     client: RefCell<Option<Client>>,
-    cipher: Cipher,
+    cipher: Arc<Cipher>,
     server: Server,
     schema: String,
     /// The URL without its password, for messages.
     location: String,
     notices: Vec<String>,
+    shared: Arc<Shared>,
+}
+
+/// What the sessions of one store in a process share. A refresh lock is taken through one
+/// session and freed through whichever commits the pair, so the locks' sessions are kept
+/// here, not by the session that took them.
+#[derive(Default)]
+struct Shared {
     /// Refresh locks held: each a session of its own, in a transaction holding the lock.
-    leases: HashMap<(String, TokenKind), Client>,
+    leases: Mutex<HashMap<(String, TokenKind), Client>>,
     /// Lease sessions between leases, each outside any transaction.
-    idle_sessions: Vec<Client>,
-    feed: std::sync::OnceLock<tokio::sync::watch::Receiver<u64>>,
+    idle_sessions: Mutex<Vec<Client>>,
+    feed: OnceLock<tokio::sync::watch::Receiver<u64>>,
+}
+
+/// Closing a session blocks on the driver's own runtime, which it may not do on a thread
+/// that drives async tasks (where a command's engine ends): sessions are closed on a thread
+/// of their own.
+fn close_elsewhere<T: Send + 'static>(sessions: T) {
+    let _ = std::thread::spawn(move || drop(sessions)).join();
 }
 
 impl Drop for PostgresStore {
-    /// Closing a session blocks on the driver's own runtime, which it may not do on a
-    /// thread that drives async tasks (where a command's engine ends): the sessions are
-    /// closed on a thread of their own.
     fn drop(&mut self) {
-        let sessions = (
-            self.client.take(),
-            std::mem::take(&mut self.leases),
-            std::mem::take(&mut self.idle_sessions),
-        );
-        let _ = std::thread::spawn(move || drop(sessions)).join();
+        close_elsewhere(self.client.take());
     }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let leases = std::mem::take(self.leases.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let idle = std::mem::take(
+            self.idle_sessions
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        close_elsewhere((leases, idle));
+    }
+}
+
+/// A lock over shared sessions; a panic elsewhere leaves the map itself whole.
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl From<postgres::Error> for StoreError {
@@ -69,8 +97,9 @@ fn failure(location: &str, e: &postgres::Error) -> StoreError {
     }
 }
 
-/// Lost sessions and a server starting or shutting down pass; so do serialization failures
-/// and deadlocks, which the server asks callers to retry. Anything the server refused on
+/// Lost sessions, a server starting or shutting down, and one with all its connection
+/// slots taken pass; so do serialization failures and deadlocks, which the server asks
+/// callers to retry. Anything the server refused on
 /// its merits (a constraint, a permission, a bad login) does not.
 fn is_passing(e: &postgres::Error) -> bool {
     use postgres::error::SqlState;
@@ -83,6 +112,7 @@ fn is_passing(e: &postgres::Error) -> bool {
                     SqlState::ADMIN_SHUTDOWN,
                     SqlState::CRASH_SHUTDOWN,
                     SqlState::CANNOT_CONNECT_NOW,
+                    SqlState::TOO_MANY_CONNECTIONS,
                     SqlState::T_R_SERIALIZATION_FAILURE,
                     SqlState::T_R_DEADLOCK_DETECTED,
                 ]
@@ -168,15 +198,39 @@ impl PostgresStore {
         };
         Ok(PostgresStore {
             client: RefCell::new(Some(client)),
-            cipher,
+            cipher: Arc::new(cipher),
             server,
             schema,
             location,
             notices,
-            leases: HashMap::new(),
-            idle_sessions: Vec::new(),
-            feed: Default::default(),
+            shared: Arc::default(),
         })
+    }
+
+    /// A maker of more sessions on the same store, sharing this one's locks and feed: for
+    /// a process that serves many callers at once, so that one caller's statements do not
+    /// wait on another's.
+    pub fn session_maker(&self) -> impl Fn() -> StoreResult<PostgresStore> + Send + Sync + use<> {
+        let (cipher, server, schema, location, shared) = (
+            self.cipher.clone(),
+            self.server.clone(),
+            self.schema.clone(),
+            self.location.clone(),
+            self.shared.clone(),
+        );
+        move || {
+            let store = PostgresStore {
+                client: RefCell::new(None),
+                cipher: cipher.clone(),
+                server: server.clone(),
+                schema: schema.clone(),
+                location: location.clone(),
+                notices: Vec::new(),
+                shared: shared.clone(),
+            };
+            store.db()?;
+            Ok(store)
+        }
     }
 
     /// A session in xox's schema (the server puts it there at login).
