@@ -2,7 +2,7 @@
 //! server's store with a few sessions at once.
 
 use super::backend::{Backend, SessionMaker};
-use super::error::StoreResult;
+use super::error::{StoreError, StoreResult};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
@@ -54,9 +54,9 @@ pub trait Passing {
 
 /// Only a server that went away passes for a read: a locked file has had its wait already
 /// (the busy timeout), and a full disk does not stop reads.
-impl Passing for super::StoreError {
+impl Passing for StoreError {
     fn passes(&self) -> bool {
-        matches!(self, super::StoreError::Postgres { passing: true, .. })
+        matches!(self, StoreError::Postgres { passing: true, .. })
     }
 }
 
@@ -93,12 +93,47 @@ impl StoreHandle {
     }
 
     /// `run` a read again while it fails in a way that passes (a PostgreSQL server
-    /// restarting), for up to [`READ_PATIENCE`]: a caller is not
-    /// refused a token because the store blinked. Only for calls that change nothing.
+    /// restarting), for up to [`READ_PATIENCE`]: a caller is not refused a token because
+    /// the store blinked. Only for calls that change nothing.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        E: Passing + Send + 'static,
+        E: Passing + std::fmt::Display + Send + 'static,
+        F: Fn(&mut dyn Backend) -> Result<T, E> + Send + Sync + 'static,
+    {
+        self.retrying(READ_PATIENCE, E::passes, "reading the store", f)
+            .await
+    }
+
+    /// `run` a write again while it fails in a way that may pass (locked, disk full, a
+    /// server away), for up to `patience`: for writes of tokens Slack has just issued,
+    /// which exist nowhere else, and for freeing a refresh lock.
+    pub async fn run_retrying<T, F>(&self, patience: Duration, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&mut dyn Backend) -> StoreResult<T> + Send + Sync + 'static,
+    {
+        self.retrying(
+            patience,
+            StoreError::is_retryable,
+            "writing to the store",
+            f,
+        )
+        .await
+    }
+
+    /// `run` `f` again, a quarter second apart, while its error `passes` and `patience`
+    /// lasts; `doing` names the attempt in the log.
+    async fn retrying<T, E, F>(
+        &self,
+        patience: Duration,
+        passes: fn(&E) -> bool,
+        doing: &'static str,
+        f: F,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: std::fmt::Display + Send + 'static,
         F: Fn(&mut dyn Backend) -> Result<T, E> + Send + Sync + 'static,
     {
         let f = Arc::new(f);
@@ -106,29 +141,8 @@ impl StoreHandle {
         loop {
             let attempt = f.clone();
             match self.run(move |b| attempt(b)).await {
-                Err(e) if e.passes() && started.elapsed() < READ_PATIENCE => {
-                    tracing::warn!("the store is out of reach for now; reading again");
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                }
-                outcome => return outcome,
-            }
-        }
-    }
-
-    /// `run` a write again while it fails in a way that may pass (locked, disk full), for up
-    /// to `patience`: for writes of tokens Slack has just issued, which exist nowhere else.
-    pub async fn run_retrying<T, F>(&self, patience: Duration, f: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: Fn(&mut dyn Backend) -> StoreResult<T> + Send + Sync + 'static,
-    {
-        let f = Arc::new(f);
-        let started = Instant::now();
-        loop {
-            let attempt = f.clone();
-            match self.run(move |b| attempt(b)).await {
-                Err(e) if e.is_retryable() && started.elapsed() < patience => {
-                    tracing::warn!(error = %e, "saving new tokens; trying again");
+                Err(e) if passes(&e) && started.elapsed() < patience => {
+                    tracing::warn!(error = %e, "{doing}; trying again");
                     tokio::time::sleep(Duration::from_millis(250)).await;
                 }
                 outcome => return outcome,

@@ -132,6 +132,20 @@ pub fn superseded_event<'a>(
     }
 }
 
+/// The event a connection's removal leaves in its trail (which outlives it).
+pub fn removed_event(connection_id: &str) -> NewEvent<'_> {
+    NewEvent {
+        connection_id,
+        action: "remove",
+        token_kind: None,
+        outcome: "ok",
+        old_expires_at: None,
+        new_expires_at: None,
+        detail: None,
+        happened: None,
+    }
+}
+
 /// The event a token leaves behind in the connection it was moved out of.
 pub fn moved_event<'a>(connection_id: &'a str, kind: TokenKind, to: &str) -> NewEvent<'a> {
     NewEvent {

@@ -225,19 +225,7 @@ impl Backend for PostgresStore {
 
     fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
-            tokens::insert_event(
-                tx,
-                &NewEvent {
-                    connection_id,
-                    action: "remove",
-                    token_kind: None,
-                    outcome: "ok",
-                    old_expires_at: None,
-                    new_expires_at: None,
-                    detail: None,
-                    happened: None,
-                },
-            )?;
+            tokens::insert_event(tx, &crate::store::sealed::removed_event(connection_id))?;
             if tx.execute("DELETE FROM connections WHERE id = $1", &[&connection_id])? == 0 {
                 return Err(StoreError::NotFound(
                     "that connection is gone already".into(),

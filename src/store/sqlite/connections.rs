@@ -6,7 +6,7 @@ use super::{SqliteStore, tokens};
 use crate::slack::Grant;
 use crate::slack::grant::IncomingWebhook;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{App, Connection, HeldElsewhere, NewEvent, TokenInfo, new_id, now_unix};
+use crate::store::model::{App, Connection, HeldElsewhere, TokenInfo, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 use std::collections::HashMap;
 
@@ -212,19 +212,7 @@ impl SqliteStore {
     /// events and recorded calls stay, shown as belonging to a removed connection.
     pub fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
-            insert_event(
-                tx,
-                &NewEvent {
-                    connection_id,
-                    action: "remove",
-                    token_kind: None,
-                    outcome: "ok",
-                    old_expires_at: None,
-                    new_expires_at: None,
-                    detail: None,
-                    happened: None,
-                },
-            )?;
+            insert_event(tx, &crate::store::sealed::removed_event(connection_id))?;
             tx.execute(
                 "DELETE FROM leases WHERE connection_id = ?1",
                 [connection_id],
