@@ -67,6 +67,43 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU time a process has used so far (user and system), from `/proc/PID/stat`.
+fn cpu_used(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command's name, which is in parentheses and may hold spaces.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    // Linux reports these in clock ticks of 1/100 s.
+    Duration::from_millis(ticks * 10)
+}
+
+/// One side of the comparison: every request's latency, and the CPU time the bench
+/// process and the proxy used meanwhile.
+#[derive(Default)]
+struct Side {
+    latencies: Vec<Duration>,
+    cpu: [Duration; 2],
+}
+
+impl Side {
+    fn add(&mut self, (latencies, cpu): (Vec<Duration>, [Duration; 2])) {
+        self.latencies.extend(latencies);
+        self.cpu[0] += cpu[0];
+        self.cpu[1] += cpu[1];
+    }
+
+    /// Microseconds of CPU per request: the bench process's, then the proxy's.
+    fn cpu_per_request(&self) -> [f64; 2] {
+        let count = self.latencies.len().max(1) as f64;
+        self.cpu.map(|c| c.as_secs_f64() * 1e6 / count)
+    }
+}
+
 /// Open `count` connections to the proxy, each sending one request and keeping the
 /// connection open; returns them, to be dropped later.
 async fn open_connections(addr: &str, key: &str, count: usize) -> Vec<tokio::net::TcpStream> {
@@ -128,28 +165,37 @@ async fn main() {
 
     // Warm both up, then measure each for the same time in alternating slices: a shared
     // machine's slow second then falls on both sides rather than on one.
+    // One slice: its latencies, and the CPU time each process used for them, the bench's
+    // own (clients and simulator) and the proxy's.
+    let proxy_pid = proxy.id().to_string();
     let run = |clients, url: &str, bearer: &str| {
-        let (url, bearer) = (url.to_owned(), bearer.to_owned());
+        let (url, bearer, proxy_pid) = (url.to_owned(), bearer.to_owned(), proxy_pid.clone());
         async move {
-            hammer(
+            let before = [cpu_used("self"), cpu_used(&proxy_pid)];
+            let latencies = hammer(
                 clients,
                 &url,
                 &bearer,
                 Instant::now() + Duration::from_secs(1),
             )
-            .await
+            .await;
+            let cpu = [
+                cpu_used("self") - before[0],
+                cpu_used(&proxy_pid) - before[1],
+            ];
+            (latencies, cpu)
         }
     };
     let alternate = |clients| {
         let (direct_url, proxy_url, token, key) = (&direct_url, &proxy_url, &token, &key);
         async move {
-            let (mut direct, mut proxied) = (Vec::new(), Vec::new());
+            let (mut direct, mut proxied) = (Side::default(), Side::default());
             for _ in 0..secs {
-                direct.extend(run(clients, direct_url, token).await);
-                proxied.extend(run(clients, proxy_url, key).await);
+                direct.add(run(clients, direct_url, token).await);
+                proxied.add(run(clients, proxy_url, key).await);
             }
-            direct.sort();
-            proxied.sort();
+            direct.latencies.sort();
+            proxied.latencies.sort();
             (direct, proxied)
         }
     };
@@ -163,32 +209,35 @@ async fn main() {
     // One client at a time first: the latency the proxy adds, without queueing in it.
     let (direct_one, proxied_one) = alternate(1).await;
     let (direct, proxied) = alternate(CLIENTS).await;
-    let rate = |l: &[Duration]| l.len() as f64 / secs as f64;
+    let rate = |side: &Side| side.latencies.len() as f64 / secs as f64;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let p = |side: &Side, at: f64| ms(percentile(&side.latencies, at));
     println!(
         "one client, auth.test, {secs} s each: straight p50 {:.3} ms, p99 {:.3} ms; through the proxy p50 {:.3} ms, p99 {:.3} ms; added p50 {:.3} ms, p99 {:.3} ms",
-        ms(percentile(&direct_one, 0.5)),
-        ms(percentile(&direct_one, 0.99)),
-        ms(percentile(&proxied_one, 0.5)),
-        ms(percentile(&proxied_one, 0.99)),
-        ms(percentile(&proxied_one, 0.5)) - ms(percentile(&direct_one, 0.5)),
-        ms(percentile(&proxied_one, 0.99)) - ms(percentile(&direct_one, 0.99))
+        p(&direct_one, 0.5),
+        p(&direct_one, 0.99),
+        p(&proxied_one, 0.5),
+        p(&proxied_one, 0.99),
+        p(&proxied_one, 0.5) - p(&direct_one, 0.5),
+        p(&proxied_one, 0.99) - p(&direct_one, 0.99)
     );
     println!(
         "{CLIENTS} keep-alive clients, auth.test, {secs} s each in 1 s slices, on {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    let [straight_cpu, _] = direct.cpu_per_request();
+    let [bench_cpu, proxy_cpu] = proxied.cpu_per_request();
     println!(
-        "straight at the simulator: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms",
+        "straight at the simulator: {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms; CPU per request: clients and simulator {straight_cpu:.0} µs",
         rate(&direct),
-        ms(percentile(&direct, 0.5)),
-        ms(percentile(&direct, 0.99))
+        p(&direct, 0.5),
+        p(&direct, 0.99)
     );
     println!(
-        "through xox proxy:         {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms",
+        "through xox proxy:         {:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms; CPU per request: clients and simulator {bench_cpu:.0} µs, proxy {proxy_cpu:.0} µs",
         rate(&proxied),
-        ms(percentile(&proxied, 0.5)),
-        ms(percentile(&proxied, 0.99))
+        p(&proxied, 0.5),
+        p(&proxied, 0.99)
     );
     println!("ratio {:.2}", rate(&proxied) / rate(&direct));
 

@@ -3,18 +3,20 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::sync::Mutex;
-use tracing_appender::non_blocking::WorkerGuard;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 /// How log lines reach the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pace {
     /// Each line written as it is logged: a command's last words are never lost.
     Direct,
-    /// Lines handed to a writer thread and written in batches, so that a server's access
-    /// log costs its requests no system call. None is dropped: a full queue makes the
-    /// logger wait.
+    /// Lines gathered in memory and written by a thread every [`GATHER_FOR`], so that a
+    /// server's access log costs its requests neither a system call nor a thread's wake-up.
+    /// None is dropped: a logger that finds [`GATHER_AT_MOST`] waiting writes them itself.
     Batched,
 }
 
@@ -22,7 +24,7 @@ pub enum Pace {
 /// lines still queued.
 pub struct Logging {
     pub note: Option<String>,
-    _flush_on_drop: Option<WorkerGuard>,
+    _flush_on_drop: Option<Gatherer>,
 }
 
 /// Start logging. Filter from `XOX_LOG` (default `xox=info`). A log file that cannot be
@@ -72,15 +74,9 @@ pub fn init(verbose: bool, pace: Pace) -> Logging {
             None
         }
         Pace::Batched => {
-            // Whole lines reach the buffer, and the buffer passes whole lines on, so the
-            // cleaning below never sees a character cut in two.
-            let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-                .lossy(false)
-                .buffered_lines_limit(4096)
-                .thread_name("xox-log")
-                .finish(BufWriter::new(sink));
-            let _ = subscriber.with_writer(writer).try_init();
-            Some(guard)
+            let gatherer = Gatherer::start(sink);
+            let _ = subscriber.with_writer(gatherer.writer()).try_init();
+            Some(gatherer)
         }
     };
     Logging {
@@ -114,6 +110,126 @@ impl Write for CleanSink {
     }
 }
 
+/// How long gathered lines wait before they are written.
+const GATHER_FOR: Duration = Duration::from_millis(100);
+/// How many bytes of lines may wait before the logger writes them itself.
+const GATHER_AT_MOST: usize = 1 << 20;
+
+/// What the loggers and the writing thread share.
+struct Gathered {
+    /// Whole lines not yet written: the formatter hands over one line per write.
+    lines: Mutex<Vec<u8>>,
+    /// Taken before `lines` by whoever writes, so that batches reach the file in order.
+    sink: Mutex<BufWriter<CleanSink>>,
+    stopping: Mutex<bool>,
+    stop: Condvar,
+}
+
+impl Gathered {
+    /// Write what has gathered. The sink's lock is held across taking and writing, so a
+    /// later batch can never overtake an earlier one.
+    fn write_out(&self) {
+        let mut sink = self.sink.lock().unwrap_or_else(PoisonError::into_inner);
+        let batch = std::mem::take(&mut *self.lines.lock().unwrap_or_else(PoisonError::into_inner));
+        if !batch.is_empty() {
+            let _ = sink.write_all(&batch);
+            let _ = sink.flush();
+        }
+    }
+}
+
+/// The thread that writes gathered lines; dropping it writes the last of them.
+pub struct Gatherer {
+    gathered: Arc<Gathered>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Gatherer {
+    fn start(sink: CleanSink) -> Gatherer {
+        let gathered = Arc::new(Gathered {
+            lines: Mutex::new(Vec::new()),
+            sink: Mutex::new(BufWriter::with_capacity(64 * 1024, sink)),
+            stopping: Mutex::new(false),
+            stop: Condvar::new(),
+        });
+        let thread = {
+            let gathered = gathered.clone();
+            std::thread::Builder::new()
+                .name("xox-log".into())
+                .spawn(move || {
+                    loop {
+                        let stopping = gathered
+                            .stopping
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner);
+                        let (stopping, _) = gathered
+                            .stop
+                            .wait_timeout_while(stopping, GATHER_FOR, |stopping| !*stopping)
+                            .unwrap_or_else(PoisonError::into_inner);
+                        let last = *stopping;
+                        drop(stopping);
+                        gathered.write_out();
+                        if last {
+                            break;
+                        }
+                    }
+                })
+                .ok()
+        };
+        Gatherer { gathered, thread }
+    }
+
+    fn writer(&self) -> GatherWriter {
+        GatherWriter(self.gathered.clone())
+    }
+}
+
+impl Drop for Gatherer {
+    fn drop(&mut self) {
+        *self
+            .gathered
+            .stopping
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = true;
+        self.gathered.stop.notify_all();
+        match self.thread.take() {
+            Some(thread) => {
+                let _ = thread.join();
+            }
+            // No thread could be started: the lines are written here.
+            None => self.gathered.write_out(),
+        }
+    }
+}
+
+/// Hands each formatted line to the gathered lines.
+#[derive(Clone)]
+struct GatherWriter(Arc<Gathered>);
+
+impl Write for GatherWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut lines = self.0.lines.lock().unwrap_or_else(PoisonError::into_inner);
+        lines.extend_from_slice(buf);
+        if lines.len() >= GATHER_AT_MOST {
+            drop(lines);
+            self.0.write_out();
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for GatherWriter {
+    type Writer = GatherWriter;
+
+    fn make_writer(&'a self) -> GatherWriter {
+        self.clone()
+    }
+}
+
 /// Report a panic as one line on stderr and in the log, with token-shaped words redacted:
 /// a panic's message is text xox did not format itself, so it is scrubbed, not trusted.
 /// `first` runs before the message is printed (the dashboard gives the terminal back).
@@ -143,6 +259,36 @@ fn panic_line(payload: &str, at: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
+    #[test]
+    fn gathered_lines_reach_the_file_whole_in_order_and_cleaned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.log");
+        let file = std::fs::File::create(&path).unwrap();
+        let gatherer = super::Gatherer::start(super::CleanSink {
+            file: Some(file),
+            stderr: false,
+        });
+        let mut writers: Vec<_> = (0..4).map(|_| gatherer.writer()).collect();
+        // More than the gathering bound, so that loggers also write batches themselves.
+        let line = "x".repeat(1000);
+        for n in 0..2_000 {
+            let writer = &mut writers[n % 4];
+            writer
+                .write_all(format!("{n} {line}\x1b[2J\n").as_bytes())
+                .unwrap();
+        }
+        drop(gatherer);
+        let written = std::fs::read_to_string(&path).unwrap();
+        let numbers: Vec<usize> = written
+            .lines()
+            .map(|l| l.split_once(' ').unwrap().0.parse().unwrap())
+            .collect();
+        assert_eq!(numbers, (0..2_000).collect::<Vec<_>>());
+        assert!(!written.contains('\x1b'));
+    }
+
     #[test]
     fn a_panic_line_is_one_line_without_the_token() {
         let line = super::panic_line("bad state\nfor xoxp-1-2-3-abcdefghijklmnop", "src/x.rs:1");
