@@ -5,6 +5,7 @@ use super::rows::{self, APP_COLUMNS};
 use crate::slack::Secret;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, NewApp, new_id, now_unix};
+use postgres::types::Type;
 
 pub(super) fn secret_aad(app_id: &str) -> String {
     format!("app:{app_id}:client_secret")
@@ -94,9 +95,9 @@ impl PostgresStore {
 
     pub(super) fn app(&self, name_or_id: &str) -> StoreResult<App> {
         self.db()?
-            .query_opt(
+            .query_typed_opt(
                 &format!("SELECT {APP_COLUMNS} FROM apps WHERE name = $1 OR id = $1"),
-                &[&name_or_id],
+                &[(&name_or_id, Type::TEXT)],
             )?
             .map(|r| rows::app(&r))
             .ok_or_else(|| {
@@ -109,7 +110,10 @@ impl PostgresStore {
     pub(super) fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
         let sealed: Option<Vec<u8>> = self
             .db()?
-            .query_one("SELECT client_secret FROM apps WHERE id = $1", &[&app.id])?
+            .query_typed_one(
+                "SELECT client_secret FROM apps WHERE id = $1",
+                &[(&app.id, Type::TEXT)],
+            )?
             .get(0);
         sealed
             .map(|blob| self.open_secret(&secret_aad(&app.id), &blob))

@@ -10,6 +10,7 @@ use crate::store::model::{
     App, CallPayload, CallState, Connection, Event, HeldElsewhere, KeyKind, NewApp, NewCall,
     NewEvent, ProxyKey, RecordedCall, TokenInfo, TokenStatus, check_name, new_id, now_unix,
 };
+use postgres::types::Type;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -299,10 +300,10 @@ impl Backend for PostgresStore {
     fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
         let row = self
             .db()?
-            .query_opt(
+            .query_typed_opt(
                 "SELECT generation, expires_at, status, status_reason, access_token, refresh_token
                  FROM tokens WHERE connection_id = $1 AND kind = $2",
-                &[&connection_id, &kind.as_str()],
+                &[(&connection_id, Type::TEXT), (&kind.as_str(), Type::TEXT)],
             )?
             .ok_or_else(|| no_token(kind))?;
         let aad = |part| crate::store::sealed::token_aad(connection_id, kind, part);

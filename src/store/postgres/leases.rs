@@ -20,6 +20,7 @@ use crate::store::cipher::Cipher;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{HeldElsewhere, now_unix};
 use crate::store::sealed;
+use postgres::types::Type;
 use postgres::{Client, GenericClient};
 use std::time::Duration;
 
@@ -44,9 +45,9 @@ impl PostgresStore {
         let mut session = self.lease_session()?;
         let name = format!("xox refresh {} {connection_id} {kind}", self.schema);
         let taken: bool = session
-            .query_one(
+            .query_typed_one(
                 "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))",
-                &[&name],
+                &[(&name, Type::TEXT)],
             )
             .map_err(|e| self.err(e))?
             .get(0);
@@ -55,10 +56,10 @@ impl PostgresStore {
             return Ok(Lease::Busy);
         }
         let marker = session
-            .query_opt(
+            .query_typed_opt(
                 "SELECT owner, server_started = pg_postmaster_start_time(), until
                  FROM refreshing WHERE connection_id = $1 AND kind = $2",
-                &[&connection_id, &kind.as_str()],
+                &[(&connection_id, Type::TEXT), (&kind.as_str(), Type::TEXT)],
             )
             .map_err(|e| self.err(e))?;
         let lease = match marker {
@@ -75,12 +76,17 @@ impl PostgresStore {
         let until = now_unix() + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
         // Committed on the store's own session, so that it outlives this one's transaction.
         self.with_db(|db| {
-            db.execute(
+            db.query_typed(
                 "INSERT INTO refreshing (connection_id, kind, owner, server_started, until)
                  VALUES ($1, $2, $3, pg_postmaster_start_time(), $4)
                  ON CONFLICT (connection_id, kind) DO UPDATE
                  SET owner = $3, server_started = pg_postmaster_start_time(), until = $4",
-                &[&connection_id, &kind.as_str(), &owner, &until],
+                &[
+                    (&connection_id, Type::TEXT),
+                    (&kind.as_str(), Type::TEXT),
+                    (&owner, Type::TEXT),
+                    (&until, Type::INT8),
+                ],
             )
         })?;
         locked(&self.shared.leases).insert(slot, session);
@@ -97,9 +103,13 @@ impl PostgresStore {
         owner: &str,
     ) -> StoreResult<()> {
         let deleted = self.with_db(|db| {
-            db.execute(
+            db.query_typed(
                 "DELETE FROM refreshing WHERE connection_id = $1 AND kind = $2 AND owner = $3",
-                &[&connection_id, &kind.as_str(), &owner],
+                &[
+                    (&connection_id, Type::TEXT),
+                    (&kind.as_str(), Type::TEXT),
+                    (&owner, Type::TEXT),
+                ],
             )
         });
         let held = locked(&self.shared.leases).remove(&(connection_id.to_owned(), kind));
@@ -177,7 +187,7 @@ impl PostgresStore {
             lease_owner,
         )?;
         session
-            .execute("SELECT pg_notify($1, '')", &[&self.channel()])
+            .query_typed("SELECT pg_notify($1, '')", &[(&self.channel(), Type::TEXT)])
             .map_err(|e| self.err(e))?;
         session.batch_execute("COMMIT").map_err(|e| self.err(e))?;
         self.keep_session(session);
@@ -196,9 +206,13 @@ fn commit_pair(
     lease_owner: &str,
 ) -> StoreResult<CommitOutcome> {
     let kind = granted.kind;
-    db.execute(
+    db.query_typed(
         "DELETE FROM refreshing WHERE connection_id = $1 AND kind = $2 AND owner = $3",
-        &[&connection_id, &kind.as_str(), &lease_owner],
+        &[
+            (&connection_id, Type::TEXT),
+            (&kind.as_str(), Type::TEXT),
+            (&lease_owner, Type::TEXT),
+        ],
     )?;
     let old = tokens::previous(db, connection_id, kind)?
         .ok_or_else(|| StoreError::NotFound(format!("the connection has no {kind} token")))?;
@@ -217,7 +231,14 @@ fn commit_pair(
         return Ok(CommitOutcome::Superseded);
     }
     // A rotated pair is new: were it somehow held elsewhere, this slot still owns it.
-    let expires_at = tokens::write(db, cipher, connection_id, granted, HeldElsewhere::Move)?;
+    let expires_at = tokens::write_over(
+        db,
+        cipher,
+        connection_id,
+        granted,
+        HeldElsewhere::Move,
+        Some(&old),
+    )?;
     tokens::insert_event(
         db,
         &sealed::rotated_event(

@@ -16,6 +16,7 @@ mod tokens;
 use super::cipher::Cipher;
 use super::error::{StoreError, StoreResult};
 use crate::slack::TokenKind;
+use postgres::types::Type;
 use postgres::{Client, Transaction};
 use server::Server;
 use std::cell::{RefCell, RefMut};
@@ -279,7 +280,7 @@ impl PostgresStore {
         let mut client = self.db()?;
         let mut tx = client.transaction().map_err(|e| self.err(e))?;
         let value = f(&mut tx, &self.cipher)?;
-        tx.execute("SELECT pg_notify($1, '')", &[&self.channel()])
+        tx.query_typed("SELECT pg_notify($1, '')", &[(&self.channel(), Type::TEXT)])
             .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(value)

@@ -6,6 +6,7 @@ use crate::store::cipher::Cipher;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{HeldElsewhere, NewEvent, now_unix};
 use postgres::GenericClient;
+use postgres::types::Type;
 
 use crate::store::sealed;
 
@@ -21,9 +22,9 @@ pub(super) fn previous(
     kind: TokenKind,
 ) -> StoreResult<Option<Previous>> {
     Ok(db
-        .query_opt(
+        .query_typed_opt(
             "SELECT expires_at, generation FROM tokens WHERE connection_id = $1 AND kind = $2 FOR UPDATE",
-            &[&connection_id, &kind.as_str()],
+            &[(&connection_id, Type::TEXT), (&kind.as_str(), Type::TEXT)],
         )?
         .map(|r| Previous {
             expires_at: r.get(0),
@@ -32,19 +33,19 @@ pub(super) fn previous(
 }
 
 pub(super) fn insert_event(db: &mut impl GenericClient, event: &NewEvent<'_>) -> StoreResult<()> {
-    db.execute(
+    db.query_typed(
         "INSERT INTO events (connection_id, at, action, token_kind, outcome, old_expires_at, new_expires_at, pid, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
-            &event.connection_id,
-            &event.at(),
-            &event.action,
-            &event.token_kind.map(TokenKind::as_str),
-            &event.outcome,
-            &event.old_expires_at,
-            &event.new_expires_at,
-            &event.pid(),
-            &event.detail,
+            (&event.connection_id, Type::TEXT),
+            (&event.at(), Type::INT8),
+            (&event.action, Type::TEXT),
+            (&event.token_kind.map(TokenKind::as_str), Type::TEXT),
+            (&event.outcome, Type::TEXT),
+            (&event.old_expires_at, Type::INT8),
+            (&event.new_expires_at, Type::INT8),
+            (&event.pid(), Type::INT8),
+            (&event.detail, Type::TEXT),
         ],
     )?;
     Ok(())
@@ -59,11 +60,16 @@ fn claim(
     digests: (&[u8], Option<&[u8]>),
     held: HeldElsewhere,
 ) -> StoreResult<()> {
-    let holders = db.query(
+    let holders = db.query_typed(
         "SELECT t.connection_id, c.name, t.kind FROM tokens t JOIN connections c ON c.id = t.connection_id
          WHERE (t.access_digest = $1 OR t.refresh_digest = $2)
            AND NOT (t.connection_id = $3 AND t.kind = $4)",
-        &[&digests.0, &digests.1, &connection_id, &kind.as_str()],
+        &[
+            (&digests.0, Type::BYTEA),
+            (&digests.1, Type::BYTEA),
+            (&connection_id, Type::TEXT),
+            (&kind.as_str(), Type::TEXT),
+        ],
     )?;
     for row in holders {
         let (owner_id, owner, owner_kind): (String, String, &str) =
@@ -96,6 +102,20 @@ pub(super) fn write(
     granted: &GrantedToken,
     held: HeldElsewhere,
 ) -> StoreResult<Option<i64>> {
+    let before = previous(db, connection_id, granted.kind)?;
+    write_over(db, cipher, connection_id, granted, held, before.as_ref())
+}
+
+/// [`write`] over the slot's row as `before` read it, under its row lock, in this
+/// transaction (`None`: the slot is empty).
+pub(super) fn write_over(
+    db: &mut impl GenericClient,
+    cipher: &Cipher,
+    connection_id: &str,
+    granted: &GrantedToken,
+    held: HeldElsewhere,
+    before: Option<&Previous>,
+) -> StoreResult<Option<i64>> {
     let kind = granted.kind;
     let now = now_unix();
     let stored = sealed::seal_token(cipher, connection_id, granted, now);
@@ -106,8 +126,8 @@ pub(super) fn write(
         (&stored.access_digest, stored.refresh_digest.as_deref()),
         held,
     )?;
-    let generation = previous(db, connection_id, kind)?.map_or(0, |p| p.generation) + 1;
-    db.execute(
+    let generation = before.map_or(0, |p| p.generation) + 1;
+    db.query_typed(
         "INSERT INTO tokens (connection_id, kind, token_type, access_token, refresh_token, redacted, scopes,
                              expires_at, rotating, generation, status, status_reason, updated_at,
                              access_digest, refresh_digest)
@@ -120,19 +140,19 @@ pub(super) fn write(
              rotating = excluded.rotating, generation = excluded.generation,
              status = 'ok', status_reason = NULL, updated_at = excluded.updated_at",
         &[
-            &connection_id,
-            &kind.as_str(),
-            &granted.token_type.as_str(),
-            &stored.access,
-            &stored.refresh,
-            &granted.access.redacted(),
-            &granted.scopes.to_csv(),
-            &stored.expires_at,
-            &stored.rotating,
-            &generation,
-            &now,
-            &stored.access_digest,
-            &stored.refresh_digest,
+            (&connection_id, Type::TEXT),
+            (&kind.as_str(), Type::TEXT),
+            (&granted.token_type.as_str(), Type::TEXT),
+            (&stored.access, Type::BYTEA),
+            (&stored.refresh, Type::BYTEA),
+            (&granted.access.redacted(), Type::TEXT),
+            (&granted.scopes.to_csv(), Type::TEXT),
+            (&stored.expires_at, Type::INT8),
+            (&stored.rotating, Type::BOOL),
+            (&generation, Type::INT8),
+            (&now, Type::INT8),
+            (&stored.access_digest, Type::BYTEA),
+            (&stored.refresh_digest, Type::BYTEA),
         ],
     )?;
     Ok(stored.expires_at)
