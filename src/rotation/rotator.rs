@@ -191,15 +191,20 @@ impl Rotator {
         let first_generation = state.generation;
         let still_needed =
             |s: &TokenState| s.generation == first_generation && need.holds(s, now_unix());
-        let _flight = self.flights.enter(&target.connection_id, target.kind).await;
-        let state = self.state(target).await?;
-        if !still_needed(&state) {
-            return Ok(Self::fresh(state, false));
+        let flight = self.flights.enter(&target.connection_id, target.kind).await;
+        // Only a caller that queued behind another here may find the work done already.
+        // One that did not still reads the store once it holds the lease, which catches a
+        // refresh finished meanwhile by anyone, here or elsewhere.
+        if flight.waited {
+            let state = self.state(target).await?;
+            if !still_needed(&state) {
+                return Ok(Self::fresh(state, false));
+            }
         }
         if let Some(done) = self.take_lease(target, &still_needed, patience).await? {
             return Ok(done);
         }
-        // Someone may have finished a refresh between our read and our lease.
+        // Someone may have finished a refresh between our first read and our lease.
         let state = self.state(target).await?;
         if !still_needed(&state) {
             self.release(target).await;

@@ -15,8 +15,15 @@ pub struct SingleFlight {
     slots: Mutex<HashMap<(String, TokenKind), Slot>>,
 }
 
+/// A caller's turn in the flight; the next caller's comes when it is dropped.
+pub struct Turn {
+    _guard: OwnedMutexGuard<()>,
+    /// Did another caller in this process hold the flight when this one came?
+    pub waited: bool,
+}
+
 impl SingleFlight {
-    pub async fn enter(&self, connection_id: &str, kind: TokenKind) -> OwnedMutexGuard<()> {
+    pub async fn enter(&self, connection_id: &str, kind: TokenKind) -> Turn {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
             slots
@@ -24,7 +31,16 @@ impl SingleFlight {
                 .or_default()
                 .clone()
         };
-        slot.lock_owned().await
+        match slot.clone().try_lock_owned() {
+            Ok(guard) => Turn {
+                _guard: guard,
+                waited: false,
+            },
+            Err(_) => Turn {
+                _guard: slot.lock_owned().await,
+                waited: true,
+            },
+        }
     }
 }
 
@@ -54,8 +70,16 @@ mod tests {
             t.await.unwrap();
         }
         assert_eq!(max.load(Ordering::SeqCst), 1);
-        // Another key is not held up.
-        let _a = flights.enter("c1", TokenKind::Bot).await;
-        let _b = flights.enter("c1", TokenKind::User).await;
+        // Another key is not held up, and only a caller that queued says it waited.
+        let a = flights.enter("c1", TokenKind::Bot).await;
+        let b = flights.enter("c1", TokenKind::User).await;
+        assert!(!a.waited && !b.waited);
+        let queued = tokio::spawn({
+            let flights = flights.clone();
+            async move { flights.enter("c1", TokenKind::Bot).await.waited }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        drop(a);
+        assert!(queued.await.unwrap());
     }
 }
