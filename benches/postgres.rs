@@ -1,7 +1,8 @@
 //! The PostgreSQL store on a throwaway server on loopback: `xox token` with 10,000
 //! connections (the whole process, and where its time goes), `xox refresh --all` over 1,000
 //! due connections against the simulator, the dashboard's first frame with 10,000, and
-//! `xox db copy` of a file into the server. Prints numbers; asserts none.
+//! `xox db copy` of a file into the server. Prints numbers; asserts none. Naming parts
+//! (`cargo bench --bench postgres -- token frame refresh`) runs only those.
 
 #[path = "first_frame.rs"]
 mod first_frame;
@@ -69,10 +70,20 @@ fn seeded(sim: &Simulator, dir: &Path, url: &str, count: usize, label: &str) {
     );
 }
 
+/// The parts of the benchmark named on the command line; all of them when none is.
+fn chosen() -> impl Fn(&str) -> bool {
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    move |part| named.is_empty() || named.iter().any(|n| n == part)
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    let runs = chosen();
     let Some(pg) = postgres_server::Postgres::start() else {
         println!("no PostgreSQL server could be started: nothing measured");
         return;
@@ -86,12 +97,47 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path();
 
+    if runs("token") || runs("frame") {
+        reads(&pg, &runtime, &sim, state, &runs);
+    }
+    if runs("refresh") {
+        refreshes(&pg, &sim, state);
+    }
+    drop(pg);
+}
+
+/// `xox token` and the dashboard's first frame over 10,000 connections.
+fn reads(
+    pg: &postgres_server::Postgres,
+    runtime: &tokio::runtime::Runtime,
+    sim: &Simulator,
+    state: &Path,
+    runs: &impl Fn(&str) -> bool,
+) {
     // Tokens that live 12 hours: outside the refresh window, so `xox token` only reads.
     sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
     let url = format!("{}&schema=bench", pg.url());
-    seeded(&sim, state, &url, CONNECTIONS, "token");
+    seeded(sim, state, &url, CONNECTIONS, "token");
+    if runs("token") {
+        token(pg, sim, state, &url);
+    }
+    if runs("frame") {
+        let (app, _, first, loaded) = first_frame::first_frame(runtime, Path::new(&url), || {
+            Box::new(PostgresStore::open_with_key(&url, Some(KEY)).unwrap())
+        });
+        println!(
+            "dashboard first frame with {} connections on PostgreSQL: {:.1} ms (loading {:.1} ms)",
+            app.snapshot.connections.len(),
+            first.as_secs_f64() * 1000.0,
+            loaded.as_secs_f64() * 1000.0
+        );
+    }
+}
+
+/// `xox token`'s whole process, and where its time goes.
+fn token(pg: &postgres_server::Postgres, sim: &Simulator, state: &Path, url: &str) {
     let (median, p90) = timed(200, || {
-        let out = xox(&["token", TARGET], &url, &sim, state);
+        let out = xox(&["token", TARGET], url, sim, state);
         assert!(out.stdout.starts_with(b"xoxe.xoxb-"));
     });
     println!(
@@ -111,9 +157,9 @@ fn main() {
         drop(postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap())
     });
     let (open, _) = timed(100, || {
-        drop(PostgresStore::open_with_key(&url, Some(KEY)).unwrap())
+        drop(PostgresStore::open_with_key(url, Some(KEY)).unwrap())
     });
-    let store = PostgresStore::open_with_key(&url, Some(KEY)).unwrap();
+    let store = PostgresStore::open_with_key(url, Some(KEY)).unwrap();
     let (find, _) = timed(500, || drop(store.connection(TARGET).unwrap()));
     let id = store.connection(TARGET).unwrap().id;
     let (decrypt, _) = timed(500, || {
@@ -122,23 +168,15 @@ fn main() {
     println!(
         "  where it goes (medians): process start {version:.1} ms; connect and authenticate {connect:.1} ms; open the store (connect, key check, search path) {open:.1} ms; find the connection {find:.2} ms; read and decrypt the token {decrypt:.2} ms"
     );
-    drop(store);
+}
 
-    let (app, _, first, loaded) = first_frame::first_frame(&runtime, Path::new(&url), || {
-        Box::new(PostgresStore::open_with_key(&url, Some(KEY)).unwrap())
-    });
-    println!(
-        "dashboard first frame with {} connections on PostgreSQL: {:.1} ms (loading {:.1} ms)",
-        app.snapshot.connections.len(),
-        first.as_secs_f64() * 1000.0,
-        loaded.as_secs_f64() * 1000.0
-    );
-
+/// `xox refresh --all` over 1,000 due connections, 8 and 32 at a time.
+fn refreshes(pg: &postgres_server::Postgres, sim: &Simulator, state: &Path) {
     // Tokens that expire within the hour: all inside the default two-hour window.
     sim.with_world(|w| w.config.token_lifetime_secs = 3600);
     for concurrency in [8, 32] {
         let url = format!("{}&schema=due{concurrency}", pg.url());
-        seeded(&sim, state, &url, DUE, &format!("due{concurrency}"));
+        seeded(sim, state, &url, DUE, &format!("due{concurrency}"));
         let grants_before = sim.counters().refresh_grants;
         let started = Instant::now();
         let concurrency_arg = concurrency.to_string();
@@ -151,7 +189,7 @@ fn main() {
                 &concurrency_arg,
             ],
             &url,
-            &sim,
+            sim,
             state,
         );
         let wall = started.elapsed();
@@ -165,5 +203,4 @@ fn main() {
             sim.counters().refresh_grants - grants_before,
         );
     }
-    drop(pg);
 }
