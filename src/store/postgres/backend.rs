@@ -179,20 +179,20 @@ impl Backend for PostgresStore {
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
         let mut db = self.db()?;
         let mut connection = db
-            .query_opt(
+            .query_typed_opt(
                 &format!("SELECT {CONNECTION_COLUMNS} FROM connections c JOIN apps a ON a.id = c.app_id WHERE c.name = $1 OR c.id = $1"),
-                &[&name_or_id],
+                &[(&name_or_id, Type::TEXT)],
             )?
             .map(|r| rows::connection(&r))
             .ok_or_else(|| {
                 StoreError::NotFound(format!("no connection named {name_or_id:?}; `xox list` shows them"))
             })?;
         connection.tokens = db
-            .query(
+            .query_typed(
                 &format!(
                     "SELECT {TOKEN_COLUMNS} FROM tokens WHERE connection_id = $1 ORDER BY kind"
                 ),
-                &[&connection.id],
+                &[(&connection.id, Type::TEXT)],
             )?
             .iter()
             .map(|r| rows::token(r).map(|(_, t)| t))

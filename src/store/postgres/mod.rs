@@ -62,7 +62,9 @@ fn close_elsewhere<T: Send + 'static>(sessions: T) {
 
 impl Drop for PostgresStore {
     fn drop(&mut self) {
-        close_elsewhere(self.client.take());
+        if let Some(client) = self.client.take() {
+            close_elsewhere(client);
+        }
     }
 }
 
@@ -74,7 +76,10 @@ impl Drop for Shared {
                 .get_mut()
                 .unwrap_or_else(|p| p.into_inner()),
         );
-        close_elsewhere((leases, idle));
+        // Most processes (every `xox token`) never take a lease: no thread for nothing.
+        if !leases.is_empty() || !idle.is_empty() {
+            close_elsewhere((leases, idle));
+        }
     }
 }
 

@@ -152,7 +152,7 @@ pub fn locked_version(tx: &mut Transaction<'_>, schema: &str) -> Result<i64, pos
 /// the migration lock.
 pub fn ready_key_check(client: &mut postgres::Client, schema: &str) -> Option<Vec<u8>> {
     let row = client
-        .query_one(
+        .query_typed_one(
             &format!(
                 "SELECT (SELECT max(version) FROM {schema}.schema_version),
                         (SELECT value FROM {schema}.meta WHERE key = 'key_check')"

@@ -167,6 +167,9 @@ pub(super) fn sealed(
 ) -> StoreResult<Option<Vec<u8>>> {
     let sql = format!("SELECT {column} FROM tokens WHERE connection_id = $1 AND kind = $2");
     Ok(db
-        .query_opt(&sql, &[&connection_id, &kind.as_str()])?
+        .query_typed_opt(
+            &sql,
+            &[(&connection_id, Type::TEXT), (&kind.as_str(), Type::TEXT)],
+        )?
         .and_then(|r| r.get::<_, Option<Vec<u8>>>(0)))
 }
