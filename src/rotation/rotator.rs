@@ -240,15 +240,7 @@ impl Rotator {
 
     pub(super) async fn credentials(&self, target: &Target) -> StoreResult<ClientCredentials> {
         let app_id = target.app_id.clone();
-        self.store
-            .read(move |s| {
-                let app = s.app(&app_id)?;
-                Ok(ClientCredentials {
-                    client_id: app.client_id.clone(),
-                    client_secret: s.app_secret(&app)?,
-                })
-            })
-            .await
+        self.store.read(move |s| s.app_credentials(&app_id)).await
     }
 
     async fn refresh_holding_lease(

@@ -7,7 +7,7 @@ use super::model::{
     NewEvent, ProxyKey, RecordedCall, TokenStatus,
 };
 use crate::slack::grant::IncomingWebhook;
-use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
+use crate::slack::{ClientCredentials, Grant, GrantedToken, Scopes, Secret, TokenKind};
 use std::time::Duration;
 
 /// Opens another session on a store: see [`Backend::session_maker`].
@@ -107,6 +107,14 @@ pub trait Backend: Send {
     fn apps(&self) -> StoreResult<Vec<App>>;
     fn app(&self, name_or_id: &str) -> StoreResult<App>;
     fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>>;
+    /// The client id and secret of the app with id `app_id`, for a token call.
+    fn app_credentials(&self, app_id: &str) -> StoreResult<ClientCredentials> {
+        let app = self.app(app_id)?;
+        Ok(ClientCredentials {
+            client_secret: self.app_secret(&app)?,
+            client_id: app.client_id,
+        })
+    }
 
     /// Store the tokens of `grant` under connection `name` (created if new), with one event
     /// per token, in one transaction. Tokens the grant does not carry are kept.

@@ -2,7 +2,7 @@
 
 use super::PostgresStore;
 use super::rows::{self, APP_COLUMNS};
-use crate::slack::Secret;
+use crate::slack::{ClientCredentials, Secret};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, NewApp, new_id, now_unix};
 use postgres::types::Type;
@@ -105,6 +105,24 @@ impl PostgresStore {
                     "no app named {name_or_id:?}; `xox app list` shows them, `xox app add` registers one"
                 ))
             })
+    }
+
+    /// One statement where the seam's default takes two: every refresh reads these.
+    pub(super) fn app_credentials(&self, app_id: &str) -> StoreResult<ClientCredentials> {
+        let row = self
+            .db()?
+            .query_typed_opt(
+                "SELECT client_id, client_secret FROM apps WHERE id = $1",
+                &[(&app_id, Type::TEXT)],
+            )?
+            .ok_or_else(|| StoreError::NotFound(format!("no app with id {app_id:?}")))?;
+        Ok(ClientCredentials {
+            client_id: row.get(0),
+            client_secret: row
+                .get::<_, Option<Vec<u8>>>(1)
+                .map(|blob| self.open_secret(&secret_aad(app_id), &blob))
+                .transpose()?,
+        })
     }
 
     pub(super) fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {

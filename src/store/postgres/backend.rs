@@ -3,7 +3,7 @@
 use super::rows::{self, CONNECTION_COLUMNS, EVENT_COLUMNS, TOKEN_COLUMNS};
 use super::{PostgresStore, tokens};
 use crate::slack::grant::IncomingWebhook;
-use crate::slack::{Grant, GrantedToken, Scopes, Secret, TokenKind};
+use crate::slack::{ClientCredentials, Grant, GrantedToken, Scopes, Secret, TokenKind};
 use crate::store::backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{
@@ -111,6 +111,10 @@ impl Backend for PostgresStore {
 
     fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
         PostgresStore::app_secret(self, app)
+    }
+
+    fn app_credentials(&self, app_id: &str) -> StoreResult<ClientCredentials> {
+        PostgresStore::app_credentials(self, app_id)
     }
 
     fn save_grant(
