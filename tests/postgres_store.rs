@@ -231,7 +231,8 @@ async fn another_process_commit_reaches_a_watcher_at_once() {
 
 /// The refresh lock across a holder's death and a server restart: a holder whose session
 /// died is taken over at once, but one that may have lived through a restart is waited
-/// for (until its TTL), since it may still be saving the pair Slack gave it.
+/// for (until its TTL), since it may still be saving the pair Slack gave it, unless it is
+/// the very taker asking.
 #[test]
 fn a_dead_holder_is_taken_over_at_once_and_a_restart_does_not_free_a_live_one() {
     use std::time::Duration;
@@ -279,5 +280,22 @@ fn a_dead_holder_is_taken_over_at_once_and_a_restart_does_not_free_a_live_one() 
     assert_eq!(
         fourth.try_lease("c2", Bot, "m:4:d", ttl).unwrap(),
         Lease::TakenFromGone("m:3:c".into())
+    );
+
+    // A row a taker left itself before a restart (an attempt whose end the restart cut
+    // off) does not make that taker wait for itself; anyone else still waits.
+    assert_eq!(
+        fourth.try_lease("c3", Bot, "m:4:d", ttl).unwrap(),
+        Lease::Taken
+    );
+    pg.restart();
+    let (mut fifth, mut sixth) = (open(), open());
+    assert_eq!(
+        fifth.try_lease("c3", Bot, "m:5:e", ttl).unwrap(),
+        Lease::Busy
+    );
+    assert_eq!(
+        sixth.try_lease("c3", Bot, "m:4:d", ttl).unwrap(),
+        Lease::Taken
     );
 }

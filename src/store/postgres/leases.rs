@@ -44,13 +44,14 @@ impl PostgresStore {
         }
         let mut session = self.lease_session()?;
         let name = format!("xox refresh {} {connection_id} {kind}", self.schema);
-        let taken: bool = session
+        let row = session
             .query_typed_one(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))",
+                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)),
+                        pg_postmaster_start_time()::text",
                 &[(&name, Type::TEXT)],
             )
-            .map_err(|e| self.err(e))?
-            .get(0);
+            .map_err(|e| self.err(e))?;
+        let (taken, locked_in_run): (bool, String) = (row.get(0), row.get(1));
         if !taken {
             self.end_lease_session(session);
             return Ok(Lease::Busy);
@@ -64,6 +65,9 @@ impl PostgresStore {
             .map_err(|e| self.err(e))?;
         let lease = match marker {
             None => Lease::Taken,
+            // Left by this very taker, in an attempt that a restart cut short: this taker
+            // holds the flight for the token, so nobody is refreshing under that name.
+            Some(row) if row.get::<_, &str>(0) == owner => Lease::Taken,
             // Its holder's session ended on this very server run: the holder is gone.
             Some(row) if row.get::<_, bool>(1) => Lease::TakenFromGone(row.get(0)),
             // Left from before a restart: its holder may still be saving what Slack gave it.
@@ -75,12 +79,13 @@ impl PostgresStore {
         };
         let until = now_unix() + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
         // Committed on the store's own session, so that it outlives this one's transaction.
-        self.with_db(|db| {
-            db.query_typed(
+        let marked_in_run: String = self.with_db(|db| {
+            db.query_typed_one(
                 "INSERT INTO refreshing (connection_id, kind, owner, server_started, until)
                  VALUES ($1, $2, $3, pg_postmaster_start_time(), $4)
                  ON CONFLICT (connection_id, kind) DO UPDATE
-                 SET owner = $3, server_started = pg_postmaster_start_time(), until = $4",
+                 SET owner = $3, server_started = pg_postmaster_start_time(), until = $4
+                 RETURNING server_started::text",
                 &[
                     (&connection_id, Type::TEXT),
                     (&kind.as_str(), Type::TEXT),
@@ -88,7 +93,15 @@ impl PostgresStore {
                     (&until, Type::INT8),
                 ],
             )
+            .map(|row| row.get(0))
         })?;
+        if marked_in_run != locked_in_run {
+            // The server restarted between the lock and the row, and took the lock with
+            // it: nothing is held. The row names the new run, so the next taker (this one
+            // included) sees at once that its holder holds nothing.
+            drop(session);
+            return Ok(Lease::Busy);
+        }
         locked(&self.shared.leases).insert(slot, session);
         Ok(lease)
     }
@@ -186,10 +199,15 @@ impl PostgresStore {
             action,
             lease_owner,
         )?;
+        // The notification and the commit in one round trip. The channel is spelled out
+        // rather than bound: it is made of the schema's name, which is checked to be a
+        // plain lower-case name when the URL is read.
         session
-            .query_typed("SELECT pg_notify($1, '')", &[(&self.channel(), Type::TEXT)])
+            .batch_execute(&format!(
+                "SELECT pg_notify('{}', ''); COMMIT",
+                self.channel()
+            ))
             .map_err(|e| self.err(e))?;
-        session.batch_execute("COMMIT").map_err(|e| self.err(e))?;
         self.keep_session(session);
         Ok(outcome)
     }
