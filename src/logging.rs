@@ -1,7 +1,7 @@
 //! Logging to a file (never the terminal by default); `-v` adds stderr for CLI commands.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -120,7 +120,7 @@ struct Gathered {
     /// Whole lines not yet written: the formatter hands over one line per write.
     lines: Mutex<Vec<u8>>,
     /// Taken before `lines` by whoever writes, so that batches reach the file in order.
-    sink: Mutex<BufWriter<CleanSink>>,
+    sink: Mutex<CleanSink>,
     stopping: Mutex<bool>,
     stop: Condvar,
 }
@@ -133,7 +133,6 @@ impl Gathered {
         let batch = std::mem::take(&mut *self.lines.lock().unwrap_or_else(PoisonError::into_inner));
         if !batch.is_empty() {
             let _ = sink.write_all(&batch);
-            let _ = sink.flush();
         }
     }
 }
@@ -148,7 +147,7 @@ impl Gatherer {
     fn start(sink: CleanSink) -> Gatherer {
         let gathered = Arc::new(Gathered {
             lines: Mutex::new(Vec::new()),
-            sink: Mutex::new(BufWriter::with_capacity(64 * 1024, sink)),
+            sink: Mutex::new(sink),
             stopping: Mutex::new(false),
             stop: Condvar::new(),
         });

@@ -126,15 +126,6 @@ impl PostgresStore {
     }
 
     pub(super) fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
-        let sealed: Option<Vec<u8>> = self
-            .db()?
-            .query_typed_one(
-                "SELECT client_secret FROM apps WHERE id = $1",
-                &[(&app.id, Type::TEXT)],
-            )?
-            .get(0);
-        sealed
-            .map(|blob| self.open_secret(&secret_aad(&app.id), &blob))
-            .transpose()
+        Ok(self.app_credentials(&app.id)?.client_secret)
     }
 }

@@ -115,22 +115,13 @@ impl PostgresStore {
         kind: TokenKind,
         owner: &str,
     ) -> StoreResult<()> {
-        let deleted = self.with_db(|db| {
-            db.query_typed(
-                "DELETE FROM refreshing WHERE connection_id = $1 AND kind = $2 AND owner = $3",
-                &[
-                    (&connection_id, Type::TEXT),
-                    (&kind.as_str(), Type::TEXT),
-                    (&owner, Type::TEXT),
-                ],
-            )
-        });
+        let deleted = self.with_db(|db| end_marker(db, connection_id, kind, owner));
         let held = locked(&self.shared.leases).remove(&(connection_id.to_owned(), kind));
         if let Some(session) = held {
             // Ending the transaction frees the lock; so would closing the session.
             self.end_lease_session(session);
         }
-        deleted.map(drop)
+        deleted
     }
 
     /// A session in an open transaction, for a lease: a kept one when there is one that
@@ -213,6 +204,24 @@ impl PostgresStore {
     }
 }
 
+/// Delete `owner`'s `refreshing` row for the token, if it is still there.
+fn end_marker(
+    db: &mut impl GenericClient,
+    connection_id: &str,
+    kind: TokenKind,
+    owner: &str,
+) -> Result<(), postgres::Error> {
+    db.query_typed(
+        "DELETE FROM refreshing WHERE connection_id = $1 AND kind = $2 AND owner = $3",
+        &[
+            (&connection_id, Type::TEXT),
+            (&kind.as_str(), Type::TEXT),
+            (&owner, Type::TEXT),
+        ],
+    )
+    .map(drop)
+}
+
 /// The pair, its event and the end of the `refreshing` row, in the caller's transaction.
 fn commit_pair(
     db: &mut impl GenericClient,
@@ -224,14 +233,7 @@ fn commit_pair(
     lease_owner: &str,
 ) -> StoreResult<CommitOutcome> {
     let kind = granted.kind;
-    db.query_typed(
-        "DELETE FROM refreshing WHERE connection_id = $1 AND kind = $2 AND owner = $3",
-        &[
-            (&connection_id, Type::TEXT),
-            (&kind.as_str(), Type::TEXT),
-            (&lease_owner, Type::TEXT),
-        ],
-    )?;
+    end_marker(db, connection_id, kind, lease_owner)?;
     let old = tokens::previous(db, connection_id, kind)?
         .ok_or_else(|| StoreError::NotFound(format!("the connection has no {kind} token")))?;
     if old.generation != expected_generation {
