@@ -146,8 +146,17 @@ fn sigterm_during_a_refresh_closes_the_dashboard_after_the_pair_is_saved() {
         .status()
         .unwrap();
     assert!(fault.success());
+    let before = refresh_requests(&sim);
     tmux.run(&["send-keys", "-t", "smoke", "j", "r"]);
     tmux.wait_for("refreshing");
+    // "refreshing" is drawn before the rotation takes its lease; a signal in between
+    // rightly stops it before it asks Slack, with nothing to wait for. The signal must
+    // come once Slack has the request and is issuing the pair.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while refresh_requests(&sim) == before {
+        assert!(Instant::now() < deadline, "the refresh never reached Slack");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let pid = xox_pid(&tmux);
     assert!(
         Command::new("kill")
@@ -162,6 +171,16 @@ fn sigterm_during_a_refresh_closes_the_dashboard_after_the_pair_is_saved() {
         "{after}"
     );
     assert!(!after.contains("connections (4)"), "{after}");
+}
+
+/// How many `oauth.v2.access` requests the simulator at `sim` has received.
+fn refresh_requests(sim: &str) -> u64 {
+    let out = Command::new("curl")
+        .args(["-sf", &format!("{sim}/_sim/counters")])
+        .output()
+        .unwrap();
+    let counters: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    counters["calls"]["oauth.v2.access"].as_u64().unwrap_or(0)
 }
 
 /// The pane's alternate-screen and cursor-visible flags: `(false, true)` is a terminal given
