@@ -55,9 +55,12 @@ struct Shared {
 
 /// Closing a session blocks on the driver's own runtime, which it may not do on a thread
 /// that drives async tasks (where a command's engine ends): sessions are closed on a thread
-/// of their own.
-fn close_elsewhere<T: Send + 'static>(sessions: T) {
-    let _ = std::thread::spawn(move || drop(sessions)).join();
+/// of their own, which nobody waits for. Sessions outside a transaction may close after
+/// the process has gone (its exit closes their sockets), which the server takes as an
+/// ordinary disconnect and does not log; not waiting spares `xox token` a thread's start
+/// on a machine the server's exiting session keeps busy.
+fn close_elsewhere<T: Send + 'static>(sessions: T) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || drop(sessions))
 }
 
 impl Drop for PostgresStore {
@@ -71,6 +74,7 @@ impl Drop for PostgresStore {
 impl Drop for Shared {
     fn drop(&mut self) {
         let leases = std::mem::take(self.leases.get_mut().unwrap_or_else(|p| p.into_inner()));
+        let had_leases = !leases.is_empty();
         let idle = std::mem::take(
             self.idle_sessions
                 .get_mut()
@@ -78,7 +82,12 @@ impl Drop for Shared {
         );
         // Most processes (every `xox token`) never take a lease: no thread for nothing.
         if !leases.is_empty() || !idle.is_empty() {
-            close_elsewhere((leases, idle));
+            // A held lock's session is in a transaction, which the server would log as cut
+            // off if the process exited first: that close is waited for.
+            let closing = close_elsewhere((leases, idle));
+            if had_leases {
+                let _ = closing.join();
+            }
         }
     }
 }
