@@ -618,3 +618,33 @@ fn completions_and_the_man_page_come_from_the_command_line() {
     );
     assert!(!env.db().exists(), "neither needs the database");
 }
+
+#[test]
+fn token_finds_a_connection_by_name_or_id_and_picks_the_kind_it_holds() {
+    let env = Env::new("http://127.0.0.1:9");
+    let bot = "xoxb-1-2-abcdefabcdefabcdefab";
+    let user = "xoxp-1-2-3-abcdefabcdefabcdefab";
+    env.ok(&["import", "solo", "--no-verify", "--bot"], bot);
+    env.ok(&["import", "person", "--no-verify", "--user"], user);
+    let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
+    let solo_id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "solo")
+        .and_then(|c| c["id"].as_str())
+        .unwrap()
+        .to_owned();
+    assert_eq!(env.ok(&["token", "solo"], ""), format!("{bot}\n"));
+    assert_eq!(env.ok(&["token", &solo_id], ""), format!("{bot}\n"));
+    // A connection holding only a user token hands that out unless asked for another.
+    assert_eq!(env.ok(&["token", "person"], ""), format!("{user}\n"));
+    let err = env.fails(&["token", "person", "--bot"], "");
+    assert!(err.contains("it has: user (--user)"), "{err}");
+    // A name that is another connection's id: the name wins.
+    let twin = "xoxb-9-9-fedcbafedcbafedcbafe";
+    env.ok(&["import", &solo_id, "--no-verify", "--bot"], twin);
+    assert_eq!(env.ok(&["token", &solo_id], ""), format!("{twin}\n"));
+    let err = env.fails(&["token", "nobody"], "");
+    assert!(err.contains("no connection named \"nobody\""), "{err}");
+}

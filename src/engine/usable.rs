@@ -64,21 +64,20 @@ impl Engine {
         let name = conn.to_owned();
         let within_secs = within.as_secs() as i64;
         // One trip to the store on the hot path: the connection, and its token when no
-        // refresh is due (one row read and one decryption).
+        // refresh is due (one decryption; on a server, one statement).
         let (connection, kind, stored) = self
             .store()
             .read(move |s| -> EngineResult<_> {
-                let connection = s.connection(&name)?;
-                let kind = default_kind(&connection, kind)?;
-                let due = connection
-                    .token(kind)
-                    .and_then(|t| t.expires_at)
-                    .is_some_and(|at| at - now_unix() <= within_secs);
-                let stored = if due {
-                    None
-                } else {
-                    Some(s.access_token(&connection.id, kind)?)
+                let not_due = |connection: &Connection| {
+                    let kind = default_kind(connection, kind).ok()?;
+                    let due = connection
+                        .token(kind)
+                        .and_then(|t| t.expires_at)
+                        .is_some_and(|at| at - now_unix() <= within_secs);
+                    (!due).then_some(kind)
                 };
+                let (connection, stored) = s.connection_with_token(&name, &not_due)?;
+                let kind = default_kind(&connection, kind)?;
                 Ok((connection, kind, stored))
             })
             .await?;

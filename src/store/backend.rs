@@ -127,6 +127,20 @@ pub trait Backend: Send {
         held: HeldElsewhere,
     ) -> StoreResult<Connection>;
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection>;
+    /// The connection `name_or_id` and, when `pick` names one of its tokens, that token's
+    /// access token: what `xox token` reads, which a server backend reads in one statement.
+    fn connection_with_token(
+        &self,
+        name_or_id: &str,
+        pick: &dyn Fn(&Connection) -> Option<TokenKind>,
+    ) -> StoreResult<(Connection, Option<Secret>)> {
+        let connection = self.connection(name_or_id)?;
+        let token = match pick(&connection) {
+            Some(kind) => Some(self.access_token(&connection.id, kind)?),
+            None => None,
+        };
+        Ok((connection, token))
+    }
     fn connections(&self) -> StoreResult<Vec<Connection>>;
     /// Remove a connection and its tokens; its events and recorded calls stay.
     fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()>;

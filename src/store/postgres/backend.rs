@@ -181,27 +181,64 @@ impl Backend for PostgresStore {
     }
 
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
-        let mut db = self.db()?;
-        let mut connection = db
-            .query_typed_opt(
-                &format!("SELECT {CONNECTION_COLUMNS} FROM connections c JOIN apps a ON a.id = c.app_id WHERE c.name = $1 OR c.id = $1"),
-                &[(&name_or_id, Type::TEXT)],
-            )?
-            .map(|r| rows::connection(&r))
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("no connection named {name_or_id:?}; `xox list` shows them"))
-            })?;
-        connection.tokens = db
-            .query_typed(
-                &format!(
-                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE connection_id = $1 ORDER BY kind"
-                ),
-                &[(&connection.id, Type::TEXT)],
-            )?
+        Ok(self.connection_with_token(name_or_id, &|_| None)?.0)
+    }
+
+    /// One statement: the connection, its tokens and their sealed access tokens, one row
+    /// per token. Each table a new session reads first costs the server catalogue lookups,
+    /// so `xox token` gains more from one statement here than a round trip's worth.
+    fn connection_with_token(
+        &self,
+        name_or_id: &str,
+        pick: &dyn Fn(&Connection) -> Option<TokenKind>,
+    ) -> StoreResult<(Connection, Option<Secret>)> {
+        let found = self.db()?.query_typed(
+            &format!(
+                "SELECT {CONNECTION_COLUMNS}, {TOKEN_COLUMNS}, t.access_token
+                 FROM connections c JOIN apps a ON a.id = c.app_id
+                 LEFT JOIN tokens t ON t.connection_id = c.id
+                 WHERE c.name = $1 OR c.id = $1
+                 ORDER BY c.name = $1 DESC, c.id, t.kind"
+            ),
+            &[(&name_or_id, Type::TEXT)],
+        )?;
+        let first = found.first().ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no connection named {name_or_id:?}; `xox list` shows them"
+            ))
+        })?;
+        let mut connection = rows::connection(first);
+        // A name that is another connection's id matches two: the named one comes first.
+        let mut sealed = Vec::new();
+        for row in found
             .iter()
-            .map(|r| rows::token(r).map(|(_, t)| t))
-            .collect::<StoreResult<_>>()?;
-        Ok(connection)
+            .filter(|r| r.get::<_, &str>(0) == connection.id)
+        {
+            let token_at = rows::CONNECTION_WIDTH;
+            if row.get::<_, Option<&str>>(token_at).is_none() {
+                continue;
+            }
+            let (_, token) = rows::token(row, token_at)?;
+            sealed.push((
+                token.kind,
+                row.get::<_, Vec<u8>>(token_at + rows::TOKEN_WIDTH),
+            ));
+            connection.tokens.push(token);
+        }
+        let token = match pick(&connection) {
+            None => None,
+            Some(kind) => {
+                let (_, blob) = sealed
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .ok_or_else(|| no_token(kind))?;
+                Some(self.open_secret(
+                    &crate::store::sealed::token_aad(&connection.id, kind, "access"),
+                    blob,
+                )?)
+            }
+        };
+        Ok((connection, token))
     }
 
     fn connections(&self) -> StoreResult<Vec<Connection>> {
@@ -216,10 +253,10 @@ impl Backend for PostgresStore {
             .collect();
         let mut by_connection: HashMap<String, Vec<TokenInfo>> = HashMap::new();
         for row in db.query(
-            &format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY kind"),
+            &format!("SELECT {TOKEN_COLUMNS} FROM tokens t ORDER BY kind"),
             &[],
         )? {
-            let (id, token) = rows::token(&row)?;
+            let (id, token) = rows::token(&row, 0)?;
             by_connection.entry(id).or_default().push(token);
         }
         for c in &mut all {

@@ -39,6 +39,9 @@ pub(super) fn app(r: &Row) -> App {
     }
 }
 
+/// How many columns [`CONNECTION_COLUMNS`] is.
+pub(super) const CONNECTION_WIDTH: usize = 14;
+
 pub(super) const CONNECTION_COLUMNS: &str = "c.id, c.name, c.app_id, a.name, c.team_id, c.team_name, c.enterprise_id, c.enterprise_name,
     c.slack_app_id, c.bot_user_id, c.authed_user_id, c.incoming_webhook IS NOT NULL, c.created_at, c.updated_at";
 
@@ -62,24 +65,30 @@ pub(super) fn connection(r: &Row) -> Connection {
     }
 }
 
-pub(super) const TOKEN_COLUMNS: &str = "connection_id, kind, token_type, scopes, expires_at, rotating, refresh_token IS NOT NULL, generation, status, status_reason, redacted, updated_at";
+/// How many columns [`TOKEN_COLUMNS`] is.
+pub(super) const TOKEN_WIDTH: usize = 12;
 
-/// A token row and the connection id it belongs to.
-pub(super) fn token(r: &Row) -> StoreResult<(String, TokenInfo)> {
+/// Of `tokens t`.
+pub(super) const TOKEN_COLUMNS: &str = "t.connection_id, t.kind, t.token_type, t.scopes, t.expires_at, t.rotating, t.refresh_token IS NOT NULL, t.generation, t.status, t.status_reason, t.redacted, t.updated_at";
+
+/// A token and the connection id it belongs to, from the [`TOKEN_COLUMNS`] starting at
+/// column `first` of `r`.
+pub(super) fn token(r: &Row, first: usize) -> StoreResult<(String, TokenInfo)> {
+    let at = |i: usize| first + i;
     Ok((
-        r.get(0),
+        r.get(at(0)),
         TokenInfo {
-            kind: kind(r.get(1))?,
-            token_type: TokenType::parse(r.get(2)),
-            scopes: Scopes::parse(r.get(3)),
-            expires_at: r.get(4),
-            rotating: r.get(5),
-            has_refresh_token: r.get(6),
-            generation: r.get(7),
-            status: TokenStatus::parse(r.get(8)),
-            status_reason: opt_text(r, 9),
-            redacted: text(r, 10),
-            updated_at: r.get(11),
+            kind: kind(r.get(at(1)))?,
+            token_type: TokenType::parse(r.get(at(2))),
+            scopes: Scopes::parse(r.get(at(3))),
+            expires_at: r.get(at(4)),
+            rotating: r.get(at(5)),
+            has_refresh_token: r.get(at(6)),
+            generation: r.get(at(7)),
+            status: TokenStatus::parse(r.get(at(8))),
+            status_reason: opt_text(r, at(9)),
+            redacted: text(r, at(10)),
+            updated_at: r.get(at(11)),
         },
     ))
 }
@@ -143,4 +152,15 @@ pub(super) fn proxy_key(r: &Row) -> StoreResult<ProxyKey> {
         requests: r.get(7),
         failures: r.get(8),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_widths_count_the_columns() {
+        assert_eq!(CONNECTION_COLUMNS.split(',').count(), CONNECTION_WIDTH);
+        assert_eq!(TOKEN_COLUMNS.split(',').count(), TOKEN_WIDTH);
+    }
 }

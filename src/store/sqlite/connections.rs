@@ -124,7 +124,7 @@ impl SqliteStore {
         let mut conn = self
             .conn
             .query_row(
-                &format!("SELECT {COLUMNS} FROM connections c JOIN apps a ON a.id = c.app_id WHERE c.name = ?1 OR c.id = ?1"),
+                &format!("SELECT {COLUMNS} FROM connections c JOIN apps a ON a.id = c.app_id WHERE c.name = ?1 OR c.id = ?1 ORDER BY c.name = ?1 DESC"),
                 [name_or_id],
                 from_row,
             )
