@@ -209,12 +209,12 @@ impl Backend for PostgresStore {
         })?;
         let mut connection = rows::connection(first);
         // A name that is another connection's id matches two: the named one comes first.
+        let token_at = rows::CONNECTION_WIDTH;
         let mut sealed = Vec::new();
         for row in found
             .iter()
             .filter(|r| r.get::<_, &str>(0) == connection.id)
         {
-            let token_at = rows::CONNECTION_WIDTH;
             if row.get::<_, Option<&str>>(token_at).is_none() {
                 continue;
             }
