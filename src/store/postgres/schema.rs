@@ -151,20 +151,25 @@ pub fn locked_version(tx: &mut Transaction<'_>, schema: &str) -> Result<i64, pos
 /// (no schema yet, an older or newer one, no key check), which the caller settles under
 /// the migration lock.
 pub fn ready_key_check(client: &mut postgres::Client, schema: &str) -> Option<Vec<u8>> {
-    let row = client
-        .query_typed_one(
+    // A plain join rather than `max()` in a subquery: a new session (every `xox token`)
+    // reads each catalog entry a statement needs, and the aggregate and subqueries needed
+    // more of them than the tables did. `migrate` leaves one version row; should there be
+    // more, the highest is taken, as `locked_version` does.
+    let rows = client
+        .query_typed(
             &format!(
-                "SELECT (SELECT max(version) FROM {schema}.schema_version),
-                        (SELECT value FROM {schema}.meta WHERE key = 'key_check')"
+                "SELECT v.version, m.value FROM {schema}.schema_version v, {schema}.meta m
+                 WHERE m.key = 'key_check'"
             ),
             &[],
         )
         // A missing schema or table is an error here, and simply means: not ready.
         .ok()?;
-    let version: Option<i64> = row.get(0);
-    (version == Some(LATEST))
-        .then(|| row.get::<_, Option<Vec<u8>>>(1))
-        .flatten()
+    let (version, stored) = rows
+        .iter()
+        .filter_map(|row| Some((row.try_get::<_, i64>(0).ok()?, row.try_get(1).ok()?)))
+        .max_by_key(|(version, _)| *version)?;
+    (version == LATEST).then_some(stored)
 }
 
 /// Apply the migrations after `from` in the caller's transaction.
