@@ -608,13 +608,32 @@ fn completions_and_the_man_page_come_from_the_command_line() {
     let env = Env::new("http://127.0.0.1:9");
     let bash = env.ok(&["completions", "bash"], "");
     assert!(bash.contains("_xox()") && bash.contains("remove") && bash.contains("webhook"));
+    // A subcommand's arguments are declared only when it is built; each one is still
+    // complete, with its own options and description, wherever the whole tree is shown.
+    assert!(bash.contains("--conn --bot --user --app-level --config --json"));
     for shell in ["zsh", "fish", "elvish", "powershell"] {
-        assert!(!env.ok(&["completions", shell], "").is_empty(), "{shell}");
+        let script = env.ok(&["completions", shell], "");
+        assert!(script.contains("Print a valid access token"), "{shell}");
+        assert!(script.contains("--within"), "{shell}");
     }
     let man = env.ok(&["man"], "");
     assert!(
         man.contains(".TH xox 1") && man.contains("completions"),
         "{man}"
+    );
+    for about in [
+        "Print a valid access token",
+        "Call a Slack Web API method",
+        "Keep tokens piped on stdin",
+        "Refresh rotating tokens now",
+    ] {
+        assert!(man.contains(about), "{about} in {man}");
+        assert_eq!(man.matches(about).count(), 1, "{about}");
+    }
+    assert!(
+        env.ok(&["token", "--help"], "")
+            .starts_with("Print a valid access token"),
+        "token --help"
     );
     assert!(!env.db().exists(), "neither needs the database");
 }
