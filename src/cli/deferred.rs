@@ -35,8 +35,8 @@ impl<T: Args> Args for Deferred<T> {
     }
 }
 
-/// `T`'s arguments on `cmd`, which keeps its own description: added late, `T`'s would
-/// otherwise replace the one the subcommand was declared with.
+/// `T`'s arguments on `cmd`, which keeps its own descriptions (or their absence): added
+/// late, `T`'s would otherwise replace the ones the subcommand was declared with.
 fn with_own_about<T: Args, const FOR_UPDATE: bool>(cmd: Command) -> Command {
     let about = cmd.get_about().cloned();
     let long_about = cmd.get_long_about().cloned();
@@ -47,10 +47,10 @@ fn with_own_about<T: Args, const FOR_UPDATE: bool>(cmd: Command) -> Command {
     };
     let cmd = match about {
         Some(about) => cmd.about(about),
-        None => cmd,
+        None => cmd.about(None::<&str>),
     };
     match long_about {
         Some(long_about) => cmd.long_about(long_about),
-        None => cmd,
+        None => cmd.long_about(None::<&str>),
     }
 }
