@@ -81,7 +81,7 @@ impl Drop for Shared {
                 .unwrap_or_else(|p| p.into_inner()),
         );
         // Most processes (every `xox token`) never take a lease: no thread for nothing.
-        if !leases.is_empty() || !idle.is_empty() {
+        if had_leases || !idle.is_empty() {
             // A held lock's session is in a transaction, which the server would log as cut
             // off if the process exited first: that close is waited for.
             let closing = close_elsewhere((leases, idle));
