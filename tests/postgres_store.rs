@@ -299,3 +299,66 @@ fn a_dead_holder_is_taken_over_at_once_and_a_restart_does_not_free_a_live_one() 
         Lease::Taken
     );
 }
+
+/// A lease attempt whose row landed while its answer was lost (the server went away right
+/// after committing it), by a caller that then finds the token refreshed by another host,
+/// leaves no row behind. Left, the row would name a holder from before the restart, and
+/// every taker after it would wait out its TTL (about a minute) for a holder that is not
+/// refreshing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_row_whose_answer_was_lost_is_not_left_behind() {
+    use common::cli_env::Env;
+    use common::relay::Relay;
+    use common::rotating::{seed, simulator};
+    use xox::sim::presets::ROTATING_CLIENT_ID;
+    let Some(pg) = Postgres::start() else { return };
+    // Tokens live a minute: every one is inside the refresh window.
+    let sim = simulator(60).await;
+    let here = Env::on_server(&pg.url(), sim.base_url());
+    here.add_rotating_app();
+    here.ok(
+        &["import", "conn", "--app", "acme"],
+        &seed(&sim, ROTATING_CLIENT_ID, "T0LOST"),
+    );
+    let relay = Relay::start(pg.port);
+    let there = Env::on_server(
+        &pg.url()
+            .replace(&format!(":{}/", pg.port), &format!(":{}/", relay.port())),
+        sim.base_url(),
+    );
+    relay.hold("pg_try_advisory_xact_lock");
+    relay.lose_answer_to("INSERT INTO refreshing");
+    let waiter = there
+        .command(&["token", "conn"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The waiter has read the token as due and asks for the lock; meanwhile this host
+    // refreshes it.
+    relay.wait_held();
+    here.ok(&["refresh", "conn", "--bot"], "");
+    let refreshed = here.ok(&["token", "conn"], "");
+    relay.pass();
+    let out = tokio::task::spawn_blocking(move || waiter.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(relay.answers_lost(), 1, "the lease's row went unanswered");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), refreshed);
+    let url = pg.url();
+    let rows: i64 = tokio::task::spawn_blocking(move || {
+        let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        admin
+            .query_one("SELECT count(*) FROM xox.refreshing", &[])
+            .unwrap()
+            .get(0)
+    })
+    .await
+    .unwrap();
+    assert_eq!(rows, 0, "no refresh-lock row is left behind");
+}

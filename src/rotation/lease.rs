@@ -34,7 +34,11 @@ impl Rotator {
         };
         // A backend that pushes commits wakes us when the holder is done; others are polled.
         let mut feed = self.store().run(|s| s.change_feed()).await;
-        loop {
+        // Set once an attempt's answer was lost: its `refreshing` row may have landed all
+        // the same (a server that restarted just after committing it). Left behind, such a
+        // row makes every other taker wait out its TTL, so it is removed on the way out.
+        let mut row_maybe_left = false;
+        let outcome: Result<Option<Fresh>, RotationError> = loop {
             let (id, kind, owner) = (
                 target.connection_id.clone(),
                 target.kind,
@@ -45,10 +49,14 @@ impl Rotator {
                 .run(move |s| s.try_lease(&id, kind, &owner, ttl))
                 .await
             {
-                // Another process is writing: the lease is as good as busy, and the
-                // wait below is bounded like any other.
-                Err(e) if e.is_retryable() => Lease::Busy,
-                other => other?,
+                // Another process is writing, or the server went away: the lease is as
+                // good as busy, and the wait below is bounded like any other.
+                Err(e) if e.is_retryable() => {
+                    row_maybe_left |= e.may_have_landed();
+                    Lease::Busy
+                }
+                Err(e) => break Err(e.into()),
+                Ok(lease) => lease,
             };
             match lease {
                 Lease::Taken => return Ok(None),
@@ -78,18 +86,27 @@ impl Rotator {
                 }
                 None => tokio::time::sleep(pause).await,
             }
-            let state = self.state(target).await?;
+            let state = match self.state(target).await {
+                Ok(state) => state,
+                Err(e) => break Err(e.into()),
+            };
             if !still_needed(&state) {
-                return Ok(Some(Self::fresh(state, false)));
+                break Ok(Some(Self::fresh(state, false)));
             }
             if started.elapsed() > give_up {
-                return Err(RotationError::InProgressElsewhere {
+                break Err(RotationError::InProgressElsewhere {
                     conn: target.connection_name.clone(),
                     kind: target.kind,
                     waited_secs: started.elapsed().as_secs(),
                 });
             }
+        };
+        if row_maybe_left {
+            // Deletes this process's row only: a row another taker wrote over it since
+            // names that taker.
+            self.release(target).await;
         }
+        outcome
     }
 
     pub(super) async fn release(&self, target: &Target) {

@@ -73,6 +73,12 @@ impl StoreError {
                 | StoreError::Postgres { passing: true, .. }
         )
     }
+
+    /// The session went away with a statement sent: it may have been done all the same,
+    /// its answer lost. A locked or full file, by contrast, took nothing.
+    pub fn may_have_landed(&self) -> bool {
+        matches!(self, StoreError::Postgres { passing: true, .. })
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

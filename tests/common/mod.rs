@@ -7,6 +7,7 @@ pub mod cli_env;
 pub mod dashboard;
 pub mod postgres;
 pub mod proxy;
+pub mod relay;
 pub mod rotating;
 pub mod sdks;
 pub mod stampede;

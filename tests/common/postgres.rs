@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 pub struct Postgres {
     dir: tempfile::TempDir,
     bin: PathBuf,
-    port: u16,
+    pub port: u16,
     /// The user the cluster runs as, when the tests run as root.
     run_as: Option<&'static str>,
 }
