@@ -35,10 +35,9 @@ impl Rotator {
         // A backend that pushes commits wakes us when the holder is done; others are polled.
         let mut feed = self.store().run(|s| s.change_feed()).await;
         // Set once an attempt's answer was lost: its `refreshing` row may have landed all
-        // the same (a server that restarted just after committing it). Left behind, such a
-        // row makes every other taker wait out its TTL, so it is removed on the way out.
+        // the same (a server that restarted just after committing it).
         let mut row_maybe_left = false;
-        let outcome: Result<Option<Fresh>, RotationError> = loop {
+        loop {
             let (id, kind, owner) = (
                 target.connection_id.clone(),
                 target.kind,
@@ -55,8 +54,7 @@ impl Rotator {
                     row_maybe_left |= e.may_have_landed();
                     Lease::Busy
                 }
-                Err(e) => break Err(e.into()),
-                Ok(lease) => lease,
+                other => other?,
             };
             match lease {
                 Lease::Taken => return Ok(None),
@@ -86,27 +84,28 @@ impl Rotator {
                 }
                 None => tokio::time::sleep(pause).await,
             }
-            let state = match self.state(target).await {
-                Ok(state) => state,
-                Err(e) => break Err(e.into()),
-            };
+            let state = self.state(target).await?;
             if !still_needed(&state) {
-                break Ok(Some(Self::fresh(state, false)));
+                // Left behind, a row from before a restart makes every later taker wait
+                // out its TTL. Only now is it deleted, with a newer pair stored: the
+                // attempt may have written over the row of a holder that the restart cut
+                // off but that lives on, and until that holder's pair is stored, its row
+                // (or ours in its place) is what keeps others from spending its refresh
+                // token again. The delete names this process, so a row written over ours
+                // since stays.
+                if row_maybe_left {
+                    self.release(target).await;
+                }
+                return Ok(Some(Self::fresh(state, false)));
             }
             if started.elapsed() > give_up {
-                break Err(RotationError::InProgressElsewhere {
+                return Err(RotationError::InProgressElsewhere {
                     conn: target.connection_name.clone(),
                     kind: target.kind,
                     waited_secs: started.elapsed().as_secs(),
                 });
             }
-        };
-        if row_maybe_left {
-            // Deletes this process's row only: a row another taker wrote over it since
-            // names that taker.
-            self.release(target).await;
         }
-        outcome
     }
 
     pub(super) async fn release(&self, target: &Target) {
