@@ -130,17 +130,10 @@ fn tls_sessions_check_the_server_as_sslmode_says() {
 /// hand out and refresh its tokens, list it, remove it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_works_the_same_on_a_server() {
-    use common::cli_env::Env;
-    use common::rotating::{seed, simulator};
-    use xox::sim::presets::ROTATING_CLIENT_ID;
+    use common::rotating::{server_env_with_connection, simulator};
     let Some(pg) = Postgres::start() else { return };
     let sim = simulator(43_200).await;
-    let env = Env::on_server(&pg.url(), sim.base_url());
-    env.add_rotating_app();
-    env.ok(
-        &["import", "conn", "--app", "acme"],
-        &seed(&sim, ROTATING_CLIENT_ID, "T0PG"),
-    );
+    let env = server_env_with_connection(&sim, &pg.url(), "T0PG");
     let token = env.ok(&["token", "conn"], "");
     assert!(token.trim().starts_with("xoxe.xoxb-"), "{token}");
     env.ok(&["refresh", "conn", "--bot"], "");
@@ -309,17 +302,11 @@ fn a_dead_holder_is_taken_over_at_once_and_a_restart_does_not_free_a_live_one() 
 async fn a_lease_row_whose_answer_was_lost_is_not_left_behind() {
     use common::cli_env::Env;
     use common::relay::Relay;
-    use common::rotating::{seed, simulator};
-    use xox::sim::presets::ROTATING_CLIENT_ID;
+    use common::rotating::{server_env_with_connection, simulator};
     let Some(pg) = Postgres::start() else { return };
     // Tokens live a minute: every one is inside the refresh window.
     let sim = simulator(60).await;
-    let here = Env::on_server(&pg.url(), sim.base_url());
-    here.add_rotating_app();
-    here.ok(
-        &["import", "conn", "--app", "acme"],
-        &seed(&sim, ROTATING_CLIENT_ID, "T0LOST"),
-    );
+    let here = server_env_with_connection(&sim, &pg.url(), "T0LOST");
     let relay = Relay::start(pg.port);
     let there = Env::on_server(
         &pg.url()

@@ -24,7 +24,15 @@ pub fn seed(sim: &Simulator, client_id: &str, team: &str) -> String {
 
 /// An environment with app `acme` (rotating preset) and connection `conn` from `team`.
 pub fn env_with_connection(sim: &Simulator, team: &str) -> Env {
-    let env = Env::new(sim.base_url());
+    with_connection(Env::new(sim.base_url()), sim, team)
+}
+
+/// The same on the PostgreSQL server at `url`.
+pub fn server_env_with_connection(sim: &Simulator, url: &str, team: &str) -> Env {
+    with_connection(Env::on_server(url, sim.base_url()), sim, team)
+}
+
+fn with_connection(env: Env, sim: &Simulator, team: &str) -> Env {
     env.add_rotating_app();
     env.ok(
         &["import", "conn", "--app", "acme"],
