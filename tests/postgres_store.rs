@@ -308,11 +308,7 @@ async fn a_lease_row_whose_answer_was_lost_is_not_left_behind() {
     let sim = simulator(60).await;
     let here = server_env_with_connection(&sim, &pg.url(), "T0LOST");
     let relay = Relay::start(pg.port);
-    let there = Env::on_server(
-        &pg.url()
-            .replace(&format!(":{}/", pg.port), &format!(":{}/", relay.port())),
-        sim.base_url(),
-    );
+    let there = Env::on_server(&pg.url_on_port(relay.port()), sim.base_url());
     relay.hold("pg_try_advisory_xact_lock");
     relay.lose_answer_to("INSERT INTO refreshing");
     let waiter = there

@@ -220,10 +220,12 @@ impl Postgres {
 
     /// The URL xox is given: database `postgres`, superuser `xox`, no TLS.
     pub fn url(&self) -> String {
-        format!(
-            "postgres://xox@127.0.0.1:{}/postgres?sslmode=disable",
-            self.port
-        )
+        self.url_on_port(self.port)
+    }
+
+    /// The same URL through something listening on `port` (a relay in front of the server).
+    pub fn url_on_port(&self, port: u16) -> String {
+        format!("postgres://xox@127.0.0.1:{port}/postgres?sslmode=disable")
     }
 }
 
