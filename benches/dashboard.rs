@@ -9,8 +9,8 @@ mod seed;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
-use xox::store::{SqliteStore, now_unix};
 use xox::tui::app::Msg;
+use xox_domain::store::{SqliteStore, now_unix};
 
 const CONNECTIONS: usize = 10_000;
 
@@ -105,8 +105,8 @@ fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("dashboard.db");
-    let mut world = xox::sim::World::default();
-    for (app, _) in xox::sim::presets::preset_apps() {
+    let mut world = xox_domain::sim::World::default();
+    for (app, _) in xox_domain::sim::presets::preset_apps() {
         world.register_app(app);
     }
     drop(seed::seed_connections(&mut world, &db, CONNECTIONS));

@@ -5,15 +5,15 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
 use xox::engine::{Engine, Settings};
-use xox::store::{Backend, now_unix};
 use xox::tui::app::{App, Msg};
+use xox_domain::store::{Backend, now_unix};
 
 pub fn settings(db: &std::path::Path) -> Settings {
     Settings {
         db: db.to_path_buf(),
         slack_url: "http://127.0.0.1:9".into(),
         http_timeout: Duration::from_secs(5),
-        window: xox::rotation::DEFAULT_WINDOW,
+        window: xox_domain::rotation::DEFAULT_WINDOW,
         stop: Default::default(),
     }
 }

@@ -15,10 +15,10 @@ mod seed;
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
-use xox::sim::Simulator;
-use xox::slack::TokenKind;
-use xox::store::Backend;
-use xox::store::postgres::PostgresStore;
+use xox_domain::sim::Simulator;
+use xox_domain::slack::TokenKind;
+use xox_domain::store::Backend;
+use xox_domain::store::postgres::PostgresStore;
 
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const CONNECTIONS: usize = 10_000;

@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use xox::sim::Simulator;
+use xox_domain::sim::Simulator;
 
 const CLIENTS: usize = 64;
 

@@ -7,7 +7,7 @@ mod seed;
 
 use std::process::Command;
 use std::time::Instant;
-use xox::sim::Simulator;
+use xox_domain::sim::Simulator;
 
 const CONNECTIONS: usize = 1_000;
 
@@ -45,9 +45,9 @@ fn token_stampede(sim: &Simulator, dir: &std::path::Path) {
     // Slack's do, so a process starting after the refresh finds it fresh.
     sim.with_world(|w| w.config.token_lifetime_secs = 43_200);
     let before = sim.counters();
-    sim.add_fault(xox::sim::Fault {
+    sim.add_fault(xox_domain::sim::Fault {
         method: Some("oauth.v2.access".into()),
-        kind: xox::sim::FaultKind::Delay { ms: 300 },
+        kind: xox_domain::sim::FaultKind::Delay { ms: 300 },
         count: 1,
     });
     let started = Instant::now();

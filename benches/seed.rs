@@ -1,10 +1,10 @@
 //! Shared by the benchmarks: a database with many connections, seeded from simulator installs.
 
 use std::path::Path;
-use xox::sim::World;
-use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
-use xox::slack::{Scopes, Secret, parse_grant};
-use xox::store::{HeldElsewhere, NewApp, SqliteStore};
+use xox_domain::sim::World;
+use xox_domain::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox_domain::slack::{Scopes, Secret, parse_grant};
+use xox_domain::store::{HeldElsewhere, NewApp, SqliteStore};
 
 /// `count` connections `conn-00000`…, each its own workspace, from `world`'s rotating app.
 pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> SqliteStore {
@@ -36,7 +36,7 @@ pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> SqliteSto
                 &app,
                 &format!("conn-{i:05}"),
                 &parse_grant(&answer).unwrap(),
-                "import",
+                xox_domain::store::EventAction::Import,
                 HeldElsewhere::Refuse,
             )
             .unwrap();

@@ -6,8 +6,8 @@ mod seed;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use xox::slack::TokenKind;
-use xox::store::SqliteStore;
+use xox_domain::slack::TokenKind;
+use xox_domain::store::SqliteStore;
 
 const CONNECTIONS: usize = 10_000;
 const TARGET: &str = "conn-05000";
@@ -16,8 +16,8 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
     let started = Instant::now();
-    let mut world = xox::sim::World::default();
-    for (app, _) in xox::sim::presets::preset_apps() {
+    let mut world = xox_domain::sim::World::default();
+    for (app, _) in xox_domain::sim::presets::preset_apps() {
         world.register_app(app);
     }
     drop(seed::seed_connections(&mut world, &db, CONNECTIONS));

@@ -1,20 +1,12 @@
 //! xox: every Slack OAuth connection in one encrypted store, with rotation, failed-call
-//! replay and a terminal dashboard. Front ends (`cli`, `tui`) call the `engine`, which owns
-//! every workflow; below it the domain (`slack`, `rotation`, `login`, `calls`, `store`,
-//! `sim`).
+//! replay and a terminal dashboard. This crate holds the front ends (`cli`, `tui`, `proxy`)
+//! and the process's logging; they reach everything through `engine` (the `xox-engine`
+//! crate), their one door, which owns every workflow and re-exports the model they show.
 
-pub mod calls;
-pub mod child;
-pub mod cleanup;
 pub mod cli;
-pub mod engine;
+pub use xox_engine as engine;
 pub mod logging;
-pub mod login;
-pub mod paths;
 pub mod proxy;
-pub mod rotation;
-pub mod sim;
-pub mod slack;
-pub mod store;
-pub mod text;
 pub mod tui;
+
+use engine::{child, cleanup, paths, text};

@@ -252,7 +252,7 @@ pub fn install_panic_hook(first: fn()) {
 }
 
 fn panic_line(payload: &str, at: &str) -> String {
-    let what = crate::slack::secret::scrub(payload).replace(['\n', '\r'], " ");
+    let what = crate::engine::scrub(payload).replace(['\n', '\r'], " ");
     format!("error: xox hit a bug ({what}, at {at}); please report it")
 }
 

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line: the chain of causes joined with ": ".
             let line = format!("{e:#}").replace('\n', " ");
-            let line = xox::text::one_line(&line);
+            let line = xox::engine::text::one_line(&line);
             tracing::warn!(error = %line, "command failed");
             xox::cli::write_stderr(&format!("error: {line}\n"));
             ExitCode::FAILURE

@@ -5,7 +5,7 @@ mod common;
 
 use common::cli_env::{Env, one_line_error};
 use serde_json::Value;
-use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox_domain::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 
 /// `xox app add pub --client-id 1.2 --pkce` followed by `more`.
 fn add_public(env: &Env, more: &[&str]) -> std::process::Output {

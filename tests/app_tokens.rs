@@ -7,8 +7,8 @@ mod common;
 use common::cli_env::Env;
 use common::rotating::all_at_once;
 use serde_json::Value;
-use xox::sim::Simulator;
-use xox::sim::presets::ROTATING_CLIENT_ID;
+use xox_domain::sim::Simulator;
+use xox_domain::sim::presets::ROTATING_CLIENT_ID;
 
 async fn control(sim: &Simulator, path: &str, body: Value) -> Value {
     reqwest::Client::new()
@@ -124,7 +124,7 @@ async fn configuration_tokens_rotate_once_for_many_callers_and_call_the_manifest
 
     // The manifest of a registered app goes to Slack with the configuration token.
     let mut add = env.command(&["app", "add", "acme", "--client-id", ROTATING_CLIENT_ID]);
-    add.env("XOX_CLIENT_SECRET", xox::sim::presets::PRESET_SECRET);
+    add.env("XOX_CLIENT_SECRET", xox_domain::sim::presets::PRESET_SECRET);
     assert!(env.run_with(add, "").status.success());
     let err = env.fails(&["app", "manifest", "acme", "--push"], "");
     assert!(err.contains("pass --app-id"), "{err}");

@@ -2,7 +2,7 @@
 //! that folder is present (it is in CI); skipped, with a note, when it is not.
 
 use std::collections::BTreeSet;
-use xox::slack::catalogue::{Needs, Tier, catalogue};
+use xox_domain::slack::catalogue::{Needs, Tier, catalogue};
 
 fn reference() -> Option<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,7 +27,7 @@ fn sorted_csv(cell: Option<String>) -> Option<String> {
         if c == "none" {
             c
         } else {
-            xox::slack::Scopes::parse(&c).to_csv()
+            xox_domain::slack::Scopes::parse(&c).to_csv()
         }
     })
 }

@@ -6,7 +6,7 @@ use common::cli_env::{Env, SimProcess, one_line_error};
 use serde_json::Value;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox_domain::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 
 fn seed_install(sim_url: &str, scopes: &str, user_scopes: &str) -> String {
     let body = serde_json::json!({"client_id": ROTATING_CLIENT_ID, "team_id": "T0ACME", "team_name": "Acme",

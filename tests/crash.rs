@@ -13,7 +13,7 @@ use common::cli_env::Env;
 use serde_json::Value;
 use std::process::{Child, Stdio};
 use std::time::Duration;
-use xox::sim::{FaultKind, Simulator};
+use xox_domain::sim::{FaultKind, Simulator};
 
 const CONNECTIONS: usize = 3;
 /// Rounds run side by side: most of a round is waiting for a dead process's lease to lapse.

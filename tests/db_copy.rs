@@ -6,7 +6,7 @@ mod common;
 use common::cli_env::Env;
 use common::postgres::Postgres;
 use common::rotating::{env_with_connection, seed, simulator};
-use xox::sim::presets::{CLASSIC_CLIENT_ID, ROTATING_CLIENT_ID};
+use xox_domain::sim::presets::{CLASSIC_CLIENT_ID, ROTATING_CLIENT_ID};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_goes_to_a_server_and_back_and_every_token_still_opens() {

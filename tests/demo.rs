@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 use xox::engine::LoginRequest;
-use xox::slack::TokenKind;
-use xox::store::{HeldElsewhere, TokenStatus};
+use xox_domain::slack::TokenKind;
+use xox_domain::store::{HeldElsewhere, TokenStatus};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
@@ -39,7 +39,7 @@ async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
         .expires_at
         .unwrap();
     assert!(
-        soon - xox::store::now_unix() <= 120,
+        soon - xox_domain::store::now_unix() <= 120,
         "one connection expires within two minutes"
     );
     let gamma = engine.connection("gamma-reauth").await.unwrap();

@@ -5,7 +5,7 @@ mod common;
 use common::browser::{consent, follow, free_port, start_login};
 use common::cli_env::Env;
 use serde_json::Value;
-use xox::sim::{Fault, FaultKind, SimApp, Simulator};
+use xox_domain::sim::{Fault, FaultKind, SimApp, Simulator};
 
 const ID: &str = "900.901";
 

@@ -11,8 +11,8 @@ use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 use xox::engine::demo_world::{self, Demo};
-use xox::store::CallState;
 use xox::tui::app::{Mode, Msg};
+use xox_domain::store::CallState;
 
 /// The demo's apps call back on its fixed port; one test at a time may listen there.
 static DEMO_CALLBACK_PORT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -117,8 +117,11 @@ async fn each_demo_failure_is_fixed_from_the_dashboard_with_keys_only() {
         .find(|c| c.name == "gamma-reauth")
         .unwrap();
     assert_eq!(
-        gamma.token(xox::slack::TokenKind::Bot).unwrap().status,
-        xox::store::TokenStatus::Ok
+        gamma
+            .token(xox_domain::slack::TokenKind::Bot)
+            .unwrap()
+            .status,
+        xox_domain::store::TokenStatus::Ok
     );
 }
 

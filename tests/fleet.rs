@@ -19,10 +19,10 @@ use common::stampede::{self, Answers};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Child;
 use std::time::{Duration, Instant};
-use xox::sim::{FaultKind, Simulator};
-use xox::slack::{SlackClient, TokenKind};
-use xox::store::Backend;
-use xox::store::postgres::PostgresStore;
+use xox_domain::sim::{FaultKind, Simulator};
+use xox_domain::slack::{SlackClient, TokenKind};
+use xox_domain::store::Backend;
+use xox_domain::store::postgres::PostgresStore;
 
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const SCHEMA: &str = "fleet";

@@ -10,7 +10,7 @@ use common::rotating::{
 use serde_json::Value;
 use std::process::Command;
 use std::time::Duration;
-use xox::sim::FaultKind;
+use xox_domain::sim::FaultKind;
 
 fn status_of(env: &common::cli_env::Env) -> Value {
     let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
@@ -83,7 +83,7 @@ async fn a_disk_that_fills_during_a_refresh_still_gets_the_pair() {
     let seed_file = env.dir.path().join("seed.json");
     std::fs::write(
         &seed_file,
-        common::rotating::seed(&sim, xox::sim::presets::ROTATING_CLIENT_ID, "T0FULL"),
+        common::rotating::seed(&sim, xox_domain::sim::presets::ROTATING_CLIENT_ID, "T0FULL"),
     )
     .unwrap();
     let hermetic = env.command(&[]);
@@ -98,13 +98,13 @@ async fn a_disk_that_fills_during_a_refresh_still_gets_the_pair() {
         });
     cmd.args(["-rm", "sh", "-c", FILL_DURING_REFRESH])
         .env("XOX_DB", tmpfs.join("xox.db"))
-        .env("XOX_CLIENT_SECRET", xox::sim::presets::PRESET_SECRET)
+        .env("XOX_CLIENT_SECRET", xox_domain::sim::presets::PRESET_SECRET)
         .env("X", env!("CARGO_BIN_EXE_xox"))
         .env("T", &tmpfs)
         .env("OUT", &out)
         .env("S", sim.base_url())
         .env("SEED", &seed_file)
-        .env("CID", xox::sim::presets::ROTATING_CLIENT_ID);
+        .env("CID", xox_domain::sim::presets::ROTATING_CLIENT_ID);
     let run = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
@@ -254,7 +254,7 @@ async fn sigterm_during_refresh_all_saves_what_is_in_flight() {
     let env = env_with_connection(&sim, "T0ALL1");
     env.ok(
         &["import", "second", "--app", "acme"],
-        &common::rotating::seed(&sim, xox::sim::presets::ROTATING_CLIENT_ID, "T0ALL2"),
+        &common::rotating::seed(&sim, xox_domain::sim::presets::ROTATING_CLIENT_ID, "T0ALL2"),
     );
     fault_refreshes(&sim, FaultKind::Delay { ms: 1000 }, 4);
     let all = spawn(&env, &["refresh", "--all", "--concurrency", "1"]);

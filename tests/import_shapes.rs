@@ -6,8 +6,8 @@ mod common;
 
 use common::cli_env::Env;
 use serde_json::Value;
-use xox::sim::Simulator;
-use xox::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET};
+use xox_domain::sim::Simulator;
+use xox_domain::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET};
 
 /// The answer classic apps' "Add to Slack" button gave, as many teams still keep it.
 const LEGACY_EXAMPLE: &str = include_str!("fixtures/oauth_access_legacy.json");

@@ -8,7 +8,7 @@ use common::browser::{
 };
 use common::cli_env::Env;
 use serde_json::Value;
-use xox::sim::{SimApp, Simulator};
+use xox_domain::sim::{SimApp, Simulator};
 
 const CONFIDENTIAL: &str = "700.701";
 const PUBLIC: &str = "800.801";

@@ -10,11 +10,11 @@ use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use xox::engine::{Engine, Settings};
-use xox::sim::Simulator;
-use xox::sim::faults::{Fault, FaultKind};
-use xox::sim::presets::ROTATING_CLIENT_ID;
-use xox::store::{CallState, SqliteStore};
 use xox::tui::app::{Mode, Msg};
+use xox_domain::sim::Simulator;
+use xox_domain::sim::faults::{Fault, FaultKind};
+use xox_domain::sim::presets::ROTATING_CLIENT_ID;
+use xox_domain::store::{CallState, SqliteStore};
 
 /// A simulator and a database holding app `acme` and connection `conn` (rotating tokens
 /// with bot scope chat:write only).
@@ -106,7 +106,7 @@ fn dashboard_engine(sim: &Simulator, env: &Env) -> Arc<Engine> {
             db: env.db(),
             slack_url: sim.base_url().to_owned(),
             http_timeout: Duration::from_secs(5),
-            window: xox::rotation::DEFAULT_WINDOW,
+            window: xox_domain::rotation::DEFAULT_WINDOW,
             stop: Default::default(),
         },
     ))

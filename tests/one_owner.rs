@@ -6,14 +6,14 @@ mod common;
 use common::cli_env::Env;
 use common::rotating::{seed, simulator};
 use serde_json::Value;
-use xox::sim::presets::ROTATING_CLIENT_ID;
+use xox_domain::sim::presets::ROTATING_CLIENT_ID;
 
 fn show(env: &Env, name: &str) -> Value {
     serde_json::from_str(&env.ok(&["show", name, "--json"], "")).unwrap()
 }
 
 /// A simulator, and a database holding one rotating install as `a1`; with its answer.
-async fn imported_as_a1() -> (xox::sim::Simulator, Env, String) {
+async fn imported_as_a1() -> (xox_domain::sim::Simulator, Env, String) {
     let sim = simulator(43_200).await;
     let env = Env::new(sim.base_url());
     env.add_rotating_app();

@@ -20,8 +20,8 @@ const OTHER_KEY: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
 
 #[test]
 fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema() {
-    use xox::store::StoreError;
-    use xox::store::postgres::PostgresStore;
+    use xox_domain::store::StoreError;
+    use xox_domain::store::postgres::PostgresStore;
     let Some(pg) = Postgres::start() else { return };
     let url = format!("{}&schema=fleet", pg.url());
     let mut store = PostgresStore::open_with_key(&url, Some(KEY)).unwrap();
@@ -75,7 +75,7 @@ fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema()
 /// sessions without TLS, so each success here went over it.
 #[test]
 fn tls_sessions_check_the_server_as_sslmode_says() {
-    use xox::store::postgres::PostgresStore;
+    use xox_domain::store::postgres::PostgresStore;
     let Some((pg, ca_pem)) = Postgres::start_tls_only() else {
         return;
     };
@@ -175,7 +175,7 @@ async fn another_process_commit_reaches_a_watcher_at_once() {
     use common::rotating::simulator;
     use std::time::{Duration, Instant};
     use xox::engine::{Engine, Settings};
-    use xox::store::postgres::PostgresStore;
+    use xox_domain::store::postgres::PostgresStore;
     let Some(pg) = Postgres::start() else { return };
     let sim = simulator(43_200).await;
     let env = Env::on_server(&pg.url(), sim.base_url());
@@ -191,7 +191,7 @@ async fn another_process_commit_reaches_a_watcher_at_once() {
             db: pg.url().into(),
             slack_url: sim.base_url().to_owned(),
             http_timeout: Duration::from_secs(5),
-            window: xox::rotation::DEFAULT_WINDOW,
+            window: xox_domain::rotation::DEFAULT_WINDOW,
             stop: Default::default(),
         },
     ));
@@ -229,9 +229,9 @@ async fn another_process_commit_reaches_a_watcher_at_once() {
 #[test]
 fn a_dead_holder_is_taken_over_at_once_and_a_restart_does_not_free_a_live_one() {
     use std::time::Duration;
-    use xox::slack::TokenKind::Bot;
-    use xox::store::postgres::PostgresStore;
-    use xox::store::{Backend, Lease};
+    use xox_domain::slack::TokenKind::Bot;
+    use xox_domain::store::postgres::PostgresStore;
+    use xox_domain::store::{Backend, Lease};
     let Some(pg) = Postgres::start() else { return };
     let url = format!("{}&schema=locks", pg.url());
     let open = || PostgresStore::open_with_key(&url, Some(KEY)).unwrap();

@@ -4,11 +4,11 @@
 
 use hyper::Method;
 use proptest::prelude::*;
-use xox::login::callback::{Callback, respond};
-use xox::slack::grant::GrantError;
-use xox::slack::import_input::{ImportInput, parse_input};
-use xox::slack::response::{AnswerHeaders, parse_answer};
-use xox::slack::{CallError, ErrorCode, Secret, TokenType, parse_grant};
+use xox_domain::login::callback::{Callback, respond};
+use xox_domain::slack::grant::GrantError;
+use xox_domain::slack::import_input::{ImportInput, parse_input};
+use xox_domain::slack::response::{AnswerHeaders, parse_answer};
+use xox_domain::slack::{CallError, ErrorCode, Secret, TokenType, parse_grant};
 
 /// Every type a prefix can name, with a prefix that names it.
 const PREFIXED: &[(&str, TokenType)] = &[

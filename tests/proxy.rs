@@ -8,7 +8,7 @@ use common::proxy::{Proxy, bot_refreshes, key, proxied};
 use common::rotating::{env_with_connection, simulator};
 use common::sdks::env_with_install;
 use serde_json::Value;
-use xox::sim::faults::{Fault, FaultKind};
+use xox_domain::sim::faults::{Fault, FaultKind};
 
 async fn json(response: reqwest::Response) -> Value {
     response.json().await.unwrap()
@@ -400,7 +400,7 @@ async fn a_proxied_failure_shows_in_a_running_dashboard_within_a_second() {
         db: env.db(),
         slack_url: sim.base_url().to_owned(),
         http_timeout: std::time::Duration::from_secs(5),
-        window: xox::rotation::DEFAULT_WINDOW,
+        window: xox_domain::rotation::DEFAULT_WINDOW,
         stop: Default::default(),
     })
     .unwrap();

@@ -5,10 +5,10 @@ mod common;
 use common::*;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use xox::rotation::{Need, RetryPolicy, RotationError, Rotator, StoreHandle, Target};
-use xox::sim::{FaultKind, Simulator};
-use xox::slack::{Scopes, Secret, TokenKind, parse_grant};
-use xox::store::{HeldElsewhere, NewApp, SqliteStore, TokenStatus};
+use xox_domain::rotation::{Need, RetryPolicy, RotationError, Rotator, StoreHandle, Target};
+use xox_domain::sim::{FaultKind, Simulator};
+use xox_domain::slack::{Scopes, Secret, TokenKind, parse_grant};
+use xox_domain::store::{HeldElsewhere, NewApp, SqliteStore, TokenStatus};
 
 const ID: &str = "555.666";
 const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
@@ -50,7 +50,13 @@ async fn world() -> World {
         .clone()
         .unwrap();
     let conn = store
-        .save_grant(&app, "conn", &grant, "import", HeldElsewhere::Refuse)
+        .save_grant(
+            &app,
+            "conn",
+            &grant,
+            xox_domain::store::EventAction::Import,
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     World {
         sim,
@@ -67,7 +73,7 @@ impl World {
     }
 
     fn rotator(&self, timeout: Duration) -> Rotator {
-        let client = xox::slack::SlackClient::new(self.sim.base_url(), timeout).unwrap();
+        let client = xox_domain::slack::SlackClient::new(self.sim.base_url(), timeout).unwrap();
         Rotator::new(
             StoreHandle::new(Box::new(self.store())),
             client,
@@ -76,13 +82,16 @@ impl World {
     }
 
     /// Refresh the connection's bot token if it is inside the window, with this HTTP timeout.
-    async fn refresh(&self, timeout_secs: u64) -> Result<xox::rotation::Fresh, RotationError> {
+    async fn refresh(
+        &self,
+        timeout_secs: u64,
+    ) -> Result<xox_domain::rotation::Fresh, RotationError> {
         self.rotator(Duration::from_secs(timeout_secs))
             .refresh_if(&self.target, Need::ExpiresWithin(WINDOW))
             .await
     }
 
-    fn state(&self) -> xox::store::TokenState {
+    fn state(&self) -> xox_domain::store::TokenState {
         self.store()
             .token_state(&self.target.connection_id, TokenKind::Bot)
             .unwrap()
@@ -156,7 +165,7 @@ async fn a_hundred_tasks_share_one_refresh() {
     assert_eq!(state.access, tokens[0]);
     assert_ne!(state.refresh.as_ref().unwrap(), &w.original_refresh);
     assert_eq!(state.generation, 2);
-    assert!(state.expires_at.unwrap() > xox::store::now_unix() + 3000);
+    assert!(state.expires_at.unwrap() > xox_domain::store::now_unix() + 3000);
     assert!(w.stored_refresh_token_is_live().await);
 }
 
@@ -418,7 +427,7 @@ async fn invalid_auth_to_a_refresh_marks_the_token_revoked() {
 async fn a_wrong_client_secret_blames_the_app_not_the_token() {
     let w = world().await;
     w.sim.with_world(|s| {
-        s.register_app(xox::sim::SimApp {
+        s.register_app(xox_domain::sim::SimApp {
             client_id: ID.into(),
             client_secret: Some("rotated-secret".into()),
             pkce: false,
@@ -442,7 +451,13 @@ async fn exchange_turns_a_long_lived_token_into_a_rotating_pair_once() {
     let mut store = w.store();
     let app = store.app("app").unwrap();
     let conn = store
-        .save_grant(&app, "classic", &grant, "import", HeldElsewhere::Refuse)
+        .save_grant(
+            &app,
+            "classic",
+            &grant,
+            xox_domain::store::EventAction::Import,
+            HeldElsewhere::Refuse,
+        )
         .unwrap();
     let target = Target::of(&conn, TokenKind::Bot);
     let rotator = w.rotator(Duration::from_secs(2));
@@ -454,7 +469,7 @@ async fn exchange_turns_a_long_lived_token_into_a_rotating_pair_once() {
     assert!(bot.has_refresh_token);
     assert_eq!(
         w.store().events(&conn.id).unwrap().last().unwrap().action,
-        "exchange"
+        xox_domain::store::EventAction::Exchange
     );
 
     // The same long-lived token, exchanged again (say, from another copy of it).
@@ -463,7 +478,7 @@ async fn exchange_turns_a_long_lived_token_into_a_rotating_pair_once() {
             &app,
             "classic-copy",
             &grant,
-            "import",
+            xox_domain::store::EventAction::Import,
             HeldElsewhere::Refuse,
         )
         .unwrap();

@@ -11,8 +11,8 @@ use common::rotating::{
 use serde_json::Value;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use xox::sim::FaultKind;
-use xox::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox_domain::sim::FaultKind;
+use xox_domain::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET, ROTATING_CLIENT_ID};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_token_processes_share_one_refresh() {
@@ -314,16 +314,17 @@ async fn a_token_needing_reauth_is_still_printed_while_it_works() {
     let sim = simulator(43_200).await;
     let env = env_with_connection(&sim, "T0SPENT");
     // Another worker spends the stored refresh token behind xox's back.
-    let store = xox::store::SqliteStore::open_with_key(&env.db(), None).unwrap();
+    let store = xox_domain::store::SqliteStore::open_with_key(&env.db(), None).unwrap();
     let conn = store.connection("conn").unwrap();
     let refresh = store
-        .refresh_token(&conn.id, xox::slack::TokenKind::Bot)
+        .refresh_token(&conn.id, xox_domain::slack::TokenKind::Bot)
         .unwrap()
         .unwrap();
-    let client = xox::slack::SlackClient::new(sim.base_url(), Duration::from_secs(5)).unwrap();
-    let creds = xox::slack::ClientCredentials {
+    let client =
+        xox_domain::slack::SlackClient::new(sim.base_url(), Duration::from_secs(5)).unwrap();
+    let creds = xox_domain::slack::ClientCredentials {
         client_id: ROTATING_CLIENT_ID.into(),
-        client_secret: Some(xox::slack::Secret::new(PRESET_SECRET)),
+        client_secret: Some(xox_domain::slack::Secret::new(PRESET_SECRET)),
     };
     client
         .oauth(

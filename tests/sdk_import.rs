@@ -10,7 +10,7 @@ use common::sdks::sdk_python;
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use xox::sim::presets::ROTATING_CLIENT_ID;
+use xox_domain::sim::presets::ROTATING_CLIENT_ID;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_sdk_stores_come_over_as_working_connections() {

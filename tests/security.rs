@@ -8,8 +8,8 @@ mod common;
 
 use common::cli_env::Env;
 use std::path::Path;
-use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
-use xox::sim::{FaultKind, Simulator};
+use xox_domain::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox_domain::sim::{FaultKind, Simulator};
 
 /// Everything a run left where a person or a log collector might read it.
 #[derive(Default)]
@@ -142,9 +142,12 @@ async fn no_secret_reaches_the_file_the_log_stderr_or_json() {
     seen.run(&env, &["token", "conn", "--bot"], "");
 
     // Tokens issued along the way are secrets too: the store decrypts them for us.
-    let store = xox::store::SqliteStore::open_with_key(&env.db(), None).unwrap();
+    let store = xox_domain::store::SqliteStore::open_with_key(&env.db(), None).unwrap();
     let conn = store.connection("conn").unwrap();
-    for kind in [xox::slack::TokenKind::Bot, xox::slack::TokenKind::User] {
+    for kind in [
+        xox_domain::slack::TokenKind::Bot,
+        xox_domain::slack::TokenKind::User,
+    ] {
         secrets.push(
             store
                 .access_token(&conn.id, kind)

@@ -4,8 +4,8 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use xox::sim::{Fault, FaultKind};
-use xox::slack::{
+use xox_domain::sim::{Fault, FaultKind};
+use xox_domain::slack::{
     CallError, ClientCredentials, ErrorCode, Secret, TokenKind, TokenType, TransportError,
     parse_grant,
 };
@@ -20,14 +20,18 @@ fn code_in(location: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn authorize(sim: &xox::sim::Simulator, query: &[(&str, &str)]) -> reqwest::Response {
+async fn authorize(sim: &xox_domain::sim::Simulator, query: &[(&str, &str)]) -> reqwest::Response {
     let url = url::Url::parse_with_params(&format!("{}/oauth/v2/authorize", sim.base_url()), query)
         .unwrap();
     browser().get(url).send().await.unwrap()
 }
 
 /// Play the browser: open the consent page, press the button, return where Slack redirects.
-async fn consent(sim: &xox::sim::Simulator, query: &[(&str, &str)], decision: &str) -> String {
+async fn consent(
+    sim: &xox_domain::sim::Simulator,
+    query: &[(&str, &str)],
+    decision: &str,
+) -> String {
     let page = authorize(sim, query).await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
@@ -157,7 +161,8 @@ async fn cancel_redirects_with_access_denied_and_bad_requests_never_redirect() {
 #[tokio::test]
 async fn pkce_codes_need_the_verifier_and_no_secret() {
     let sim = sim_with_app(ID, true, true).await;
-    let challenge = xox::slack::pkce::challenge("verifier-1234567890-verifier-1234567890-abc");
+    let challenge =
+        xox_domain::slack::pkce::challenge("verifier-1234567890-verifier-1234567890-abc");
     let query = [
         ("client_id", ID),
         ("user_scope", "search:read"),
@@ -212,9 +217,9 @@ async fn pkce_codes_need_the_verifier_and_no_secret() {
 
 /// One refresh grant with `refresh`, as the test app.
 async fn refresh_grant(
-    sim: &xox::sim::Simulator,
+    sim: &xox_domain::sim::Simulator,
     refresh: &Secret,
-) -> Result<xox::slack::ApiResponse, CallError> {
+) -> Result<xox_domain::slack::ApiResponse, CallError> {
     let params = [
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh.expose()),
@@ -325,7 +330,7 @@ async fn rotating_tokens_expire_on_the_simulated_clock() {
 async fn exchange_is_once_only_and_needs_rotation() {
     let sim = sim_with_app(ID, true, false).await;
     sim.with_world(|w| {
-        w.register_app(xox::sim::SimApp {
+        w.register_app(xox_domain::sim::SimApp {
             client_id: "333.444".into(),
             client_secret: Some(SECRET.into()),
             pkce: false,
@@ -475,7 +480,7 @@ async fn injected_faults_become_typed_errors() {
     let grant = parse_grant(&seed(&sim, ID, "chat:write", "").await).unwrap();
     let bot = grant.token(TokenKind::Bot).unwrap();
     let client =
-        xox::slack::SlackClient::new(sim.base_url(), std::time::Duration::from_millis(400))
+        xox_domain::slack::SlackClient::new(sim.base_url(), std::time::Duration::from_millis(400))
             .unwrap();
     let fault = |kind| Fault {
         method: Some("auth.test".into()),
@@ -557,9 +562,11 @@ async fn injected_faults_become_typed_errors() {
     assert_eq!(err.api().unwrap().code, ErrorCode::InvalidRefreshToken);
 
     // Nothing listens: a clear connect error.
-    let dead =
-        xox::slack::SlackClient::new("http://127.0.0.1:9", std::time::Duration::from_secs(2))
-            .unwrap();
+    let dead = xox_domain::slack::SlackClient::new(
+        "http://127.0.0.1:9",
+        std::time::Duration::from_secs(2),
+    )
+    .unwrap();
     let err = dead.call("auth.test", &bot.access, &[]).await.unwrap_err();
     assert!(
         err.to_string().starts_with("could not reach Slack"),
@@ -667,7 +674,8 @@ async fn the_world_reacts_to_joins_invites_leaves_and_archives() {
             .collect()
     };
     let post = args(&[("channel", "#random"), ("text", "hi")]);
-    let code = |r: Result<_, xox::slack::CallError>| r.unwrap_err().api().unwrap().code.clone();
+    let code =
+        |r: Result<_, xox_domain::slack::CallError>| r.unwrap_err().api().unwrap().code.clone();
 
     assert_eq!(
         code(client.call("chat.postMessage", bot, &post).await),

@@ -5,8 +5,10 @@ use serde_json::json;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
-use xox::slack::{Scopes, TokenKind, TokenType, parse_grant};
-use xox::store::{HeldElsewhere, Lease, NewApp, NewCall, SqliteStore, StoreError, TokenStatus};
+use xox_domain::slack::{Scopes, TokenKind, TokenType, parse_grant};
+use xox_domain::store::{
+    HeldElsewhere, Lease, NewApp, NewCall, SqliteStore, StoreError, TokenStatus,
+};
 
 fn key() -> String {
     base64::engine::general_purpose::STANDARD.encode([42u8; 32])
@@ -16,12 +18,12 @@ fn open(path: &Path) -> SqliteStore {
     SqliteStore::open_with_key(path, Some(&key())).unwrap()
 }
 
-fn app(store: &mut SqliteStore) -> xox::store::App {
+fn app(store: &mut SqliteStore) -> xox_domain::store::App {
     store
         .add_app(NewApp {
             name: "acme".into(),
             client_id: "111.222".into(),
-            client_secret: Some(xox::slack::Secret::new("s3cr3t-client-secret-value")),
+            client_secret: Some(xox_domain::slack::Secret::new("s3cr3t-client-secret-value")),
             pkce: false,
             rotation: false,
             redirect_uri: "http://localhost:8976/callback".into(),
@@ -34,21 +36,21 @@ fn app(store: &mut SqliteStore) -> xox::store::App {
 /// Store a rotating install as connection `name`, as `xox import` does.
 fn import(
     store: &mut SqliteStore,
-    app: &xox::store::App,
+    app: &xox_domain::store::App,
     name: &str,
     team: &str,
     user: &str,
-) -> xox::store::StoreResult<xox::store::Connection> {
+) -> xox_domain::store::StoreResult<xox_domain::store::Connection> {
     store.save_grant(
         app,
         name,
         &rotating_grant(team, user),
-        "import",
+        xox_domain::store::EventAction::Import,
         HeldElsewhere::Refuse,
     )
 }
 
-fn rotating_grant(team: &str, user: &str) -> xox::slack::Grant {
+fn rotating_grant(team: &str, user: &str) -> xox_domain::slack::Grant {
     parse_grant(&json!({
         "ok": true, "app_id": "A1", "token_type": "bot", "scope": "chat:write,users:read",
         "access_token": "xoxe.xoxb-1-BOTACCESSSECRET0001", "refresh_token": "xoxe-1-BOTREFRESHSECRET0001",
@@ -132,7 +134,7 @@ fn grant_round_trip_keeps_kinds_scopes_and_expiry() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = open(&dir.path().join("x.db"));
     let app = app(&mut store);
-    let before = xox::store::now_unix();
+    let before = xox_domain::store::now_unix();
     let conn = import(&mut store, &app, "acme-prod", "T1", "U1").unwrap();
     assert_eq!(conn.team_id.as_deref(), Some("T1"));
     assert_eq!(conn.app_name, "acme");
@@ -156,7 +158,8 @@ fn grant_round_trip_keeps_kinds_scopes_and_expiry() {
     assert!(
         events
             .iter()
-            .all(|e| e.action == "import" && e.pid == std::process::id() as i64)
+            .all(|e| e.action == xox_domain::store::EventAction::Import
+                && e.pid == std::process::id() as i64)
     );
     assert_eq!(events[2].old_expires_at, Some(expires));
     assert_eq!(store.connections().unwrap().len(), 1);
@@ -302,7 +305,7 @@ fn recorded_calls_keep_their_payload_sealed() {
     assert_eq!(call.error, "missing_scope");
     assert_eq!(call.needed.unwrap().to_csv(), "chat:write");
     assert_eq!(call.retry_after, Some(3));
-    assert_eq!(call.state, xox::store::CallState::Open);
+    assert_eq!(call.state, xox_domain::store::CallState::Open);
     let payload = store.call_payload(id).unwrap();
     assert_eq!(payload.params, params);
     assert_eq!(payload.response.unwrap(), body);
@@ -375,7 +378,7 @@ fn a_lease_whose_holder_exited_is_taken_over_before_it_lapses() {
     let mut store = open(&db);
     // A holder on this machine that has exited: its owner id with a dead pid.
     let mut child = std::process::Command::new("true").spawn().unwrap();
-    let ours = xox::store::lease_owner::this_process();
+    let ours = xox_domain::store::lease_owner::this_process();
     let machine = ours.rsplitn(3, ':').nth(2).unwrap();
     let dead = format!("{machine}:{}:lgone", child.id());
     child.wait().unwrap();
@@ -392,7 +395,7 @@ fn a_lease_whose_holder_exited_is_taken_over_before_it_lapses() {
         Lease::TakenFromGone(dead)
     );
     // A live holder (this process, under another owner id) keeps it.
-    let other = xox::store::lease_owner::this_process();
+    let other = xox_domain::store::lease_owner::this_process();
     assert_eq!(
         store
             .try_lease("c1", TokenKind::Bot, &other, Duration::from_millis(60_000))

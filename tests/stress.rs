@@ -13,9 +13,9 @@ mod seed;
 use common::stampede::{self, Answers, HTTP_TIMEOUT};
 use std::path::Path;
 use std::time::Instant;
-use xox::sim::{FaultKind, Simulator};
-use xox::slack::{SlackClient, TokenKind};
-use xox::store::SqliteStore;
+use xox_domain::sim::{FaultKind, Simulator};
+use xox_domain::slack::{SlackClient, TokenKind};
+use xox_domain::store::SqliteStore;
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(format!("XOX_STRESS_{name}"))

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use xox::engine::Engine;
 use xox::engine::demo_world::Demo;
-use xox::slack::TokenKind;
-use xox::store::CallState;
 use xox::tui::app::{App, Msg};
 use xox::tui::effects::Executor;
+use xox_domain::slack::TokenKind;
+use xox_domain::store::CallState;
 
 /// Keys, each after a pause long enough for the work the previous one started.
 fn script(steps: Vec<(u64, KeyEvent)>) -> impl futures_util::Stream<Item = Msg> + Unpin {
@@ -70,7 +70,7 @@ async fn refreshes_by_another_process_show_up_without_a_restart() {
         &mut exec,
         inbox,
         keys,
-        xox::store::now_unix,
+        xox_domain::store::now_unix,
     )
     .await
     .unwrap();
@@ -118,7 +118,7 @@ async fn refresh_inspect_and_replay_through_the_event_loop() {
             &mut exec,
             inbox,
             keys,
-            xox::store::now_unix,
+            xox_domain::store::now_unix,
         ),
     )
     .await;

@@ -4,8 +4,8 @@
 
 use hyper::Method;
 use libfuzzer_sys::fuzz_target;
-use xox::login::callback::{Callback, respond};
-use xox::slack::Secret;
+use xox_domain::login::callback::{Callback, respond};
+use xox_domain::slack::Secret;
 
 const STATE: &str = "fuzz-state-0123456789abcdef";
 

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xox::slack::import_input::parse_input;
+use xox_domain::slack::import_input::parse_input;
 
 fuzz_target!(|raw: &[u8]| {
     if let Err(e) = parse_input(raw) {

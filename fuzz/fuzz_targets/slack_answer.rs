@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xox::slack::response::{AnswerHeaders, parse_answer};
+use xox_domain::slack::response::{AnswerHeaders, parse_answer};
 
 fuzz_target!(
     |input: (u16, Option<String>, Option<String>, Option<String>, &[u8])| {

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use xox::slack::TokenType;
+use xox_domain::slack::TokenType;
 
 fuzz_target!(|text: &str| {
     let t = TokenType::classify(text);

@@ -2,8 +2,8 @@
 
 use super::{Context, format, print_json};
 use crate::engine::AppChanges;
-use crate::slack::{Scopes, Secret};
-use crate::store::NewApp;
+use crate::engine::NewApp;
+use crate::engine::{Scopes, Secret};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Read};
@@ -124,8 +124,7 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
         AppCommand::Manifest {
             name, push: false, ..
         } => {
-            let app = ctx.engine()?.app(&name).await?;
-            print_json(&crate::login::manifest::manifest(&app));
+            print_json(&ctx.engine()?.manifest(&name).await?);
             Ok(())
         }
         AppCommand::Manifest {

@@ -61,7 +61,7 @@ pub fn print_report(report: CallReport, json: bool) -> anyhow::Result<()> {
     let command = explained.and_then(|e| e.command.clone());
     if json {
         let api = error.api();
-        let scopes = |s: Option<&crate::slack::Scopes>| {
+        let scopes = |s: Option<&crate::engine::Scopes>| {
             s.map(|s| s.iter().map(str::to_owned).collect::<Vec<_>>())
         };
         print_json(&json!({

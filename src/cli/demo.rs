@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::list::render_list;
-use crate::store::now_unix;
+use crate::engine::now_unix;
 use clap::Args;
 use std::io::IsTerminal;
 

@@ -1,7 +1,7 @@
 //! `xox exchange CONN --yes`: turn a long-lived token into a rotating pair (irreversible).
 
 use super::{Context, KindArgs, format};
-use crate::store::now_unix;
+use crate::engine::now_unix;
 use anyhow::bail;
 use clap::Args;
 
@@ -19,12 +19,12 @@ pub struct ExchangeArgs {
 pub async fn run(ctx: &Context, args: ExchangeArgs) -> anyhow::Result<()> {
     let engine = ctx.engine()?;
     if !args.yes {
-        let conn = engine.connection(&args.conn).await?;
-        let kind = crate::calls::default_kind(&conn, args.kind.kind())?;
+        let token = engine.token_ref(&args.conn, args.kind.kind()).await?;
+        let (kind, name) = (token.kind, token.connection);
         bail!(
             "exchanging is irreversible: the {kind} token of {} becomes a 12-hour rotating token, the app's token rotation stays on for good, and the long-lived token stops working at the first refresh; run `xox exchange {} --{kind} --yes` to go ahead",
-            conn.name,
-            conn.name
+            name,
+            name
         );
     }
     let done = engine.exchange(&args.conn, args.kind.kind()).await?;

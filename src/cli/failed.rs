@@ -1,8 +1,8 @@
 //! `xox failed [ID]`: recorded failed calls, each explained with a hint and the next command.
 
 use super::{Context, format, print_json};
+use crate::engine::ErrorCode;
 use crate::engine::ExplainedCall;
-use crate::slack::ErrorCode;
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -15,7 +15,7 @@ pub struct FailedArgs {
 }
 
 fn to_json(e: &ExplainedCall) -> Value {
-    let scopes = |s: &Option<crate::slack::Scopes>| {
+    let scopes = |s: &Option<crate::engine::Scopes>| {
         s.as_ref()
             .map(|s| s.iter().map(str::to_owned).collect::<Vec<_>>())
     };

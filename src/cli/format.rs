@@ -2,7 +2,7 @@
 
 pub use crate::engine::describe::*;
 
-use crate::store::{Connection, TokenInfo};
+use crate::engine::{Connection, TokenInfo};
 use serde_json::{Value, json};
 
 pub fn token_json(t: &TokenInfo, now: i64) -> Value {

@@ -45,9 +45,9 @@ pub async fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<()> {
     for e in &events {
         rows.push(vec![
             format::rfc3339(e.at),
-            e.action.clone(),
+            e.action.to_string(),
             or_dash(e.token_kind.map(|k| k.to_string())),
-            e.outcome.clone(),
+            e.outcome.to_string(),
             or_dash(when(e.old_expires_at)),
             or_dash(when(e.new_expires_at)),
             e.pid.to_string(),

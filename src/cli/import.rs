@@ -1,9 +1,9 @@
 //! `xox import NAME --app APP`: store tokens piped on stdin.
 
 use super::{Context, KindArgs, format, print_json};
-use crate::slack::import_input::MAX_INPUT;
-use crate::slack::sdk_store::SdkStore;
-use crate::store::{HeldElsewhere, now_unix};
+use crate::engine::MAX_INPUT;
+use crate::engine::SdkStore;
+use crate::engine::{HeldElsewhere, now_unix};
 use anyhow::Context as _;
 use clap::Args;
 use std::io::Read;

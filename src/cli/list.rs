@@ -1,9 +1,9 @@
 //! `xox list` and `xox show CONN`: connections, tokens, scopes, expiry and status.
 
 use super::{Context, format, print_json};
-use crate::calls::hints::CLASSIC_APP;
-use crate::slack::grant::IncomingWebhook;
-use crate::store::{Connection, now_unix};
+use crate::engine::CLASSIC_APP;
+use crate::engine::IncomingWebhook;
+use crate::engine::{Connection, now_unix};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -174,9 +174,9 @@ pub fn render_show(c: &Connection, webhook: Option<&IncomingWebhook>, now: i64) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::slack::{TokenKind, TokenType};
-    use crate::store::fixtures;
-    use crate::store::{TokenInfo, TokenStatus};
+    use crate::engine::{TokenInfo, TokenStatus};
+    use crate::engine::{TokenKind, TokenType};
+    use xox_domain::store::fixtures;
 
     const NOW: i64 = 1_795_000_000;
 
@@ -254,7 +254,7 @@ mod tests {
     #[test]
     fn show_view() {
         let hook = IncomingWebhook {
-            url: crate::slack::Secret::new("https://hooks.slack.com/services/T1/B1/abcdefWXYZ"),
+            url: crate::engine::Secret::new("https://hooks.slack.com/services/T1/B1/abcdefWXYZ"),
             channel: Some("#alerts".into()),
             channel_id: Some("C1".into()),
         };

@@ -3,10 +3,10 @@
 
 use super::{Context, format, parse_window};
 use crate::engine::LoginRequest;
-use crate::login::{LoggedIn, LoginError};
-use crate::rotation::StopLevel;
-use crate::slack::Scopes;
-use crate::store::now_unix;
+use crate::engine::Scopes;
+use crate::engine::StopLevel;
+use crate::engine::now_unix;
+use crate::engine::{LoggedIn, LoginError};
 use clap::Args;
 use std::process::Stdio;
 use std::time::Duration;

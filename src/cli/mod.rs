@@ -39,10 +39,10 @@ mod token;
 mod watch;
 mod webhook;
 
+use crate::engine::TokenKind;
+use crate::engine::{DEFAULT_HTTP_TIMEOUT, DEFAULT_SLACK_URL};
 use crate::engine::{Engine, Settings};
-use crate::rotation::{Stop, StopLevel};
-use crate::slack::TokenKind;
-use crate::slack::client::{DEFAULT_HTTP_TIMEOUT, DEFAULT_SLACK_URL};
+use crate::engine::{Stop, StopLevel};
 use clap::{Args, Parser, Subcommand};
 use deferred::Deferred;
 use std::future::Future;
@@ -222,7 +222,7 @@ impl Context {
     fn engine_reading(&self) -> anyhow::Result<Engine> {
         let db = &self.settings.db;
         // A server's store is made by its first use on any host; only a file can be missing.
-        if !crate::store::is_server(db) && !db.exists() {
+        if !crate::engine::is_server(db) && !db.exists() {
             anyhow::bail!(
                 "no xox database at {}: check --db or XOX_DB (`xox import` or `xox login` creates one)",
                 db.display()
@@ -275,7 +275,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .or_else(|| from_env("XOX_SLACK_URL"))
                 .unwrap_or_else(|| DEFAULT_SLACK_URL.to_owned()),
             http_timeout: Duration::from_secs_f64(http_timeout),
-            window: crate::rotation::DEFAULT_WINDOW,
+            window: crate::engine::DEFAULT_WINDOW,
             stop: stop.clone(),
         },
     };

@@ -2,8 +2,8 @@
 //! makes, lists and revokes those keys.
 
 use super::{Context, format, print_json};
-use crate::rotation::WatchEvent;
-use crate::store::KeyKind;
+use crate::engine::KeyKind;
+use crate::engine::WatchEvent;
 use clap::{Args, Subcommand};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -161,8 +161,8 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
     let (served, fresh) = tokio::join!(
         crate::proxy::serve(engine.clone(), listener, stop.clone(), args.max_body),
         engine.keep_fresh(
-            crate::rotation::DEFAULT_WINDOW,
-            stop.reached(crate::rotation::StopLevel::Finish),
+            crate::engine::DEFAULT_WINDOW,
+            stop.reached(crate::engine::StopLevel::Finish),
             &report
         ),
     );

@@ -1,8 +1,8 @@
 //! `xox refresh CONN` and `xox refresh --all`: refresh rotating tokens now.
 
 use super::{Context, KindArgs, format, parse_window, print_json};
-use crate::rotation::{RefreshReport, StopLevel};
-use crate::store::now_unix;
+use crate::engine::now_unix;
+use crate::engine::{RefreshReport, StopLevel};
 use anyhow::bail;
 use clap::Args;
 use serde_json::json;
@@ -23,7 +23,7 @@ pub struct RefreshArgs {
     #[arg(long, default_value = "2h", value_parser = parse_window, requires = "all")]
     within: Duration,
     /// With --all: how many workspaces at once
-    #[arg(long, default_value_t = crate::rotation::DEFAULT_CONCURRENCY, requires = "all")]
+    #[arg(long, default_value_t = crate::engine::DEFAULT_CONCURRENCY, requires = "all")]
     concurrency: usize,
     #[arg(long)]
     json: bool,

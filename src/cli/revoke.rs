@@ -18,12 +18,12 @@ pub struct RevokeArgs {
 pub async fn run(ctx: &Context, args: RevokeArgs) -> anyhow::Result<()> {
     let engine = ctx.engine()?;
     if !args.yes {
-        let conn = engine.connection(&args.conn).await?;
-        let kind = crate::calls::default_kind(&conn, args.kind.kind())?;
+        let token = engine.token_ref(&args.conn, args.kind.kind()).await?;
+        let (kind, name) = (token.kind, token.connection);
         bail!(
             "revoking is final: Slack will not accept the {kind} token of {} again, and a new one means installing the app again; run `xox revoke {} --{kind} --yes` to go ahead",
-            conn.name,
-            conn.name
+            name,
+            name
         );
     }
     let kind = engine.revoke(&args.conn, args.kind.kind()).await?;

@@ -1,7 +1,6 @@
 //! `xox sim [--port N] [--auto-consent]`: run the Slack simulator in the foreground.
 
-use crate::rotation::{Stop, StopLevel};
-use crate::sim::{Simulator, presets};
+use crate::engine::{Simulator, Stop, StopLevel, preset_apps};
 use clap::Args;
 
 #[derive(Args, Debug)]
@@ -27,7 +26,7 @@ pub async fn run(args: SimArgs, stop: &Stop) -> anyhow::Result<()> {
     // that line goes to stdout, so a script may read it and close the pipe.
     outln!("{}", sim.base_url());
     errln!("preset apps (confidential ones share the README's simulator secret):");
-    for (app, what) in presets::preset_apps() {
+    for (app, what) in preset_apps() {
         errln!("  {}  {what}", app.client_id);
     }
     errln!(

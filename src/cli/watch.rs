@@ -1,7 +1,7 @@
 //! `xox watch`: keep every rotating token fresh, in the foreground, until Ctrl-C or SIGTERM.
 
 use super::{Context, format, parse_window};
-use crate::rotation::WatchEvent;
+use crate::engine::WatchEvent;
 use clap::Args;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ pub struct WatchArgs {
 }
 
 fn line(event: &WatchEvent) -> String {
-    let now = format::rfc3339(crate::store::now_unix());
+    let now = format::rfc3339(crate::engine::now_unix());
     match event {
         WatchEvent::Refreshed {
             connection,
@@ -46,7 +46,7 @@ pub async fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<()> {
     let engine = ctx.engine()?;
     errln!(
         "{} watching {}: refreshing rotating tokens {} before expiry; Ctrl-C stops",
-        format::rfc3339(crate::store::now_unix()),
+        format::rfc3339(crate::engine::now_unix()),
         engine.location(),
         humantime::format_duration(args.within)
     );
@@ -57,6 +57,6 @@ pub async fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<()> {
     engine
         .keep_fresh(args.within, std::future::pending(), &report)
         .await?;
-    errln!("{} stopped", format::rfc3339(crate::store::now_unix()));
+    errln!("{} stopped", format::rfc3339(crate::engine::now_unix()));
     Ok(())
 }

@@ -7,7 +7,7 @@ pub mod tally;
 mod uploads;
 
 use crate::engine::{Engine, ProxyAnswer, ProxyOutcome};
-use crate::rotation::{Stop, StopLevel};
+use crate::engine::{Stop, StopLevel};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};

@@ -1,9 +1,9 @@
 //! Reading an app's request: its proxy key (Bearer header, or a `token` form or JSON field,
 //! which is taken out of the body) and its arguments, for the failed-call log.
 
+use crate::engine::Passthrough;
 use crate::engine::ProxyRequest;
-use crate::slack::passthrough::Passthrough;
-use crate::slack::{Secret, TokenType};
+use crate::engine::{Secret, TokenType};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
 

@@ -2,7 +2,7 @@
 //! per key rather than one per request), and totals for the proxy's own lines.
 
 use crate::engine::Engine;
-use crate::store::now_unix;
+use crate::engine::now_unix;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};

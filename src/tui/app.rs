@@ -2,9 +2,9 @@
 
 pub use crate::engine::{ExplainedCall as FailedCall, Snapshot};
 
+use crate::engine::TokenKind;
+use crate::engine::{Connection, Event};
 use crate::engine::{LoginRequest, TokenRef};
-use crate::slack::TokenKind;
-use crate::store::{Connection, Event};
 use crossterm::event::KeyEvent;
 use std::collections::{HashMap, HashSet};
 

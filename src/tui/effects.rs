@@ -3,9 +3,9 @@
 
 use super::app::{Effect, Job, Msg};
 use crate::engine::describe::countdown;
+use crate::engine::now_unix;
 use crate::engine::{CallReport, Engine, LoginRequest, TokenRef};
-use crate::rotation::{DEFAULT_CONCURRENCY, WatchEvent};
-use crate::store::now_unix;
+use crate::engine::{DEFAULT_CONCURRENCY, WatchEvent};
 use base64::Engine as _;
 use std::io::Write;
 use std::sync::Arc;
@@ -257,15 +257,14 @@ impl Executor {
         self.login = Some(tokio::spawn(async move {
             let result = async {
                 let pending = engine
-                    .start_login(request, crate::store::HeldElsewhere::Refuse)
+                    .start_login(request, crate::engine::HeldElsewhere::Refuse)
                     .await
                     .map_err(|e| e.to_string())?;
                 let url = pending.url().to_string();
                 let _ = tx.send(Msg::LoginUrl(url.clone()));
                 if follow {
-                    tokio::spawn(async move {
-                        let _ = reqwest::get(url).await;
-                    });
+                    let engine = engine.clone();
+                    tokio::spawn(async move { engine.follow_authorize_link(&url).await });
                 }
                 let done = engine
                     .finish_login(pending, LOGIN_TIMEOUT)

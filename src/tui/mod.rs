@@ -11,7 +11,7 @@ pub mod update;
 pub mod view;
 
 use crate::engine::Engine;
-use crate::rotation::StopLevel;
+use crate::engine::StopLevel;
 use app::{App, Msg};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use effects::Executor;
@@ -82,7 +82,7 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
         &mut exec,
         inbox,
         events,
-        crate::store::now_unix,
+        crate::engine::now_unix,
     );
     // SIGTERM (or SIGINT from outside the raw-mode terminal) closes the dashboard; the jobs
     // it started keep running, and the process waits for their rotations to save.

@@ -6,14 +6,14 @@ use super::app::{
 };
 use super::update::update;
 use super::view::view;
-use crate::calls::hints::{Hint, HintAction};
+use crate::engine::{CallState, RecordedCall, TokenStatus};
+use crate::engine::{Hint, HintAction};
 use crate::engine::{LoginRequest, TokenRef};
-use crate::slack::{Scopes, TokenKind, TokenType};
-use crate::store::fixtures::{app as registered_app, connection, token};
-use crate::store::{CallState, RecordedCall, TokenStatus};
+use crate::engine::{Scopes, TokenKind, TokenType};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use xox_domain::store::fixtures::{app as registered_app, connection, token};
 
 const NOW: i64 = 1_795_000_000;
 
@@ -96,11 +96,11 @@ fn snapshot() -> Snapshot {
         }),
         command: Some("xox login --reauth acme-classic --scopes reactions:write".into()),
     }];
-    let proxy_keys = vec![crate::store::ProxyKey {
+    let proxy_keys = vec![crate::engine::ProxyKey {
         id: "k0123456789".into(),
         connection_id: "c-acme-rotating".into(),
         connection: "acme-rotating".into(),
-        kind: crate::store::KeyKind::Auto,
+        kind: crate::engine::KeyKind::Auto,
         label: Some("billing worker".into()),
         created_at: NOW - 3_600,
         last_used_at: Some(NOW - 5),
@@ -118,7 +118,7 @@ fn snapshot() -> Snapshot {
 fn app() -> App {
     let mut app = App::new(
         "/home/me/.local/share/xox/xox.db".into(),
-        crate::rotation::DEFAULT_WINDOW,
+        crate::engine::DEFAULT_WINDOW,
         true,
         true,
     );

@@ -4,8 +4,7 @@
 use super::app::{App, Effect, Job, Mode};
 use super::keymap::{self, Action, Scope};
 use super::rows::refresh_rows;
-use crate::slack::TokenKind;
-use crate::slack::catalogue::catalogue;
+use crate::engine::{TokenKind, complete_method};
 use crossterm::event::{Event, KeyEvent, KeyModifiers};
 use tui_input::backend::crossterm::EventHandler;
 
@@ -32,7 +31,7 @@ pub(super) fn on_console_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Some(Action::Complete) => {
             let text = app.console.value().to_owned();
             if !text.contains(' ')
-                && let Some(name) = catalogue().complete(&text).next()
+                && let Some(name) = complete_method(&text)
             {
                 app.console = tui_input::Input::new(name.to_owned());
             }

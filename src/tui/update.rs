@@ -7,9 +7,9 @@ use super::app::{App, Confirm, Effect, Job, LoginState, Mode, Msg, Status};
 use super::keymap::{self, Action, Scope};
 use super::rows::{keep_selection_visible, rebuild_rows, refresh_rows};
 use super::text_input;
+use crate::engine::Health;
 use crate::engine::{LoginRequest, TokenRef};
-use crate::slack::{Scopes, TokenKind};
-use crate::store::Health;
+use crate::engine::{Scopes, TokenKind};
 use crossterm::event::{KeyCode, KeyEvent};
 use failed::on_failed_key;
 
@@ -98,10 +98,9 @@ fn move_in(len: usize, current: usize, action: Action, page: usize) -> usize {
     }
 }
 
-/// The selected connection's token a key acts on: the bot token when it has one.
+/// The selected connection's token a key acts on, by the engine's rule.
 fn target_token(app: &App) -> Option<TokenRef> {
-    let c = app.selected_connection()?;
-    TokenRef::of(c, TokenKind::Bot).or_else(|| TokenRef::of(c, TokenKind::User))
+    TokenRef::default_of(app.selected_connection()?)
 }
 
 fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
@@ -316,13 +315,7 @@ fn connection_action(app: &mut App, action: Action) -> Vec<Effect> {
         },
         // Only long-lived tokens can be exchanged; with two, the dialog lets one be picked.
         Action::Exchange => {
-            let long_lived: Vec<TokenRef> = conn
-                .tokens
-                .iter()
-                .filter(|t| !t.rotating && !t.has_refresh_token && t.expires_at.is_none())
-                .filter(|t| t.status != crate::store::TokenStatus::Revoked)
-                .filter_map(|t| TokenRef::of(conn, t.kind))
-                .collect();
+            let long_lived = TokenRef::exchangeable(conn);
             if long_lived.is_empty() {
                 app.status = Some(Status::error(format!(
                     "the tokens of {} already rotate (or are revoked): there is nothing to exchange; r refreshes them",

@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use xox::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox_domain::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 
 pub struct Env {
     pub dir: tempfile::TempDir,

@@ -25,7 +25,12 @@ impl Dashboard {
     pub fn new(engine: Arc<Engine>, follow_login_links: bool) -> Dashboard {
         let (tx, inbox) = tokio::sync::mpsc::unbounded_channel();
         Dashboard {
-            app: App::new("test".into(), xox::rotation::DEFAULT_WINDOW, false, true),
+            app: App::new(
+                "test".into(),
+                xox_domain::rotation::DEFAULT_WINDOW,
+                false,
+                true,
+            ),
             exec: Executor::new(engine, tx, follow_login_links),
             inbox,
         }
@@ -34,7 +39,7 @@ impl Dashboard {
     /// Apply `msg` and run its effects, then keep handling what the tasks send back until
     /// no job is busy and every reload asked for has arrived.
     pub async fn drive(&mut self, msg: Msg) {
-        let now = xox::store::now_unix;
+        let now = xox_domain::store::now_unix;
         let mut reloads = 0;
         let mut apply = |app: &mut App, exec: &mut Executor, msg: Msg| {
             if matches!(msg, Msg::Loaded(_)) {

@@ -13,8 +13,8 @@ pub mod sdks;
 pub mod stampede;
 
 use std::time::Duration;
-use xox::sim::{Fault, FaultKind, SimApp, Simulator};
-use xox::slack::{ClientCredentials, Secret, SlackClient};
+use xox_domain::sim::{Fault, FaultKind, SimApp, Simulator};
+use xox_domain::slack::{ClientCredentials, Secret, SlackClient};
 
 pub const SECRET: &str = "test-client-secret";
 

@@ -4,7 +4,7 @@
 use super::cli_env::{Env, first_line};
 use super::rotating::{env_with_connection, simulator};
 use std::process::{Child, Stdio};
-use xox::sim::Simulator;
+use xox_domain::sim::Simulator;
 
 /// `xox proxy --port 0` running on `env`; its base URL (`http://127.0.0.1:PORT/api/`).
 pub struct Proxy {
@@ -88,7 +88,7 @@ impl Proxy {
 }
 
 /// Refreshes of bot tokens that reached the simulator.
-pub fn bot_refreshes(counters: &xox::sim::Counters) -> u64 {
+pub fn bot_refreshes(counters: &xox_domain::sim::Counters) -> u64 {
     counters
         .refreshes
         .iter()

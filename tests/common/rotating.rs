@@ -5,8 +5,8 @@ use super::cli_env::Env;
 use super::fault_refreshes;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use xox::sim::presets::ROTATING_CLIENT_ID;
-use xox::sim::{FaultKind, Simulator};
+use xox_domain::sim::presets::ROTATING_CLIENT_ID;
+use xox_domain::sim::{FaultKind, Simulator};
 
 /// An in-process simulator with the preset apps, whose rotating tokens live `lifetime` s.
 pub async fn simulator(lifetime: i64) -> Simulator {

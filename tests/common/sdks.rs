@@ -4,8 +4,8 @@
 
 use super::cli_env::Env;
 use std::process::Command;
-use xox::sim::Simulator;
-use xox::sim::presets::ROTATING_CLIENT_ID;
+use xox_domain::sim::Simulator;
+use xox_domain::sim::presets::ROTATING_CLIENT_ID;
 
 /// Run an installing script; what it printed, or `None` (with the notice) when it failed.
 fn installed(script: &str, what: &str) -> Option<String> {

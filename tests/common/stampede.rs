@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
-use xox::rotation::{Need, RetryPolicy, Rotator, StoreHandle, Target};
-use xox::slack::{SlackClient, TokenKind};
+use xox_domain::rotation::{Need, RetryPolicy, Rotator, StoreHandle, Target};
+use xox_domain::slack::{SlackClient, TokenKind};
 
 const WORKER_ENV: &str = "XOX_STAMPEDE_WORKER";
 /// Seeded tokens expire in a minute, inside this window; refreshed ones live 12 hours.
@@ -39,13 +39,15 @@ pub fn should_run(name: &str) -> bool {
 
 /// A runtime with two workers, as on the machines these tests run on, and the simulator
 /// with the preset apps on it.
-pub fn simulator() -> (tokio::runtime::Runtime, xox::sim::Simulator) {
+pub fn simulator() -> (tokio::runtime::Runtime, xox_domain::sim::Simulator) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let sim = runtime.block_on(xox::sim::Simulator::start(0)).unwrap();
+    let sim = runtime
+        .block_on(xox_domain::sim::Simulator::start(0))
+        .unwrap();
     sim.add_preset_apps();
     (runtime, sim)
 }
@@ -155,10 +157,11 @@ fn worker(spec: &str) {
         .unwrap();
     let location = location.replace("{pid}", &std::process::id().to_string());
     runtime.block_on(async move {
-        let store = tokio::task::spawn_blocking(move || xox::store::open(Path::new(&location)))
-            .await
-            .unwrap()
-            .unwrap();
+        let store =
+            tokio::task::spawn_blocking(move || xox_domain::store::open(Path::new(&location)))
+                .await
+                .unwrap()
+                .unwrap();
         let client = SlackClient::new(base, HTTP_TIMEOUT).unwrap();
         let rotator = std::rc::Rc::new(Rotator::new(
             StoreHandle::new(store),

@@ -234,7 +234,7 @@ fn adding_a_connection_takes_the_selected_or_first_app() {
     assert_eq!(app.mode, Mode::Dashboard);
     assert_eq!(app.busy.len(), 0);
     // An empty database: the first registered app, or a hint when there is none.
-    let mut empty = App::new("x".into(), crate::rotation::DEFAULT_WINDOW, false, true);
+    let mut empty = App::new("x".into(), crate::engine::DEFAULT_WINDOW, false, true);
     update(
         &mut empty,
         Msg::Loaded(Snapshot {
@@ -246,7 +246,7 @@ fn adding_a_connection_takes_the_selected_or_first_app() {
     assert!(
         matches!(press(&mut empty, "a").as_slice(), [Effect::Login(LoginRequest::Install { app, .. })] if app == "app-only")
     );
-    let mut none = App::new("x".into(), crate::rotation::DEFAULT_WINDOW, false, true);
+    let mut none = App::new("x".into(), crate::engine::DEFAULT_WINDOW, false, true);
     assert!(press(&mut none, "a").is_empty());
     assert!(none.status.as_ref().unwrap().text.contains("xox app add"));
 }

@@ -1,6 +1,7 @@
 //! What `view` draws: snapshots at 80×24 and 120×40, and screens read as text.
 
 use super::*;
+use crate::engine::{ErrorCode, EventAction, Outcome};
 
 /// After a re-auth that granted the scope, the inspector ticks it: what the token holds now
 /// sits beside what it held when the call failed.
@@ -51,23 +52,34 @@ fn the_detail_pane_names_the_last_failure_not_a_lease_takeover() {
     let Some(Effect::LoadEvents(id)) = effects.first() else {
         panic!("{effects:?}");
     };
-    let event = |n: i64, action: &str, outcome: &str, detail: &str| crate::store::Event {
-        id: n,
-        connection_id: id.clone(),
-        at: NOW - 100 + n,
-        action: action.into(),
-        token_kind: Some(TokenKind::Bot),
-        outcome: outcome.into(),
-        old_expires_at: None,
-        new_expires_at: None,
-        pid: 1,
-        detail: Some(detail.into()),
-    };
+    let event =
+        |n: i64, action: EventAction, outcome: Outcome, detail: &str| crate::engine::Event {
+            id: n,
+            connection_id: id.clone(),
+            at: NOW - 100 + n,
+            action,
+            token_kind: Some(TokenKind::Bot),
+            outcome,
+            old_expires_at: None,
+            new_expires_at: None,
+            pid: 1,
+            detail: Some(detail.into()),
+        };
     app.events.insert(
         id.clone(),
         vec![
-            event(1, "refresh", "invalid_refresh_token", "spent elsewhere"),
-            event(2, "lease", "taken_over", "pid 42 has exited"),
+            event(
+                1,
+                EventAction::Refresh,
+                Outcome::Slack(ErrorCode::InvalidRefreshToken),
+                "spent elsewhere",
+            ),
+            event(
+                2,
+                EventAction::Lease,
+                Outcome::TakenOver,
+                "pid 42 has exited",
+            ),
         ],
     );
     let text = format!("{}", render(&app, 120, 40).backend());

@@ -2,9 +2,9 @@
 //! kind, re-authorizing, and the next step a failure's hint names.
 
 use super::{move_in, start_login};
-use crate::calls::hints::HintAction;
+use crate::engine::HintAction;
 use crate::engine::{LoginRequest, TokenRef};
-use crate::slack::{Scopes, TokenKind};
+use crate::engine::{Scopes, TokenKind};
 use crate::tui::app::{App, Effect, Job, Mode, Status};
 use crate::tui::keymap::{self, Action, Scope};
 use crossterm::event::KeyEvent;

@@ -1,9 +1,9 @@
 //! The connections table: one row per connection, only the rows on screen are built.
 
 use super::{Palette, spinner};
+use crate::engine::TokenKind;
 use crate::engine::describe;
-use crate::slack::TokenKind;
-use crate::store::{Connection, Health};
+use crate::engine::{Connection, Health};
 use crate::tui::app::{App, Job};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};

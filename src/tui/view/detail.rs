@@ -104,14 +104,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
     }
     // The last refresh, exchange or revoke that did not work, with Slack's words. A lease
     // taken over from a crashed process is history, not a failure of the connection.
-    let failed_event = app.events.get(&c.id).and_then(|events| {
-        events.iter().rev().find(|e| {
-            !matches!(
-                e.outcome.as_str(),
-                "ok" | "retry" | "superseded" | "taken_over"
-            )
-        })
-    });
+    let failed_event = app
+        .events
+        .get(&c.id)
+        .and_then(|events| events.iter().rev().find(|e| e.outcome.is_failure()));
     if let Some(e) = failed_event {
         lines.push(Line::from(vec![
             Span::styled("last failure ", p.bold()),

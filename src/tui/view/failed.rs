@@ -1,8 +1,8 @@
 //! Failed calls: the list, and the error inspector for one of them.
 
 use super::Palette;
+use crate::engine::ErrorCode;
 use crate::engine::describe;
-use crate::slack::ErrorCode;
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -53,7 +53,7 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
         return;
     };
     let call = &f.call;
-    let error_line = |label: &'static str, call: &crate::store::RecordedCall| {
+    let error_line = |label: &'static str, call: &crate::engine::RecordedCall| {
         Line::from(vec![
             Span::styled(label, p.bold()),
             Span::styled(call.error.clone(), p.fg(Color::Red)),
@@ -130,7 +130,7 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
             }
         })
         .collect();
-    let scope_list = |scopes: Option<&crate::slack::Scopes>| -> Vec<Line> {
+    let scope_list = |scopes: Option<&crate::engine::Scopes>| -> Vec<Line> {
         scopes
             .iter()
             .flat_map(|s| s.iter())

@@ -7,9 +7,9 @@ mod overlays;
 
 use super::app::{App, Job, Mode, Status, StatusLevel};
 use super::keymap::{self, scope};
+use crate::engine::Health;
 use crate::engine::Summary;
 use crate::engine::describe::window_label;
-use crate::store::Health;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};

@@ -1,0 +1,268 @@
+//! The method catalogue (`assets/methods.catalog`, embedded): each Web API method's verb,
+//! rate tier, accepted token kinds and the scopes it needs with each kind.
+
+use super::scopes::Scopes;
+use super::token::TokenKind;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+const SOURCE: &str = include_str!("../../../../assets/methods.catalog");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Tier(u8),
+    Special,
+}
+
+/// The scopes one kind of token needs for a method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Needs {
+    /// The method takes this kind and needs no scope with it.
+    Nothing,
+    /// Any of these (they are usually alternatives; which one depends on the arguments).
+    AnyOf(Scopes),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodSpec {
+    pub name: String,
+    pub verb: String,
+    pub tier: Tier,
+    pub takes_bot: bool,
+    pub takes_user: bool,
+    pub takes_app: bool,
+    /// App configuration tokens: the `apps.manifest.*` methods.
+    pub takes_config: bool,
+    /// `None`: the reference has no part for that kind.
+    pub bot: Option<Needs>,
+    pub user: Option<Needs>,
+    pub app: Option<Needs>,
+    pub config: Option<Needs>,
+    pub deprecated: bool,
+}
+
+impl MethodSpec {
+    /// Whether a token of `kind` may call this method. A method whose reference names no
+    /// token kind (OAuth exchanges, `views.*`, …) is assumed to take both.
+    pub fn takes(&self, kind: TokenKind) -> bool {
+        let none_named =
+            !self.takes_bot && !self.takes_user && !self.takes_app && !self.takes_config;
+        match kind {
+            TokenKind::Bot => self.takes_bot || none_named,
+            TokenKind::User => self.takes_user || none_named,
+            TokenKind::App => self.takes_app,
+            TokenKind::Config => self.takes_config,
+        }
+    }
+
+    pub fn needs(&self, kind: TokenKind) -> Option<&Needs> {
+        match kind {
+            TokenKind::Bot => self.bot.as_ref(),
+            TokenKind::User => self.user.as_ref(),
+            TokenKind::App => self.app.as_ref(),
+            TokenKind::Config => self.config.as_ref(),
+        }
+    }
+
+    /// Whether `held` covers what `kind` needs (any one of several listed scopes will do).
+    pub fn covered_by(&self, kind: TokenKind, held: &Scopes) -> bool {
+        match self.needs(kind) {
+            None | Some(Needs::Nothing) => true,
+            Some(Needs::AnyOf(scopes)) => scopes.iter().any(|s| held.contains(s)),
+        }
+    }
+}
+
+pub struct Catalogue {
+    methods: Vec<MethodSpec>,
+    by_name: HashMap<String, usize>,
+    /// Every scope some method needs, plus those only an install asks for.
+    scopes: HashSet<String>,
+}
+
+/// Scopes that no Web API method needs but an install may ask for: commands, webhooks,
+/// events, Sign in with Slack (OpenID Connect and the older identity scopes).
+const INSTALL_ONLY_SCOPES: &[&str] = &[
+    "commands",
+    "incoming-webhook",
+    "app_mentions:read",
+    "openid",
+    "profile",
+    "email",
+    "identity.basic",
+    "identity.email",
+    "identity.avatar",
+    "identity.team",
+];
+
+fn parse_needs(list: &str) -> Needs {
+    if list == "none" {
+        Needs::Nothing
+    } else {
+        Needs::AnyOf(Scopes::parse(list))
+    }
+}
+
+fn parse_line(line: &str) -> Result<MethodSpec, String> {
+    let mut words = line.split_whitespace();
+    let mut next = |what: &str| {
+        words
+            .next()
+            .ok_or_else(|| format!("{line:?} has no {what}"))
+    };
+    let name = next("name")?.to_owned();
+    let manifest_method = name.starts_with("apps.manifest.");
+    let verb = next("verb")?.to_owned();
+    let tier = match next("tier")? {
+        "special" => Tier::Special,
+        t => Tier::Tier(t.parse().map_err(|_| format!("{name}: bad tier {t:?}"))?),
+    };
+    let kinds = next("token kinds")?;
+    let takes = |k: &str| kinds.split(',').any(|x| x == k);
+    let mut spec = MethodSpec {
+        takes_bot: takes("bot"),
+        takes_user: takes("user"),
+        takes_app: takes("app"),
+        // Slack's reference names no token kind for the manifest methods; they take an
+        // app configuration token, and nothing else.
+        takes_config: takes("config") || manifest_method,
+        name,
+        verb,
+        tier,
+        bot: None,
+        user: None,
+        app: None,
+        config: manifest_method.then_some(Needs::Nothing),
+        deprecated: false,
+    };
+    for word in words {
+        if word == "deprecated" {
+            spec.deprecated = true;
+            continue;
+        }
+        let (who, list) = word
+            .split_once('=')
+            .ok_or_else(|| format!("{}: bad item {word:?}", spec.name))?;
+        for kind in who.split('+') {
+            let slot = match kind {
+                "bot" => &mut spec.bot,
+                "user" => &mut spec.user,
+                "app" => &mut spec.app,
+                "config" => &mut spec.config,
+                other => return Err(format!("{}: unknown kind {other:?}", spec.name)),
+            };
+            *slot = Some(parse_needs(list));
+        }
+    }
+    Ok(spec)
+}
+
+pub fn parse(source: &str) -> Result<Catalogue, String> {
+    let methods: Vec<MethodSpec> = source
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(parse_line)
+        .collect::<Result<_, _>>()?;
+    let by_name = methods
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect();
+    let mut scopes: HashSet<String> = INSTALL_ONLY_SCOPES.iter().map(|s| s.to_string()).collect();
+    for needs in methods
+        .iter()
+        .flat_map(|m| [&m.bot, &m.user, &m.app, &m.config])
+    {
+        if let Some(Needs::AnyOf(list)) = needs {
+            scopes.extend(list.iter().map(str::to_owned));
+        }
+    }
+    Ok(Catalogue {
+        methods,
+        by_name,
+        scopes,
+    })
+}
+
+/// The embedded catalogue, parsed once.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| parse(SOURCE).expect("the embedded catalogue parses (tested)"))
+}
+
+impl Catalogue {
+    pub fn get(&self, name: &str) -> Option<&MethodSpec> {
+        self.by_name.get(name).map(|&i| &self.methods[i])
+    }
+
+    /// Whether Slack has a scope by this name.
+    pub fn knows_scope(&self, scope: &str) -> bool {
+        self.scopes.contains(scope)
+    }
+
+    pub fn methods(&self) -> &[MethodSpec] {
+        &self.methods
+    }
+
+    /// Method names starting with `prefix`, in catalogue order (for completion).
+    pub fn complete<'a, 'p>(
+        &'a self,
+        prefix: &'p str,
+    ) -> impl Iterator<Item = &'a str> + use<'a, 'p> {
+        self.methods
+            .iter()
+            .map(|m| m.name.as_str())
+            .filter(move |n| n.starts_with(prefix))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_catalogue_parses_and_knows_common_methods() {
+        let c = catalogue();
+        assert!(c.methods().len() >= 300);
+        let post = c.get("chat.postMessage").unwrap();
+        assert!(post.takes(TokenKind::Bot) && post.takes(TokenKind::User));
+        assert_eq!(post.tier, Tier::Special);
+        assert_eq!(post.bot, Some(Needs::AnyOf(Scopes::parse("chat:write"))));
+        let search = c.get("search.messages").unwrap();
+        assert!(!search.takes(TokenKind::Bot) && search.bot.is_none());
+        assert_eq!(c.get("auth.test").unwrap().bot, Some(Needs::Nothing));
+        let join = c.get("conversations.join").unwrap();
+        assert_eq!(
+            join.user,
+            Some(Needs::AnyOf(Scopes::parse("channels:write")))
+        );
+        assert!(c.get("rtm.start").unwrap().deprecated);
+        assert!(!post.deprecated);
+        assert!(
+            c.complete("conversations.h")
+                .any(|n| n == "conversations.history")
+        );
+    }
+
+    #[test]
+    fn coverage_takes_any_listed_scope() {
+        let history = catalogue().get("conversations.history").unwrap();
+        assert!(history.covered_by(TokenKind::Bot, &Scopes::parse("groups:history")));
+        assert!(!history.covered_by(TokenKind::Bot, &Scopes::parse("chat:write")));
+        assert!(
+            catalogue()
+                .get("auth.test")
+                .unwrap()
+                .covered_by(TokenKind::User, &Scopes::default())
+        );
+    }
+
+    #[test]
+    fn bad_lines_are_reported() {
+        assert!(parse("x.y POST 9x bot bot=a").is_err());
+        assert!(parse("x.y POST 2 bot robot=a").is_err());
+        assert!(parse("x.y POST").is_err());
+        assert_eq!(parse("# only a comment\n").unwrap().methods().len(), 0);
+    }
+}

@@ -1,0 +1,207 @@
+//! The storage seam: everything the engine, rotation, calls and login keep goes through
+//! `Backend`, whatever holds it (the SQLite file today; a shared server for fleets).
+
+use super::error::StoreResult;
+use super::model::{
+    App, CallPayload, CallState, Connection, Event, HeldElsewhere, KeyKind, NewApp, NewCall,
+    NewEvent, ProxyKey, RecordedCall, TokenStatus,
+};
+use crate::slack::grant::IncomingWebhook;
+use crate::slack::{ClientCredentials, Grant, GrantedToken, Scopes, Secret, TokenKind};
+use crate::store::EventAction;
+use std::time::Duration;
+
+/// Opens another session on a store: see [`Backend::session_maker`].
+pub type SessionMaker = Box<dyn Fn() -> StoreResult<Box<dyn Backend>> + Send + Sync>;
+
+/// A token as the refresher sees it: decrypted, with the generation to compare against.
+#[derive(Debug, Clone)]
+pub struct TokenState {
+    pub generation: i64,
+    pub expires_at: Option<i64>,
+    pub status: TokenStatus,
+    pub status_reason: Option<String>,
+    pub access: Secret,
+    pub refresh: Option<Secret>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// The new pair is stored, with this expiry.
+    Written { expires_at: Option<i64> },
+    /// Another writer got there first (the generation moved); the stored pair is theirs.
+    Superseded,
+}
+
+/// A rotating token that enters its refresh window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueToken {
+    pub connection_id: String,
+    pub connection_name: String,
+    pub kind: TokenKind,
+    pub expires_at: i64,
+    pub team_id: Option<String>,
+    pub app_id: String,
+}
+
+/// What asking for the refresh lock of a token came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lease {
+    /// Ours: it was free, had lapsed, or was ours already.
+    Taken,
+    /// Ours, taken from a holder whose process has exited (its owner id).
+    TakenFromGone(String),
+    /// Someone else holds it.
+    Busy,
+}
+
+/// One store of apps, connections, tokens (with their generation), refresh locks, events and
+/// recorded calls. Calls block (disk, or a server round trip), so async code reaches a
+/// backend only through [`super::StoreHandle`], which runs them on the blocking pool.
+///
+/// The refresh lock is `try_lease` … `commit_rotation` / `release_lease`: a backend may hold
+/// it as a row with a TTL (SQLite) or as a session lock on a connection of its own that it
+/// keeps across the HTTP call (a server that frees it when the holder dies). Waiters are
+/// woken by `change_feed` where the backend can push changes, and poll otherwise.
+pub trait Backend: Send {
+    /// Where the store lives, as a person reads it (a path, a redacted URL).
+    fn location(&self) -> String;
+    /// Changes whenever another process commits; compared, never interpreted.
+    fn change_stamp(&self) -> StoreResult<i64>;
+    /// A feed that ticks on every commit anywhere, for backends that can push changes;
+    /// `None` means callers poll `change_stamp`.
+    fn change_feed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
+    /// A maker of more sessions on the same store, for a process that serves many callers
+    /// at once; `None` where one is all there is (a file, whose writers take turns anyway).
+    fn session_maker(&self) -> Option<SessionMaker> {
+        None
+    }
+    /// What opening changed that the user should hear about once (a loose file mode
+    /// tightened), handed over a single time.
+    fn take_notices(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn add_app(&mut self, app: NewApp) -> StoreResult<App>;
+    fn add_proxy_key(
+        &mut self,
+        connection_id: &str,
+        kind: KeyKind,
+        label: Option<&str>,
+        key: &Secret,
+    ) -> StoreResult<ProxyKey>;
+    fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>>;
+    /// The key matching `key`, compared by keyed digest in constant time.
+    fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>>;
+    fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()>;
+    fn count_proxy_use(
+        &mut self,
+        id: &str,
+        requests: u64,
+        failures: u64,
+        at: i64,
+    ) -> StoreResult<()>;
+    fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App>;
+    fn remove_app(&mut self, id: &str) -> StoreResult<()>;
+    fn apps(&self) -> StoreResult<Vec<App>>;
+    fn app(&self, name_or_id: &str) -> StoreResult<App>;
+    fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>>;
+    /// The client id and secret of the app with id `app_id`, for a token call.
+    fn app_credentials(&self, app_id: &str) -> StoreResult<ClientCredentials> {
+        let app = self.app(app_id)?;
+        Ok(ClientCredentials {
+            client_secret: self.app_secret(&app)?,
+            client_id: app.client_id,
+        })
+    }
+
+    /// Store the tokens of `grant` under connection `name` (created if new), with one event
+    /// per token, in one transaction. Tokens the grant does not carry are kept.
+    fn save_grant(
+        &mut self,
+        app: &App,
+        name: &str,
+        grant: &Grant,
+        action: EventAction,
+        held: HeldElsewhere,
+    ) -> StoreResult<Connection>;
+    fn connection(&self, name_or_id: &str) -> StoreResult<Connection>;
+    /// The connection `name_or_id` and, when `pick` names one of its tokens, that token's
+    /// access token: what `xox token` reads, which a server backend reads in one statement.
+    fn connection_with_token(
+        &self,
+        name_or_id: &str,
+        pick: &dyn Fn(&Connection) -> Option<TokenKind>,
+    ) -> StoreResult<(Connection, Option<Secret>)> {
+        let connection = self.connection(name_or_id)?;
+        let token = match pick(&connection) {
+            Some(kind) => Some(self.access_token(&connection.id, kind)?),
+            None => None,
+        };
+        Ok((connection, token))
+    }
+    fn connections(&self) -> StoreResult<Vec<Connection>>;
+    /// Remove a connection and its tokens; its events and recorded calls stay.
+    fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()>;
+    /// The connection's incoming webhook (its URL is a secret), if its install had one.
+    fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>>;
+
+    fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret>;
+    fn set_token_scopes(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        scopes: &Scopes,
+    ) -> StoreResult<()>;
+    fn set_token_status(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        status: TokenStatus,
+        reason: Option<&str>,
+    ) -> StoreResult<()>;
+
+    fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState>;
+    /// Take the refresh lock of (connection, kind) for `ttl` if it is free.
+    fn try_lease(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        owner: &str,
+        ttl: Duration,
+    ) -> StoreResult<Lease>;
+    fn release_lease(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        owner: &str,
+    ) -> StoreResult<()>;
+    /// Set aside what `commit_rotation` needs, before Slack is asked for a new pair: a pair
+    /// Slack has issued must never fail to land for lack of space.
+    fn reserve_space(&mut self) -> StoreResult<()>;
+    /// Store a new pair only if the token is still at `expected_generation`, with its event,
+    /// and release the lock, all in one transaction.
+    fn commit_rotation(
+        &mut self,
+        connection_id: &str,
+        granted: &GrantedToken,
+        expected_generation: i64,
+        action: EventAction,
+        lease_owner: &str,
+    ) -> StoreResult<CommitOutcome>;
+    /// Rotating tokens that expire before `before`, not waiting for a re-auth, soonest first.
+    fn due_tokens(&self, before: i64) -> StoreResult<Vec<DueToken>>;
+    /// The soonest expiry at or after `after` among tokens that rotation looks after.
+    fn next_expiry(&self, after: i64) -> StoreResult<Option<i64>>;
+
+    fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
+    fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>>;
+
+    fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64>;
+    fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()>;
+    fn calls(&self) -> StoreResult<Vec<RecordedCall>>;
+    fn call(&self, id: i64) -> StoreResult<RecordedCall>;
+    fn call_payload(&self, id: i64) -> StoreResult<CallPayload>;
+}

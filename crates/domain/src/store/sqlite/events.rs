@@ -1,0 +1,59 @@
+//! The append-only event trail: every import, login, exchange, refresh, revoke and replay.
+
+use super::SqliteStore;
+use crate::store::error::StoreResult;
+use crate::store::model::{Event, NewEvent};
+use rusqlite::{Connection as Sqlite, params};
+
+pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO events (connection_id, at, action, token_kind, outcome, old_expires_at, new_expires_at, pid, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            event.connection_id,
+            event.at(),
+            event.action,
+            event.token_kind,
+            event.outcome.as_str(),
+            event.old_expires_at,
+            event.new_expires_at,
+            event.pid(),
+            event.detail
+        ],
+    )?;
+    Ok(())
+}
+
+impl SqliteStore {
+    pub fn add_event(&self, event: &NewEvent<'_>) -> StoreResult<()> {
+        insert(&self.conn, event).map_err(|e| self.sql(e))
+    }
+
+    /// A connection's events, oldest first.
+    pub fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, connection_id, at, action, token_kind, outcome, old_expires_at, new_expires_at, pid, detail
+                 FROM events WHERE connection_id = ?1 ORDER BY at, id",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([connection_id], |r| {
+                Ok(Event {
+                    id: r.get(0)?,
+                    connection_id: r.get(1)?,
+                    at: r.get(2)?,
+                    action: r.get(3)?,
+                    token_kind: r.get(4)?,
+                    outcome: r.get(5)?,
+                    old_expires_at: r.get(6)?,
+                    new_expires_at: r.get(7)?,
+                    pid: r.get(8)?,
+                    detail: r.get(9)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+}

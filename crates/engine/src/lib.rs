@@ -1,0 +1,187 @@
+//! The engine: every workflow written once (usable token, refresh, exchange, revoke, call and
+//! record, replay, explained failures, import, login, summaries), with typed inputs and
+//! results. Front ends parse and present; nothing here prints or touches a terminal.
+
+mod app_settings;
+mod apps;
+mod calling;
+mod copy;
+pub mod demo_world;
+pub mod describe;
+mod error;
+mod failures;
+mod install;
+mod live;
+mod manifest;
+mod proxy_cache;
+mod proxy_keys;
+mod proxying;
+mod rotate;
+mod sdk_import;
+mod summary;
+mod usable;
+
+pub use app_settings::AppChanges;
+pub use calling::{CallFailure, CallReport};
+pub use copy::{CopyReport, copy_between};
+pub use error::{EngineError, EngineResult};
+pub use failures::ExplainedCall;
+pub use install::{Imported, LoginRequest};
+pub use manifest::PushedManifest;
+pub use proxy_keys::NewProxyKey;
+pub use proxying::{ProxyAnswer, ProxyOutcome, ProxyRequest};
+pub use rotate::{Exchanged, Refreshed, TokenRef};
+pub use sdk_import::SdkImport;
+pub use summary::{Snapshot, Summary};
+pub use usable::{TokenWarning, UsableToken};
+
+// The domain, named as the engine's own modules inside this crate.
+use xox_domain::{calls, login, rotation, sim, slack, store};
+/// Helpers with nothing of Slack in them (terminal-safe text, where files live, temporary
+/// folders that go at exit, child processes), shared with the front ends as they are.
+pub use xox_domain::{child, cleanup, paths, text};
+
+// The model: what the engine takes and gives back, which the front ends show. These names
+// are all of the domain a front end may use; its workflows stay behind the engine's calls.
+pub use xox_domain::calls::hints::{CLASSIC_APP, Hint, HintAction};
+pub use xox_domain::login::{LoggedIn, LoginError};
+pub use xox_domain::rotation::{
+    DEFAULT_CONCURRENCY, DEFAULT_WINDOW, RefreshReport, Stop, StopLevel, WatchEvent,
+};
+pub use xox_domain::sim::{Simulator, presets::preset_apps};
+pub use xox_domain::slack::client::{DEFAULT_HTTP_TIMEOUT, DEFAULT_SLACK_URL};
+pub use xox_domain::slack::grant::IncomingWebhook;
+pub use xox_domain::slack::import_input::MAX_INPUT;
+pub use xox_domain::slack::passthrough::Passthrough;
+pub use xox_domain::slack::sdk_store::SdkStore;
+pub use xox_domain::slack::secret::scrub;
+pub use xox_domain::slack::{ErrorCode, Scopes, Secret, TokenKind, TokenType};
+pub use xox_domain::store::{
+    CallState, Connection, Event, EventAction, Health, HeldElsewhere, KeyKind, NewApp, Outcome,
+    ProxyKey, RecordedCall, TokenInfo, TokenStatus, is_server, now_unix,
+};
+
+/// The first of the catalogue's method names that starts with `prefix`, for completion.
+pub fn complete_method(prefix: &str) -> Option<&'static str> {
+    xox_domain::slack::catalogue::catalogue()
+        .complete(prefix)
+        .next()
+}
+
+use crate::rotation::{RetryPolicy, Rotator};
+use crate::slack::SlackClient;
+use crate::store::{Backend, StoreHandle};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Where the store and Slack are, and how patient to be with Slack.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub db: PathBuf,
+    pub slack_url: String,
+    pub http_timeout: Duration,
+    /// How close to expiry a token is refreshed ahead of use, by `R` and by auto-refresh.
+    pub window: Duration,
+    /// The process's stop: shared with every rotation, so a stop never cuts one short.
+    pub stop: Stop,
+}
+
+/// One store and one Slack, shared by every workflow (and, behind an `Arc`, by tasks).
+pub struct Engine {
+    store: StoreHandle,
+    settings: Settings,
+    location: String,
+    /// The engine's one HTTP client, lent to the rotator. Made on first use: the hot path
+    /// of `xox token` never builds one.
+    http: OnceLock<SlackClient>,
+    rotator: OnceLock<Arc<Rotator>>,
+    notices: Vec<String>,
+    proxy_cache: proxy_cache::ProxyCache,
+}
+
+impl Engine {
+    /// Open (creating if needed) the store that `settings.db` names.
+    pub fn open(settings: Settings) -> EngineResult<Engine> {
+        let backend = crate::store::open(&settings.db)?;
+        Ok(Engine::with_backend(backend, settings))
+    }
+
+    /// An engine over a backend opened elsewhere (the demo's, a test's).
+    pub fn with_backend(mut backend: Box<dyn Backend>, settings: Settings) -> Engine {
+        let location = backend.location();
+        let notices = backend.take_notices();
+        Engine {
+            store: StoreHandle::new(backend),
+            settings,
+            location,
+            http: OnceLock::new(),
+            rotator: OnceLock::new(),
+            notices,
+            proxy_cache: Default::default(),
+        }
+    }
+
+    /// What opening the store changed that the user should hear about once.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
+    }
+
+    /// Where the store lives, as a person reads it.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    pub fn slack_url(&self) -> &str {
+        &self.settings.slack_url
+    }
+
+    pub fn window(&self) -> Duration {
+        self.settings.window
+    }
+
+    pub fn stop(&self) -> &Stop {
+        &self.settings.stop
+    }
+
+    /// The folder beside the database, where the callback's certificate is kept (for a
+    /// store on a server, the folder a file would be in).
+    pub fn data_dir(&self) -> PathBuf {
+        let file = if crate::store::is_server(&self.settings.db) {
+            crate::paths::default_db()
+        } else {
+            self.settings.db.clone()
+        };
+        file.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    }
+
+    pub(crate) fn store(&self) -> &StoreHandle {
+        &self.store
+    }
+
+    pub(crate) fn http(&self) -> EngineResult<&SlackClient> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = SlackClient::new(&self.settings.slack_url, self.settings.http_timeout)?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
+    pub(crate) fn rotator(&self) -> EngineResult<&Arc<Rotator>> {
+        if let Some(rotator) = self.rotator.get() {
+            return Ok(rotator);
+        }
+        let rotator = Arc::new(
+            Rotator::new(
+                self.store.clone(),
+                self.http()?.clone(),
+                RetryPolicy::for_timeout(self.settings.http_timeout),
+            )
+            .with_stop(self.settings.stop.clone()),
+        );
+        Ok(self.rotator.get_or_init(|| rotator))
+    }
+}
