@@ -3,6 +3,7 @@
 
 pub mod backend;
 pub mod cipher;
+mod commit;
 mod error;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;

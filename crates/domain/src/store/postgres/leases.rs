@@ -18,9 +18,10 @@ use crate::slack::{GrantedToken, TokenKind};
 use crate::store::EventAction;
 use crate::store::backend::{CommitOutcome, Lease};
 use crate::store::cipher::Cipher;
-use crate::store::error::{StoreError, StoreResult};
+use crate::store::commit::{PairWrites, Previous, commit_pair};
+use crate::store::error::StoreResult;
+use crate::store::model::NewEvent;
 use crate::store::model::{HeldElsewhere, now_unix};
-use crate::store::sealed;
 use postgres::types::Type;
 use postgres::{Client, GenericClient};
 use std::time::Duration;
@@ -172,8 +173,7 @@ impl PostgresStore {
         let Some(mut session) = held else {
             return self.write(|tx, cipher| {
                 commit_pair(
-                    tx,
-                    cipher,
+                    &mut PairWritesIn { db: tx, cipher },
                     connection_id,
                     granted,
                     expected_generation,
@@ -183,8 +183,10 @@ impl PostgresStore {
             });
         };
         let outcome = commit_pair(
-            &mut session,
-            &self.cipher,
+            &mut PairWritesIn {
+                db: &mut session,
+                cipher: &self.cipher,
+            },
             connection_id,
             granted,
             expected_generation,
@@ -223,53 +225,39 @@ fn end_marker(
     .map(drop)
 }
 
-/// The pair, its event and the end of the `refreshing` row, in the caller's transaction.
-fn commit_pair(
-    db: &mut impl GenericClient,
-    cipher: &Cipher,
-    connection_id: &str,
-    granted: &GrantedToken,
-    expected_generation: i64,
-    action: EventAction,
-    lease_owner: &str,
-) -> StoreResult<CommitOutcome> {
-    let kind = granted.kind;
-    end_marker(db, connection_id, kind, lease_owner)?;
-    let old = tokens::previous(db, connection_id, kind)?
-        .ok_or_else(|| StoreError::NotFound(format!("the connection has no {kind} token")))?;
-    if old.generation != expected_generation {
-        tokens::insert_event(
-            db,
-            &sealed::superseded_event(
-                connection_id,
-                action,
-                kind,
-                old.expires_at,
-                expected_generation,
-                old.generation,
-            ),
-        )?;
-        return Ok(CommitOutcome::Superseded);
+/// A rotated pair's writes, in the caller's PostgreSQL transaction.
+struct PairWritesIn<'a, C: GenericClient> {
+    db: &'a mut C,
+    cipher: &'a Cipher,
+}
+
+impl<C: GenericClient> PairWrites for PairWritesIn<'_, C> {
+    fn end_lease(&mut self, connection_id: &str, kind: TokenKind, owner: &str) -> StoreResult<()> {
+        Ok(end_marker(self.db, connection_id, kind, owner)?)
     }
-    // A rotated pair is new: were it somehow held elsewhere, this slot still owns it.
-    let expires_at = tokens::write_over(
-        db,
-        cipher,
-        connection_id,
-        granted,
-        HeldElsewhere::Move,
-        Some(&old),
-    )?;
-    tokens::insert_event(
-        db,
-        &sealed::rotated_event(
+
+    fn previous(&mut self, connection_id: &str, kind: TokenKind) -> StoreResult<Option<Previous>> {
+        tokens::previous(self.db, connection_id, kind)
+    }
+
+    fn write_pair(
+        &mut self,
+        connection_id: &str,
+        granted: &GrantedToken,
+        old: &Previous,
+    ) -> StoreResult<Option<i64>> {
+        // A rotated pair is new: were it somehow held elsewhere, this slot still owns it.
+        tokens::write_over(
+            self.db,
+            self.cipher,
             connection_id,
-            action,
             granted,
-            old.expires_at,
-            expires_at,
-            old.generation,
-        ),
-    )?;
-    Ok(CommitOutcome::Written { expires_at })
+            HeldElsewhere::Move,
+            Some(old),
+        )
+    }
+
+    fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()> {
+        tokens::insert_event(self.db, event)
+    }
 }

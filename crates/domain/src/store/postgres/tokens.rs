@@ -3,18 +3,13 @@
 
 use crate::slack::{GrantedToken, TokenKind};
 use crate::store::cipher::Cipher;
+use crate::store::commit::Previous;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{HeldElsewhere, NewEvent, now_unix};
 use postgres::GenericClient;
 use postgres::types::Type;
 
 use crate::store::sealed;
-
-/// Expiry and generation of a stored token, before a write replaces it.
-pub(super) struct Previous {
-    pub expires_at: Option<i64>,
-    pub generation: i64,
-}
 
 pub(super) fn previous(
     db: &mut impl GenericClient,

@@ -6,10 +6,12 @@ use super::{SqliteStore, tokens};
 use crate::slack::{GrantedToken, TokenKind};
 use crate::store::EventAction;
 use crate::store::backend::{CommitOutcome, DueToken, TokenState};
+use crate::store::cipher::Cipher;
+use crate::store::commit::{PairWrites, Previous, commit_pair};
 use crate::store::error::{StoreError, StoreResult};
+use crate::store::model::NewEvent;
 use crate::store::model::{HeldElsewhere, TokenStatus, now_unix};
-use crate::store::sealed;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 
 impl SqliteStore {
     pub fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
@@ -34,9 +36,9 @@ impl SqliteStore {
     }
 
     /// Store a new pair only if the token is still at `expected_generation`, with its event,
-    /// and give back the lease, all in one transaction: nothing uses the new refresh token
-    /// before it is durably stored (`synchronous=FULL`), and a pair never lands without its
-    /// event. A full disk gives back the reserve (`reserve_space`) and tries once more.
+    /// and give back the lease, all in one transaction (`commit_pair`), durably stored
+    /// (`synchronous=FULL`) before anything uses it. A full disk gives back the reserve
+    /// (`reserve_space`) and tries once more.
     pub fn commit_rotation(
         &mut self,
         connection_id: &str,
@@ -45,43 +47,18 @@ impl SqliteStore {
         action: EventAction,
         lease_owner: &str,
     ) -> StoreResult<CommitOutcome> {
-        let kind = granted.kind;
         let now = now_unix();
         let commit = |store: &mut SqliteStore| {
             store.write(|tx, cipher| {
-                let old = tokens::previous(tx, connection_id, kind)?.ok_or_else(|| {
-                    StoreError::NotFound(format!("the connection has no {kind} token"))
-                })?;
-                super::leases::release(tx, connection_id, kind, lease_owner)?;
-                if old.generation != expected_generation {
-                    insert_event(
-                        tx,
-                        &sealed::superseded_event(
-                            connection_id,
-                            action,
-                            kind,
-                            old.expires_at,
-                            expected_generation,
-                            old.generation,
-                        ),
-                    )?;
-                    return Ok(CommitOutcome::Superseded);
-                }
-                // A rotated pair is new: were it somehow held elsewhere, this slot still owns it.
-                let expires_at =
-                    tokens::write(tx, cipher, connection_id, granted, now, HeldElsewhere::Move)?;
-                insert_event(
-                    tx,
-                    &sealed::rotated_event(
-                        connection_id,
-                        action,
-                        granted,
-                        old.expires_at,
-                        expires_at,
-                        old.generation,
-                    ),
-                )?;
-                Ok(CommitOutcome::Written { expires_at })
+                let mut writes = PairWritesInTx { tx, cipher, now };
+                commit_pair(
+                    &mut writes,
+                    connection_id,
+                    granted,
+                    expected_generation,
+                    action,
+                    lease_owner,
+                )
             })
         };
         match commit(self) {
@@ -128,5 +105,43 @@ impl SqliteStore {
                 |r| r.get(0),
             )
             .map_err(|e| self.sql(e))
+    }
+}
+
+/// A rotated pair's writes, in an SQLite write transaction.
+struct PairWritesInTx<'a> {
+    tx: &'a Transaction<'a>,
+    cipher: &'a Cipher,
+    now: i64,
+}
+
+impl PairWrites for PairWritesInTx<'_> {
+    fn end_lease(&mut self, connection_id: &str, kind: TokenKind, owner: &str) -> StoreResult<()> {
+        Ok(super::leases::release(self.tx, connection_id, kind, owner)?)
+    }
+
+    fn previous(&mut self, connection_id: &str, kind: TokenKind) -> StoreResult<Option<Previous>> {
+        Ok(tokens::previous(self.tx, connection_id, kind)?)
+    }
+
+    fn write_pair(
+        &mut self,
+        connection_id: &str,
+        granted: &GrantedToken,
+        _old: &Previous,
+    ) -> StoreResult<Option<i64>> {
+        // A rotated pair is new: were it somehow held elsewhere, this slot still owns it.
+        tokens::write(
+            self.tx,
+            self.cipher,
+            connection_id,
+            granted,
+            self.now,
+            HeldElsewhere::Move,
+        )
+    }
+
+    fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()> {
+        Ok(insert_event(self.tx, event)?)
     }
 }

@@ -3,6 +3,7 @@
 use super::SqliteStore;
 use crate::slack::{GrantedToken, Scopes, Secret, TokenKind, TokenType};
 use crate::store::cipher::Cipher;
+use crate::store::commit::Previous;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{HeldElsewhere, TokenInfo, TokenStatus};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
@@ -29,12 +30,6 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<(String, TokenInfo)> {
             updated_at: r.get(11)?,
         },
     ))
-}
-
-/// Expiry and generation of a stored token, before a write replaces it.
-pub(super) struct Previous {
-    pub expires_at: Option<i64>,
-    pub generation: i64,
 }
 
 pub(super) fn previous(
