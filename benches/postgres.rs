@@ -17,8 +17,8 @@ use std::process::Command;
 use std::time::Instant;
 use xox_domain::sim::Simulator;
 use xox_domain::slack::TokenKind;
-use xox_domain::store::Backend;
 use xox_domain::store::postgres::PostgresStore;
+use xox_domain::store::{ConnectionStore, TokenStore};
 
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const CONNECTIONS: usize = 10_000;

@@ -4,7 +4,7 @@ use std::path::Path;
 use xox_domain::sim::World;
 use xox_domain::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 use xox_domain::slack::{Scopes, Secret, parse_grant};
-use xox_domain::store::{HeldElsewhere, NewApp, SqliteStore};
+use xox_domain::store::{AppStore, ConnectionStore, HeldElsewhere, NewApp, SqliteStore};
 
 /// `count` connections `conn-00000`…, each its own workspace, from `world`'s rotating app.
 pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> SqliteStore {

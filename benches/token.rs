@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::process::Command;
 use std::time::{Duration, Instant};
 use xox_domain::slack::TokenKind;
-use xox_domain::store::SqliteStore;
+use xox_domain::store::{ConnectionStore, SqliteStore, TokenStore};
 
 const CONNECTIONS: usize = 10_000;
 const TARGET: &str = "conn-05000";

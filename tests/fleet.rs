@@ -21,8 +21,8 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 use xox_domain::sim::{FaultKind, Simulator};
 use xox_domain::slack::{SlackClient, TokenKind};
-use xox_domain::store::Backend;
 use xox_domain::store::postgres::PostgresStore;
+use xox_domain::store::{ConnectionStore, TokenStore};
 
 const KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 const SCHEMA: &str = "fleet";

@@ -3,6 +3,7 @@
 mod common;
 
 use common::postgres::Postgres;
+use xox_domain::store::{Backend, RefreshLock};
 
 #[test]
 fn a_throwaway_cluster_starts_and_takes_connections() {
@@ -230,8 +231,8 @@ async fn another_process_commit_reaches_a_watcher_at_once() {
 fn a_dead_holder_is_taken_over_at_once_and_a_restart_does_not_free_a_live_one() {
     use std::time::Duration;
     use xox_domain::slack::TokenKind::Bot;
+    use xox_domain::store::Lease;
     use xox_domain::store::postgres::PostgresStore;
-    use xox_domain::store::{Backend, Lease};
     let Some(pg) = Postgres::start() else { return };
     let url = format!("{}&schema=locks", pg.url());
     let open = || PostgresStore::open_with_key(&url, Some(KEY)).unwrap();

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use xox_domain::rotation::{Need, RetryPolicy, RotationError, Rotator, StoreHandle, Target};
 use xox_domain::sim::{FaultKind, Simulator};
 use xox_domain::slack::{Scopes, Secret, TokenKind, parse_grant};
-use xox_domain::store::{HeldElsewhere, NewApp, SqliteStore, TokenStatus};
+use xox_domain::store::{
+    AppStore, ConnectionStore, EventStore, HeldElsewhere, NewApp, SqliteStore, TokenStatus,
+    TokenStore,
+};
 
 const ID: &str = "555.666";
 const KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";

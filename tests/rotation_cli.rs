@@ -13,6 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 use xox_domain::sim::FaultKind;
 use xox_domain::sim::presets::{CLASSIC_CLIENT_ID, PRESET_SECRET, ROTATING_CLIENT_ID};
+use xox_domain::store::ConnectionStore;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_token_processes_share_one_refresh() {

@@ -10,6 +10,7 @@ use common::cli_env::Env;
 use std::path::Path;
 use xox_domain::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 use xox_domain::sim::{FaultKind, Simulator};
+use xox_domain::store::{ConnectionStore, TokenStore};
 
 /// Everything a run left where a person or a log collector might read it.
 #[derive(Default)]

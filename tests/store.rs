@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 use xox_domain::slack::{Scopes, TokenKind, TokenType, parse_grant};
 use xox_domain::store::{
-    HeldElsewhere, Lease, NewApp, NewCall, SqliteStore, StoreError, TokenStatus,
+    AppStore, CallStore, ConnectionStore, EventStore, HeldElsewhere, Lease, NewApp, NewCall,
+    RefreshLock, SqliteStore, StoreError, TokenStatus, TokenStore,
 };
 
 fn key() -> String {
@@ -402,4 +403,43 @@ fn a_lease_whose_holder_exited_is_taken_over_before_it_lapses() {
             .unwrap(),
         Lease::Busy
     );
+}
+
+#[test]
+fn a_value_another_program_wrote_is_an_error_that_names_it_not_a_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let mut store = open(&db);
+    let app = app(&mut store);
+    import(&mut store, &app, "acme-prod", "T1", "U1").unwrap();
+    drop(store);
+    // Another program marks the bot token with a status xox does not know, then adds an
+    // event with an action it does not know.
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other
+        .execute(
+            "UPDATE tokens SET status = 'suspended' WHERE kind = 'bot'",
+            [],
+        )
+        .unwrap();
+    drop(other);
+    let store = open(&db);
+    // An unknown status used to read as `ok`, and the token was handed out.
+    let err = store.connection("acme-prod").unwrap_err().to_string();
+    assert!(err.contains("token status \"suspended\""), "{err}");
+    let other = rusqlite::Connection::open(&db).unwrap();
+    other
+        .execute("UPDATE tokens SET status = 'ok'", [])
+        .unwrap();
+    let id = store.connection("acme-prod").unwrap().id;
+    other
+        .execute(
+            "INSERT INTO events (connection_id, at, action, token_kind, outcome, pid)
+             VALUES (?1, 1, 'teleport', 'bot', 'ok', 1)",
+            [&id],
+        )
+        .unwrap();
+    drop(other);
+    let err = store.events(&id).unwrap_err().to_string();
+    assert!(err.contains("event action \"teleport\""), "{err}");
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Instant;
 use xox_domain::sim::{FaultKind, Simulator};
 use xox_domain::slack::{SlackClient, TokenKind};
-use xox_domain::store::SqliteStore;
+use xox_domain::store::{ConnectionStore, SqliteStore, TokenStore};
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(format!("XOX_STRESS_{name}"))

@@ -3,8 +3,10 @@
 use super::{Engine, Settings};
 use crate::sim::{Simulator, presets};
 use crate::slack::{TokenKind, parse_grant};
-use crate::store::EventAction;
-use crate::store::{App, HeldElsewhere, NewApp, SqliteStore, TokenStatus};
+use crate::store::{
+    App, AppStore, ConnectionStore, EventAction, HeldElsewhere, NewApp, SqliteStore, TokenStatus,
+    TokenStore,
+};
 use anyhow::Context as _;
 use std::path::PathBuf;
 

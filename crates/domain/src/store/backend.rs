@@ -56,14 +56,19 @@ pub enum Lease {
 }
 
 /// One store of apps, connections, tokens (with their generation), refresh locks, events and
-/// recorded calls. Calls block (disk, or a server round trip), so async code reaches a
-/// backend only through [`super::StoreHandle`], which runs them on the blocking pool.
-///
-/// The refresh lock is `try_lease` … `commit_rotation` / `release_lease`: a backend may hold
-/// it as a row with a TTL (SQLite) or as a session lock on a connection of its own that it
-/// keeps across the HTTP call (a server that frees it when the holder dies). Waiters are
-/// woken by `change_feed` where the backend can push changes, and poll otherwise.
-pub trait Backend: Send {
+/// recorded calls: the topic traits below, which each backend implements in the file of the
+/// same topic. Calls block (disk, or a server round trip), so async code reaches a backend
+/// only through [`super::StoreHandle`], which runs them on the blocking pool.
+pub trait Backend:
+    AppStore
+    + ConnectionStore
+    + TokenStore
+    + RefreshLock
+    + EventStore
+    + CallStore
+    + ProxyKeyStore
+    + Send
+{
     /// Where the store lives, as a person reads it (a path, a redacted URL).
     fn location(&self) -> String;
     /// Changes whenever another process commits; compared, never interpreted.
@@ -83,26 +88,11 @@ pub trait Backend: Send {
     fn take_notices(&mut self) -> Vec<String> {
         Vec::new()
     }
+}
 
+/// Registered apps and their sealed client secrets.
+pub trait AppStore {
     fn add_app(&mut self, app: NewApp) -> StoreResult<App>;
-    fn add_proxy_key(
-        &mut self,
-        connection_id: &str,
-        kind: KeyKind,
-        label: Option<&str>,
-        key: &Secret,
-    ) -> StoreResult<ProxyKey>;
-    fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>>;
-    /// The key matching `key`, compared by keyed digest in constant time.
-    fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>>;
-    fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()>;
-    fn count_proxy_use(
-        &mut self,
-        id: &str,
-        requests: u64,
-        failures: u64,
-        at: i64,
-    ) -> StoreResult<()>;
     fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App>;
     fn remove_app(&mut self, id: &str) -> StoreResult<()>;
     fn apps(&self) -> StoreResult<Vec<App>>;
@@ -116,7 +106,10 @@ pub trait Backend: Send {
             client_id: app.client_id,
         })
     }
+}
 
+/// Connections: what an install or an import stored, found by name or id.
+pub trait ConnectionStore {
     /// Store the tokens of `grant` under connection `name` (created if new), with one event
     /// per token, in one transaction. Tokens the grant does not carry are kept.
     fn save_grant(
@@ -128,6 +121,16 @@ pub trait Backend: Send {
         held: HeldElsewhere,
     ) -> StoreResult<Connection>;
     fn connection(&self, name_or_id: &str) -> StoreResult<Connection>;
+    fn connections(&self) -> StoreResult<Vec<Connection>>;
+    /// Remove a connection and its tokens; its events and recorded calls stay.
+    fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()>;
+    /// The connection's incoming webhook (its URL is a secret), if its install had one.
+    fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>>;
+}
+
+/// A connection's tokens: decrypted on request, their scopes and status, and which are due.
+pub trait TokenStore: ConnectionStore {
+    fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret>;
     /// The connection `name_or_id` and, when `pick` names one of its tokens, that token's
     /// access token: what `xox token` reads, which a server backend reads in one statement.
     fn connection_with_token(
@@ -142,13 +145,6 @@ pub trait Backend: Send {
         };
         Ok((connection, token))
     }
-    fn connections(&self) -> StoreResult<Vec<Connection>>;
-    /// Remove a connection and its tokens; its events and recorded calls stay.
-    fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()>;
-    /// The connection's incoming webhook (its URL is a secret), if its install had one.
-    fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>>;
-
-    fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret>;
     fn set_token_scopes(
         &mut self,
         connection_id: &str,
@@ -162,8 +158,19 @@ pub trait Backend: Send {
         status: TokenStatus,
         reason: Option<&str>,
     ) -> StoreResult<()>;
-
     fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState>;
+    /// Rotating tokens that expire before `before`, not waiting for a re-auth, soonest first.
+    fn due_tokens(&self, before: i64) -> StoreResult<Vec<DueToken>>;
+    /// The soonest expiry at or after `after` among tokens that rotation looks after.
+    fn next_expiry(&self, after: i64) -> StoreResult<Option<i64>>;
+}
+
+/// The refresh lock of a token, `try_lease` … `commit_rotation` / `release_lease`: a backend
+/// may hold it as a row with a TTL (SQLite) or as a session lock on a connection of its own
+/// that it keeps across the HTTP call (a server that frees it when the holder dies).
+/// Waiters are woken by `change_feed` where the backend can push changes, and poll
+/// otherwise.
+pub trait RefreshLock {
     /// Take the refresh lock of (connection, kind) for `ttl` if it is free.
     fn try_lease(
         &mut self,
@@ -182,7 +189,7 @@ pub trait Backend: Send {
     /// Slack has issued must never fail to land for lack of space.
     fn reserve_space(&mut self) -> StoreResult<()>;
     /// Store a new pair only if the token is still at `expected_generation`, with its event,
-    /// and release the lock, all in one transaction.
+    /// and release the lock, all in one transaction (`super::commit`).
     fn commit_rotation(
         &mut self,
         connection_id: &str,
@@ -191,17 +198,41 @@ pub trait Backend: Send {
         action: EventAction,
         lease_owner: &str,
     ) -> StoreResult<CommitOutcome>;
-    /// Rotating tokens that expire before `before`, not waiting for a re-auth, soonest first.
-    fn due_tokens(&self, before: i64) -> StoreResult<Vec<DueToken>>;
-    /// The soonest expiry at or after `after` among tokens that rotation looks after.
-    fn next_expiry(&self, after: i64) -> StoreResult<Option<i64>>;
+}
 
+/// The append-only event trail of every connection.
+pub trait EventStore {
     fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
     fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>>;
+}
 
+/// Failed calls, kept to be explained and replayed.
+pub trait CallStore {
     fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64>;
     fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()>;
     fn calls(&self) -> StoreResult<Vec<RecordedCall>>;
     fn call(&self, id: i64) -> StoreResult<RecordedCall>;
     fn call_payload(&self, id: i64) -> StoreResult<CallPayload>;
+}
+
+/// The proxy's keys, kept as keyed digests.
+pub trait ProxyKeyStore {
+    fn add_proxy_key(
+        &mut self,
+        connection_id: &str,
+        kind: KeyKind,
+        label: Option<&str>,
+        key: &Secret,
+    ) -> StoreResult<ProxyKey>;
+    fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>>;
+    /// The key matching `key`, compared by keyed digest in constant time.
+    fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>>;
+    fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()>;
+    fn count_proxy_use(
+        &mut self,
+        id: &str,
+        requests: u64,
+        failures: u64,
+        at: i64,
+    ) -> StoreResult<()>;
 }

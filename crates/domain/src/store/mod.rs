@@ -18,7 +18,10 @@ mod sealed;
 mod sqlite;
 mod vocabulary;
 
-pub use backend::{Backend, CommitOutcome, DueToken, Lease, TokenState};
+pub use backend::{
+    AppStore, Backend, CallStore, CommitOutcome, ConnectionStore, DueToken, EventStore, Lease,
+    ProxyKeyStore, RefreshLock, TokenState, TokenStore,
+};
 pub use error::{StoreError, StoreResult};
 pub use handle::{Passing, READ_PATIENCE, StoreHandle};
 pub use model::*;

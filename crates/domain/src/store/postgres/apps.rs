@@ -3,6 +3,7 @@
 use super::PostgresStore;
 use super::rows::{self, APP_COLUMNS};
 use crate::slack::{ClientCredentials, Secret};
+use crate::store::backend::AppStore;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, NewApp, new_id, now_unix};
 use postgres::types::Type;
@@ -17,8 +18,10 @@ impl PostgresStore {
             .as_ref()
             .map(|s| self.cipher.seal(&secret_aad(id), s.expose().as_bytes()))
     }
+}
 
-    pub(super) fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
+impl AppStore for PostgresStore {
+    fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
         let id = new_id('a');
         let sealed = self.sealed_app(&app, &id);
         self.write(|tx, _| {
@@ -40,7 +43,7 @@ impl PostgresStore {
         self.app(&id)
     }
 
-    pub(super) fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
+    fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
         let sealed = self.sealed_app(&app, id);
         self.write(|tx, _| {
             let changed = tx.execute(
@@ -66,7 +69,7 @@ impl PostgresStore {
         self.app(id)
     }
 
-    pub(super) fn remove_app(&mut self, id: &str) -> StoreResult<()> {
+    fn remove_app(&mut self, id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
             let used: i64 = tx
                 .query_one("SELECT COUNT(*) FROM connections WHERE app_id = $1", &[&id])?
@@ -81,7 +84,7 @@ impl PostgresStore {
         })
     }
 
-    pub(super) fn apps(&self) -> StoreResult<Vec<App>> {
+    fn apps(&self) -> StoreResult<Vec<App>> {
         Ok(self
             .db()?
             .query(
@@ -93,7 +96,7 @@ impl PostgresStore {
             .collect())
     }
 
-    pub(super) fn app(&self, name_or_id: &str) -> StoreResult<App> {
+    fn app(&self, name_or_id: &str) -> StoreResult<App> {
         self.db()?
             .query_typed_opt(
                 &format!("SELECT {APP_COLUMNS} FROM apps WHERE name = $1 OR id = $1"),
@@ -108,7 +111,7 @@ impl PostgresStore {
     }
 
     /// One statement where the seam's default takes two: every refresh reads these.
-    pub(super) fn app_credentials(&self, app_id: &str) -> StoreResult<ClientCredentials> {
+    fn app_credentials(&self, app_id: &str) -> StoreResult<ClientCredentials> {
         let row = self
             .db()?
             .query_typed_opt(
@@ -125,7 +128,7 @@ impl PostgresStore {
         })
     }
 
-    pub(super) fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
+    fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
         Ok(self.app_credentials(&app.id)?.client_secret)
     }
 }

@@ -3,6 +3,7 @@
 use super::PostgresStore;
 use super::rows::{self, CALL_COLUMNS};
 use crate::slack::Scopes;
+use crate::store::backend::CallStore;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{CallPayload, CallState, NewCall, RecordedCall, now_unix};
 
@@ -10,8 +11,8 @@ fn call_aad(id: i64, field: &str) -> String {
     format!("call:{id}:{field}")
 }
 
-impl PostgresStore {
-    pub(super) fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64> {
+impl CallStore for PostgresStore {
+    fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64> {
         self.write(|tx, cipher| {
             // The id is taken first: it is part of what the sealed fields are bound to.
             let id: i64 = tx
@@ -36,7 +37,7 @@ impl PostgresStore {
         })
     }
 
-    pub(super) fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()> {
+    fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()> {
         self.write(|tx, _| {
             tx.execute(
                 "UPDATE calls SET state = $2 WHERE id = $1",
@@ -46,7 +47,7 @@ impl PostgresStore {
         })
     }
 
-    pub(super) fn calls(&self) -> StoreResult<Vec<RecordedCall>> {
+    fn calls(&self) -> StoreResult<Vec<RecordedCall>> {
         self.db()?
             .query(
                 &format!("SELECT {CALL_COLUMNS} FROM calls ORDER BY id DESC"),
@@ -57,7 +58,7 @@ impl PostgresStore {
             .collect()
     }
 
-    pub(super) fn call(&self, id: i64) -> StoreResult<RecordedCall> {
+    fn call(&self, id: i64) -> StoreResult<RecordedCall> {
         let row = self
             .db()?
             .query_opt(
@@ -70,7 +71,7 @@ impl PostgresStore {
         rows::call(&row)
     }
 
-    pub(super) fn call_payload(&self, id: i64) -> StoreResult<CallPayload> {
+    fn call_payload(&self, id: i64) -> StoreResult<CallPayload> {
         let row = self
             .db()?
             .query_one("SELECT params, response FROM calls WHERE id = $1", &[&id])?;

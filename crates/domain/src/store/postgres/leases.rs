@@ -16,7 +16,7 @@
 use super::{PostgresStore, close_elsewhere, locked, tokens};
 use crate::slack::{GrantedToken, TokenKind};
 use crate::store::EventAction;
-use crate::store::backend::{CommitOutcome, Lease};
+use crate::store::backend::{CommitOutcome, Lease, RefreshLock};
 use crate::store::cipher::Cipher;
 use crate::store::commit::{PairWrites, Previous, commit_pair};
 use crate::store::error::StoreResult;
@@ -32,8 +32,8 @@ use std::time::Duration;
 /// more, since every session is a backend process on the server.
 const IDLE_SESSIONS: usize = 8;
 
-impl PostgresStore {
-    pub(super) fn try_lease(
+impl RefreshLock for PostgresStore {
+    fn try_lease(
         &mut self,
         connection_id: &str,
         kind: TokenKind,
@@ -111,7 +111,7 @@ impl PostgresStore {
     /// Delete the `refreshing` row and free the lock, in that order, so that no taker finds
     /// the row of a holder that is alive. An error says the row may remain (the server is
     /// out of reach), so that the caller tries again.
-    pub(super) fn release_lease(
+    fn release_lease(
         &mut self,
         connection_id: &str,
         kind: TokenKind,
@@ -126,42 +126,10 @@ impl PostgresStore {
         deleted
     }
 
-    /// A session in an open transaction, for a lease: a kept one when there is one that
-    /// still answers, else a new one. A kept session that fails to begin means the server
-    /// went away (a restart), and with it every kept session.
-    fn lease_session(&mut self) -> StoreResult<Client> {
-        let kept = locked(&self.shared.idle_sessions).pop();
-        if let Some(mut session) = kept {
-            if session.batch_execute("BEGIN").is_ok() {
-                return Ok(session);
-            }
-            close_elsewhere(std::mem::take(&mut *locked(&self.shared.idle_sessions)));
-        }
-        let mut session = self.connect()?;
-        session.batch_execute("BEGIN").map_err(|e| self.err(e))?;
-        Ok(session)
-    }
-
-    /// Roll back a lease session's transaction (freeing its lock) and keep the session.
-    fn end_lease_session(&mut self, mut session: Client) {
-        if session.batch_execute("ROLLBACK").is_ok() {
-            self.keep_session(session);
-        }
-    }
-
-    /// Keep a session for the next lease. Only sessions whose transaction has ended come
-    /// here, so a kept session never holds a lock.
-    fn keep_session(&mut self, session: Client) {
-        let mut idle = locked(&self.shared.idle_sessions);
-        if !session.is_closed() && idle.len() < IDLE_SESSIONS {
-            idle.push(session);
-        }
-    }
-
     /// Store the new pair if the token is still at `expected_generation`, with its event:
     /// on the lock's own session, where the commit also frees the lock, when this process
     /// holds it; in a transaction of its own otherwise (a retry after that session died).
-    pub(super) fn commit_rotation(
+    fn commit_rotation(
         &mut self,
         connection_id: &str,
         granted: &GrantedToken,
@@ -204,6 +172,45 @@ impl PostgresStore {
             .map_err(|e| self.err(e))?;
         self.keep_session(session);
         Ok(outcome)
+    }
+
+    /// Nothing to set aside: the server, not a disk of ours, keeps the pair.
+    fn reserve_space(&mut self) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+impl PostgresStore {
+    /// A session in an open transaction, for a lease: a kept one when there is one that
+    /// still answers, else a new one. A kept session that fails to begin means the server
+    /// went away (a restart), and with it every kept session.
+    fn lease_session(&mut self) -> StoreResult<Client> {
+        let kept = locked(&self.shared.idle_sessions).pop();
+        if let Some(mut session) = kept {
+            if session.batch_execute("BEGIN").is_ok() {
+                return Ok(session);
+            }
+            close_elsewhere(std::mem::take(&mut *locked(&self.shared.idle_sessions)));
+        }
+        let mut session = self.connect()?;
+        session.batch_execute("BEGIN").map_err(|e| self.err(e))?;
+        Ok(session)
+    }
+
+    /// Roll back a lease session's transaction (freeing its lock) and keep the session.
+    fn end_lease_session(&mut self, mut session: Client) {
+        if session.batch_execute("ROLLBACK").is_ok() {
+            self.keep_session(session);
+        }
+    }
+
+    /// Keep a session for the next lease. Only sessions whose transaction has ended come
+    /// here, so a kept session never holds a lock.
+    fn keep_session(&mut self, session: Client) {
+        let mut idle = locked(&self.shared.idle_sessions);
+        if !session.is_closed() && idle.len() < IDLE_SESSIONS {
+            idle.push(session);
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 mod apps;
 mod backend;
 mod calls;
+mod connections;
+mod events;
 mod feed;
 mod leases;
 mod proxy_keys;
@@ -302,10 +304,6 @@ impl PostgresStore {
 
     pub fn location(&self) -> &str {
         &self.location
-    }
-
-    pub fn take_notices(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.notices)
     }
 }
 

@@ -3,12 +3,13 @@
 use super::PostgresStore;
 use super::rows::{self, KEY_COLUMNS};
 use crate::slack::Secret;
+use crate::store::backend::ProxyKeyStore;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{KeyKind, ProxyKey, new_id, now_unix};
 use subtle::ConstantTimeEq;
 
-impl PostgresStore {
-    pub(super) fn add_proxy_key(
+impl ProxyKeyStore for PostgresStore {
+    fn add_proxy_key(
         &mut self,
         connection_id: &str,
         kind: KeyKind,
@@ -28,7 +29,7 @@ impl PostgresStore {
         })
     }
 
-    pub(super) fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
+    fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
         self.db()?
             .query(
                 &format!("SELECT {KEY_COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id ORDER BY k.created_at, k.id"),
@@ -39,7 +40,7 @@ impl PostgresStore {
             .collect()
     }
 
-    pub(super) fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
+    fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
         let digest = self.cipher.digest(key.expose());
         let found = self.db()?.query_opt(
             &format!("SELECT {KEY_COLUMNS}, k.digest FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.digest = $1"),
@@ -55,7 +56,7 @@ impl PostgresStore {
         }
     }
 
-    pub(super) fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
+    fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
             if tx.execute("DELETE FROM proxy_keys WHERE id = $1", &[&id])? == 0 {
                 return Err(StoreError::NotFound(format!(
@@ -66,7 +67,7 @@ impl PostgresStore {
         })
     }
 
-    pub(super) fn count_proxy_use(
+    fn count_proxy_use(
         &mut self,
         id: &str,
         requests: u64,

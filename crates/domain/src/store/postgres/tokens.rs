@@ -1,15 +1,17 @@
 //! Token rows on PostgreSQL: sealed access and refresh tokens, their digests for one owner
 //! per token chain, and the generation every write bumps.
 
-use crate::slack::{GrantedToken, TokenKind};
+use super::PostgresStore;
+use super::rows::{self, CONNECTION_COLUMNS, TOKEN_COLUMNS};
+use crate::slack::{GrantedToken, Scopes, Secret, TokenKind};
+use crate::store::backend::{DueToken, TokenState, TokenStore};
 use crate::store::cipher::Cipher;
 use crate::store::commit::Previous;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{HeldElsewhere, NewEvent, now_unix};
+use crate::store::model::{Connection, HeldElsewhere, NewEvent, TokenStatus, now_unix};
+use crate::store::sealed;
 use postgres::GenericClient;
 use postgres::types::Type;
-
-use crate::store::sealed;
 
 pub(super) fn previous(
     db: &mut impl GenericClient,
@@ -167,4 +169,177 @@ pub(super) fn sealed(
             &[(&connection_id, Type::TEXT), (&kind.as_str(), Type::TEXT)],
         )?
         .and_then(|r| r.get::<_, Option<Vec<u8>>>(0)))
+}
+
+pub(super) fn no_token(kind: TokenKind) -> StoreError {
+    StoreError::NotFound(format!("the connection has no {kind} token"))
+}
+
+impl PostgresStore {
+    pub(super) fn open_secret(&self, aad: &str, blob: &[u8]) -> StoreResult<Secret> {
+        Ok(Secret::new(self.cipher.open_string(aad, blob)?.as_str()))
+    }
+}
+
+impl TokenStore for PostgresStore {
+    fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret> {
+        let blob = sealed(&mut *self.db()?, connection_id, kind, "access_token")?
+            .ok_or_else(|| no_token(kind))?;
+        self.open_secret(
+            &crate::store::sealed::token_aad(connection_id, kind, "access"),
+            &blob,
+        )
+    }
+
+    /// One statement: the connection, its tokens and their sealed access tokens, one row
+    /// per token. Each table a new session reads first costs the server catalogue lookups,
+    /// so `xox token` gains more from one statement here than a round trip's worth.
+    fn connection_with_token(
+        &self,
+        name_or_id: &str,
+        pick: &dyn Fn(&Connection) -> Option<TokenKind>,
+    ) -> StoreResult<(Connection, Option<Secret>)> {
+        let found = self.db()?.query_typed(
+            &format!(
+                "SELECT {CONNECTION_COLUMNS}, {TOKEN_COLUMNS}, t.access_token
+                 FROM connections c JOIN apps a ON a.id = c.app_id
+                 LEFT JOIN tokens t ON t.connection_id = c.id
+                 WHERE c.name = $1 OR c.id = $1
+                 ORDER BY c.name = $1 DESC, c.id, t.kind"
+            ),
+            &[(&name_or_id, Type::TEXT)],
+        )?;
+        let first = found.first().ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "no connection named {name_or_id:?}; `xox list` shows them"
+            ))
+        })?;
+        let mut connection = rows::connection(first);
+        // A name that is another connection's id matches two: the named one comes first.
+        let token_at = rows::CONNECTION_WIDTH;
+        let mut sealed = Vec::new();
+        for row in found
+            .iter()
+            .filter(|r| r.get::<_, &str>(0) == connection.id)
+        {
+            if row.get::<_, Option<&str>>(token_at).is_none() {
+                continue;
+            }
+            let (_, token) = rows::token(row, token_at)?;
+            sealed.push((
+                token.kind,
+                row.get::<_, Vec<u8>>(token_at + rows::TOKEN_WIDTH),
+            ));
+            connection.tokens.push(token);
+        }
+        let token = match pick(&connection) {
+            None => None,
+            Some(kind) => {
+                let (_, blob) = sealed
+                    .iter()
+                    .find(|(k, _)| *k == kind)
+                    .ok_or_else(|| no_token(kind))?;
+                Some(self.open_secret(
+                    &crate::store::sealed::token_aad(&connection.id, kind, "access"),
+                    blob,
+                )?)
+            }
+        };
+        Ok((connection, token))
+    }
+
+    fn set_token_scopes(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        scopes: &Scopes,
+    ) -> StoreResult<()> {
+        self.write(|tx, _| {
+            tx.execute(
+                "UPDATE tokens SET scopes = $3 WHERE connection_id = $1 AND kind = $2",
+                &[&connection_id, &kind.as_str(), &scopes.to_csv()],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn set_token_status(
+        &mut self,
+        connection_id: &str,
+        kind: TokenKind,
+        status: TokenStatus,
+        reason: Option<&str>,
+    ) -> StoreResult<()> {
+        self.write(|tx, _| {
+            let changed = tx.execute(
+                "UPDATE tokens SET status = $3, status_reason = $4 WHERE connection_id = $1 AND kind = $2",
+                &[&connection_id, &kind.as_str(), &status.as_str(), &reason],
+            )?;
+            if changed == 0 {
+                return Err(no_token(kind));
+            }
+            Ok(())
+        })
+    }
+
+    /// One statement: the refresher reads this before and after taking the lock.
+    fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
+        let row = self
+            .db()?
+            .query_typed_opt(
+                "SELECT generation, expires_at, status, status_reason, access_token, refresh_token
+                 FROM tokens WHERE connection_id = $1 AND kind = $2",
+                &[(&connection_id, Type::TEXT), (&kind.as_str(), Type::TEXT)],
+            )?
+            .ok_or_else(|| no_token(kind))?;
+        let aad = |part| crate::store::sealed::token_aad(connection_id, kind, part);
+        Ok(TokenState {
+            generation: row.get(0),
+            expires_at: row.get(1),
+            status: super::rows::stored(row.get(2))?,
+            status_reason: row
+                .get::<_, Option<String>>(3)
+                .map(crate::text::into_one_line),
+            access: self.open_secret(&aad("access"), &row.get::<_, Vec<u8>>(4))?,
+            refresh: row
+                .get::<_, Option<Vec<u8>>>(5)
+                .map(|blob| self.open_secret(&aad("refresh"), &blob))
+                .transpose()?,
+        })
+    }
+
+    fn due_tokens(&self, before: i64) -> StoreResult<Vec<DueToken>> {
+        self.db()?
+            .query(
+                "SELECT t.connection_id, c.name, t.kind, t.expires_at, c.team_id, c.app_id
+                 FROM tokens t JOIN connections c ON c.id = t.connection_id
+                 WHERE t.expires_at IS NOT NULL AND t.expires_at < $1 AND t.refresh_token IS NOT NULL
+                   AND t.status NOT IN ('needs_reauth', 'revoked')
+                 ORDER BY t.expires_at",
+                &[&before],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(DueToken {
+                    connection_id: r.get(0),
+                    connection_name: r.get(1),
+                    kind: rows::kind(r.get(2))?,
+                    expires_at: r.get(3),
+                    team_id: r.get(4),
+                    app_id: r.get(5),
+                })
+            })
+            .collect()
+    }
+
+    fn next_expiry(&self, after: i64) -> StoreResult<Option<i64>> {
+        Ok(self
+            .db()?
+            .query_one(
+                "SELECT MIN(expires_at) FROM tokens WHERE expires_at >= $1 AND refresh_token IS NOT NULL
+                 AND status NOT IN ('needs_reauth', 'revoked')",
+                &[&after],
+            )?
+            .get(0))
+    }
 }

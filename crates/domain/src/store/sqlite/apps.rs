@@ -2,6 +2,7 @@
 
 use super::SqliteStore;
 use crate::slack::{Scopes, Secret};
+use crate::store::backend::AppStore;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, NewApp, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, params};
@@ -27,8 +28,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<App> {
     })
 }
 
-impl SqliteStore {
-    pub fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
+impl AppStore for SqliteStore {
+    fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
         let id = new_id('a');
         let name = app.name.clone();
         self.write(|tx, cipher| {
@@ -55,7 +56,7 @@ impl SqliteStore {
 
     /// Replace every setting of app `id` (its name stays), the client secret included: the
     /// caller passes the one to keep.
-    pub fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
+    fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
         self.write(|tx, cipher| {
             let sealed = app
                 .client_secret
@@ -86,7 +87,7 @@ impl SqliteStore {
 
     /// Remove app `id`. Refused while a connection uses it: the check and the delete share
     /// one transaction, so a connection another process adds meanwhile is not orphaned.
-    pub fn remove_app(&mut self, id: &str) -> StoreResult<()> {
+    fn remove_app(&mut self, id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
             let used: i64 = tx.query_row(
                 "SELECT COUNT(*) FROM connections WHERE app_id = ?1",
@@ -103,7 +104,7 @@ impl SqliteStore {
         })
     }
 
-    pub fn apps(&self) -> StoreResult<Vec<App>> {
+    fn apps(&self) -> StoreResult<Vec<App>> {
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT {COLUMNS} FROM apps ORDER BY name"))
@@ -113,7 +114,7 @@ impl SqliteStore {
     }
 
     /// An app by name or id.
-    pub fn app(&self, name_or_id: &str) -> StoreResult<App> {
+    fn app(&self, name_or_id: &str) -> StoreResult<App> {
         self.conn
             .query_row(
                 &format!("SELECT {COLUMNS} FROM apps WHERE name = ?1 OR id = ?1"),
@@ -129,7 +130,7 @@ impl SqliteStore {
             })
     }
 
-    pub fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
+    fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
         let sealed: Option<Vec<u8>> = self
             .conn
             .query_row(

@@ -2,6 +2,7 @@
 
 use super::SqliteStore;
 use crate::slack::Scopes;
+use crate::store::backend::CallStore;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{CallPayload, CallState, NewCall, RecordedCall, now_unix};
 use rusqlite::{OptionalExtension, Row, params};
@@ -35,9 +36,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<RecordedCall> {
     })
 }
 
-impl SqliteStore {
+impl CallStore for SqliteStore {
     /// Keep a failed call. Returns its id, the one `xox replay` takes.
-    pub fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64> {
+    fn record_call(&mut self, call: &NewCall<'_>) -> StoreResult<i64> {
         self.write(|tx, cipher| {
             // The id is chosen inside the write lock so it can be bound into the AAD.
             let id: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM calls", [], |r| r.get(0))?;
@@ -60,7 +61,7 @@ impl SqliteStore {
     }
 
     /// Mark how replaying a recorded call went: `replayed_ok` or `replay_failed`.
-    pub fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()> {
+    fn set_call_state(&mut self, id: i64, state: CallState) -> StoreResult<()> {
         self.conn
             .execute(
                 "UPDATE calls SET state = ?2 WHERE id = ?1",
@@ -71,7 +72,7 @@ impl SqliteStore {
     }
 
     /// Recorded calls, newest first.
-    pub fn calls(&self) -> StoreResult<Vec<RecordedCall>> {
+    fn calls(&self) -> StoreResult<Vec<RecordedCall>> {
         let mut stmt = self
             .conn
             .prepare(&format!("SELECT {COLUMNS} FROM calls ORDER BY id DESC"))
@@ -80,7 +81,7 @@ impl SqliteStore {
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
 
-    pub fn call(&self, id: i64) -> StoreResult<RecordedCall> {
+    fn call(&self, id: i64) -> StoreResult<RecordedCall> {
         self.conn
             .query_row(
                 &format!("SELECT {COLUMNS} FROM calls WHERE id = ?1"),
@@ -95,7 +96,7 @@ impl SqliteStore {
     }
 
     /// The decrypted parameters and response body of a recorded call.
-    pub fn call_payload(&self, id: i64) -> StoreResult<CallPayload> {
+    fn call_payload(&self, id: i64) -> StoreResult<CallPayload> {
         let (params, response): (Vec<u8>, Option<Vec<u8>>) = self
             .conn
             .query_row(

@@ -6,6 +6,7 @@ use super::{SqliteStore, tokens};
 use crate::slack::Grant;
 use crate::slack::grant::IncomingWebhook;
 use crate::store::EventAction;
+use crate::store::backend::ConnectionStore;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, Connection, HeldElsewhere, TokenInfo, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
@@ -58,10 +59,10 @@ fn existing(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<Option<Existin
     .optional()
 }
 
-impl SqliteStore {
+impl ConnectionStore for SqliteStore {
     /// Store the tokens of `grant` under connection `name` (created if new), with one event
     /// per token, all in one transaction. Tokens the grant does not carry are kept.
-    pub fn save_grant(
+    fn save_grant(
         &mut self,
         app: &App,
         name: &str,
@@ -121,7 +122,7 @@ impl SqliteStore {
     }
 
     /// A connection by name or id, with its tokens.
-    pub fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
+    fn connection(&self, name_or_id: &str) -> StoreResult<Connection> {
         let mut conn = self
             .conn
             .query_row(
@@ -151,7 +152,7 @@ impl SqliteStore {
     }
 
     /// Every connection with its tokens, by name: two queries, whatever the count.
-    pub fn connections(&self) -> StoreResult<Vec<Connection>> {
+    fn connections(&self) -> StoreResult<Vec<Connection>> {
         let mut stmt = self
             .conn
             .prepare(&format!(
@@ -183,11 +184,9 @@ impl SqliteStore {
         }
         Ok(all)
     }
-}
 
-impl SqliteStore {
     /// The connection's incoming webhook, decrypted, if its install carried one.
-    pub fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>> {
+    fn incoming_webhook(&self, connection_id: &str) -> StoreResult<Option<IncomingWebhook>> {
         let sealed: Option<Vec<u8>> = self
             .conn
             .query_row(
@@ -206,12 +205,10 @@ impl SqliteStore {
             .open_string(&crate::store::sealed::webhook_aad(connection_id), &sealed)?;
         crate::store::rules::webhook_from_json(&plain)
     }
-}
 
-impl SqliteStore {
     /// Remove a connection and its tokens, in one transaction with a `remove` event. Its
     /// events and recorded calls stay, shown as belonging to a removed connection.
-    pub fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
+    fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
             insert_event(tx, &crate::store::sealed::removed_event(connection_id))?;
             tx.execute(

@@ -1,6 +1,7 @@
 //! The append-only event trail: every import, login, exchange, refresh, revoke and replay.
 
 use super::SqliteStore;
+use crate::store::backend::EventStore;
 use crate::store::error::StoreResult;
 use crate::store::model::{Event, NewEvent};
 use rusqlite::{Connection as Sqlite, params};
@@ -24,13 +25,13 @@ pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()
     Ok(())
 }
 
-impl SqliteStore {
-    pub fn add_event(&self, event: &NewEvent<'_>) -> StoreResult<()> {
+impl EventStore for SqliteStore {
+    fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()> {
         insert(&self.conn, event).map_err(|e| self.sql(e))
     }
 
     /// A connection's events, oldest first.
-    pub fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>> {
+    fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>> {
         let mut stmt = self
             .conn
             .prepare(

@@ -5,7 +5,6 @@ mod apps;
 mod backend;
 mod calls;
 mod columns;
-mod commit;
 mod connections;
 mod error;
 mod events;
@@ -125,18 +124,6 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    /// What opening changed that the user should hear about, once.
-    pub fn take_notices(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.notices)
-    }
-
-    /// Changes whenever another connection (another process) commits to the database.
-    pub fn data_version(&self) -> StoreResult<i64> {
-        self.conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
-            .map_err(|e| self.sql(e))
     }
 
     /// Prove the key: decrypt the stored check value, or store one for a new database.

@@ -4,6 +4,7 @@
 use super::SqliteStore;
 use super::columns::{opt_text, text};
 use crate::slack::Secret;
+use crate::store::backend::ProxyKeyStore;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{KeyKind, ProxyKey, new_id, now_unix};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
@@ -41,8 +42,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ProxyKey> {
     })
 }
 
-impl SqliteStore {
-    pub fn add_proxy_key(
+impl ProxyKeyStore for SqliteStore {
+    fn add_proxy_key(
         &mut self,
         connection_id: &str,
         kind: KeyKind,
@@ -64,7 +65,7 @@ impl SqliteStore {
         })
     }
 
-    pub fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
+    fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
         let mut stmt = self
             .conn
             .prepare(&format!(
@@ -78,7 +79,7 @@ impl SqliteStore {
     /// The key whose digest is `key`'s, if any. The index finds the row; the digests are
     /// then compared in constant time, so the answer's timing says nothing about how close
     /// a guess came.
-    pub fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
+    fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
         let digest = self.cipher.digest(key.expose());
         let found = self
             .conn
@@ -94,7 +95,7 @@ impl SqliteStore {
         Ok(found.and_then(|(key, stored)| bool::from(stored.ct_eq(&digest)).then_some(key)))
     }
 
-    pub fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
+    fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
             if tx.execute("DELETE FROM proxy_keys WHERE id = ?1", [id])? == 0 {
                 return Err(StoreError::NotFound(format!(
@@ -106,7 +107,7 @@ impl SqliteStore {
     }
 
     /// Add what the proxy counted for a key since it last said.
-    pub fn count_proxy_use(
+    fn count_proxy_use(
         &mut self,
         id: &str,
         requests: u64,

@@ -2,6 +2,7 @@
 
 use super::SqliteStore;
 use crate::slack::{GrantedToken, Scopes, Secret, TokenKind, TokenType};
+use crate::store::backend::{DueToken, TokenState, TokenStore};
 use crate::store::cipher::Cipher;
 use crate::store::commit::Previous;
 use crate::store::error::{StoreError, StoreResult};
@@ -204,17 +205,6 @@ impl SqliteStore {
             .map(Option::flatten)
     }
 
-    /// The decrypted access token in `kind`'s slot.
-    pub fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret> {
-        let blob = self
-            .sealed_token(connection_id, kind, "access_token")?
-            .ok_or_else(|| StoreError::NotFound(format!("the connection has no {kind} token")))?;
-        let plain = self
-            .cipher
-            .open_string(&aad(connection_id, kind, "access"), &blob)?;
-        Ok(Secret::new(plain.as_str()))
-    }
-
     /// The decrypted refresh token in `kind`'s slot, if it has one.
     pub fn refresh_token(
         &self,
@@ -230,9 +220,22 @@ impl SqliteStore {
             })
             .transpose()
     }
+}
+
+impl TokenStore for SqliteStore {
+    /// The decrypted access token in `kind`'s slot.
+    fn access_token(&self, connection_id: &str, kind: TokenKind) -> StoreResult<Secret> {
+        let blob = self
+            .sealed_token(connection_id, kind, "access_token")?
+            .ok_or_else(|| StoreError::NotFound(format!("the connection has no {kind} token")))?;
+        let plain = self
+            .cipher
+            .open_string(&aad(connection_id, kind, "access"), &blob)?;
+        Ok(Secret::new(plain.as_str()))
+    }
 
     /// Replace a token's recorded scopes with what Slack reports it holds.
-    pub fn set_token_scopes(
+    fn set_token_scopes(
         &mut self,
         connection_id: &str,
         kind: TokenKind,
@@ -248,7 +251,7 @@ impl SqliteStore {
     }
 
     /// Record what Slack said about a token (revoked, needs re-auth, …) without touching it.
-    pub fn set_token_status(
+    fn set_token_status(
         &mut self,
         connection_id: &str,
         kind: TokenKind,
@@ -268,5 +271,66 @@ impl SqliteStore {
             )));
         }
         Ok(())
+    }
+
+    fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT generation, expires_at, status, status_reason FROM tokens WHERE connection_id = ?1 AND kind = ?2",
+                params![connection_id, kind],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<i64>>(1)?, r.get::<_, TokenStatus>(2)?, r.get::<_, Option<String>>(3)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))?
+            .ok_or_else(|| StoreError::NotFound(format!("the connection has no {kind} token")))?;
+        Ok(TokenState {
+            generation: row.0,
+            expires_at: row.1,
+            status: row.2,
+            status_reason: row.3,
+            access: self.access_token(connection_id, kind)?,
+            refresh: self.refresh_token(connection_id, kind)?,
+        })
+    }
+
+    /// Rotating tokens with a refresh token that expire before `before` and are not
+    /// waiting for a re-auth, soonest first.
+    fn due_tokens(&self, before: i64) -> StoreResult<Vec<DueToken>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.connection_id, c.name, t.kind, t.expires_at, c.team_id, c.app_id
+                 FROM tokens t JOIN connections c ON c.id = t.connection_id
+                 WHERE t.expires_at IS NOT NULL AND t.expires_at < ?1 AND t.refresh_token IS NOT NULL
+                   AND t.status NOT IN ('needs_reauth', 'revoked')
+                 ORDER BY t.expires_at",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([before], |r| {
+                Ok(DueToken {
+                    connection_id: r.get(0)?,
+                    connection_name: r.get(1)?,
+                    kind: r.get(2)?,
+                    expires_at: r.get(3)?,
+                    team_id: r.get(4)?,
+                    app_id: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    /// The soonest expiry at or after `after` among tokens that rotation looks after.
+    fn next_expiry(&self, after: i64) -> StoreResult<Option<i64>> {
+        self.conn
+            .query_row(
+                "SELECT MIN(expires_at) FROM tokens WHERE expires_at >= ?1 AND refresh_token IS NOT NULL
+                 AND status NOT IN ('needs_reauth', 'revoked')",
+                [after],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(e))
     }
 }
