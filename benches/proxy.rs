@@ -131,7 +131,9 @@ async fn main() {
     sim.add_preset_apps();
     sim.with_world(|w| drop(seed::seed_connections(w, &db, 1)));
     let xox = |args: &[&str]| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xox"));
+        // XOX_BENCH_BIN runs another build (an older one, beside this one) on the same setup.
+        let bin = std::env::var("XOX_BENCH_BIN").unwrap_or(env!("CARGO_BIN_EXE_xox").into());
+        let mut cmd = Command::new(bin);
         cmd.args(args)
             .env("XOX_DB", &db)
             .env("XOX_SLACK_URL", sim.base_url())
