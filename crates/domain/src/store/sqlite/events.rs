@@ -15,7 +15,7 @@ pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()
             event.at(),
             event.action,
             event.token_kind,
-            event.outcome.as_str(),
+            event.outcome,
             event.old_expires_at,
             event.new_expires_at,
             event.pid(),
