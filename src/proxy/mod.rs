@@ -2,6 +2,7 @@
 //! proxy key where a token would go; the engine puts in the live token, and Slack's answer
 //! comes back as it was sent.
 
+mod credential;
 mod request;
 pub mod tally;
 mod uploads;
@@ -25,6 +26,9 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 #[derive(Clone)]
 struct Proxy {
     engine: Arc<Engine>,
+    /// `http://ADDR:PORT` of the listener: what the upload URLs handed out start with,
+    /// never the client's `Host` header, which would let a client point them elsewhere.
+    base: Arc<str>,
     tally: Arc<Tally>,
     uploads: Arc<uploads::Uploads>,
     max_body: usize,
@@ -42,12 +46,16 @@ fn slack_shaped(error: &str) -> Response {
         .into_response()
 }
 
+/// A name shaped like the catalogue's: words of letters, digits and `_`, each starting with
+/// a letter, joined by single dots (`auth.test`, `admin.apps.approved.list`). `.`, `..`
+/// and their escapes never reach `{slack}/api` with a live token.
 fn valid_method(method: &str) -> bool {
-    !method.is_empty()
-        && method.len() <= 100
-        && method
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+    method.len() <= 100
+        && method.contains('.')
+        && method.split('.').all(|word| {
+            word.starts_with(|c: char| c.is_ascii_alphabetic())
+                && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 async fn api(
@@ -88,8 +96,7 @@ async fn api(
                     complete: true,
                     ..
                 } = &mut outcome.answer
-                && let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok())
-                && let Some(rewritten) = proxy.uploads.rewrite(head, &format!("http://{host}"))
+                && let Some(rewritten) = proxy.uploads.rewrite(head, &proxy.base)
             {
                 *head = rewritten;
             }
@@ -185,6 +192,13 @@ async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let content_length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if content_length.is_some_and(|length| length > MAX_UPLOAD as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
     // The app's Authorization header (a proxy key) is not passed on: only the bytes go.
     // The cap is applied to the stream itself: a layer's default limit binds only the
     // extractors that read a body whole, not one passed on as it arrives.
@@ -192,7 +206,7 @@ async fn upload(
     let stream = reqwest::Body::wrap_stream(capped.into_data_stream());
     match proxy
         .engine
-        .forward_upload(&target, content_type.as_deref(), stream)
+        .forward_upload(&target, content_type.as_deref(), content_length, stream)
         .await
     {
         Ok(Ok(mut answer)) => {
@@ -234,6 +248,7 @@ pub async fn serve(
 ) -> std::io::Result<Arc<Tally>> {
     let tally = Arc::new(Tally::default());
     let state = Proxy {
+        base: format!("http://{}", listener.local_addr()?).into(),
         engine: engine.clone(),
         tally: tally.clone(),
         uploads: Default::default(),

@@ -1,6 +1,9 @@
-//! Reading an app's request: its proxy key (Bearer header, or a `token` form or JSON field,
-//! which is taken out of the body) and its arguments, for the failed-call log.
+//! Reading an app's request: its proxy key, from wherever a Slack client may put it (the
+//! `Authorization` header, the query, a form, JSON or multipart body), cut out of the
+//! bytes so that the rest reaches Slack exactly as sent; and its arguments, for the
+//! failed-call log.
 
+use super::credential::{self, Found, Unreadable};
 use crate::engine::Passthrough;
 use crate::engine::ProxyRequest;
 use crate::engine::{Secret, TokenType};
@@ -14,13 +17,21 @@ pub enum Unusable {
     NotAuthed,
     /// A Slack token where a proxy key belongs: the proxy relays for its keys only.
     SlackToken,
+    /// Two different credentials in one request: which one is meant is not guessed.
+    TwoCredentials,
+    /// A JSON body that is not one JSON object: where its credential is cannot be told.
+    UnreadableJson,
+    /// A multipart body whose parts cannot be found.
+    UnreadableForm,
 }
 
 impl Unusable {
     pub fn code(self) -> &'static str {
         match self {
             Unusable::NotAuthed => "not_authed",
-            Unusable::SlackToken => "invalid_auth",
+            Unusable::SlackToken | Unusable::TwoCredentials => "invalid_auth",
+            Unusable::UnreadableJson => "invalid_json",
+            Unusable::UnreadableForm => "invalid_form_data",
         }
     }
 }
@@ -29,7 +40,54 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> 
     headers.get(name)?.to_str().ok().map(str::to_owned)
 }
 
-/// `method`'s request as the app sent it, its credential moved out of it.
+/// The `boundary` parameter of a `multipart/form-data` content type.
+fn boundary(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.trim().split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"'))
+    })
+}
+
+/// The credentials a body carries, and the body without them.
+fn body_credentials(kind: &str, content_type: &str, body: &[u8]) -> Result<Found, Unusable> {
+    if body.is_empty() {
+        return Ok(Found::default());
+    }
+    if kind.starts_with("application/x-www-form-urlencoded") {
+        Ok(credential::form_fields(body))
+    } else if kind.starts_with("application/json") {
+        credential::json_members(body).map_err(|Unreadable| Unusable::UnreadableJson)
+    } else if kind.starts_with("multipart/form-data") {
+        let boundary = boundary(content_type).ok_or(Unusable::UnreadableForm)?;
+        credential::multipart_parts(body, boundary).map_err(|Unreadable| Unusable::UnreadableForm)
+    } else {
+        Ok(Found::default())
+    }
+}
+
+/// A form's fields or a JSON object's members, for the failed-call log.
+fn arguments(kind: &str, body: &[u8]) -> Vec<(String, String)> {
+    if kind.starts_with("application/x-www-form-urlencoded") {
+        url::form_urlencoded::parse(body).into_owned().collect()
+    } else if kind.starts_with("application/json") {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(fields)) => fields
+                .into_iter()
+                .map(|(k, v)| {
+                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+                    (k, text)
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    }
+}
+
+/// `method`'s request as the app sent it, its credential cut out of it.
 pub fn read(
     method: &str,
     get: bool,
@@ -39,49 +97,37 @@ pub fn read(
 ) -> Result<ProxyRequest, Unusable> {
     let content_type = header_text(headers, header::CONTENT_TYPE);
     let kind = content_type.as_deref().unwrap_or("").to_ascii_lowercase();
-    let bearer = header_text(headers, header::AUTHORIZATION)
-        .and_then(|v| v.strip_prefix("Bearer ").map(|t| t.trim().to_owned()));
-    let mut params: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
-            .into_owned()
-            .filter(|(k, _)| k != "token")
-            .collect();
-    let mut body_key = None;
-    let body = if kind.starts_with("application/x-www-form-urlencoded") {
-        let mut form: Vec<(String, String)> =
-            url::form_urlencoded::parse(&body).into_owned().collect();
-        if let Some(i) = form.iter().position(|(k, _)| k == "token") {
-            body_key = Some(form.remove(i).1);
-        }
-        let rewritten = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&form)
-            .finish();
-        params.extend(form);
-        Bytes::from(rewritten)
-    } else if kind.starts_with("application/json") {
-        match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(serde_json::Value::Object(mut fields)) => {
-                if let Some(serde_json::Value::String(key)) = fields.remove("token") {
-                    body_key = Some(key);
-                }
-                params.extend(fields.iter().map(|(k, v)| {
-                    let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                    (k.clone(), text)
-                }));
-                Bytes::from(serde_json::Value::Object(fields).to_string())
-            }
-            _ => body,
-        }
-    } else {
-        body
+    let mut keys: Vec<String> = header_text(headers, header::AUTHORIZATION)
+        .as_deref()
+        .and_then(credential::bearer)
+        .map(str::to_owned)
+        .into_iter()
+        .collect();
+    let in_query = credential::form_fields(query.as_deref().unwrap_or("").as_bytes());
+    keys.extend(in_query.values);
+    let query = match in_query.edited {
+        // What the query was without its `token` fields: only those bytes went.
+        Some(edited) => Some(String::from_utf8(edited).unwrap_or_default()),
+        None => query,
     };
-    let key = bearer
-        .or(body_key)
-        .filter(|k| !k.is_empty())
-        .ok_or(Unusable::NotAuthed)?;
+    let in_body = body_credentials(&kind, content_type.as_deref().unwrap_or(""), &body)?;
+    keys.extend(in_body.values);
+    let body = in_body.edited.map_or(body, Bytes::from);
+    let key = keys.first().cloned().ok_or(Unusable::NotAuthed)?;
+    if keys.iter().any(|k| *k != key) {
+        return Err(Unusable::TwoCredentials);
+    }
+    if key.is_empty() {
+        return Err(Unusable::NotAuthed);
+    }
     if TokenType::classify(&key) != TokenType::Unknown {
         return Err(Unusable::SlackToken);
     }
+    let mut params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    params.extend(arguments(&kind, &body));
     Ok(ProxyRequest {
         method: method.to_owned(),
         key: Secret::new(key),
@@ -144,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bearer_header_wins_and_slack_tokens_or_nothing_are_refused() {
+    fn the_bearer_header_is_read_and_slack_tokens_or_nothing_are_refused() {
         let bearer = headers(&[(header::AUTHORIZATION, "Bearer xpk-h")]);
         let r = read("auth.test", true, &bearer, Some("a=1".into()), Bytes::new()).unwrap();
         assert_eq!(r.key.expose(), "xpk-h");

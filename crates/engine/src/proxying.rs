@@ -316,13 +316,18 @@ impl Engine {
 }
 
 impl Engine {
-    /// Stream an app's upload to the upload URL Slack gave it, without its key.
+    /// Stream an app's upload to the upload URL Slack gave it, without its key, framed as
+    /// the app framed it (with its length, or chunked).
     pub async fn forward_upload(
         &self,
         url: &str,
         content_type: Option<&str>,
+        content_length: Option<u64>,
         body: reqwest::Body,
     ) -> EngineResult<Result<Streaming, CallError>> {
-        Ok(self.http()?.forward_upload(url, content_type, body).await)
+        Ok(self
+            .http()?
+            .forward_upload(url, content_type, content_length, body)
+            .await)
     }
 }

@@ -61,6 +61,11 @@ async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Like the upload services that read only `Content-Length`: a body without one (sent
+    // chunked) is refused, and nothing is received.
+    if !headers.contains_key(header::CONTENT_LENGTH) {
+        return (StatusCode::LENGTH_REQUIRED, "length required").into_response();
+    }
     let with_authorization = headers.contains_key(header::AUTHORIZATION);
     match shared
         .lock()
