@@ -46,6 +46,13 @@ fn slack_shaped(error: &str) -> Response {
         .into_response()
 }
 
+/// What Slack answers when it is down: HTTP 503, `service_unavailable`.
+fn unavailable() -> Response {
+    let mut response = slack_shaped("service_unavailable");
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response
+}
+
 /// A name shaped like the catalogue's: words of letters, digits and `_`, each starting with
 /// a letter, joined by single dots (`auth.test`, `admin.apps.approved.list`). `.`, `..`
 /// and their escapes never reach `{slack}/api` with a live token.
@@ -103,8 +110,10 @@ async fn api(
             respond(&proxy.tally, &method, outcome, started)
         }
         Err(e) => {
+            // Only the store fails here, and it was waited for: answered as Slack answers
+            // when it is down, HTTP 503, which SDKs retry (they never retry a 200).
             tracing::warn!(method, error = %e, "proxy could not serve a request");
-            slack_shaped("internal_error")
+            unavailable()
         }
     }
 }
@@ -132,9 +141,7 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
             tracing::warn!(method, connection, detail, "proxy could not reach Slack");
             // A 503, as Slack answers when it is down: the SDKs' server-error retry
             // handlers then try again, as they would with Slack itself.
-            let mut response = slack_shaped("service_unavailable");
-            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-            (503, response)
+            (503, unavailable())
         }
         ProxyAnswer::Slack {
             answer,
@@ -246,6 +253,9 @@ pub async fn serve(
     stop: Stop,
     max_body: usize,
 ) -> std::io::Result<Arc<Tally>> {
+    if let Err(e) = engine.prepare_proxy() {
+        tracing::warn!(error = %e, "could not make the client to Slack yet; trying again on the first request");
+    }
     let tally = Arc::new(Tally::default());
     let state = Proxy {
         base: format!("http://{}", listener.local_addr()?).into(),

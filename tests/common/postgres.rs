@@ -176,6 +176,12 @@ impl Postgres {
 
     /// `program` from the cluster's binaries, as the cluster's user.
     fn run(&self, program: &str, args: &[&str]) -> Output {
+        self.command(program, args)
+            .output()
+            .expect("the PostgreSQL binaries run")
+    }
+
+    fn command(&self, program: &str, args: &[&str]) -> Command {
         let program = self.bin.join(program);
         let mut command = match self.run_as {
             Some(user) => {
@@ -185,14 +191,17 @@ impl Postgres {
             }
             None => Command::new(program),
         };
+        command.args(args).current_dir(self.dir.path());
         command
-            .args(args)
-            .current_dir(self.dir.path())
+    }
+
+    fn pg_ctl(&self, action: &str) -> Output {
+        self.pg_ctl_command(action)
             .output()
             .expect("the PostgreSQL binaries run")
     }
 
-    fn pg_ctl(&self, action: &str) -> Output {
+    fn pg_ctl_command(&self, action: &str) -> Command {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=1000",
             self.port,
@@ -200,7 +209,7 @@ impl Postgres {
         );
         let data = self.data().display().to_string();
         let log = self.dir.path().join("server.log").display().to_string();
-        self.run(
+        self.command(
             "pg_ctl",
             &[
                 "-D", &data, "-l", &log, "-w", "-t", "30", "-m", "fast", "-o", &options, action,
@@ -216,6 +225,27 @@ impl Postgres {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// Stop the server as a restart does, and start it again after `down` on a thread of
+    /// its own: returned at once, with the server stopped.
+    pub fn down_for(&self, down: std::time::Duration) -> std::thread::JoinHandle<()> {
+        let out = self.pg_ctl("stop");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut start = self.pg_ctl_command("start");
+        std::thread::spawn(move || {
+            std::thread::sleep(down);
+            let out = start.output().expect("pg_ctl runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        })
     }
 
     /// The URL xox is given: database `postgres`, superuser `xox`, no TLS.

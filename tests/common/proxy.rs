@@ -14,8 +14,12 @@ pub struct Proxy {
 
 impl Proxy {
     pub fn start(env: &Env) -> Proxy {
-        let mut child = env
-            .command(&["proxy", "--port", "0"])
+        Proxy::spawn(env.command(&["proxy", "--port", "0"]))
+    }
+
+    /// The proxy `command` starts (made by `Env::command`, then adjusted).
+    pub fn spawn(mut command: std::process::Command) -> Proxy {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -293,8 +293,10 @@ impl Engine {
             }
         }
         let (key, method) = (request.key.clone(), request.method.clone());
+        // The patient read: a store that blinks (a lock held a moment, a server restarting)
+        // is waited out for a while rather than failing the app's request at once.
         self.store()
-            .run(move |s| -> EngineResult<_> {
+            .read(move |s| -> EngineResult<_> {
                 let Some(proxy_key) = s.proxy_key(&key)? else {
                     return Ok(None);
                 };
@@ -316,6 +318,11 @@ impl Engine {
 }
 
 impl Engine {
+    /// Ready what serving needs before the first request: the relay to Slack.
+    pub fn prepare_proxy(&self) -> EngineResult<()> {
+        Ok(self.http()?.prepare_relay()?)
+    }
+
     /// Stream an app's upload to the upload URL Slack gave it, without its key, framed as
     /// the app framed it (with its length, or chunked).
     pub async fn forward_upload(

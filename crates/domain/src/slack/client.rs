@@ -23,9 +23,9 @@ pub struct ClientCredentials {
 #[derive(Debug, Clone)]
 pub struct SlackClient {
     pub(super) http: reqwest::Client,
-    /// The proxy's client, made the first time the proxy relays a request: the commands
-    /// that never relay (most of them) do not pay for setting up a second TLS client.
-    relay: Arc<OnceLock<Result<Relay, TransportError>>>,
+    /// The proxy's client, made when the proxy starts (or at its first relay): the
+    /// commands that never relay (most of them) do not pay for a second TLS client.
+    relay: Arc<OnceLock<Relay>>,
     base: Url,
     timeout: Duration,
 }
@@ -81,11 +81,21 @@ impl SlackClient {
         self.timeout
     }
 
+    /// The relay, made now if it is not made yet. A failure to make it (out of file
+    /// descriptors, the certificates unreadable for a moment) is never kept: the next
+    /// request tries again, so one bad moment cannot break the proxy until a restart.
     pub(super) fn relay(&self) -> Result<&Relay, TransportError> {
-        self.relay
-            .get_or_init(|| super::relay::relay(self.connect_timeout()))
-            .as_ref()
-            .map_err(Clone::clone)
+        if let Some(relay) = self.relay.get() {
+            return Ok(relay);
+        }
+        let relay = super::relay::relay(self.connect_timeout())?;
+        Ok(self.relay.get_or_init(|| relay))
+    }
+
+    /// Make the relay before any request needs it: at the proxy's start descriptors are
+    /// plenty, while a first burst of traffic may have used them all up.
+    pub fn prepare_relay(&self) -> Result<(), TransportError> {
+        self.relay().map(drop)
     }
 
     fn connect_timeout(&self) -> Duration {
