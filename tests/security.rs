@@ -168,3 +168,60 @@ async fn no_secret_reaches_the_file_the_log_stderr_or_json() {
     assert!(seen.places.len() > 40, "the commands ran and were captured");
     seen.assert_free_of(&secrets);
 }
+
+/// A PostgreSQL URL may carry its password in the user part or as `?password=`: neither,
+/// nor the user, is shown on a proxy's start line, in a failed command's error or in the log.
+#[test]
+fn a_password_in_a_postgres_url_is_never_shown() {
+    let Some(pg) = common::postgres::Postgres::start() else {
+        return;
+    };
+    let secret_url = |port: u16| {
+        format!(
+            "postgres://xox:pw-in-userinfo@127.0.0.1:{port}/postgres?password=hunter2-in-query&sslmode=disable&schema=redact"
+        )
+    };
+    let served = pg
+        .url()
+        .replace("postgres://xox@", "postgres://xox:pw-in-userinfo@")
+        .replace(
+            "sslmode=disable",
+            "password=hunter2-in-query&sslmode=disable&schema=redact",
+        );
+    let env = Env::on_server(&served, "http://127.0.0.1:9");
+    env.ok(
+        &["import", "conn", "--no-verify"],
+        "xoxb-1111-2222-notarealtokenvalue",
+    );
+    let mut proxy = env
+        .command(&["proxy", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    common::cli_env::first_line(&mut proxy);
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &proxy.id().to_string()])
+        .status();
+    let proxy_out = proxy.wait_with_output().unwrap();
+    let proxy_err = String::from_utf8_lossy(&proxy_out.stderr).into_owned();
+    // A server that is not there: the command fails and says where it tried.
+    let unreachable = Env::on_server(&secret_url(1), "http://127.0.0.1:9");
+    let failed = unreachable.fails(&["token", "conn"], "");
+    let log = std::fs::read_to_string(unreachable.dir.path().join("state/xox/xox.log"))
+        .unwrap_or_default();
+    let served_log =
+        std::fs::read_to_string(env.dir.path().join("state/xox/xox.log")).unwrap_or_default();
+    assert!(proxy_err.contains("127.0.0.1"), "{proxy_err}");
+    assert!(failed.contains("127.0.0.1:1"), "{failed}");
+    for (what, text) in [
+        ("the proxy's start", &proxy_err),
+        ("the failed command", &failed),
+        ("the failed command's log", &log),
+        ("the proxy's log", &served_log),
+    ] {
+        for secret in ["pw-in-userinfo", "hunter2-in-query"] {
+            assert!(!text.contains(secret), "{what} shows {secret}: {text}");
+        }
+    }
+}

@@ -74,24 +74,70 @@ fn bad(detail: String) -> StoreError {
     }
 }
 
+/// The parameters of a URL that carry a secret: never shown.
+const SECRET_PARAMETERS: [&str; 2] = ["password", "sslpassword"];
+
+/// libpq's environment variables that say how to connect and that xox cannot honour: a
+/// connection made without what they ask for would be a surprise, so each is refused by
+/// name. (`PGSSLMODE`, `PGSSLROOTCERT`, `PGPASSWORD`, `PGUSER` and `PGDATABASE` are
+/// honoured where the URL does not say, as libpq does.)
+const UNSUPPORTED_ENVIRONMENT: [&str; 5] = [
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSERVICE",
+    "PGPASSFILE",
+    "PGSSLPASSWORD",
+];
+
+/// `url` as a person may read it: no user, no password, no secret parameter.
+fn shown(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("");
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| !SECRET_PARAMETERS.contains(&k.as_str()))
+        .collect();
+    if pairs.is_empty() {
+        shown.set_query(None);
+    } else {
+        shown.query_pairs_mut().clear().extend_pairs(&pairs);
+    }
+    shown.to_string()
+}
+
 /// `url` split into what the driver reads and what xox reads itself: `schema`, which the
 /// driver would refuse, and the `sslmode` values and `sslrootcert` it does not know.
 pub(super) fn parse(url: &str) -> StoreResult<Target> {
+    parse_with(url, &|name| std::env::var(name).ok())
+}
+
+/// [`parse`], with libpq's environment variables read through `environment`.
+fn parse_with(url: &str, environment: &dyn Fn(&str) -> Option<String>) -> StoreResult<Target> {
+    if let Some(name) = UNSUPPORTED_ENVIRONMENT
+        .iter()
+        .find(|name| environment(name).is_some())
+    {
+        return Err(bad(format!(
+            "{name} is set, and xox does not read it: unset it, and say what you need in the --db URL"
+        )));
+    }
     let mut parsed = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
-    let mut shown = parsed.clone();
-    let _ = shown.set_password(None);
+    let shown = shown(&parsed);
     let mut schema = DEFAULT_SCHEMA.to_owned();
-    let mut mode = "prefer".to_owned();
-    let mut root_file = None;
+    let mut mode = environment("PGSSLMODE");
+    let mut root_file = environment("PGSSLROOTCERT");
     let mut kept: Vec<(String, String)> = Vec::new();
     for (key, value) in parsed.query_pairs().into_owned() {
         match key.as_str() {
             "schema" => schema = value,
-            "sslmode" => mode = value,
+            "sslmode" => mode = Some(value),
             "sslrootcert" => root_file = Some(value),
             _ => kept.push((key, value)),
         }
     }
+    let mode = mode.unwrap_or_else(|| "prefer".to_owned());
     if !schema::valid_name(&schema) {
         return Err(bad(format!(
             "schema {schema:?} is not a plain lower-case name"
@@ -104,7 +150,8 @@ pub(super) fn parse(url: &str) -> StoreResult<Target> {
     let check = match (mode.as_str(), &roots) {
         ("disable", _) => Check::Off,
         ("prefer" | "require", Roots::System) => Check::EncryptOnly,
-        ("require" | "verify-ca", _) => Check::SignedByRoot,
+        // A root file given is a root to check against, with or without `sslmode`.
+        ("prefer" | "require" | "verify-ca", _) => Check::SignedByRoot,
         ("verify-full", _) => Check::SignedForHost,
         _ => {
             return Err(bad(format!(
@@ -115,7 +162,7 @@ pub(super) fn parse(url: &str) -> StoreResult<Target> {
     // The driver only knows whether to ask for TLS; the checking is done by our verifier.
     let driver_mode = match check {
         Check::Off => "disable",
-        Check::EncryptOnly if mode == "prefer" => "prefer",
+        _ if mode == "prefer" => "prefer",
         _ => "require",
     };
     kept.push(("sslmode".into(), driver_mode.into()));
@@ -131,6 +178,22 @@ pub(super) fn parse(url: &str) -> StoreResult<Target> {
         None => format!("-c search_path={schema}"),
     };
     config.options(&options);
+    // libpq's environment fills what the URL leaves out, as it does for psql.
+    if config.get_password().is_none()
+        && let Some(password) = environment("PGPASSWORD")
+    {
+        config.password(password);
+    }
+    if config.get_user().is_none()
+        && let Some(user) = environment("PGUSER")
+    {
+        config.user(&user);
+    }
+    if config.get_dbname().is_none()
+        && let Some(dbname) = environment("PGDATABASE")
+    {
+        config.dbname(&dbname);
+    }
     let location = format!("{shown} (schema {schema})");
     Ok(Target {
         server: Server {
@@ -279,7 +342,82 @@ impl ServerCertVerifier for AnyHost {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{parse, parse_with};
+
+    #[test]
+    fn no_secret_a_url_can_carry_is_shown() {
+        let target = parse_with(
+            "postgres://fleet-admin:pw1@db/app?password=hunter2&sslmode=disable&schema=ops",
+            &|_| None,
+        )
+        .unwrap();
+        for secret in ["pw1", "hunter2", "fleet-admin"] {
+            assert!(!target.location.contains(secret), "{}", target.location);
+        }
+        assert_eq!(
+            target.location,
+            "postgres://db/app?sslmode=disable&schema=ops (schema ops)"
+        );
+        // The driver still gets it: only what is shown loses it.
+        assert_eq!(target.server.config.get_password(), Some(&b"hunter2"[..]));
+        // The driver takes no `sslpassword` (xox makes no client-certificate sessions): the
+        // refusal names no part of the URL.
+        let refused = parse_with("postgres://db/app?sslpassword=s3cr3t", &|_| None)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(!refused.contains("s3cr3t"), "{refused}");
+        let url = url::Url::parse("postgres://u:p@db/app?sslpassword=s3cr3t&a=1").unwrap();
+        assert_eq!(super::shown(&url), "postgres://db/app?a=1");
+    }
+
+    #[test]
+    fn libpq_environment_fills_what_the_url_leaves_out_or_is_refused_by_name() {
+        use postgres::config::SslMode;
+        let environment = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let env = environment(&[
+            ("PGSSLMODE", "require"),
+            ("PGPASSWORD", "pw"),
+            ("PGUSER", "ops"),
+        ]);
+        let target = parse_with("postgres://db/app", &env).unwrap();
+        let config = &target.server.config;
+        assert_eq!(config.get_ssl_mode(), SslMode::Require);
+        assert_eq!(config.get_password(), Some(&b"pw"[..]));
+        assert_eq!(config.get_user(), Some("ops"));
+        // The URL wins where it says.
+        let target = parse_with("postgres://me:mine@db/app?sslmode=disable", &env).unwrap();
+        let config = &target.server.config;
+        assert_eq!(config.get_ssl_mode(), SslMode::Disable);
+        assert_eq!(
+            (config.get_user(), config.get_password()),
+            (Some("me"), Some(&b"mine"[..]))
+        );
+        let refused = parse_with(
+            "postgres://db/app",
+            &environment(&[("PGSSLCERT", "/c.pem")]),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(refused.contains("PGSSLCERT is set"), "{refused}");
+    }
+
+    #[test]
+    fn a_root_file_without_sslmode_is_checked_against_not_a_contradiction() {
+        let target = parse_with("postgres://db/app?sslrootcert=/nonexistent.pem", &|_| None);
+        let error = target.err().unwrap().to_string();
+        // The file is read (and here missing), not refused with a mode that is in its own list.
+        assert!(error.contains("sslrootcert /nonexistent.pem"), "{error}");
+        assert!(!error.contains("is not one of"), "{error}");
+    }
 
     #[test]
     fn xox_parameters_are_taken_out_and_the_password_is_never_shown() {
