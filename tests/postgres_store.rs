@@ -66,7 +66,7 @@ fn a_new_store_gets_its_schema_once_and_refuses_another_key_and_a_newer_schema()
         .unwrap();
     assert!(
         down.to_string()
-            .starts_with("PostgreSQL at postgres://xox@127.0.0.1:1/postgres"),
+            .starts_with("PostgreSQL at postgres://127.0.0.1:1/postgres"),
         "{down}"
     );
 }
@@ -118,7 +118,7 @@ fn tls_sessions_check_the_server_as_sslmode_says() {
     assert!(
         unknown_ca
             .to_string()
-            .starts_with("PostgreSQL at postgres://xox@localhost"),
+            .starts_with("PostgreSQL at postgres://localhost"),
         "{unknown_ca}"
     );
     assert!(
