@@ -346,3 +346,23 @@ async fn a_lease_row_whose_answer_was_lost_is_not_left_behind() {
     .unwrap();
     assert_eq!(rows, 0, "no refresh-lock row is left behind");
 }
+
+/// `xox token` started while the server is restarting waits for it, as its reads do,
+/// rather than failing at once with "Connection refused".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_started_while_the_server_restarts_waits_for_it() {
+    let Some(pg) = Postgres::start() else { return };
+    let sim = common::rotating::simulator(43_200).await;
+    let url = format!("{}&schema=restarting", pg.url());
+    let env = common::rotating::server_env_with_connection(&sim, &url, "T0RESTART");
+    let back = pg.down_for(std::time::Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    let token = env.ok(&["token", "conn"], "");
+    assert!(token.starts_with("xoxe.xoxb-"), "{token}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "the server was down: {:?}",
+        started.elapsed()
+    );
+    back.join().unwrap();
+}

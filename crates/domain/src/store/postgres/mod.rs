@@ -138,6 +138,22 @@ fn is_passing(e: &postgres::Error) -> bool {
     }
 }
 
+/// The first session, waited for as the store's reads are (`READ_PATIENCE`): a server
+/// restarting, or refusing while it starts or stops, is no reason to fail a command.
+fn connect_patiently(server: &server::Server) -> Result<Client, postgres::Error> {
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(50);
+    loop {
+        match server.connect() {
+            Err(e) if is_passing(&e) && started.elapsed() < super::READ_PATIENCE => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(500));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Is `location` a PostgreSQL URL (rather than a file path)?
 pub fn is_url(location: &str) -> bool {
     location.starts_with("postgres://") || location.starts_with("postgresql://")
@@ -171,7 +187,7 @@ impl PostgresStore {
         let key = env_key.ok_or(StoreError::PostgresKeyMissing)?;
         let key = super::key::decode(key).ok_or(StoreError::BadEnvKey)?;
         let failed = |e: postgres::Error| failure(&location, &e);
-        let mut client = server.connect().map_err(failed)?;
+        let mut client = connect_patiently(&server).map_err(failed)?;
         let cipher = Cipher::new(&key);
         // The common case (every `xox token`): an up-to-date schema with its key check is
         // read in one statement, without the migration lock or a write.
