@@ -3,12 +3,14 @@
 //! comes back as it was sent.
 
 mod credential;
+mod intake;
+mod listen;
 mod request;
 pub mod tally;
 mod uploads;
 
+use crate::engine::Stop;
 use crate::engine::{Engine, ProxyAnswer, ProxyOutcome};
-use crate::engine::{Stop, StopLevel};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -26,16 +28,18 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 #[derive(Clone)]
 struct Proxy {
     engine: Arc<Engine>,
+    intake: Arc<intake::Intake>,
     /// `http://ADDR:PORT` of the listener: what the upload URLs handed out start with,
     /// never the client's `Host` header, which would let a client point them elsewhere.
     base: Arc<str>,
     tally: Arc<Tally>,
     uploads: Arc<uploads::Uploads>,
-    max_body: usize,
 }
 
 /// The largest file the proxy streams on to an upload URL.
 const MAX_UPLOAD: usize = 1024 * 1024 * 1024;
+/// The longest an upload may pause between two pieces.
+const UPLOAD_IDLE: Duration = Duration::from_secs(30);
 
 fn slack_shaped(error: &str) -> Response {
     (
@@ -75,9 +79,7 @@ async fn api(
     let (parts, body) = incoming.into_parts();
     let (http_method, headers) = (parts.method, parts.headers);
     let query = parts.uri.query().map(str::to_owned);
-    let Ok(body) = axum::body::to_bytes(body, proxy.max_body).await else {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
+    // The name and the header's key are checked before any of the body is read.
     if !valid_method(&method) {
         proxy.tally.count(None, true, false);
         return slack_shaped("unknown_method");
@@ -86,6 +88,23 @@ async fn api(
     if !get && http_method != Method::POST {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
+    let engagement = parts.extensions.get::<listen::Engagement>();
+    let body = match proxy
+        .intake
+        .read(&proxy.engine, &headers, body, engagement)
+        .await
+    {
+        Ok(body) => body,
+        Err(refusal) => {
+            proxy.tally.count(None, true, false);
+            tracing::info!(method, refusal = ?refusal, "proxy refused a request");
+            return match refusal {
+                intake::Refusal::UnknownKey => slack_shaped("invalid_auth"),
+                intake::Refusal::Unavailable => unavailable(),
+                other => other.status().into_response(),
+            };
+        }
+    };
     let request = match request::read(&method, get, &headers, query, body) {
         Ok(request) => request,
         Err(unusable) => {
@@ -189,12 +208,17 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
 async fn upload(
     State(proxy): State<Proxy>,
     Path(id): Path<String>,
+    engagement: Option<axum::Extension<listen::Engagement>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let Some(target) = proxy.uploads.target(&id) else {
         return (StatusCode::NOT_FOUND, "no such upload").into_response();
     };
+    // The upload's id is its credential: the connection is kept, at the cap and at a stop.
+    if let Some(axum::Extension(listen::Engagement(engaged))) = engagement {
+        engaged.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -210,7 +234,21 @@ async fn upload(
     // The cap is applied to the stream itself: a layer's default limit binds only the
     // extractors that read a body whole, not one passed on as it arrives.
     let capped = Body::new(http_body_util::Limited::new(body, MAX_UPLOAD));
-    let stream = reqwest::Body::wrap_stream(capped.into_data_stream());
+    // A slow upload may take as long as it keeps moving: each piece must come within the
+    // idle limit, whatever the whole takes.
+    let pieces = futures_util::stream::unfold(capped.into_data_stream(), |mut pieces| async move {
+        match tokio::time::timeout(UPLOAD_IDLE, futures_util::StreamExt::next(&mut pieces)).await {
+            Ok(piece) => piece.map(|p| (p.map_err(std::io::Error::other), pieces)),
+            Err(_) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "the upload stalled",
+                )),
+                pieces,
+            )),
+        }
+    });
+    let stream = reqwest::Body::wrap_stream(pieces);
     match proxy
         .engine
         .forward_upload(&target, content_type.as_deref(), content_length, stream)
@@ -260,9 +298,9 @@ pub async fn serve(
     let state = Proxy {
         base: format!("http://{}", listener.local_addr()?).into(),
         engine: engine.clone(),
+        intake: Arc::new(intake::Intake::new(max_body)),
         tally: tally.clone(),
         uploads: Default::default(),
-        max_body,
     };
     let app = Router::new()
         .route("/api/{method}", any(api))
@@ -278,14 +316,10 @@ pub async fn serve(
             }
         })
     };
-    let shutdown = {
-        let stop = stop.clone();
-        async move { stop.reached(StopLevel::Finish).await }
-    };
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    // At a stop, a request already at Slack may take its whole HTTP timeout, then a retry's.
+    let finish_within = engine.http_timeout() * 2 + Duration::from_secs(1);
+    listen::serve(listener, app, stop, finish_within).await;
     flusher.abort();
     tally.flush(&engine).await;
-    served.map(|()| tally)
+    Ok(tally)
 }

@@ -32,6 +32,10 @@ impl Proxy {
         Proxy { child, url }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stop it as a service manager would; its stderr.
     pub fn stop(mut self) -> String {
         let pid = self.child.id().to_string();

@@ -38,8 +38,9 @@ pub use usable::{TokenWarning, UsableToken};
 // The domain, named as the engine's own modules inside this crate.
 use xox_domain::{calls, login, rotation, sim, slack, store};
 /// Helpers with nothing of Slack in them (terminal-safe text, where files live, temporary
-/// folders that go at exit, child processes), shared with the front ends as they are.
-pub use xox_domain::{child, cleanup, paths, text};
+/// folders that go at exit, child processes, listeners that survive a hostile network),
+/// shared with the front ends as they are.
+pub use xox_domain::{child, cleanup, listener, paths, text};
 
 // The model: what the engine takes and gives back, which the front ends show. These names
 // are all of the domain a front end may use; its workflows stay behind the engine's calls.
@@ -134,6 +135,11 @@ impl Engine {
 
     pub fn slack_url(&self) -> &str {
         &self.settings.slack_url
+    }
+
+    /// How long one request to Slack may take.
+    pub fn http_timeout(&self) -> Duration {
+        self.settings.http_timeout
     }
 
     pub fn window(&self) -> Duration {

@@ -318,6 +318,21 @@ impl Engine {
 }
 
 impl Engine {
+    /// Whether `key` is a live proxy key: asked before an app's body is read, so that
+    /// nobody without one can make the proxy hold their bytes. (The request itself looks
+    /// the key up again: this is only the gate.)
+    pub async fn proxy_key_known(&self, key: &Secret) -> EngineResult<bool> {
+        if self.proxy_cache.get(key).is_some() {
+            return Ok(true);
+        }
+        let key = key.clone();
+        Ok(self
+            .store()
+            .read(move |s| s.proxy_key(&key))
+            .await?
+            .is_some())
+    }
+
     /// Ready what serving needs before the first request: the relay to Slack.
     pub fn prepare_proxy(&self) -> EngineResult<()> {
         Ok(self.http()?.prepare_relay()?)

@@ -2,11 +2,11 @@
 //! on the registered host and port, answering only GET on the callback path.
 
 use super::error::LoginError;
+use crate::listener::{self, OpenConnections};
 use crate::slack::Secret;
 use axum::body::Body;
 use hyper::{Method, Request, Response, StatusCode, header};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +15,7 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio::task::{AbortHandle, JoinSet};
+use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use url::Url;
 
@@ -27,8 +27,6 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 const CONNECTION_LIMIT: Duration = Duration::from_secs(30);
 /// Connections served at once; past it the oldest idle one is dropped.
 const MAX_CONNECTIONS: usize = 64;
-/// The pause after a failed accept (out of descriptors) before trying again.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// What the browser brought back.
 #[derive(Debug, PartialEq)]
@@ -183,7 +181,7 @@ impl CallbackServer {
         // Dropping the set (on return) stops the accept loops and every connection they
         // started: the listener is one-shot.
         let mut accepting = JoinSet::new();
-        let open = Arc::new(Mutex::new(OpenConnections::default()));
+        let open = Arc::new(Mutex::new(OpenConnections::with_cap(MAX_CONNECTIONS)));
         for listener in self.listeners {
             let (shared, tls, open) = (shared.clone(), self.tls.clone(), open.clone());
             accepting.spawn(accept_loop(listener, tls, shared, open));
@@ -198,8 +196,7 @@ impl CallbackServer {
     }
 }
 
-/// Accept until dropped. An accept error (out of descriptors, say) is waited out briefly
-/// rather than ending the loop: a local process must not be able to shut the listener down.
+/// Accept until dropped (a failed accept is waited out, see `listener::accept`).
 async fn accept_loop(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
@@ -207,13 +204,7 @@ async fn accept_loop(
     open: Arc<Mutex<OpenConnections>>,
 ) {
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(_) => {
-                tokio::time::sleep(ACCEPT_BACKOFF).await;
-                continue;
-            }
-        };
+        let stream = listener::accept(&listener).await;
         let answered = Arc::new(AtomicBool::new(false));
         // Held across the spawn, so the task's `forget` always comes after its `admit`.
         let mut connections = open.lock().unwrap_or_else(|p| p.into_inner());
@@ -228,47 +219,6 @@ async fn accept_loop(
                 .forget(id);
         });
         connections.admit(id, task.abort_handle(), answered);
-    }
-}
-
-/// The connections being served, oldest first, so that a flood of idle ones cannot keep
-/// the browser's out: at the cap, the oldest that has not sent a request yet is dropped.
-#[derive(Default)]
-struct OpenConnections {
-    next_id: u64,
-    open: VecDeque<(u64, AbortHandle, Arc<AtomicBool>)>,
-}
-
-impl OpenConnections {
-    /// Drop a connection if the cap is reached (the oldest idle one, else the oldest), and
-    /// return an id for the next.
-    fn make_room(&mut self) -> u64 {
-        if self.open.len() >= MAX_CONNECTIONS {
-            let victim = self
-                .open
-                .iter()
-                .position(|(_, _, answered)| !answered.load(Ordering::Relaxed))
-                .unwrap_or(0);
-            if let Some((_, task, _)) = self.open.remove(victim) {
-                task.abort();
-            }
-        }
-        self.next_id += 1;
-        self.next_id
-    }
-
-    fn admit(&mut self, id: u64, task: AbortHandle, answered: Arc<AtomicBool>) {
-        self.open.push_back((id, task, answered));
-    }
-
-    fn forget(&mut self, id: u64) {
-        self.open.retain(|(open, _, _)| *open != id);
-    }
-
-    fn close_all(&mut self) {
-        for (_, task, _) in self.open.drain(..) {
-            task.abort();
-        }
     }
 }
 
@@ -343,28 +293,6 @@ async fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn at_the_cap_the_oldest_idle_connection_goes_first() {
-        let mut open = OpenConnections::default();
-        let mut tasks = Vec::new();
-        for i in 0..MAX_CONNECTIONS {
-            let id = open.make_room();
-            let task = tokio::spawn(std::future::pending::<()>());
-            // The first two have sent a request; the third is the oldest idle one.
-            open.admit(id, task.abort_handle(), Arc::new(AtomicBool::new(i < 2)));
-            tasks.push(task);
-        }
-        open.make_room();
-        assert_eq!(open.open.len(), MAX_CONNECTIONS - 1);
-        let dropped = tasks.remove(2);
-        assert!(dropped.await.unwrap_err().is_cancelled());
-        assert!(tasks.iter().all(|t| !t.is_finished()));
-        open.close_all();
-        for task in tasks {
-            assert!(task.await.unwrap_err().is_cancelled());
-        }
-    }
 
     fn state() -> Secret {
         Secret::new("the-state-123")

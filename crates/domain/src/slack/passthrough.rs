@@ -10,6 +10,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use std::time::Duration;
 
+/// The longest an upload may take in all, however steadily it moves.
+const UPLOAD_LIMIT: Duration = Duration::from_secs(6 * 3600);
+
 /// What an app asked of `api/{method}`, its credential taken out.
 #[derive(Debug, Clone, Default)]
 pub struct Passthrough {
@@ -95,7 +98,9 @@ impl SlackClient {
         content_length: Option<u64>,
         body: reqwest::Body,
     ) -> Result<Streaming, CallError> {
-        let mut builder = self.http.post(url).body(body);
+        // Not the whole request within the HTTP timeout: a large file on a slow link takes
+        // longer, and the caller bounds the time between its pieces instead.
+        let mut builder = self.http.post(url).timeout(UPLOAD_LIMIT).body(body);
         if let Some(content_type) = content_type {
             builder = builder.header("content-type", content_type);
         }
