@@ -6,29 +6,9 @@ mod common;
 
 use common::proxy::{Proxy, key};
 use common::rotating::{env_with_connection, simulator};
-use std::os::unix::process::CommandExt;
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-
-/// The proxy `env` would start, under a limit of 256 open files.
-fn under_descriptor_limit(mut command: std::process::Command) -> Proxy {
-    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 256,
-                rlim_max: 256,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
-    Proxy::spawn(command)
-}
 
 fn address(proxy: &Proxy) -> String {
     proxy
@@ -50,7 +30,7 @@ async fn a_slowloris_of_300_connections_leaves_a_good_client_served() {
     let sim = simulator(43_200).await;
     let env = env_with_connection(&sim, "T0SLOW");
     let key = key(&env, "conn");
-    let proxy = under_descriptor_limit(env.command(&["proxy", "--port", "0"]));
+    let proxy = Proxy::spawn_with_descriptor_limit(env.command(&["proxy", "--port", "0"]), 256);
     let to = address(&proxy);
     let until = Instant::now() + Duration::from_secs(12);
     // 300 connections, each sending a request head one line every 2 s, and connecting

@@ -6,7 +6,6 @@ mod common;
 use common::postgres::Postgres;
 use common::proxy::{Proxy, key};
 use common::rotating::{env_with_connection, server_env_with_connection, simulator};
-use std::os::unix::process::CommandExt;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -14,22 +13,7 @@ async fn a_first_burst_that_uses_up_the_descriptors_does_not_break_the_proxy_for
     let sim = simulator(43_200).await;
     let env = env_with_connection(&sim, "T0FD");
     let key = key(&env, "conn");
-    let mut command = env.command(&["proxy", "--port", "0"]);
-    // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 256,
-                rlim_max: 256,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
-                Ok(())
-            } else {
-                Err(std::io::Error::last_os_error())
-            }
-        });
-    }
-    let proxy = Proxy::spawn(command);
+    let proxy = Proxy::spawn_with_descriptor_limit(env.command(&["proxy", "--port", "0"]), 256);
     // 600 apps at once as the proxy's very first traffic: far more connections than it
     // has descriptors for. Some are refused or fail; that is the machine's limit.
     let burst: Vec<_> = (0..600)

@@ -32,6 +32,27 @@ impl Proxy {
         Proxy { child, url }
     }
 
+    /// The proxy `command` starts, under a limit of `files` open files.
+    pub fn spawn_with_descriptor_limit(mut command: std::process::Command, files: u64) -> Proxy {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe, and nothing else runs between fork and
+        // exec.
+        unsafe {
+            command.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: files,
+                    rlim_max: files,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        Proxy::spawn(command)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
