@@ -10,14 +10,6 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-fn address(proxy: &Proxy) -> String {
-    proxy
-        .url
-        .trim_start_matches("http://")
-        .trim_end_matches("/api/")
-        .to_owned()
-}
-
 /// The proxy's resident memory at its peak, in KiB.
 fn peak_rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
@@ -31,28 +23,8 @@ async fn a_slowloris_of_300_connections_leaves_a_good_client_served() {
     let env = env_with_connection(&sim, "T0SLOW");
     let key = key(&env, "conn");
     let proxy = Proxy::spawn_with_descriptor_limit(env.command(&["proxy", "--port", "0"]), 256);
-    let to = address(&proxy);
     let until = Instant::now() + Duration::from_secs(12);
-    // 300 connections, each sending a request head one line every 2 s, and connecting
-    // again whenever the proxy drops it.
-    let attackers: Vec<_> = (0..300)
-        .map(|_| {
-            let to = to.clone();
-            tokio::spawn(async move {
-                while Instant::now() < until {
-                    let Ok(mut stream) = TcpStream::connect(&to).await else {
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                        continue;
-                    };
-                    let mut line = b"POST /api/auth.test HTTP/1.1\r\n".to_vec();
-                    while Instant::now() < until && stream.write_all(&line).await.is_ok() {
-                        line = b"X-Slow: 1\r\n".to_vec();
-                        tokio::time::sleep(Duration::from_secs(2)).await;
-                    }
-                }
-            })
-        })
-        .collect();
+    let attackers = proxy.slowloris(300, until);
     tokio::time::sleep(Duration::from_secs(2)).await;
     // A well-behaved client, on a new connection each time, while the flood goes on.
     let client = reqwest::Client::builder()
@@ -91,7 +63,7 @@ async fn keyless_bodies_cannot_fill_the_proxys_memory() {
     let env = env_with_connection(&sim, "T0MEM");
     let key = key(&env, "conn");
     let proxy = Proxy::start(&env);
-    let to = address(&proxy);
+    let to = proxy.address();
     let before = peak_rss_kib(proxy.pid());
     // 200 connections at once, each sending 1 MiB: half with no key at all (the key could
     // be in the body), half with a key the proxy never made.
@@ -137,7 +109,7 @@ async fn a_stop_waits_for_no_client_that_sends_nothing() {
     let env = env_with_connection(&sim, "T0STOP");
     let key = key(&env, "conn");
     let proxy = Proxy::start(&env);
-    let to = address(&proxy);
+    let to = proxy.address();
     // Five clients stop halfway through a head, three halfway through a body (one of them
     // with a good key), and one keeps an idle keep-alive connection.
     let mut held = Vec::new();

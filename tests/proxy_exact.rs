@@ -311,11 +311,7 @@ async fn smuggled_credentials_and_odd_method_names_are_refused_before_slack() {
 
     // Names Slack's catalogue could not hold never reach `{slack}/api` with a token. Sent
     // as raw bytes: an HTTP client would tidy the dot segments away first.
-    let address = proxy
-        .url
-        .trim_start_matches("http://")
-        .trim_end_matches("/api/")
-        .to_owned();
+    let address = proxy.address();
     for path in [
         "/api/.",
         "/api/..",
@@ -346,11 +342,7 @@ async fn an_upload_url_is_the_proxys_own_whatever_host_the_client_names() {
     let env = common::sdks::env_with_install(&sim, "T0HOST", "files:write");
     let key = key(&env, "conn");
     let proxy = Proxy::start(&env);
-    let address = proxy
-        .url
-        .trim_start_matches("http://")
-        .trim_end_matches("/api/")
-        .to_owned();
+    let address = proxy.address();
     let body = "filename=a.bin&length=10";
     let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
     let request = format!(

@@ -48,32 +48,11 @@ async fn the_proxy_serves_an_app_through_attacks_and_a_restart() {
     let env = server_env_with_connection(&sim, &url, "T0SOAK");
     let key = key(&env, "conn");
     let proxy = Proxy::spawn_with_descriptor_limit(env.command(&["proxy", "--port", "0"]), 256);
-    let to = proxy
-        .url
-        .trim_start_matches("http://")
-        .trim_end_matches("/api/")
-        .to_owned();
+    let to = proxy.address();
     let until = Instant::now() + Duration::from_secs(secs);
 
-    // 300 slowloris connections: a head one line every 2 s, again whenever dropped.
-    let mut attackers: Vec<_> = (0..300)
-        .map(|_| {
-            let to = to.clone();
-            tokio::spawn(async move {
-                while Instant::now() < until {
-                    let Ok(mut stream) = TcpStream::connect(&to).await else {
-                        tokio::time::sleep(Duration::from_millis(200)).await;
-                        continue;
-                    };
-                    let mut line = b"POST /api/auth.test HTTP/1.1\r\n".to_vec();
-                    while Instant::now() < until && stream.write_all(&line).await.is_ok() {
-                        line = b"X-Slow: 1\r\n".to_vec();
-                        tokio::time::sleep(Duration::from_secs(2)).await;
-                    }
-                }
-            })
-        })
-        .collect();
+    // 300 slowloris connections, again whenever dropped.
+    let mut attackers = proxy.slowloris(300, until);
     // Ten senders of keyless 1 MiB bodies, one after another.
     let body = Arc::new(vec![b'a'; 1024 * 1024]);
     attackers.extend((0..10).map(|_| {

@@ -53,6 +53,44 @@ impl Proxy {
         Proxy::spawn(command)
     }
 
+    /// `127.0.0.1:PORT`, for raw connections.
+    pub fn address(&self) -> String {
+        self.url
+            .trim_start_matches("http://")
+            .trim_end_matches("/api/")
+            .to_owned()
+    }
+
+    /// `count` slowloris connections to the proxy until `until`: each sends a request head
+    /// one line every 2 s, and connects again whenever the proxy drops it.
+    pub fn slowloris(
+        &self,
+        count: usize,
+        until: std::time::Instant,
+    ) -> Vec<tokio::task::JoinHandle<()>> {
+        use tokio::io::AsyncWriteExt;
+        (0..count)
+            .map(|_| {
+                let to = self.address();
+                tokio::spawn(async move {
+                    while std::time::Instant::now() < until {
+                        let Ok(mut stream) = tokio::net::TcpStream::connect(&to).await else {
+                            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                            continue;
+                        };
+                        let mut line = b"POST /api/auth.test HTTP/1.1\r\n".to_vec();
+                        while std::time::Instant::now() < until
+                            && stream.write_all(&line).await.is_ok()
+                        {
+                            line = b"X-Slow: 1\r\n".to_vec();
+                            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
