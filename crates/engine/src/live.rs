@@ -77,6 +77,14 @@ pub(super) struct Sent<T> {
     pub(super) recorded: Option<Result<ExplainedCall, StoreError>>,
 }
 
+/// The failure a send came to: no answer, or Slack's refusal inside one.
+fn failure_in<T: Answer>(result: &Result<T, CallError>) -> Option<&CallError> {
+    match result {
+        Ok(answer) => answer.failure(),
+        Err(error) => Some(error),
+    }
+}
+
 /// Whether Slack's refusal says the token went stale: expired, or (for a rotating token,
 /// which Slack may stop taking once it has rotated) no longer valid. One refresh fixes both.
 fn went_stale(error: &CallError, connection: &Connection, kind: TokenKind) -> bool {
@@ -137,11 +145,7 @@ impl Engine {
         let mut retried = false;
         let result = loop {
             let result = send(token.clone()).await;
-            let failure = match &result {
-                Ok(answer) => answer.failure(),
-                Err(error) => Some(error),
-            };
-            let Some(error) = failure.filter(|_| !retried) else {
+            let Some(error) = failure_in(&result).filter(|_| !retried) else {
                 break result;
             };
             retried = true;
@@ -182,11 +186,7 @@ impl Engine {
             }
             break result;
         };
-        let failure = match &result {
-            Ok(answer) => answer.failure(),
-            Err(error) => Some(error),
-        };
-        let recorded = match failure {
+        let recorded = match failure_in(&result) {
             Some(error) => Some(Box::pin(self.record(attempt, error)).await),
             None => {
                 if let Some(original) = attempt.replay_of {
