@@ -7,7 +7,7 @@ use super::credential;
 use super::listen::Engagement;
 use crate::engine::{Engine, Secret, Stop, StopLevel, TokenType};
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -33,17 +33,6 @@ pub enum Refusal {
     /// The store could not say whether the key is known, the keyless budget is spent for
     /// now, or the proxy is stopping: 503, which clients retry.
     Unavailable,
-}
-
-impl Refusal {
-    pub fn status(self) -> StatusCode {
-        match self {
-            Refusal::UnknownKey => StatusCode::OK,
-            Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Refusal::TooSlow => StatusCode::REQUEST_TIMEOUT,
-            Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
 }
 
 pub struct Intake {

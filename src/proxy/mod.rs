@@ -101,7 +101,8 @@ async fn api(
             return match refusal {
                 intake::Refusal::UnknownKey => slack_shaped("invalid_auth"),
                 intake::Refusal::Unavailable => unavailable(),
-                other => other.status().into_response(),
+                intake::Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+                intake::Refusal::TooSlow => StatusCode::REQUEST_TIMEOUT.into_response(),
             };
         }
     };
