@@ -234,9 +234,9 @@ pub fn multipart_parts(body: &[u8], boundary: &str) -> Result<Found, Unreadable>
         let (start, end) = (pair[0], pair[1]);
         let part = &body[start + delimiter.len()..end];
         let part = part.strip_prefix(b"\r\n").ok_or(Unreadable)?;
-        let head_end = find_all(part, b"\r\n\r\n")
-            .first()
-            .copied()
+        let head_end = part
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
             .ok_or(Unreadable)?;
         let head = std::str::from_utf8(&part[..head_end]).map_err(|_| Unreadable)?;
         if part_name(head).as_deref() != Some("token") {
