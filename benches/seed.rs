@@ -19,6 +19,8 @@ pub fn seed_connections(world: &mut World, db: &Path, count: usize) -> SqliteSto
             redirect_uri: "http://localhost:8976/callback".into(),
             bot_scopes: Scopes::default(),
             user_scopes: Scopes::default(),
+            signing_secret: None,
+            forward_to: None,
         })
         .unwrap();
     for i in 0..count {

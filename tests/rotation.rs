@@ -43,6 +43,8 @@ async fn world() -> World {
             redirect_uri: "http://localhost:8976/callback".into(),
             bot_scopes: Scopes::default(),
             user_scopes: Scopes::default(),
+            signing_secret: None,
+            forward_to: None,
         })
         .unwrap();
     let grant = parse_grant(&seed(&sim, ID, "chat:write", "").await).unwrap();

@@ -30,6 +30,8 @@ fn app(store: &mut SqliteStore) -> xox_domain::store::App {
             redirect_uri: "http://localhost:8976/callback".into(),
             bot_scopes: Scopes::parse("chat:write"),
             user_scopes: Scopes::parse("search:read"),
+            signing_secret: None,
+            forward_to: None,
         })
         .unwrap()
 }

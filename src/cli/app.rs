@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use std::io::{IsTerminal, Read};
 
 pub const SECRET_ENV: &str = "XOX_CLIENT_SECRET";
+pub const SIGNING_SECRET_ENV: &str = "XOX_SIGNING_SECRET";
 pub const DEFAULT_REDIRECT: &str = "http://localhost:8976/callback";
 
 #[derive(Subcommand, Debug)]
@@ -99,6 +100,13 @@ pub struct SetArgs {
     /// PKCE is off (a confidential client: needs a secret, stored or given with --secret)
     #[arg(long)]
     no_pkce: bool,
+    /// Set Slack's signing secret (Basic Information page), read from XOX_SIGNING_SECRET or
+    /// stdin (never argv): the public face checks Slack's requests with it
+    #[arg(long, conflicts_with = "secret")]
+    signing_secret: bool,
+    /// The app's own endpoint, where verified requests from Slack are passed on ("" forgets it)
+    #[arg(long, value_name = "URL")]
+    forward_to: Option<String>,
     #[arg(long)]
     json: bool,
 }
@@ -149,27 +157,35 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
 }
 
 fn read_secret() -> anyhow::Result<Secret> {
-    if let Ok(value) = std::env::var(SECRET_ENV) {
+    read_hidden(
+        SECRET_ENV,
+        "client secret",
+        " (or pass --pkce for a public client)",
+    )
+}
+
+/// A secret from `env`, else stdin (asked for without echo at a terminal); never argv.
+fn read_hidden(env: &str, what: &str, otherwise: &str) -> anyhow::Result<Secret> {
+    if let Ok(value) = std::env::var(env) {
         return Ok(Secret::new(value.trim()));
     }
     let stdin = std::io::stdin();
     let text = if stdin.is_terminal() {
-        rpassword::prompt_password("Client secret (input hidden): ")
-            .context("cannot read the client secret")?
+        let mut prompt = format!("{what} (input hidden): ");
+        prompt[..1].make_ascii_uppercase();
+        rpassword::prompt_password(prompt).with_context(|| format!("cannot read the {what}"))?
     } else {
         let mut text = String::new();
         stdin
             .lock()
             .take(4096)
             .read_to_string(&mut text)
-            .context("cannot read the client secret from stdin")?;
+            .with_context(|| format!("cannot read the {what} from stdin"))?;
         text
     };
     let text = text.trim();
     if text.is_empty() {
-        bail!(
-            "no client secret: set {SECRET_ENV} or pipe it on stdin (or pass --pkce for a public client)"
-        );
+        bail!("no {what}: set {env} or pipe it on stdin{otherwise}");
     }
     Ok(Secret::new(text))
 }
@@ -191,6 +207,8 @@ async fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
             redirect_uri: args.redirect_uri,
             bot_scopes: Scopes::parse(&args.scopes),
             user_scopes: Scopes::parse(&args.user_scopes),
+            signing_secret: None,
+            forward_to: None,
         })
         .await?;
     if args.json {
@@ -215,6 +233,12 @@ async fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<()> {
         user_scopes: args.user_scopes.as_deref().map(Scopes::parse),
         rotation: switch(args.rotation, args.no_rotation),
         pkce: switch(args.pkce, args.no_pkce),
+        signing_secret: if args.signing_secret {
+            Some(read_hidden(SIGNING_SECRET_ENV, "signing secret", "")?)
+        } else {
+            None
+        },
+        forward_to: args.forward_to,
     };
     let app = engine.set_app(&args.name, changes).await?;
     if args.json {

@@ -2,8 +2,8 @@
 //! makes, lists and revokes those keys.
 
 use super::{Context, format, print_json};
-use crate::engine::KeyKind;
 use crate::engine::WatchEvent;
+use crate::engine::{KeyFor, KeyKind};
 use clap::{Args, Subcommand};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -36,9 +36,14 @@ enum ProxyCommand {
 
 #[derive(Subcommand, Debug)]
 enum KeyCommand {
-    /// Make a key for a connection; prints it alone on stdout, once
+    /// Make a key for a connection, or with --app for every install of an app (the app
+    /// then sends KEY:TEAM_OR_ENTERPRISE_ID[:USER]); prints it alone on stdout, once
     Add {
-        conn: String,
+        #[arg(required_unless_present = "app", conflicts_with = "app")]
+        conn: Option<String>,
+        /// An app key: one key for all of the app's installs
+        #[arg(long, value_name = "APP")]
+        app: Option<String>,
         /// Which token the key stands for: auto picks per method, as `xox call` does
         #[arg(long, default_value = "auto", value_parser = parse_kind)]
         kind: KeyKind,
@@ -77,14 +82,29 @@ pub async fn run(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
 async fn key(ctx: &Context, command: KeyCommand) -> anyhow::Result<()> {
     let engine = ctx.engine()?;
     match command {
-        KeyCommand::Add { conn, kind, label } => {
-            let made = engine.add_proxy_key(&conn, kind, label).await?;
+        KeyCommand::Add {
+            conn,
+            app,
+            kind,
+            label,
+        } => {
+            let target = match (conn, app) {
+                (_, Some(app)) => KeyFor::App(app),
+                (Some(conn), None) => KeyFor::Connection(conn),
+                (None, None) => anyhow::bail!("name a connection, or an app with --app"),
+            };
+            let made = engine.add_proxy_key(target, kind, label).await?;
             errln!(
                 "proxy key {} for {} ({} token); it is shown only now",
                 made.record.id,
-                made.record.connection,
+                made.record.target(),
                 made.record.kind
             );
+            if made.record.app.is_some() {
+                errln!(
+                    "the app sends KEY:ID as its token, ID being the workspace's team id or the org's enterprise id (KEY:ID:USER for that user's user token)"
+                );
+            }
             // The key alone on stdout: what a script captures into the app's settings.
             outln!("{}", made.key.expose());
         }
@@ -101,7 +121,7 @@ async fn key(ctx: &Context, command: KeyCommand) -> anyhow::Result<()> {
             let mut rows = vec![
                 [
                     "ID",
-                    "CONNECTION",
+                    "FOR",
                     "KIND",
                     "LABEL",
                     "CREATED",
@@ -115,7 +135,7 @@ async fn key(ctx: &Context, command: KeyCommand) -> anyhow::Result<()> {
             for k in &keys {
                 rows.push(vec![
                     k.id.clone(),
-                    k.connection.clone(),
+                    k.target(),
                     k.kind.to_string(),
                     k.label.clone().unwrap_or_default(),
                     format::rfc3339(k.created_at),

@@ -98,8 +98,10 @@ fn snapshot() -> Snapshot {
     }];
     let proxy_keys = vec![crate::engine::ProxyKey {
         id: "k0123456789".into(),
-        connection_id: "c-acme-rotating".into(),
-        connection: "acme-rotating".into(),
+        connection_id: Some("c-acme-rotating".into()),
+        connection: Some("acme-rotating".into()),
+        app_id: None,
+        app: None,
         kind: crate::engine::KeyKind::Auto,
         label: Some("billing worker".into()),
         created_at: NOW - 3_600,

@@ -14,6 +14,10 @@ pub struct AppChanges {
     pub user_scopes: Option<Scopes>,
     pub rotation: Option<bool>,
     pub pkce: Option<bool>,
+    /// Slack's signing secret, for the public face's check of Slack's requests.
+    pub signing_secret: Option<Secret>,
+    /// The app's own endpoint for Slack's requests; an empty text forgets it.
+    pub forward_to: Option<String>,
 }
 
 impl AppChanges {
@@ -25,6 +29,8 @@ impl AppChanges {
             && self.user_scopes.is_none()
             && self.rotation.is_none()
             && self.pkce.is_none()
+            && self.signing_secret.is_none()
+            && self.forward_to.is_none()
     }
 }
 
@@ -46,6 +52,19 @@ fn check_redirect(uri: &str) -> Result<(), &'static str> {
         return Err("--redirect-uri may not contain '#'");
     }
     Ok(())
+}
+
+/// The app's endpoint for Slack's requests: an http(s) URL without credentials in it.
+fn check_forward_to(url: &str) -> Result<String, EngineError> {
+    let refuse = |why: &str| EngineError::AppSettings(format!("--forward-to {why}"));
+    let parsed = url::Url::parse(url).map_err(|_| refuse("is not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(refuse("must be an http or https URL"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(refuse("may not carry a user or password"));
+    }
+    Ok(parsed.to_string())
 }
 
 /// The settings Slack would refuse at install time, refused now instead.
@@ -100,6 +119,10 @@ impl Engine {
             (false, Some(secret)) => Some(secret),
             (false, None) => self.app_secret(&app).await?,
         };
+        let signing_secret = match changes.signing_secret {
+            Some(secret) => Some(secret),
+            None => self.app_signing_secret(&app).await?,
+        };
         let updated = NewApp {
             name: app.name.clone(),
             client_id: changes
@@ -111,6 +134,12 @@ impl Engine {
             redirect_uri: changes.redirect_uri.unwrap_or(app.redirect_uri),
             bot_scopes: changes.bot_scopes.unwrap_or(app.bot_scopes),
             user_scopes: changes.user_scopes.unwrap_or(app.user_scopes),
+            signing_secret,
+            forward_to: match changes.forward_to {
+                Some(url) if url.is_empty() => None,
+                Some(url) => Some(check_forward_to(&url)?),
+                None => app.forward_to,
+            },
         };
         check_app(&updated)?;
         let id = app.id;

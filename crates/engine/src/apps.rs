@@ -28,6 +28,8 @@ impl Engine {
                     redirect_uri: "http://localhost:8976/callback".into(),
                     bot_scopes: Default::default(),
                     user_scopes: Default::default(),
+                    signing_secret: None,
+                    forward_to: None,
                 }),
             })
             .await?)
@@ -45,6 +47,14 @@ impl Engine {
     pub(super) async fn app_secret(&self, app: &App) -> EngineResult<Option<Secret>> {
         let app = app.clone();
         Ok(self.store().run(move |s| s.app_secret(&app)).await?)
+    }
+
+    pub(super) async fn app_signing_secret(&self, app: &App) -> EngineResult<Option<Secret>> {
+        let app = app.clone();
+        Ok(self
+            .store()
+            .run(move |s| s.app_signing_secret(&app))
+            .await?)
     }
 
     pub async fn connections(&self) -> EngineResult<Vec<Connection>> {

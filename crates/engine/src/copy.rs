@@ -141,6 +141,8 @@ fn copy_app(from: &mut dyn Backend, to: &mut dyn Backend, app: &App) -> EngineRe
         redirect_uri: app.redirect_uri.clone(),
         bot_scopes: app.bot_scopes.clone(),
         user_scopes: app.user_scopes.clone(),
+        signing_secret: from.app_signing_secret(app)?,
+        forward_to: app.forward_to.clone(),
     })?)
 }
 
@@ -175,6 +177,7 @@ fn copy_connection(
         team_name: conn.team_name.clone(),
         enterprise_id: conn.enterprise_id.clone(),
         enterprise_name: conn.enterprise_name.clone(),
+        is_enterprise_install: conn.enterprise_install,
         slack_app_id: conn.slack_app_id.clone(),
         bot_user_id: conn.bot_user_id.clone(),
         authed_user_id: conn.authed_user_id.clone(),
@@ -187,6 +190,9 @@ fn copy_connection(
         EventAction::Copy,
         HeldElsewhere::Refuse,
     )?;
+    if conn.enterprise_install {
+        to.set_covered_teams(&copied.id, &conn.covered_teams)?;
+    }
     for (kind, state) in states {
         if state.status != TokenStatus::Ok {
             to.set_token_status(

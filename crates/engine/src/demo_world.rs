@@ -111,6 +111,8 @@ fn store_app(
         redirect_uri: "http://localhost:8976/callback".to_owned(),
         bot_scopes: crate::slack::Scopes::parse("chat:write,channels:read,users:read"),
         user_scopes: crate::slack::Scopes::parse("search:read"),
+        signing_secret: None,
+        forward_to: None,
     })?)
 }
 

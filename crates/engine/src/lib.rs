@@ -28,7 +28,7 @@ pub use error::{EngineError, EngineResult};
 pub use failures::ExplainedCall;
 pub use install::{Imported, LoginRequest};
 pub use manifest::PushedManifest;
-pub use proxy_keys::NewProxyKey;
+pub use proxy_keys::{KeyFor, NewProxyKey};
 pub use proxying::{ProxyAnswer, ProxyOutcome, ProxyRequest};
 pub use rotate::{Exchanged, Refreshed, TokenRef};
 pub use sdk_import::SdkImport;

@@ -4,11 +4,30 @@
 use super::{Engine, EngineError, EngineResult};
 use crate::calls::default_kind;
 use crate::slack::Secret;
-use crate::store::{KeyKind, ProxyKey};
+use crate::store::{KeyKind, KeyTarget, ProxyKey};
 
 /// Where a proxy key starts: nothing like a Slack token's `xox…`, so neither is taken for
 /// the other.
 pub const KEY_PREFIX: &str = "xpk-";
+
+/// What a new key is for: one connection, or every install of an app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyFor {
+    Connection(String),
+    App(String),
+}
+
+/// The parts of what an app sends as its token: the key, then for an app key the install
+/// it means (`KEY:ID` or `KEY:ID:USER`). A key itself never holds a `:`.
+pub fn split_credential(credential: &Secret) -> (Secret, Option<(String, Option<String>)>) {
+    let text = credential.expose();
+    let mut parts = text.splitn(3, ':');
+    let key = Secret::new(parts.next().unwrap_or(""));
+    let route = parts
+        .next()
+        .map(|id| (id.to_owned(), parts.next().map(str::to_owned)));
+    (key, route)
+}
 
 /// A key just made: the key itself, which exists only here, and what is stored of it.
 pub struct NewProxyKey {
@@ -30,27 +49,46 @@ fn new_key() -> Secret {
 }
 
 impl Engine {
-    /// Make a key for `conn`'s tokens (`kind`'s, or picked per method).
+    /// Make a key for a connection's tokens or an app's installs (`kind`'s, or picked
+    /// per method).
     pub async fn add_proxy_key(
         &self,
-        conn: &str,
+        target: KeyFor,
         kind: KeyKind,
         label: Option<String>,
     ) -> EngineResult<NewProxyKey> {
-        let connection = self.connection(conn).await?;
-        if let KeyKind::Only(kind) = kind {
-            default_kind(&connection, Some(kind))?;
-        }
-        if connection.tokens.is_empty() {
-            return Err(EngineError::NoTokens {
-                conn: connection.name,
-            });
-        }
+        let target_id = match target {
+            KeyFor::Connection(conn) => {
+                let connection = self.connection(&conn).await?;
+                if let KeyKind::Only(kind) = kind {
+                    default_kind(&connection, Some(kind))?;
+                }
+                if connection.tokens.is_empty() {
+                    return Err(EngineError::NoTokens {
+                        conn: connection.name,
+                    });
+                }
+                KeyFor::Connection(connection.id)
+            }
+            KeyFor::App(app) => {
+                let app = self.app(&app).await?;
+                if app.name == crate::store::STANDALONE_APP {
+                    return Err(EngineError::ReservedAppName);
+                }
+                KeyFor::App(app.id)
+            }
+        };
         let key = new_key();
         let stored = key.clone();
         let record = self
             .store()
-            .run(move |s| s.add_proxy_key(&connection.id, kind, label.as_deref(), &stored))
+            .run(move |s| {
+                let target = match &target_id {
+                    KeyFor::Connection(id) => KeyTarget::Connection(id),
+                    KeyFor::App(id) => KeyTarget::App(id),
+                };
+                s.add_proxy_key(target, kind, label.as_deref(), &stored)
+            })
             .await?;
         Ok(NewProxyKey { key, record })
     }
@@ -82,6 +120,27 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_credential_names_its_install_after_the_key() {
+        let parts = |text: &str| {
+            let (key, route) = super::split_credential(&super::Secret::new(text));
+            (key.expose().to_owned(), route)
+        };
+        assert_eq!(parts("xpk-a"), ("xpk-a".into(), None));
+        assert_eq!(
+            parts("xpk-a:T1"),
+            ("xpk-a".into(), Some(("T1".into(), None)))
+        );
+        assert_eq!(
+            parts("xpk-a:E1:U1"),
+            ("xpk-a".into(), Some(("E1".into(), Some("U1".into()))))
+        );
+        assert_eq!(
+            parts("xpk-a:T1:U1:x"),
+            ("xpk-a".into(), Some(("T1".into(), Some("U1:x".into()))))
+        );
+    }
+
     #[test]
     fn keys_are_long_random_and_not_slack_tokens() {
         let (a, b) = (super::new_key(), super::new_key());

@@ -4,6 +4,7 @@
 
 use super::live::{Answer, AtHand, Attempt, Live, OnRateLimit};
 use super::proxy_cache::Entry;
+use super::proxy_keys::split_credential;
 use super::usable::is_due;
 use super::{Engine, EngineError, EngineResult};
 use crate::calls::{default_kind, plan};
@@ -11,7 +12,7 @@ use crate::rotation::{DEFAULT_WINDOW, RotationError};
 use crate::slack::passthrough::{Passthrough, Streaming};
 use crate::slack::response::{AnswerHeaders, parse_answer};
 use crate::slack::{CallError, Secret, TokenKind};
-use crate::store::{Connection, KeyKind, ProxyKey};
+use crate::store::{Connection, KeyKind, ProxyKey, pick_install};
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -292,7 +293,8 @@ impl Engine {
                 }));
             }
         }
-        let (key, method) = (request.key.clone(), request.method.clone());
+        let (key, route) = split_credential(&request.key);
+        let method = request.method.clone();
         // The patient read: a store that blinks (a lock held a moment, a server restarting)
         // is waited out for a while rather than failing the app's request at once.
         self.store()
@@ -300,7 +302,20 @@ impl Engine {
                 let Some(proxy_key) = s.proxy_key(&key)? else {
                     return Ok(None);
                 };
-                let connection = s.connection(&proxy_key.connection_id)?;
+                // A connection key stands alone; an app key names its install. Anything
+                // else is refused: a key never falls back to another install's token.
+                let connection_id = match (&proxy_key.connection_id, &proxy_key.app_id, &route) {
+                    (Some(id), None, None) => id.clone(),
+                    (None, Some(app_id), Some((id, user))) => {
+                        let candidates = s.install_candidates(app_id, id)?;
+                        match pick_install(&candidates, user.as_deref()) {
+                            Some(id) => id,
+                            None => return Ok(None),
+                        }
+                    }
+                    _ => return Ok(None),
+                };
+                let connection = s.connection(&connection_id)?;
                 let kind = choose(&proxy_key, &connection, &method);
                 let stored = match kind {
                     Some(k) if !due(&connection, k) => Some(s.access_token(&connection.id, k)?),
@@ -325,7 +340,7 @@ impl Engine {
         if self.proxy_cache.get(key).is_some() {
             return Ok(true);
         }
-        let key = key.clone();
+        let (key, _) = split_credential(key);
         Ok(self
             .store()
             .read(move |s| s.proxy_key(&key))

@@ -106,6 +106,16 @@ impl Engine {
         let mut warnings = Vec::new();
         let reason = || info.status_reason.clone().unwrap_or_default();
         match info.status {
+            // Slack revoked every token of an uninstalled app: its calls are answered as
+            // Slack would, without asking.
+            TokenStatus::Uninstalled => {
+                return Err(RotationError::Revoked {
+                    conn: connection.name.clone(),
+                    kind,
+                    code: "token_revoked".into(),
+                }
+                .into());
+            }
             TokenStatus::Revoked => {
                 return Err(RotationError::Revoked {
                     conn: connection.name.clone(),

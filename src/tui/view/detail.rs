@@ -65,7 +65,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
         .snapshot
         .proxy_keys
         .iter()
-        .filter(|k| k.connection_id == c.id)
+        .filter(|k| k.connection_id.as_deref() == Some(c.id.as_str()))
         .collect();
     if !keys.is_empty() {
         lines.push(Line::raw(""));

@@ -228,6 +228,8 @@ mod tests {
             user_scopes: Scopes::default(),
             created_at: 0,
             rotation: false,
+            has_signing_secret: false,
+            forward_to: None,
         }
     }
 

@@ -52,6 +52,8 @@ mod tests {
             user_scopes: Scopes::parse(user),
             created_at: 0,
             rotation,
+            has_signing_secret: false,
+            forward_to: None,
         }
     }
 

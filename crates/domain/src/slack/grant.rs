@@ -87,6 +87,8 @@ pub struct Grant {
     pub team_name: Option<String>,
     pub enterprise_id: Option<String>,
     pub enterprise_name: Option<String>,
+    /// An org-wide install: one install for every workspace of the enterprise it names.
+    pub is_enterprise_install: bool,
     pub slack_app_id: Option<String>,
     pub bot_user_id: Option<String>,
     pub authed_user_id: Option<String>,
@@ -204,6 +206,11 @@ pub fn parse_grant(json: &Value) -> Result<Grant, GrantError> {
         grant.enterprise_id = text_field(enterprise, "id")?;
         grant.enterprise_name = text_field(enterprise, "name")?;
     }
+    grant.is_enterprise_install = match json.get("is_enterprise_install") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(GrantError::WrongType("is_enterprise_install")),
+    };
     grant.slack_app_id = text_field(json, "app_id")?;
     grant.bot_user_id = grant
         .bot_user_id

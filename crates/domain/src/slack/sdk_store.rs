@@ -84,6 +84,10 @@ pub fn installation(record: &Value, now: i64) -> Option<SdkInstallation> {
             team_name: text(record, "team_name"),
             enterprise_id: text(record, "enterprise_id"),
             enterprise_name: text(record, "enterprise_name"),
+            is_enterprise_install: record
+                .get("is_enterprise_install")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             slack_app_id: text(record, "app_id"),
             bot_user_id: text(record, "bot_user_id"),
             authed_user_id: text(record, "user_id"),

@@ -3,8 +3,8 @@
 
 use super::error::StoreResult;
 use super::model::{
-    App, CallPayload, CallState, Connection, Event, HeldElsewhere, KeyKind, NewApp, NewCall,
-    NewEvent, ProxyKey, RecordedCall, TokenStatus,
+    App, CallPayload, CallState, Connection, Event, HeldElsewhere, KeyKind, KeyTarget, NewApp,
+    NewCall, NewEvent, ProxyKey, RecordedCall, TokenStatus,
 };
 use crate::slack::grant::IncomingWebhook;
 use crate::slack::{ClientCredentials, Grant, GrantedToken, Scopes, Secret, TokenKind};
@@ -67,6 +67,7 @@ pub trait Backend:
     + EventStore
     + CallStore
     + ProxyKeyStore
+    + InstallStore
     + Send
 {
     /// Where the store lives, as a person reads it (a path, a redacted URL).
@@ -98,6 +99,8 @@ pub trait AppStore {
     fn apps(&self) -> StoreResult<Vec<App>>;
     fn app(&self, name_or_id: &str) -> StoreResult<App>;
     fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>>;
+    /// Slack's signing secret for the app's requests, if one was given.
+    fn app_signing_secret(&self, app: &App) -> StoreResult<Option<Secret>>;
     /// The client id and secret of the app with id `app_id`, for a token call.
     fn app_credentials(&self, app_id: &str) -> StoreResult<ClientCredentials> {
         let app = self.app(app_id)?;
@@ -219,7 +222,7 @@ pub trait CallStore {
 pub trait ProxyKeyStore {
     fn add_proxy_key(
         &mut self,
-        connection_id: &str,
+        target: KeyTarget<'_>,
         kind: KeyKind,
         label: Option<&str>,
         key: &Secret,
@@ -235,4 +238,63 @@ pub trait ProxyKeyStore {
         failures: u64,
         at: i64,
     ) -> StoreResult<()>;
+}
+
+/// A connection that may serve an app's request for one workspace or org: see
+/// [`super::rules::pick_install`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallCandidate {
+    pub connection_id: String,
+    /// The workspace's own install (the id is its team, and it is not org-wide).
+    pub own_workspace: bool,
+    /// The org-wide install of the enterprise the id names.
+    pub whole_org: bool,
+    /// An org-wide install that covers the workspace the id names.
+    pub covering_org: bool,
+    pub authed_user_id: Option<String>,
+    pub has_bot: bool,
+    pub has_user: bool,
+}
+
+/// An install begun on the app's public page, waiting for Slack to send the browser back.
+pub struct PendingInstall<'a> {
+    pub state: &'a Secret,
+    pub app_id: &'a str,
+    /// The nonce in the browser's cookie: only that browser may finish the install.
+    pub browser: &'a Secret,
+    pub verifier: Option<&'a Secret>,
+    pub expires_at: i64,
+}
+
+/// What the store knew of an install's `state`, which it forgets as it answers (one use).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TakenInstall {
+    /// Never begun here, or finished already.
+    Unknown,
+    Expired,
+    /// Begun in another browser (or its cookie is gone).
+    OtherBrowser,
+    Ready {
+        app_id: String,
+        verifier: Option<Secret>,
+    },
+}
+
+/// Distributed apps: which install serves a workspace, the workspaces an org-wide install
+/// covers, installs waiting for Slack's redirect, and Slack's requests already seen.
+pub trait InstallStore {
+    /// The connections of app `app_id` that may serve `id` (a team or an enterprise id).
+    fn install_candidates(&self, app_id: &str, id: &str) -> StoreResult<Vec<InstallCandidate>>;
+    /// Replace the workspaces an org-wide install covers.
+    fn set_covered_teams(&mut self, connection_id: &str, teams: &[String]) -> StoreResult<()>;
+    fn begin_install(&mut self, pending: &PendingInstall<'_>) -> StoreResult<()>;
+    /// Take (and forget) the install begun with `state`, if `browser` began it by `now`.
+    fn take_install(
+        &mut self,
+        state: &Secret,
+        browser: &Secret,
+        now: i64,
+    ) -> StoreResult<TakenInstall>;
+    /// Whether `fingerprint` is new: it is kept until `until`, and a second sight is `false`.
+    fn first_sight(&mut self, fingerprint: &str, until: i64, now: i64) -> StoreResult<bool>;
 }

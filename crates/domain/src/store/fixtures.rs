@@ -37,6 +37,8 @@ pub fn connection(name: &str, team: Option<(&str, &str)>, tokens: Vec<TokenInfo>
         team_name: team.map(|t| t.1.into()),
         enterprise_id: None,
         enterprise_name: None,
+        enterprise_install: false,
+        covered_teams: Vec::new(),
         slack_app_id: Some("A0123".into()),
         bot_user_id: Some("U0BOT".into()),
         authed_user_id: Some("U0USER".into()),
@@ -60,5 +62,7 @@ pub fn app(name: &str) -> App {
         user_scopes: Scopes::default(),
         created_at: 0,
         rotation: false,
+        has_signing_secret: false,
+        forward_to: None,
     }
 }

@@ -19,12 +19,14 @@ mod sqlite;
 mod vocabulary;
 
 pub use backend::{
-    AppStore, Backend, CallStore, CommitOutcome, ConnectionStore, DueToken, EventStore, Lease,
-    ProxyKeyStore, RefreshLock, TokenState, TokenStore,
+    AppStore, Backend, CallStore, CommitOutcome, ConnectionStore, DueToken, EventStore,
+    InstallCandidate, InstallStore, Lease, PendingInstall, ProxyKeyStore, RefreshLock,
+    TakenInstall, TokenState, TokenStore,
 };
 pub use error::{StoreError, StoreResult};
 pub use handle::{Passing, READ_PATIENCE, StoreHandle};
 pub use model::*;
+pub use rules::pick_install;
 pub use sqlite::{BUSY_TIMEOUT, SqliteStore, sdk_installations};
 
 use std::path::Path;

@@ -18,6 +18,10 @@ pub struct App {
     pub created_at: i64,
     /// Token rotation is turned on for the app (installs get 12-hour tokens).
     pub rotation: bool,
+    /// Slack's signing secret is kept (sealed): the public face can check Slack's requests.
+    pub has_signing_secret: bool,
+    /// The app's own endpoint, where verified requests from Slack are passed on.
+    pub forward_to: Option<String>,
 }
 
 pub struct NewApp {
@@ -29,6 +33,8 @@ pub struct NewApp {
     pub redirect_uri: String,
     pub bot_scopes: Scopes,
     pub user_scopes: Scopes,
+    pub signing_secret: Option<crate::slack::Secret>,
+    pub forward_to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +47,10 @@ pub struct Connection {
     pub team_name: Option<String>,
     pub enterprise_id: Option<String>,
     pub enterprise_name: Option<String>,
+    /// An org-wide install: it serves every workspace in `covered_teams`.
+    pub enterprise_install: bool,
+    /// The workspaces an org-wide install covers, as `auth.teams.list` last said.
+    pub covered_teams: Vec<String>,
     pub slack_app_id: Option<String>,
     pub bot_user_id: Option<String>,
     pub authed_user_id: Option<String>,
@@ -103,11 +113,19 @@ impl std::fmt::Display for KeyKind {
 }
 
 /// A key `xox proxy` accepts in place of a Slack token. The key itself is never stored.
+/// A connection key names one connection; an app key (`app`) serves every install of an
+/// app, the app naming the install after the key (`KEY:ID[:USER]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProxyKey {
     pub id: String,
-    pub connection_id: String,
-    pub connection: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connection: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
     #[serde(serialize_with = "display")]
     pub kind: KeyKind,
     pub label: Option<String>,
@@ -119,6 +137,35 @@ pub struct ProxyKey {
 
 fn display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
+}
+
+/// What a new proxy key stands for, by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyTarget<'a> {
+    Connection(&'a str),
+    /// Every install of the app.
+    App(&'a str),
+}
+
+impl KeyTarget<'_> {
+    /// The (connection id, app id) columns of the key's row.
+    pub fn columns(self) -> (Option<String>, Option<String>) {
+        match self {
+            KeyTarget::Connection(id) => (Some(id.to_owned()), None),
+            KeyTarget::App(id) => (None, Some(id.to_owned())),
+        }
+    }
+}
+
+impl ProxyKey {
+    /// What the key stands for, as shown: its connection, or `app:NAME` for an app key.
+    pub fn target(&self) -> String {
+        match (&self.connection, &self.app) {
+            (Some(connection), _) => connection.clone(),
+            (None, Some(app)) => format!("app:{app}"),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 /// What saving a token does when another connection already holds it.
@@ -137,6 +184,7 @@ pub enum HeldElsewhere {
 #[serde(rename_all = "snake_case")]
 pub enum Health {
     NeedsReauth,
+    Uninstalled,
     Revoked,
     Expired,
     Error,
@@ -147,6 +195,7 @@ impl Health {
     pub fn label(self) -> &'static str {
         match self {
             Health::NeedsReauth => "needs_reauth",
+            Health::Uninstalled => "uninstalled",
             Health::Revoked => "revoked",
             Health::Expired => "expired",
             Health::Error => "error",
@@ -172,6 +221,7 @@ impl TokenInfo {
             TokenStatus::Ok => Health::Ok,
             TokenStatus::NeedsReauth => Health::NeedsReauth,
             TokenStatus::Revoked => Health::Revoked,
+            TokenStatus::Uninstalled => Health::Uninstalled,
             TokenStatus::Error => Health::Error,
         }
     }

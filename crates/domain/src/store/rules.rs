@@ -57,3 +57,112 @@ pub fn webhook_from_json(plain: &str) -> StoreResult<Option<IncomingWebhook>> {
         channel_id: text("channel_id"),
     }))
 }
+
+/// The workspaces an org-wide install covers, from a space-separated list, in order.
+pub fn team_list(text: Option<&str>) -> Vec<String> {
+    let mut teams: Vec<String> = text
+        .unwrap_or("")
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    teams.sort();
+    teams
+}
+
+/// The install that serves a request for `user` (or the bot) among `candidates`: the
+/// workspace's own, else its org's, else an org-wide one that covers it. Never another
+/// workspace's.
+pub fn pick_install(candidates: &[super::InstallCandidate], user: Option<&str>) -> Option<String> {
+    let fits = |c: &&super::InstallCandidate| match user {
+        Some(user) => c.has_user && c.authed_user_id.as_deref() == Some(user),
+        None => c.has_bot || c.has_user,
+    };
+    let rank = |c: &super::InstallCandidate| {
+        if c.own_workspace {
+            0
+        } else if c.whole_org {
+            1
+        } else {
+            2
+        }
+    };
+    candidates
+        .iter()
+        .filter(|c| c.own_workspace || c.whole_org || c.covering_org)
+        .filter(fits)
+        .min_by_key(|c| (rank(c), c.connection_id.clone()))
+        .map(|c| c.connection_id.clone())
+}
+
+/// A pending install's row: app id, browser digest, sealed verifier, expiry.
+pub type PendingRow = (String, Vec<u8>, Option<Vec<u8>>, i64);
+
+/// What a pending install's row says to the browser that came back with its state: the
+/// same check on every backend.
+pub fn taken_install(
+    cipher: &super::cipher::Cipher,
+    state_digest: &[u8],
+    row: PendingRow,
+    browser: &Secret,
+    now: i64,
+) -> StoreResult<super::TakenInstall> {
+    use subtle::ConstantTimeEq;
+    let (app_id, stored_browser, verifier, expires_at) = row;
+    if expires_at < now {
+        return Ok(super::TakenInstall::Expired);
+    }
+    if !bool::from(cipher.digest(browser.expose()).ct_eq(&stored_browser)) {
+        return Ok(super::TakenInstall::OtherBrowser);
+    }
+    let verifier = verifier
+        .map(|blob| {
+            cipher
+                .open_string(&super::sealed::verifier_aad(state_digest), &blob)
+                .map(|v| Secret::new(v.as_str()))
+        })
+        .transpose()?;
+    Ok(super::TakenInstall::Ready { app_id, verifier })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::InstallCandidate;
+
+    fn candidate(id: &str, place: u8, user: Option<&str>) -> InstallCandidate {
+        InstallCandidate {
+            connection_id: id.into(),
+            own_workspace: place == 0,
+            whole_org: place == 1,
+            covering_org: place == 2,
+            authed_user_id: user.map(str::to_owned),
+            has_bot: user.is_none(),
+            has_user: user.is_some(),
+        }
+    }
+
+    #[test]
+    fn the_workspace_comes_first_then_its_org() {
+        let own = candidate("c-own", 0, None);
+        let org = candidate("c-org", 2, None);
+        assert_eq!(
+            pick_install(&[org.clone(), own], None).as_deref(),
+            Some("c-own")
+        );
+        assert_eq!(pick_install(&[org], None).as_deref(), Some("c-org"));
+        // A workspace of the enterprise, not org-wide, never serves the enterprise's id.
+        assert_eq!(pick_install(&[candidate("c-ws", 3, None)], None), None);
+    }
+
+    #[test]
+    fn a_user_is_served_only_by_their_own_token() {
+        let mine = candidate("c-u1", 0, Some("U1"));
+        let bot = candidate("c-bot", 0, None);
+        assert_eq!(
+            pick_install(&[bot.clone(), mine], Some("U1")).as_deref(),
+            Some("c-u1")
+        );
+        assert_eq!(pick_install(&[bot], Some("U2")), None);
+    }
+}

@@ -14,6 +14,39 @@ pub fn token_aad(connection_id: &str, kind: TokenKind, field: &str) -> String {
     format!("token:{connection_id}:{kind}:{field}")
 }
 
+/// Where an app's client secret is sealed: under the app's id.
+pub fn secret_aad(app_id: &str) -> String {
+    format!("app:{app_id}:client_secret")
+}
+
+/// Where an app's signing secret is sealed.
+pub fn signing_aad(app_id: &str) -> String {
+    format!("app:{app_id}:signing_secret")
+}
+
+/// An app's client secret and signing secret, each sealed where it belongs.
+pub fn seal_app_secrets(
+    cipher: &Cipher,
+    app_id: &str,
+    app: &super::model::NewApp,
+) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let seal = |secret: &Option<crate::slack::Secret>, aad: String| {
+        secret
+            .as_ref()
+            .map(|s| cipher.seal(&aad, s.expose().as_bytes()))
+    };
+    (
+        seal(&app.client_secret, secret_aad(app_id)),
+        seal(&app.signing_secret, signing_aad(app_id)),
+    )
+}
+
+/// Where a pending install's PKCE verifier is sealed: under its state's digest.
+pub fn verifier_aad(state_digest: &[u8]) -> String {
+    let hex: String = state_digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("install:{hex}:verifier")
+}
+
 pub fn webhook_aad(connection_id: &str) -> String {
     format!("connection:{connection_id}:incoming_webhook")
 }

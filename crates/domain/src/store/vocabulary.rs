@@ -61,6 +61,8 @@ stored_text! {
         /// Slack will not take this token or its refresh token again; only a new install helps.
         NeedsReauth = "needs_reauth",
         Revoked = "revoked",
+        /// The app was uninstalled from the workspace or org: Slack has revoked every token.
+        Uninstalled = "uninstalled",
         /// The last attempt failed for a reason that may pass (network, 5xx, rate limit).
         Error = "error",
     }
@@ -96,6 +98,16 @@ stored_text! {
         Moved = "moved",
         /// The connection was copied in from another store (`xox db copy`).
         Copy = "copy",
+        /// Tokens stored by an install from the app's own "Add to Slack" page.
+        Install = "install",
+        /// Slack said the app was uninstalled (`app_uninstalled`).
+        Uninstall = "uninstall",
+        /// Slack said it is holding back the app's events (`app_rate_limited`).
+        RateLimited = "rate_limited",
+        /// Slack's request to the app was not answered in time by the app's endpoint.
+        ForwardLate = "forward_late",
+        /// An org-wide install's workspaces were read again (`auth.teams.list`).
+        Teams = "teams",
     }
 }
 

@@ -252,3 +252,24 @@ fn bad_shapes_are_clear_errors() {
         Err(GrantError::WrongType("expires_in"))
     );
 }
+
+/// An org-wide install names its enterprise and no workspace.
+#[test]
+fn org_wide_install_is_read() {
+    let answer = json!({"ok": true, "access_token": "xoxb-1-2-3", "token_type": "bot", "scope": "chat:write",
+        "team": null, "enterprise": {"id": "E1", "name": "Grid"}, "is_enterprise_install": true,
+        "authed_user": {"id": "U1"}});
+    let g = parse_grant(&answer).unwrap();
+    assert!(g.is_enterprise_install);
+    assert_eq!((g.team_id, g.enterprise_id.as_deref()), (None, Some("E1")));
+    let workspace = json!({"ok": true, "access_token": "xoxb-1-2-3", "team": {"id": "T1"},
+        "enterprise": {"id": "E1"}, "is_enterprise_install": false});
+    let g = parse_grant(&workspace).unwrap();
+    assert!(!g.is_enterprise_install);
+    assert_eq!(g.enterprise_id.as_deref(), Some("E1"));
+    let bad = json!({"ok": true, "access_token": "xoxb-1-2-3", "is_enterprise_install": "yes"});
+    assert_eq!(
+        parse_grant(&bad),
+        Err(GrantError::WrongType("is_enterprise_install"))
+    );
+}

@@ -8,22 +8,12 @@ use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, NewApp, new_id, now_unix};
 use postgres::types::Type;
 
-pub(super) fn secret_aad(app_id: &str) -> String {
-    format!("app:{app_id}:client_secret")
-}
-
-impl PostgresStore {
-    fn sealed_app(&self, app: &NewApp, id: &str) -> Option<Vec<u8>> {
-        app.client_secret
-            .as_ref()
-            .map(|s| self.cipher.seal(&secret_aad(id), s.expose().as_bytes()))
-    }
-}
+use crate::store::sealed::{seal_app_secrets, secret_aad, signing_aad};
 
 impl AppStore for PostgresStore {
     fn add_app(&mut self, app: NewApp) -> StoreResult<App> {
         let id = new_id('a');
-        let sealed = self.sealed_app(&app, &id);
+        let (sealed, signing) = seal_app_secrets(&self.cipher, &id, &app);
         self.write(|tx, _| {
             let exists: bool = tx
                 .query_one("SELECT EXISTS (SELECT 1 FROM apps WHERE name = $1)", &[&app.name])?
@@ -33,10 +23,11 @@ impl AppStore for PostgresStore {
                 return Err(StoreError::Conflict(format!("an app named {name:?} exists already; `xox app set {name}` changes its settings")));
             }
             tx.execute(
-                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation, signing_secret, forward_to)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 &[&id, &app.name, &app.client_id, &sealed, &app.pkce, &app.redirect_uri,
-                  &app.bot_scopes.to_csv(), &app.user_scopes.to_csv(), &now_unix(), &app.rotation],
+                  &app.bot_scopes.to_csv(), &app.user_scopes.to_csv(), &now_unix(), &app.rotation,
+                  &signing, &app.forward_to],
             )?;
             Ok(())
         })?;
@@ -44,11 +35,12 @@ impl AppStore for PostgresStore {
     }
 
     fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
-        let sealed = self.sealed_app(&app, id);
+        let (sealed, signing) = seal_app_secrets(&self.cipher, id, &app);
         self.write(|tx, _| {
             let changed = tx.execute(
                 "UPDATE apps SET client_id = $2, client_secret = $3, pkce = $4, redirect_uri = $5,
-                                 bot_scopes = $6, user_scopes = $7, rotation = $8
+                                 bot_scopes = $6, user_scopes = $7, rotation = $8,
+                                 signing_secret = $9, forward_to = $10
                  WHERE id = $1",
                 &[
                     &id,
@@ -59,6 +51,8 @@ impl AppStore for PostgresStore {
                     &app.bot_scopes.to_csv(),
                     &app.user_scopes.to_csv(),
                     &app.rotation,
+                    &signing,
+                    &app.forward_to,
                 ],
             )?;
             if changed == 0 {
@@ -130,5 +124,16 @@ impl AppStore for PostgresStore {
 
     fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
         Ok(self.app_credentials(&app.id)?.client_secret)
+    }
+
+    fn app_signing_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
+        self.db()?
+            .query_typed_opt(
+                "SELECT signing_secret FROM apps WHERE id = $1",
+                &[(&app.id, Type::TEXT)],
+            )?
+            .and_then(|row| row.get::<_, Option<Vec<u8>>>(0))
+            .map(|blob| self.open_secret(&signing_aad(&app.id), &blob))
+            .transpose()
     }
 }

@@ -61,10 +61,12 @@ impl ConnectionStore for PostgresStore {
                     enterprise_id = COALESCE($4, enterprise_id), enterprise_name = COALESCE($5, enterprise_name),
                     slack_app_id = COALESCE($6, slack_app_id), bot_user_id = COALESCE($7, bot_user_id),
                     authed_user_id = COALESCE($8, authed_user_id),
-                    incoming_webhook = COALESCE($9, incoming_webhook), updated_at = $10
+                    incoming_webhook = COALESCE($9, incoming_webhook), updated_at = $10,
+                    enterprise_install = enterprise_install OR $11
                  WHERE id = $1",
                 &[&id, &grant.team_id, &grant.team_name, &grant.enterprise_id, &grant.enterprise_name,
-                  &grant.slack_app_id, &grant.bot_user_id, &grant.authed_user_id, &webhook, &now],
+                  &grant.slack_app_id, &grant.bot_user_id, &grant.authed_user_id, &webhook, &now,
+                  &grant.is_enterprise_install],
             )?;
             for granted in &grant.tokens {
                 let old = tokens::previous(tx, &id, granted.kind)?;

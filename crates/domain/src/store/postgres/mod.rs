@@ -8,6 +8,7 @@ mod calls;
 mod connections;
 mod events;
 mod feed;
+mod installs;
 mod leases;
 mod proxy_keys;
 mod rows;

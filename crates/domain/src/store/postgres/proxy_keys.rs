@@ -1,29 +1,30 @@
 //! Proxy keys on PostgreSQL: kept as keyed digests, found in constant time.
 
 use super::PostgresStore;
-use super::rows::{self, KEY_COLUMNS};
+use super::rows::{self, KEY_COLUMNS, KEY_TABLES};
 use crate::slack::Secret;
 use crate::store::backend::ProxyKeyStore;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{KeyKind, ProxyKey, new_id, now_unix};
+use crate::store::model::{KeyKind, KeyTarget, ProxyKey, new_id, now_unix};
 use subtle::ConstantTimeEq;
 
 impl ProxyKeyStore for PostgresStore {
     fn add_proxy_key(
         &mut self,
-        connection_id: &str,
+        target: KeyTarget<'_>,
         kind: KeyKind,
         label: Option<&str>,
         key: &Secret,
     ) -> StoreResult<ProxyKey> {
         let id = new_id('k');
+        let (connection_id, app_id) = target.columns();
         self.write(|tx, cipher| {
             tx.execute(
-                "INSERT INTO proxy_keys (id, connection_id, kind, label, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&id, &connection_id, &kind.as_str(), &label, &cipher.digest(key.expose()), &now_unix()],
+                "INSERT INTO proxy_keys (id, connection_id, app_id, kind, label, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&id, &connection_id, &app_id, &kind.as_str(), &label, &cipher.digest(key.expose()), &now_unix()],
             )?;
             rows::proxy_key(&tx.query_one(
-                &format!("SELECT {KEY_COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.id = $1"),
+                &format!("SELECT {KEY_COLUMNS} FROM {KEY_TABLES} WHERE k.id = $1"),
                 &[&id],
             )?)
         })
@@ -32,7 +33,7 @@ impl ProxyKeyStore for PostgresStore {
     fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>> {
         self.db()?
             .query(
-                &format!("SELECT {KEY_COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id ORDER BY k.created_at, k.id"),
+                &format!("SELECT {KEY_COLUMNS} FROM {KEY_TABLES} ORDER BY k.created_at, k.id"),
                 &[],
             )?
             .iter()
@@ -43,11 +44,11 @@ impl ProxyKeyStore for PostgresStore {
     fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>> {
         let digest = self.cipher.digest(key.expose());
         let found = self.db()?.query_opt(
-            &format!("SELECT {KEY_COLUMNS}, k.digest FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.digest = $1"),
+            &format!("SELECT {KEY_COLUMNS}, k.digest FROM {KEY_TABLES} WHERE k.digest = $1"),
             &[&digest],
         )?;
         let Some(row) = found else { return Ok(None) };
-        let stored: Vec<u8> = row.get(9);
+        let stored: Vec<u8> = row.get(11);
         // Compared in constant time, as in the file, whatever the index already matched.
         if bool::from(stored.ct_eq(&digest)) {
             Ok(Some(rows::proxy_key(&row)?))

@@ -25,7 +25,7 @@ pub(super) fn stored<T: std::str::FromStr<Err = String>>(text: &str) -> StoreRes
         .map_err(|e: String| StoreError::Conflict(format!("a stored row is not xox's: {e}")))
 }
 
-pub(super) const APP_COLUMNS: &str = "id, name, client_id, client_secret IS NOT NULL, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation";
+pub(super) const APP_COLUMNS: &str = "id, name, client_id, client_secret IS NOT NULL, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation, signing_secret IS NOT NULL, forward_to";
 
 pub(super) fn app(r: &Row) -> App {
     App {
@@ -39,14 +39,17 @@ pub(super) fn app(r: &Row) -> App {
         user_scopes: Scopes::parse(r.get(7)),
         created_at: r.get(8),
         rotation: r.get(9),
+        has_signing_secret: r.get(10),
+        forward_to: opt_text(r, 11),
     }
 }
 
 /// How many columns [`CONNECTION_COLUMNS`] is.
-pub(super) const CONNECTION_WIDTH: usize = 14;
+pub(super) const CONNECTION_WIDTH: usize = 16;
 
 pub(super) const CONNECTION_COLUMNS: &str = "c.id, c.name, c.app_id, a.name, c.team_id, c.team_name, c.enterprise_id, c.enterprise_name,
-    c.slack_app_id, c.bot_user_id, c.authed_user_id, c.incoming_webhook IS NOT NULL, c.created_at, c.updated_at";
+    c.slack_app_id, c.bot_user_id, c.authed_user_id, c.incoming_webhook IS NOT NULL, c.created_at, c.updated_at, c.enterprise_install,
+    ARRAY(SELECT t.team_id FROM covered_teams t WHERE t.connection_id = c.id ORDER BY t.team_id)";
 
 pub(super) fn connection(r: &Row) -> Connection {
     Connection {
@@ -64,6 +67,12 @@ pub(super) fn connection(r: &Row) -> Connection {
         has_incoming_webhook: r.get(11),
         created_at: r.get(12),
         updated_at: r.get(13),
+        enterprise_install: r.get(14),
+        covered_teams: r
+            .get::<_, Vec<String>>(15)
+            .into_iter()
+            .map(crate::text::into_one_line)
+            .collect(),
         tokens: Vec::new(),
     }
 }
@@ -138,13 +147,18 @@ pub(super) fn call(r: &Row) -> StoreResult<RecordedCall> {
     })
 }
 
-pub(super) const KEY_COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures";
+pub(super) const KEY_COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name";
+
+/// Keys with what they stand for: a connection, or an app.
+pub(super) const KEY_TABLES: &str = "proxy_keys k LEFT JOIN connections c ON c.id = k.connection_id LEFT JOIN apps a ON a.id = k.app_id";
 
 pub(super) fn proxy_key(r: &Row) -> StoreResult<ProxyKey> {
     Ok(ProxyKey {
         id: text(r, 0),
-        connection_id: text(r, 1),
-        connection: text(r, 2),
+        connection_id: opt_text(r, 1),
+        connection: opt_text(r, 2),
+        app_id: opt_text(r, 9),
+        app: opt_text(r, 10),
         kind: r
             .get::<_, &str>(3)
             .parse::<KeyKind>()

@@ -113,6 +113,35 @@ CREATE TABLE refreshing (
     PRIMARY KEY (connection_id, kind)
 );
 "#,
+    // 3: distributed apps, as the file's version 6.
+    r#"
+ALTER TABLE apps ADD COLUMN signing_secret BYTEA;
+ALTER TABLE apps ADD COLUMN forward_to TEXT;
+ALTER TABLE connections ADD COLUMN enterprise_install BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX connections_by_team ON connections (app_id, team_id);
+CREATE INDEX connections_by_enterprise ON connections (app_id, enterprise_id);
+CREATE TABLE covered_teams (
+    connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    team_id       TEXT NOT NULL,
+    PRIMARY KEY (connection_id, team_id)
+);
+CREATE INDEX covered_teams_by_team ON covered_teams (team_id);
+ALTER TABLE proxy_keys ALTER COLUMN connection_id DROP NOT NULL;
+ALTER TABLE proxy_keys ADD COLUMN app_id TEXT REFERENCES apps(id) ON DELETE CASCADE;
+ALTER TABLE proxy_keys ADD CONSTRAINT proxy_keys_one_target
+    CHECK ((connection_id IS NULL) <> (app_id IS NULL));
+CREATE TABLE pending_installs (
+    state_digest   BYTEA PRIMARY KEY,
+    app_id         TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    browser_digest BYTEA NOT NULL,
+    verifier       BYTEA,
+    expires_at     BIGINT NOT NULL
+);
+CREATE TABLE seen_requests (
+    digest     BYTEA PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -314,7 +314,7 @@ impl TokenStore for PostgresStore {
                 "SELECT t.connection_id, c.name, t.kind, t.expires_at, c.team_id, c.app_id
                  FROM tokens t JOIN connections c ON c.id = t.connection_id
                  WHERE t.expires_at IS NOT NULL AND t.expires_at < $1 AND t.refresh_token IS NOT NULL
-                   AND t.status NOT IN ('needs_reauth', 'revoked')
+                   AND t.status NOT IN ('needs_reauth', 'revoked', 'uninstalled')
                  ORDER BY t.expires_at",
                 &[&before],
             )?
@@ -337,7 +337,7 @@ impl TokenStore for PostgresStore {
             .db()?
             .query_one(
                 "SELECT MIN(expires_at) FROM tokens WHERE expires_at >= $1 AND refresh_token IS NOT NULL
-                 AND status NOT IN ('needs_reauth', 'revoked')",
+                 AND status NOT IN ('needs_reauth', 'revoked', 'uninstalled')",
                 &[&after],
             )?
             .get(0))

@@ -7,11 +7,9 @@ use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, NewApp, new_id, now_unix};
 use rusqlite::{OptionalExtension, Row, params};
 
-const COLUMNS: &str = "id, name, client_id, client_secret IS NOT NULL, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation";
+const COLUMNS: &str = "id, name, client_id, client_secret IS NOT NULL, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation, signing_secret IS NOT NULL, forward_to";
 
-fn secret_aad(app_id: &str) -> String {
-    format!("app:{app_id}:client_secret")
-}
+use crate::store::sealed::{secret_aad, signing_aad};
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<App> {
     Ok(App {
@@ -25,6 +23,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<App> {
         user_scopes: Scopes::parse(&r.get::<_, String>(7)?),
         created_at: r.get(8)?,
         rotation: r.get(9)?,
+        has_signing_secret: r.get(10)?,
+        forward_to: super::columns::opt_text(r, 11)?,
     })
 }
 
@@ -38,15 +38,13 @@ impl AppStore for SqliteStore {
             if exists {
                 return Err(StoreError::Conflict(format!("an app named {name:?} exists already; `xox app set {name}` changes its settings")));
             }
-            let sealed = app
-                .client_secret
-                .as_ref()
-                .map(|s| cipher.seal(&secret_aad(&id), s.expose().as_bytes()));
+            let (sealed, signing) = crate::store::sealed::seal_app_secrets(cipher, &id, &app);
             tx.execute(
-                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO apps (id, name, client_id, client_secret, pkce, redirect_uri, bot_scopes, user_scopes, created_at, rotation, signing_secret, forward_to)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![id, app.name, app.client_id, sealed, app.pkce, app.redirect_uri,
-                        app.bot_scopes.to_csv(), app.user_scopes.to_csv(), now_unix(), app.rotation],
+                        app.bot_scopes.to_csv(), app.user_scopes.to_csv(), now_unix(), app.rotation,
+                        signing, app.forward_to],
             )
             ?;
             Ok(())
@@ -58,13 +56,11 @@ impl AppStore for SqliteStore {
     /// caller passes the one to keep.
     fn update_app(&mut self, id: &str, app: NewApp) -> StoreResult<App> {
         self.write(|tx, cipher| {
-            let sealed = app
-                .client_secret
-                .as_ref()
-                .map(|s| cipher.seal(&secret_aad(id), s.expose().as_bytes()));
+            let (sealed, signing) = crate::store::sealed::seal_app_secrets(cipher, id, &app);
             let changed = tx.execute(
                 "UPDATE apps SET client_id = ?2, client_secret = ?3, pkce = ?4, redirect_uri = ?5,
-                                 bot_scopes = ?6, user_scopes = ?7, rotation = ?8
+                                 bot_scopes = ?6, user_scopes = ?7, rotation = ?8,
+                                 signing_secret = ?9, forward_to = ?10
                  WHERE id = ?1",
                 params![
                     id,
@@ -74,7 +70,9 @@ impl AppStore for SqliteStore {
                     app.redirect_uri,
                     app.bot_scopes.to_csv(),
                     app.user_scopes.to_csv(),
-                    app.rotation
+                    app.rotation,
+                    signing,
+                    app.forward_to
                 ],
             )?;
             if changed == 0 {
@@ -131,17 +129,28 @@ impl AppStore for SqliteStore {
     }
 
     fn app_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
+        self.sealed_app_column(app, "client_secret", &secret_aad(&app.id))
+    }
+
+    fn app_signing_secret(&self, app: &App) -> StoreResult<Option<Secret>> {
+        self.sealed_app_column(app, "signing_secret", &signing_aad(&app.id))
+    }
+}
+
+impl SqliteStore {
+    /// One of an app's sealed secrets (`column` is one of ours, never input), opened.
+    fn sealed_app_column(&self, app: &App, column: &str, aad: &str) -> StoreResult<Option<Secret>> {
         let sealed: Option<Vec<u8>> = self
             .conn
             .query_row(
-                "SELECT client_secret FROM apps WHERE id = ?1",
+                &format!("SELECT {column} FROM apps WHERE id = ?1"),
                 [&app.id],
                 |r| r.get(0),
             )
             .map_err(|e| self.sql(e))?;
         sealed
             .map(|blob| {
-                let plain = self.cipher.open_string(&secret_aad(&app.id), &blob)?;
+                let plain = self.cipher.open_string(aad, &blob)?;
                 Ok(Secret::new(plain.as_str()))
             })
             .transpose()

@@ -13,7 +13,8 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use std::collections::HashMap;
 
 const COLUMNS: &str = "c.id, c.name, c.app_id, a.name, c.team_id, c.team_name, c.enterprise_id, c.enterprise_name,
-    c.slack_app_id, c.bot_user_id, c.authed_user_id, c.incoming_webhook IS NOT NULL, c.created_at, c.updated_at";
+    c.slack_app_id, c.bot_user_id, c.authed_user_id, c.incoming_webhook IS NOT NULL, c.created_at, c.updated_at, c.enterprise_install,
+    (SELECT group_concat(t.team_id, ' ') FROM covered_teams t WHERE t.connection_id = c.id)";
 
 /// Text columns are cleaned on the way out: another program may have written the file.
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
@@ -32,6 +33,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Connection> {
         has_incoming_webhook: r.get(11)?,
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
+        enterprise_install: r.get(14)?,
+        covered_teams: crate::store::rules::team_list(opt_text(r, 15)?.as_deref()),
         tokens: Vec::new(),
     })
 }
@@ -105,10 +108,12 @@ impl ConnectionStore for SqliteStore {
                     enterprise_id = COALESCE(?4, enterprise_id), enterprise_name = COALESCE(?5, enterprise_name),
                     slack_app_id = COALESCE(?6, slack_app_id), bot_user_id = COALESCE(?7, bot_user_id),
                     authed_user_id = COALESCE(?8, authed_user_id),
-                    incoming_webhook = COALESCE(?9, incoming_webhook), updated_at = ?10
+                    incoming_webhook = COALESCE(?9, incoming_webhook), updated_at = ?10,
+                    enterprise_install = enterprise_install OR ?11
                  WHERE id = ?1",
                 params![id, grant.team_id, grant.team_name, grant.enterprise_id, grant.enterprise_name,
-                        grant.slack_app_id, grant.bot_user_id, grant.authed_user_id, webhook, now],
+                        grant.slack_app_id, grant.bot_user_id, grant.authed_user_id, webhook, now,
+                        grant.is_enterprise_install],
             )?;
             for granted in &grant.tokens {
                 let old = tokens::previous(tx, &id, granted.kind)?;

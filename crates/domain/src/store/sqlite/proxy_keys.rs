@@ -6,12 +6,15 @@ use super::columns::{opt_text, text};
 use crate::slack::Secret;
 use crate::store::backend::ProxyKeyStore;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{KeyKind, ProxyKey, new_id, now_unix};
+use crate::store::model::{KeyKind, KeyTarget, ProxyKey, new_id, now_unix};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, Row, params};
 use subtle::ConstantTimeEq;
 
-const COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures";
+const COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name";
+
+/// Keys with what they stand for: a connection, or an app.
+const TABLES: &str = "proxy_keys k LEFT JOIN connections c ON c.id = k.connection_id LEFT JOIN apps a ON a.id = k.app_id";
 
 impl ToSql for KeyKind {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -31,8 +34,10 @@ impl FromSql for KeyKind {
 fn from_row(r: &Row<'_>) -> rusqlite::Result<ProxyKey> {
     Ok(ProxyKey {
         id: text(r, 0)?,
-        connection_id: text(r, 1)?,
-        connection: text(r, 2)?,
+        connection_id: opt_text(r, 1)?,
+        connection: opt_text(r, 2)?,
+        app_id: opt_text(r, 9)?,
+        app: opt_text(r, 10)?,
         kind: r.get(3)?,
         label: opt_text(r, 4)?,
         created_at: r.get(5)?,
@@ -45,20 +50,21 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ProxyKey> {
 impl ProxyKeyStore for SqliteStore {
     fn add_proxy_key(
         &mut self,
-        connection_id: &str,
+        target: KeyTarget<'_>,
         kind: KeyKind,
         label: Option<&str>,
         key: &Secret,
     ) -> StoreResult<ProxyKey> {
         let id = new_id('k');
+        let (connection_id, app_id) = target.columns();
         // The new row is read back in the same transaction, by its id alone.
         self.write(|tx, cipher| {
             tx.execute(
-                "INSERT INTO proxy_keys (id, connection_id, kind, label, digest, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![id, connection_id, kind, label, cipher.digest(key.expose()), now_unix()],
+                "INSERT INTO proxy_keys (id, connection_id, app_id, kind, label, digest, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, connection_id, app_id, kind, label, cipher.digest(key.expose()), now_unix()],
             )?;
             Ok(tx.query_row(
-                &format!("SELECT {COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.id = ?1"),
+                &format!("SELECT {COLUMNS} FROM {TABLES} WHERE k.id = ?1"),
                 [&id],
                 from_row,
             )?)
@@ -69,7 +75,7 @@ impl ProxyKeyStore for SqliteStore {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT {COLUMNS} FROM proxy_keys k JOIN connections c ON c.id = k.connection_id ORDER BY k.created_at, k.id"
+                "SELECT {COLUMNS} FROM {TABLES} ORDER BY k.created_at, k.id"
             ))
             .map_err(|e| self.sql(e))?;
         let rows = stmt.query_map([], from_row).map_err(|e| self.sql(e))?;
@@ -84,11 +90,9 @@ impl ProxyKeyStore for SqliteStore {
         let found = self
             .conn
             .query_row(
-                &format!(
-                    "SELECT {COLUMNS}, k.digest FROM proxy_keys k JOIN connections c ON c.id = k.connection_id WHERE k.digest = ?1"
-                ),
+                &format!("SELECT {COLUMNS}, k.digest FROM {TABLES} WHERE k.digest = ?1"),
                 [&digest],
-                |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(9)?)),
+                |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(11)?)),
             )
             .optional()
             .map_err(|e| self.sql(e))?;

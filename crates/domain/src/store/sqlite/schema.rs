@@ -146,6 +146,53 @@ CREATE TABLE proxy_keys (
     failures      INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    // 6: distributed apps. The signing secret (sealed) and endpoint of an app; org-wide
+    // installs and the workspaces they cover; app keys (a key for an app, not a
+    // connection: SQLite cannot loosen a NOT NULL, so the table is rebuilt); installs begun
+    // on the public page, waiting for Slack's redirect; and Slack's requests already seen.
+    r#"
+ALTER TABLE apps ADD COLUMN signing_secret BLOB;
+ALTER TABLE apps ADD COLUMN forward_to TEXT;
+ALTER TABLE connections ADD COLUMN enterprise_install INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX connections_by_team ON connections (app_id, team_id);
+CREATE INDEX connections_by_enterprise ON connections (app_id, enterprise_id);
+CREATE TABLE covered_teams (
+    connection_id TEXT NOT NULL REFERENCES connections(id) ON DELETE CASCADE,
+    team_id       TEXT NOT NULL,
+    PRIMARY KEY (connection_id, team_id)
+);
+CREATE INDEX covered_teams_by_team ON covered_teams (team_id);
+CREATE TABLE proxy_keys_v6 (
+    id            TEXT PRIMARY KEY,
+    connection_id TEXT REFERENCES connections(id) ON DELETE CASCADE,
+    app_id        TEXT REFERENCES apps(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL CHECK (kind IN ('auto', 'bot', 'user', 'app', 'config')),
+    label         TEXT,
+    digest        BLOB NOT NULL UNIQUE,
+    created_at    INTEGER NOT NULL,
+    last_used_at  INTEGER,
+    requests      INTEGER NOT NULL DEFAULT 0,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    CHECK ((connection_id IS NULL) <> (app_id IS NULL))
+);
+INSERT INTO proxy_keys_v6 (id, connection_id, kind, label, digest, created_at, last_used_at,
+    requests, failures)
+  SELECT id, connection_id, kind, label, digest, created_at, last_used_at, requests, failures
+  FROM proxy_keys;
+DROP TABLE proxy_keys;
+ALTER TABLE proxy_keys_v6 RENAME TO proxy_keys;
+CREATE TABLE pending_installs (
+    state_digest   BLOB PRIMARY KEY,
+    app_id         TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+    browser_digest BLOB NOT NULL,
+    verifier       BLOB,             -- sealed PKCE verifier
+    expires_at     INTEGER NOT NULL
+);
+CREATE TABLE seen_requests (
+    digest     BLOB PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

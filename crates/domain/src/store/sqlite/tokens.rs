@@ -303,7 +303,7 @@ impl TokenStore for SqliteStore {
                 "SELECT t.connection_id, c.name, t.kind, t.expires_at, c.team_id, c.app_id
                  FROM tokens t JOIN connections c ON c.id = t.connection_id
                  WHERE t.expires_at IS NOT NULL AND t.expires_at < ?1 AND t.refresh_token IS NOT NULL
-                   AND t.status NOT IN ('needs_reauth', 'revoked')
+                   AND t.status NOT IN ('needs_reauth', 'revoked', 'uninstalled')
                  ORDER BY t.expires_at",
             )
             .map_err(|e| self.sql(e))?;
@@ -327,7 +327,7 @@ impl TokenStore for SqliteStore {
         self.conn
             .query_row(
                 "SELECT MIN(expires_at) FROM tokens WHERE expires_at >= ?1 AND refresh_token IS NOT NULL
-                 AND status NOT IN ('needs_reauth', 'revoked')",
+                 AND status NOT IN ('needs_reauth', 'revoked', 'uninstalled')",
                 [after],
                 |r| r.get(0),
             )
