@@ -10,8 +10,9 @@ fn escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The consent page: the request's own parameters as hidden fields, and Allow / Cancel.
-pub fn consent_page(query: &Form) -> String {
+/// The consent page: the request's own parameters as hidden fields, a picker of where to
+/// install (when there is a choice), and Allow / Cancel.
+pub fn consent_page(query: &Form, choices: &[(String, String)]) -> String {
     let mut keys: Vec<&String> = query.keys().collect();
     keys.sort();
     let hidden: String = keys
@@ -26,11 +27,22 @@ pub fn consent_page(query: &Form) -> String {
         .collect();
     let list =
         |name: &str| escape(query.get(name).map(String::as_str).unwrap_or("")).replace(',', ", ");
+    let picker = if choices.len() > 1 {
+        let options: String = choices
+            .iter()
+            .map(|(id, name)| format!("<option value=\"{}\">{}</option>", escape(id), escape(name)))
+            .collect();
+        format!(
+            "<p><label>Install to <select name=\"team\" id=\"team\">{options}</select></label></p>"
+        )
+    } else {
+        String::new()
+    };
     format!(
         "<!doctype html><html><head><title>Install app (Slack simulator)</title></head><body>\
          <h1>An app wants to join Sim Workspace</h1>\
          <p>Bot scopes: {}</p><p>User scopes: {}</p>\
-         <form method=\"post\" action=\"/oauth/v2/authorize\">{hidden}\
+         <form method=\"post\" action=\"/oauth/v2/authorize\">{hidden}{picker}\
          <button name=\"decision\" value=\"allow\">Allow</button>\
          <button name=\"decision\" value=\"deny\">Cancel</button></form></body></html>",
         list("scope"),
@@ -56,7 +68,7 @@ mod tests {
         let mut q = Form::new();
         q.insert("state".into(), "\"><script>".into());
         q.insert("scope".into(), "chat:write,users:read".into());
-        let page = consent_page(&q);
+        let page = consent_page(&q, &[]);
         assert!(page.contains("&quot;&gt;&lt;script&gt;"));
         assert!(!page.contains("<script>"));
         assert!(page.contains("chat:write, users:read"));

@@ -80,11 +80,44 @@ pub fn redirect_matches(registered: &str, sent: &str) -> bool {
     sent.path() == reg.path() || sent.path().starts_with(&format!("{base}/"))
 }
 
-fn team_name(team_id: &str) -> String {
-    if team_id == DEFAULT_TEAM.0 {
-        DEFAULT_TEAM.1.to_owned()
-    } else {
-        format!("Workspace {team_id}")
+impl World {
+    pub(super) fn team_name(&self, team_id: &str) -> String {
+        if team_id == DEFAULT_TEAM.0 {
+            return DEFAULT_TEAM.1.to_owned();
+        }
+        self.orgs
+            .workspace_name(team_id)
+            .or_else(|| self.orgs.enterprise_name(team_id))
+            .map_or_else(|| format!("Workspace {team_id}"), str::to_owned)
+    }
+
+    /// The consent page's picker: the default workspace, every other workspace, every org.
+    pub fn install_choices(&self) -> Vec<(String, String)> {
+        let mut choices = vec![(DEFAULT_TEAM.0.to_owned(), DEFAULT_TEAM.1.to_owned())];
+        choices.extend(self.orgs.choices());
+        choices
+    }
+
+    /// Where an install is, as Slack's answers put it: `team`, `enterprise` and
+    /// `is_enterprise_install` (an org-wide install names no team).
+    pub(super) fn install_place(&self, install: usize) -> (Value, Value, bool) {
+        let i = &self.installs[install];
+        if i.org_wide {
+            return (
+                Value::Null,
+                json!({"id": i.team_id, "name": i.team_name}),
+                true,
+            );
+        }
+        let enterprise = self
+            .orgs
+            .enterprise_of(&i.team_id)
+            .map_or(Value::Null, |(id, name)| json!({"id": id, "name": name}));
+        (
+            json!({"id": i.team_id, "name": i.team_name}),
+            enterprise,
+            false,
+        )
     }
 }
 
@@ -189,7 +222,7 @@ impl World {
                     code.clone(),
                     PendingCode {
                         client_id: req.client_id.clone(),
-                        team_name: team_name(&team_id),
+                        team_name: self.team_name(&team_id),
                         team_id,
                         user_id: DEFAULT_USER.to_owned(),
                         bot_scopes: req.bot_scopes.clone(),
@@ -313,16 +346,12 @@ impl World {
             part
         };
         let i = &self.installs[install];
-        let (team_id, team_name, user_id, bot_user_id) = (
-            i.team_id.clone(),
-            i.team_name.clone(),
-            i.user_id.clone(),
-            i.bot_user_id.clone(),
-        );
+        let (team_id, user_id, bot_user_id) =
+            (i.team_id.clone(), i.user_id.clone(), i.bot_user_id.clone());
+        let (team, enterprise, org_wide) = self.install_place(install);
         let mut answer = json!({
             "ok": true, "app_id": app.app_id,
-            "team": {"id": team_id, "name": team_name},
-            "enterprise": null, "is_enterprise_install": false,
+            "team": team, "enterprise": enterprise, "is_enterprise_install": org_wide,
         });
         if !code.bot_scopes.is_empty() {
             let bot = issue(self, TokenKind::Bot);
@@ -408,12 +437,12 @@ impl World {
         lifetime: i64,
     ) -> Value {
         let i = &self.installs[install];
+        let (team, enterprise, org_wide) = self.install_place(install);
         let mut answer = json!({
             "ok": true, "app_id": app_id, "token_type": kind.as_str(),
             "scope": i.scopes(kind).iter().cloned().collect::<Vec<_>>().join(","),
             "access_token": access, "refresh_token": refresh, "expires_in": lifetime,
-            "team": {"id": i.team_id, "name": i.team_name},
-            "enterprise": null, "is_enterprise_install": false,
+            "team": team, "enterprise": enterprise, "is_enterprise_install": org_wide,
         });
         if kind == TokenKind::Bot {
             answer["bot_user_id"] = json!(i.bot_user_id);

@@ -23,6 +23,8 @@ pub fn preset_apps() -> Vec<(SimApp, &'static str)> {
         rotation,
         redirect_urls: REDIRECTS.iter().map(|s| s.to_string()).collect(),
         app_id: app_id.to_owned(),
+        signing_secret: None,
+        event_url: None,
     };
     vec![
         (

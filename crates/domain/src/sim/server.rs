@@ -23,6 +23,7 @@ pub fn router(shared: Shared) -> Router {
         .route("/api/{method}", any(api))
         .route("/_upload/{id}", axum::routing::post(upload))
         .merge(control::routes())
+        .merge(super::control_events::routes())
         .with_state(shared)
 }
 
@@ -40,7 +41,9 @@ async fn authorize_page(State(shared): State<Shared>, RawQuery(query): RawQuery)
         Ok(req) if st.world.config.auto_consent => {
             Redirect::to(&st.world.decide(&req, true)).into_response()
         }
-        Ok(_) => Html(consent_page(&q)).into_response(),
+        // Without a `team`, the user picks where to install, as on Slack's page.
+        Ok(_) if q.contains_key("team") => Html(consent_page(&q, &[])).into_response(),
+        Ok(_) => Html(consent_page(&q, &st.world.install_choices())).into_response(),
     }
 }
 

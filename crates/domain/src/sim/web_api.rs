@@ -174,8 +174,11 @@ impl World {
         let app_id = self.apps.get(&i.client_id).map(|a| a.app_id.clone());
         let mut body = json!({
             "ok": true, "url": "https://sim-workspace.slack.com/", "team": i.team_name,
-            "team_id": i.team_id, "app_id": app_id, "is_enterprise_install": false,
+            "team_id": i.team_id, "app_id": app_id, "is_enterprise_install": i.org_wide,
         });
+        if let (_, Value::Object(enterprise), _) = self.install_place(install) {
+            body["enterprise_id"] = enterprise["id"].clone();
+        }
         match kind {
             TokenKind::Bot => {
                 body["user"] = json!("xox-sim-bot");
@@ -227,6 +230,15 @@ impl World {
                         json!({"ok": false, "error": "no_text"})
                     }
                     Ok(c) => {
+                        if method == "chat.postMessage" {
+                            self.posted.push(super::world::Posted {
+                                channel: c.id.to_owned(),
+                                text: arg("text"),
+                                install_team: team.clone(),
+                                org_wide: i.org_wide,
+                                token_kind: kind,
+                            });
+                        }
                         json!({"ok": true, "channel": c.id, "ts": if method == "chat.update" { arg("ts") } else { ts.clone() },
                                       "message": {"type": "message", "text": arg("text"), "ts": ts}})
                     }
@@ -273,6 +285,18 @@ impl World {
                 json!({"ok": true, "team": {"id": i.team_id, "name": i.team_name, "domain": "sim-workspace"}})
             }
             "users.profile.set" => json!({"ok": true, "profile": {}}),
+            "auth.teams.list" => {
+                let teams = if i.org_wide {
+                    self.orgs.teams_of(&i.team_id)
+                } else {
+                    vec![(i.team_id.clone(), i.team_name.clone())]
+                };
+                super::grid::teams_page(
+                    &teams,
+                    params.get("cursor").map(String::as_str),
+                    params.get("limit").map(String::as_str),
+                )
+            }
             "apps.connections.open" => json!({"ok": true,
                 "url": format!("wss://wss-primary.slack.com/link/?ticket=sim-{ts}&app_id={}", i.client_id)}),
             "apps.manifest.update" => {

@@ -55,6 +55,12 @@ pub struct SimApp {
     pub redirect_urls: Vec<String>,
     #[serde(default)]
     pub app_id: String,
+    /// Slack signs its requests to the app with this (the Basic Information page's).
+    #[serde(default)]
+    pub signing_secret: Option<String>,
+    /// The app's Request URL: where Slack sends its events.
+    #[serde(default)]
+    pub event_url: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -77,6 +83,8 @@ pub(super) struct Install {
     pub bot_id: String,
     pub bot_scopes: BTreeSet<String>,
     pub user_scopes: BTreeSet<String>,
+    /// An org-wide install: `team_id` is then the enterprise's id.
+    pub org_wide: bool,
     /// Deleted user or workspace: every token answers account_inactive / token_revoked.
     pub inactive: bool,
     pub bot: Slot,
@@ -186,7 +194,21 @@ pub struct World {
     pub(super) channels: super::channels::Channels,
     /// Files announced with `files.getUploadURLExternal`, by file id.
     pub(super) uploads: HashMap<String, Upload>,
+    pub(super) orgs: super::grid::Orgs,
+    /// Messages posted, with the install that posted each: what tests read back.
+    pub(super) posted: Vec<Posted>,
     pub counters: Counters,
+}
+
+/// A message `chat.postMessage` took, and who sent it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Posted {
+    pub channel: String,
+    pub text: String,
+    /// The install's workspace, or its enterprise for an org-wide install.
+    pub install_team: String,
+    pub org_wide: bool,
+    pub token_kind: TokenKind,
 }
 
 /// A file on its way in: announced, then its bytes sent to the upload URL, then completed.
@@ -254,6 +276,7 @@ impl World {
             bot_id: format!("B0{}", random_alnum(8).to_uppercase()),
             bot_scopes: BTreeSet::new(),
             user_scopes: BTreeSet::new(),
+            org_wide: self.orgs.enterprise_name(team.0).is_some(),
             inactive: false,
             bot: Slot::default(),
             user: Slot::default(),
