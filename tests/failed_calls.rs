@@ -22,6 +22,8 @@ async fn logged_in() -> (Simulator, Env) {
             rotation: true,
             redirect_urls: vec![redirect.clone()],
             app_id: "A0FAIL".into(),
+            signing_secret: None,
+            event_url: None,
         })
     });
     let env = Env::new(sim.base_url());

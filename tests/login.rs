@@ -25,6 +25,8 @@ async fn setup(redirect: &str) -> (Simulator, Env) {
                 rotation: true,
                 redirect_urls: vec![redirect.into()],
                 app_id: format!("A{client_id}"),
+                signing_secret: None,
+                event_url: None,
             });
         }
     });

@@ -439,6 +439,8 @@ async fn a_wrong_client_secret_blames_the_app_not_the_token() {
             rotation: true,
             redirect_urls: vec![],
             app_id: "A0TEST".into(),
+            signing_secret: None,
+            event_url: None,
         })
     });
     let err = w.refresh(2).await.unwrap_err();

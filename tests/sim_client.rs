@@ -337,6 +337,8 @@ async fn exchange_is_once_only_and_needs_rotation() {
             rotation: false,
             redirect_urls: vec![],
             app_id: "A0NOROT".into(),
+            signing_secret: None,
+            event_url: None,
         })
     });
     // Long-lived tokens come from an app without rotation; then rotation is switched on.

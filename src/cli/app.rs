@@ -45,6 +45,13 @@ pub enum AppCommand {
         /// otherwise)
         #[arg(long, requires = "push", value_name = "CONN")]
         conn: Option<String>,
+        /// The URL of `xox proxy --public-listen` as Slack reaches it: adds the install
+        /// redirect and the Request URLs of events, interactivity and slash commands
+        #[arg(long, value_name = "URL", conflicts_with = "push")]
+        public_url: Option<String>,
+        /// With --public-url: a slash command of the app (repeat for more)
+        #[arg(long = "slash-command", value_name = "/NAME", requires = "public_url")]
+        slash_commands: Vec<String>,
     },
 }
 
@@ -130,9 +137,17 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
         }
         AppCommand::List { json } => list(ctx, json).await,
         AppCommand::Manifest {
-            name, push: false, ..
+            name,
+            push: false,
+            public_url,
+            slash_commands,
+            ..
         } => {
-            print_json(&ctx.engine()?.manifest(&name).await?);
+            let manifest = ctx
+                .engine()?
+                .manifest(&name, public_url.as_deref(), &slash_commands)
+                .await?;
+            print_json(&manifest);
             Ok(())
         }
         AppCommand::Manifest {
@@ -140,6 +155,7 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
             push: true,
             app_id,
             conn,
+            ..
         } => {
             let pushed = ctx
                 .engine()?

@@ -28,6 +28,8 @@ pub fn connection_json(c: &Connection, now: i64) -> Value {
         "team_id": c.team_id,
         "team_name": c.team_name,
         "enterprise_id": c.enterprise_id,
+        "enterprise_install": c.enterprise_install,
+        "covered_teams": c.covered_teams,
         "authed_user_id": c.authed_user_id,
         "bot_user_id": c.bot_user_id,
         "status": c.health(now),

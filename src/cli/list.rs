@@ -120,6 +120,9 @@ pub fn render_show(c: &Connection, webhook: Option<&IncomingWebhook>, now: i64) 
         ],
         vec!["status".into(), c.health(now).to_string()],
     ];
+    if c.enterprise_id.is_some() {
+        rows.insert(3, vec!["org".into(), format::org_reach(c)]);
+    }
     for t in &c.tokens {
         let expiry = match t.expires_at {
             Some(at) if at <= now => format!("expired at {}", format::rfc3339(at)),

@@ -25,6 +25,18 @@ pub struct ProxyArgs {
     /// The largest request body accepted, in bytes
     #[arg(long, default_value_t = crate::proxy::DEFAULT_MAX_BODY)]
     max_body: usize,
+    /// Also serve the public face here (ADDR:PORT): apps' install pages and Slack's requests
+    /// to them, never the token-bearing API
+    #[arg(long, value_name = "ADDR:PORT")]
+    public_listen: Option<std::net::SocketAddr>,
+    /// The URL Slack and browsers reach the public face by (behind your TLS terminator);
+    /// http://ADDR:PORT of --public-listen by default
+    #[arg(long, value_name = "URL", requires = "public_listen")]
+    public_url: Option<String>,
+    /// Where the browser goes after an install from the public page (a page of xox's own
+    /// otherwise)
+    #[arg(long, value_name = "URL", requires = "public_listen")]
+    install_success_url: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -168,26 +180,71 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", args.listen, args.port))?;
     let address = listener.local_addr()?;
+    let public = match args.public_listen {
+        Some(at) => Some(public_face(at, args.public_url, args.install_success_url).await?),
+        None => None,
+    };
+    let public_url = public.as_ref().map(|p| p.settings.url.clone());
     // The base URL alone on the first line of stdout: what a script reads and an SDK takes.
     outln!("http://{address}/api/");
     errln!(
         "proxying Slack's Web API for {}; apps send a proxy key (`xox proxy key add CONN`) as their token; Ctrl-C stops",
         engine.location()
     );
+    if let Some(url) = &public_url {
+        errln!(
+            "public face at {url}: /slack/APP/install, /slack/APP/oauth_redirect, /slack/APP/events"
+        );
+    }
+    // Org-wide installs' workspaces are read again every hour, so that a workspace added
+    // to an org is served without waiting for an event.
+    let teams = {
+        let (engine, stop) = (engine.clone(), ctx.settings.stop.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(crate::engine::TEAMS_EVERY);
+            loop {
+                tokio::select! {
+                    _ = every.tick() => {}
+                    () = stop.reached(crate::engine::StopLevel::Finish) => break,
+                }
+                if let Err(e) = engine.refresh_all_covered_teams().await {
+                    tracing::warn!(error = %e, "could not read org-wide installs' workspaces");
+                }
+            }
+        })
+    };
     // Tokens with keys stay fresh even while no app calls: an idle app's next call must
     // not meet an expired token.
     let report = |event: WatchEvent| tracing::info!(event = ?event, "proxy keeps tokens fresh");
     let stop = ctx.settings.stop.clone();
     let (served, fresh) = tokio::join!(
-        crate::proxy::serve(engine.clone(), listener, stop.clone(), args.max_body),
+        crate::proxy::serve(
+            engine.clone(),
+            listener,
+            public,
+            stop.clone(),
+            args.max_body
+        ),
         engine.keep_fresh(
             crate::engine::DEFAULT_WINDOW,
             stop.reached(crate::engine::StopLevel::Finish),
             &report
         ),
     );
-    let tally = served?;
+    teams.abort();
+    let (tally, public_tally) = served?;
     fresh?;
+    if public_url.is_some() {
+        let count = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+        errln!(
+            "public face: {} installs ({} refused), {} requests from Slack ({} refused, {} answered late by the app)",
+            count(&public_tally.installs),
+            count(&public_tally.installs_refused),
+            count(&public_tally.slack_requests),
+            count(&public_tally.slack_refused),
+            count(&public_tally.late)
+        );
+    }
     errln!(
         "proxy stopped after {} requests ({} failed, {} rate-limited)",
         tally.requests.load(std::sync::atomic::Ordering::Relaxed),
@@ -197,4 +254,41 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
             .load(std::sync::atomic::Ordering::Relaxed)
     );
     Ok(())
+}
+
+/// Bind the public face, and settle the URL it is reached by.
+async fn public_face(
+    at: std::net::SocketAddr,
+    url: Option<String>,
+    success: Option<String>,
+) -> anyhow::Result<crate::proxy::PublicFace> {
+    let listener = tokio::net::TcpListener::bind(at)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {at} (--public-listen): {e}"))?;
+    let bound = listener.local_addr()?;
+    let url = match url {
+        Some(url) => check_public_url(&url, "--public-url")?,
+        None => format!("http://{bound}"),
+    };
+    let success_url = success
+        .map(|s| check_public_url(&s, "--install-success-url"))
+        .transpose()?;
+    Ok(crate::proxy::PublicFace {
+        listener,
+        settings: crate::proxy::public::PublicSettings { url, success_url },
+    })
+}
+
+/// An http(s) URL, kept without a trailing slash.
+fn check_public_url(text: &str, flag: &str) -> anyhow::Result<String> {
+    let url = url::Url::parse(text).map_err(|_| anyhow::anyhow!("{flag} {text:?} is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none()
+        || url.query().is_some()
+    {
+        anyhow::bail!(
+            "{flag} must be an http(s) URL without a query, such as https://slack.example.com"
+        );
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }

@@ -5,6 +5,8 @@
 mod credential;
 mod intake;
 mod listen;
+mod pages;
+pub mod public;
 mod request;
 pub mod tally;
 mod uploads;
@@ -284,14 +286,22 @@ async fn upload(
     }
 }
 
-/// Serve on `listener` until a stop is asked for; requests in flight finish first. Every
-/// second the counts go to the store, where the dashboard reads them.
+/// The public face to serve beside the API: its listener and where it is reached.
+pub struct PublicFace {
+    pub listener: TcpListener,
+    pub settings: public::PublicSettings,
+}
+
+/// Serve on `listener` (and the public face's, when there is one) until a stop is asked
+/// for; requests in flight finish first. Every second the counts go to the store, where
+/// the dashboard reads them.
 pub async fn serve(
     engine: Arc<Engine>,
     listener: TcpListener,
+    public: Option<PublicFace>,
     stop: Stop,
     max_body: usize,
-) -> std::io::Result<Arc<Tally>> {
+) -> std::io::Result<(Arc<Tally>, Arc<public::PublicTally>)> {
     if let Err(e) = engine.prepare_proxy() {
         tracing::warn!(error = %e, "could not make the client to Slack yet; trying again on the first request");
     }
@@ -319,8 +329,18 @@ pub async fn serve(
     };
     // At a stop, a request already at Slack may take its whole HTTP timeout, then a retry's.
     let finish_within = engine.http_timeout() * 2 + Duration::from_secs(1);
-    listen::serve(listener, app, stop, finish_within).await;
+    let public_tally = Arc::new(public::PublicTally::default());
+    let public_face = async {
+        if let Some(face) = public {
+            let router = public::router(engine.clone(), face.settings, public_tally.clone());
+            listen::serve(face.listener, router, stop.clone(), finish_within).await;
+        }
+    };
+    tokio::join!(
+        listen::serve(listener, app, stop.clone(), finish_within),
+        public_face
+    );
     flusher.abort();
     tally.flush(&engine).await;
-    Ok(tally)
+    Ok((tally, public_tally))
 }

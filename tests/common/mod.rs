@@ -28,6 +28,8 @@ pub async fn sim_with_app(client_id: &str, rotation: bool, pkce: bool) -> Simula
             rotation,
             redirect_urls: vec!["http://localhost:8976/callback".into()],
             app_id: "A0TEST".into(),
+            signing_secret: None,
+            event_url: None,
         })
     });
     sim

@@ -44,13 +44,42 @@ pub fn rfc3339(unix: i64) -> String {
         .unwrap_or_else(|| unix.to_string())
 }
 
-/// `Acme (T123)`, `T123`, or `-`.
+/// `Acme (T123)`, `T123`, or `-`; an org-wide install is `Grid (E1, org-wide)`.
 pub fn team_label(c: &Connection) -> String {
+    if c.enterprise_install {
+        let id = c.enterprise_id.as_deref().unwrap_or("?");
+        return match &c.enterprise_name {
+            Some(name) => format!("{name} ({id}, org-wide)"),
+            None => format!("{id} (org-wide)"),
+        };
+    }
     match (&c.team_name, &c.team_id) {
         (Some(name), Some(id)) => format!("{name} ({id})"),
         (None, Some(id)) => id.clone(),
         (Some(name), None) => name.clone(),
         (None, None) => "-".to_owned(),
+    }
+}
+
+/// The workspace's name (or id), or the org's for an org-wide install: the dashboard's
+/// short column.
+pub fn team_short(c: &Connection) -> String {
+    if c.enterprise_install {
+        let org = c.enterprise_name.as_ref().or(c.enterprise_id.as_ref());
+        return format!("{} (org-wide)", org.map_or("?", String::as_str));
+    }
+    c.team_name
+        .clone()
+        .or_else(|| c.team_id.clone())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// An org-wide install's reach: `org-wide, 3 workspaces`; `-` for a workspace install.
+pub fn org_reach(c: &Connection) -> String {
+    match (c.enterprise_install, c.covered_teams.len()) {
+        (false, _) => "-".into(),
+        (true, 1) => "org-wide, 1 workspace".into(),
+        (true, n) => format!("org-wide, {n} workspaces"),
     }
 }
 

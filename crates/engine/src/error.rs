@@ -61,9 +61,22 @@ pub enum EngineError {
     Standalone { conn: String },
     #[error("cannot copy: {0}")]
     CopyRefused(String),
+    #[error("Slack refused {method}: {error}")]
+    Slack {
+        method: &'static str,
+        error: crate::slack::CallError,
+    },
 }
 
 pub type EngineResult<T> = Result<T, EngineError>;
+
+impl EngineError {
+    /// Whether what was asked for is not there (an app, a connection): not a failure of
+    /// the store or of Slack.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, EngineError::Store(StoreError::NotFound(_)))
+    }
+}
 
 impl Passing for EngineError {
     fn passes(&self) -> bool {

@@ -13,11 +13,14 @@ mod failures;
 mod install;
 mod live;
 mod manifest;
+mod org_teams;
 mod proxy_cache;
 mod proxy_keys;
 mod proxying;
+mod public_install;
 mod rotate;
 mod sdk_import;
+mod slack_requests;
 mod summary;
 mod usable;
 
@@ -28,10 +31,13 @@ pub use error::{EngineError, EngineResult};
 pub use failures::ExplainedCall;
 pub use install::{Imported, LoginRequest};
 pub use manifest::PushedManifest;
+pub use org_teams::TEAMS_EVERY;
 pub use proxy_keys::{KeyFor, NewProxyKey};
 pub use proxying::{ProxyAnswer, ProxyOutcome, ProxyRequest};
+pub use public_install::{INSTALL_LIFETIME_SECS, InstallRefusal, InstallStart};
 pub use rotate::{Exchanged, Refreshed, TokenRef};
 pub use sdk_import::SdkImport;
+pub use slack_requests::{SlackReply, SlackRequest, SlackRoute};
 pub use summary::{Snapshot, Summary};
 pub use usable::{TokenWarning, UsableToken};
 
@@ -61,6 +67,11 @@ pub use xox_domain::store::{
     CallState, Connection, Event, EventAction, Health, HeldElsewhere, KeyKind, NewApp, Outcome,
     ProxyKey, RecordedCall, TokenInfo, TokenStatus, is_server, now_unix,
 };
+
+/// Whether `name` could be an app's (or a connection's) name: what a public URL may carry.
+pub fn check_app_name(name: &str) -> bool {
+    xox_domain::store::check_name(name).is_ok()
+}
 
 /// The first of the catalogue's method names that starts with `prefix`, for completion.
 pub fn complete_method(prefix: &str) -> Option<&'static str> {

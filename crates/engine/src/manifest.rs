@@ -12,9 +12,23 @@ pub struct PushedManifest {
 }
 
 impl Engine {
-    /// The Slack app manifest for app `name` (see `login::manifest`).
-    pub async fn manifest(&self, name: &str) -> EngineResult<serde_json::Value> {
-        Ok(crate::login::manifest::manifest(&self.app(name).await?))
+    /// The Slack app manifest for app `name` (see `login::manifest`), with the URLs of a
+    /// public face at `public_url` (and its slash `commands`) when given.
+    pub async fn manifest(
+        &self,
+        name: &str,
+        public_url: Option<&str>,
+        commands: &[String],
+    ) -> EngineResult<serde_json::Value> {
+        let app = self.app(name).await?;
+        let public = public_url.map(|url| crate::login::manifest::PublicManifest {
+            url: url.trim_end_matches('/'),
+            commands,
+        });
+        Ok(crate::login::manifest::manifest_served(
+            &app,
+            public.as_ref(),
+        ))
     }
 
     /// Push `app`'s manifest to Slack. The Slack app id comes from `app_id` or from a

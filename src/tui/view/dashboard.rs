@@ -69,11 +69,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
         .iter()
         .map(|&i| {
             let c = &app.snapshot.connections[i];
-            let team = c
-                .team_name
-                .clone()
-                .or_else(|| c.team_id.clone())
-                .unwrap_or_else(|| "-".into());
+            let team = crate::engine::describe::team_short(c);
             let mut cells = vec![Cell::from(c.name.clone())];
             if wide {
                 cells.push(Cell::from(team));

@@ -23,6 +23,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
     let mut lines = vec![
         field("app", c.app_name.clone()),
         field("team", describe::team_label(c)),
+    ];
+    if c.enterprise_id.is_some() {
+        lines.push(field(
+            "org",
+            format!(
+                "{} · {}",
+                c.enterprise_id.as_deref().unwrap_or("-"),
+                describe::org_reach(c)
+            ),
+        ));
+    }
+    lines.extend([
         field(
             "ids",
             format!(
@@ -34,7 +46,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             ),
         ),
         Line::raw(""),
-    ];
+    ]);
     for t in &c.tokens {
         let expiry = match t.expires_at {
             Some(at) => format!(

@@ -24,11 +24,29 @@ pub fn authorize_request(
     user_scopes: &Scopes,
     team: Option<&str>,
 ) -> Result<AuthorizeRequest, LoginError> {
+    authorize_request_to(
+        authorize_url,
+        app,
+        &app.redirect_uri,
+        (bot_scopes, user_scopes),
+        team,
+    )
+}
+
+/// The same, with Slack sending the browser back to `redirect_uri` (the app's public
+/// page rather than xox's loopback listener).
+pub fn authorize_request_to(
+    authorize_url: &Url,
+    app: &App,
+    redirect_uri: &str,
+    (bot_scopes, user_scopes): (&Scopes, &Scopes),
+    team: Option<&str>,
+) -> Result<AuthorizeRequest, LoginError> {
     if bot_scopes.is_empty() && user_scopes.is_empty() {
         return Err(LoginError::NoScopes);
     }
     let redirect =
-        Url::parse(&app.redirect_uri).map_err(|_| LoginError::NoPort(app.redirect_uri.clone()))?;
+        Url::parse(redirect_uri).map_err(|_| LoginError::NoPort(redirect_uri.to_owned()))?;
     if app.pkce && redirect.host_str() == Some("localhost") && !bot_scopes.is_empty() {
         return Err(LoginError::DesktopBotScopes(bot_scopes.to_csv()));
     }
@@ -40,7 +58,7 @@ pub fn authorize_request(
         q.append_pair("client_id", &app.client_id);
         q.append_pair("scope", &bot_scopes.to_csv());
         q.append_pair("user_scope", &user_scopes.to_csv());
-        q.append_pair("redirect_uri", &app.redirect_uri);
+        q.append_pair("redirect_uri", redirect_uri);
         q.append_pair("state", state.expose());
         if let Some(team) = team {
             q.append_pair("team", team);
@@ -54,7 +72,7 @@ pub fn authorize_request(
         url,
         state,
         verifier,
-        redirect_uri: app.redirect_uri.clone(),
+        redirect_uri: redirect_uri.to_owned(),
     })
 }
 

@@ -12,7 +12,7 @@ use url::Url;
 
 /// How long the tokens a login has just received are kept trying to land in a locked or
 /// full database before the login reports the failure.
-const SAVE_PATIENCE: Duration = Duration::from_secs(120);
+pub const SAVE_PATIENCE: Duration = Duration::from_secs(120);
 
 /// What to ask Slack for, and where the tokens go.
 pub struct LoginPlan {

@@ -7,7 +7,26 @@ use serde_json::{Value, json};
 /// registered this way, since Slack's settings page refuses http), its bot and user scopes,
 /// and its rotation and PKCE switches.
 pub fn manifest(app: &App) -> Value {
-    let mut oauth = json!({ "redirect_urls": [app.redirect_uri], "scopes": {} });
+    manifest_served(app, None)
+}
+
+/// Where a distributed app's public face is reached, and its slash commands.
+pub struct PublicManifest<'a> {
+    /// The public face's URL, without a trailing slash.
+    pub url: &'a str,
+    pub commands: &'a [String],
+}
+
+/// The manifest, with a public face's URLs when there is one: its OAuth redirect beside
+/// the loopback one, the Request URL of events, interactivity and slash commands, and
+/// org-wide installs allowed (what Enterprise Grid needs).
+pub fn manifest_served(app: &App, public: Option<&PublicManifest<'_>>) -> Value {
+    let mut redirects = vec![app.redirect_uri.clone()];
+    let base = public.map(|p| format!("{}/slack/{}", p.url, app.name));
+    if let Some(base) = &base {
+        redirects.push(format!("{base}/oauth_redirect"));
+    }
+    let mut oauth = json!({ "redirect_urls": redirects, "scopes": {} });
     if !app.bot_scopes.is_empty() {
         oauth["scopes"]["bot"] = app.bot_scopes.iter().collect::<Vec<_>>().into();
     }
@@ -32,6 +51,29 @@ pub fn manifest(app: &App) -> Value {
         manifest["features"] =
             json!({ "bot_user": { "display_name": app.name, "always_online": false } });
     }
+    if let (Some(public), Some(base)) = (public, &base) {
+        let settings = &mut manifest["settings"];
+        settings["org_deploy_enabled"] = true.into();
+        let mut bot_events = vec!["app_uninstalled", "tokens_revoked"];
+        if app.bot_scopes.iter().any(|s| s == "app_mentions:read") {
+            bot_events.push("app_mention");
+        }
+        settings["event_subscriptions"] =
+            json!({ "request_url": format!("{base}/events"), "bot_events": bot_events });
+        settings["interactivity"] =
+            json!({ "is_enabled": true, "request_url": format!("{base}/interactive") });
+        if !public.commands.is_empty() {
+            let commands: Vec<Value> = public
+                .commands
+                .iter()
+                .map(|c| {
+                    let command = format!("/{}", c.trim_start_matches('/'));
+                    json!({ "command": command, "url": format!("{base}/commands"), "description": command })
+                })
+                .collect();
+            manifest["features"]["slash_commands"] = commands.into();
+        }
+    }
     manifest
 }
 
@@ -55,6 +97,43 @@ mod tests {
             has_signing_secret: false,
             forward_to: None,
         }
+    }
+
+    #[test]
+    fn a_public_face_adds_its_urls() {
+        let app = app("chat:write,app_mentions:read", "", false, true);
+        let public = PublicManifest {
+            url: "https://slack.example.com",
+            commands: &["/deploy".to_owned()],
+        };
+        let m = manifest_served(&app, Some(&public));
+        let base = "https://slack.example.com/slack/acme";
+        assert_eq!(
+            m["oauth_config"]["redirect_urls"][1],
+            format!("{base}/oauth_redirect")
+        );
+        assert_eq!(
+            m["settings"]["event_subscriptions"]["request_url"],
+            format!("{base}/events")
+        );
+        assert_eq!(
+            m["settings"]["interactivity"]["request_url"],
+            format!("{base}/interactive")
+        );
+        assert_eq!(
+            m["features"]["slash_commands"][0]["url"],
+            format!("{base}/commands")
+        );
+        assert_eq!(m["settings"]["org_deploy_enabled"], true);
+        let events = m["settings"]["event_subscriptions"]["bot_events"]
+            .as_array()
+            .unwrap();
+        assert!(events.iter().any(|e| e == "app_mention"));
+        assert!(
+            manifest(&app)["settings"]
+                .get("event_subscriptions")
+                .is_none()
+        );
     }
 
     #[test]

@@ -8,6 +8,6 @@ mod error;
 mod flow;
 pub mod manifest;
 
-pub use authorize::{AuthorizeRequest, authorize_request};
+pub use authorize::{AuthorizeRequest, authorize_request, authorize_request_to};
 pub use error::LoginError;
-pub use flow::{LoggedIn, LoginPlan, PendingLogin, default_name};
+pub use flow::{LoggedIn, LoginPlan, PendingLogin, SAVE_PATIENCE, default_name};

@@ -1,5 +1,7 @@
 //! The Slack protocol: token kinds, secrets, scopes, error taxonomy, answers, the Web API client.
 
+pub mod app_forward;
+pub mod app_request;
 pub mod catalogue;
 pub mod client;
 pub mod error;
@@ -14,6 +16,7 @@ pub mod response;
 pub mod scopes;
 pub mod sdk_store;
 pub mod secret;
+pub mod signature;
 pub mod token;
 
 pub use client::{ClientCredentials, SlackClient};
