@@ -192,6 +192,8 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
         engine.location()
     );
     if let Some(url) = &public_url {
+        // The public face's URL alone on the second line, for scripts as the first is.
+        outln!("{url}/slack/");
         errln!(
             "public face at {url}: /slack/APP/install, /slack/APP/oauth_redirect, /slack/APP/events"
         );

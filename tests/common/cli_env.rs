@@ -89,6 +89,7 @@ impl Env {
             // Hermetic: never a developer's real keyring (tests/keyring.rs turns it back on).
             .env("XOX_KEYRING", "0")
             .env_remove("XOX_CLIENT_SECRET")
+            .env_remove("XOX_SIGNING_SECRET")
             .env_remove("XOX_LOG");
         if let Some(key) = &self.key {
             cmd.env("XOX_KEY", key);

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod cli_env;
 pub mod dashboard;
+pub mod distributed;
 pub mod postgres;
 pub mod proxy;
 pub mod relay;

@@ -10,6 +10,8 @@ use xox_domain::sim::Simulator;
 pub struct Proxy {
     child: Child,
     pub url: String,
+    /// The public face's base (`http://127.0.0.1:PORT/slack/`), when it serves one.
+    pub public: Option<String>,
 }
 
 impl Proxy {
@@ -29,7 +31,34 @@ impl Proxy {
             url.starts_with("http://127.0.0.1:") && url.ends_with("/api/"),
             "{url}"
         );
-        Proxy { child, url }
+        Proxy {
+            child,
+            url,
+            public: None,
+        }
+    }
+
+    /// The proxy `command` starts with `--public-listen`: its second line is the public
+    /// face's base.
+    pub fn spawn_public(mut command: std::process::Command) -> Proxy {
+        use std::io::BufRead;
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut next = || lines.next().unwrap().unwrap().trim().to_owned();
+        let (url, public) = (next(), next());
+        assert!(
+            url.ends_with("/api/") && public.ends_with("/slack/"),
+            "{url} {public}"
+        );
+        Proxy {
+            child,
+            url,
+            public: Some(public),
+        }
     }
 
     /// The proxy `command` starts, under a limit of `files` open files.

@@ -1,0 +1,209 @@
+//! A distributed app behind `xox proxy --public-listen`, over the simulator: app `dist`
+//! with its signing secret, three workspaces and a Grid org with two workspaces, and
+//! installs made through the public page as a browser without script would make them.
+
+use super::cli_env::Env;
+use super::proxy::Proxy;
+use serde_json::{Value, json};
+use xox_domain::sim::{SimApp, Simulator};
+
+pub const CLIENT_ID: &str = "dist.1";
+pub const CLIENT_SECRET: &str = "dist-client-secret";
+pub const SIGNING_SECRET: &str = "dist-signing-secret";
+pub const WORKSPACES: [&str; 3] = ["T0ONE", "T0TWO", "T0THREE"];
+pub const ORG: &str = "E0GRID";
+/// The org's workspaces: none has an install of its own, the org-wide one serves both.
+pub const ORG_WORKSPACES: [&str; 2] = ["T0GRIDA", "T0GRIDB"];
+
+pub struct Distributed {
+    pub sim: Simulator,
+    pub env: Env,
+    pub proxy: Proxy,
+    /// `http://127.0.0.1:PORT/slack/dist`
+    pub public: String,
+}
+
+/// Run `xox ARGS` with `name=value` in its environment.
+pub fn ok_with(env: &Env, args: &[&str], var: (&str, &str)) -> String {
+    let mut cmd = env.command(args);
+    cmd.env(var.0, var.1);
+    let out = env.run_with(cmd, "");
+    assert!(
+        out.status.success(),
+        "xox {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+impl Distributed {
+    /// The app registered in xox and at "Slack", events sent to the public face, which
+    /// passes them on to `forward_to` when given.
+    pub async fn start(forward_to: Option<&str>) -> Distributed {
+        let sim = Simulator::start(0).await.unwrap();
+        let env = Env::new(sim.base_url());
+        ok_with(
+            &env,
+            &[
+                "app",
+                "add",
+                "dist",
+                "--client-id",
+                CLIENT_ID,
+                "--rotation",
+                "--scopes",
+                "chat:write,app_mentions:read",
+            ],
+            ("XOX_CLIENT_SECRET", CLIENT_SECRET),
+        );
+        ok_with(
+            &env,
+            &["app", "set", "dist", "--signing-secret"],
+            ("XOX_SIGNING_SECRET", SIGNING_SECRET),
+        );
+        if let Some(url) = forward_to {
+            env.ok(&["app", "set", "dist", "--forward-to", url], "");
+        }
+        let proxy = Proxy::spawn_public(env.command(&[
+            "proxy",
+            "--port",
+            "0",
+            "--public-listen",
+            "127.0.0.1:0",
+        ]));
+        let public = format!("{}dist", proxy.public.clone().unwrap());
+        sim.with_world(|w| {
+            w.register_app(SimApp {
+                client_id: CLIENT_ID.into(),
+                client_secret: Some(CLIENT_SECRET.into()),
+                pkce: false,
+                rotation: true,
+                redirect_urls: vec![
+                    "http://localhost:8976/callback".into(),
+                    format!("{public}/oauth_redirect"),
+                ],
+                app_id: "A0DIST".into(),
+                signing_secret: Some(SIGNING_SECRET.into()),
+                event_url: Some(format!("{public}/events")),
+            });
+        });
+        let control = |path: &str, body: Value| {
+            let url = format!("{}/_sim/{path}", sim.base_url());
+            async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        };
+        for team in WORKSPACES {
+            control(
+                "workspaces",
+                json!({"id": team, "name": format!("Workspace {team}")}),
+            )
+            .await;
+        }
+        let teams: Vec<Value> = ORG_WORKSPACES
+            .iter()
+            .map(|t| json!({"id": t, "name": format!("Grid {t}")}))
+            .collect();
+        control(
+            "enterprises",
+            json!({"id": ORG, "name": "Grid Org", "teams": teams}),
+        )
+        .await;
+        Distributed {
+            sim,
+            env,
+            proxy,
+            public,
+        }
+    }
+
+    /// Install into `team` (a workspace, or the org) through the public page, with the
+    /// browser's cookie; what the redirect's page said (its status and body). The
+    /// simulator consents at once, and `team` is named on the authorize link, as a user's
+    /// pick on Slack's page would name it.
+    pub async fn install(&self, team: &str) -> (u16, String) {
+        self.sim.with_world(|w| w.config.auto_consent = true);
+        let browser = no_redirects();
+        let start = browser
+            .get(format!("{}/install?direct=1", self.public))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(start.status(), 303, "the install page redirects at once");
+        let cookie = cookie_of(&start);
+        let authorize = format!("{}&team={team}", location(&start));
+        let consented = browser.get(authorize).send().await.unwrap();
+        let back = location(&consented);
+        assert!(back.starts_with(&self.public), "{back}");
+        self.redirect(&back, Some(&cookie)).await
+    }
+
+    /// Slack's redirect back to the public face, with or without the install's cookie.
+    pub async fn redirect(&self, url: &str, cookie: Option<&str>) -> (u16, String) {
+        let mut request = no_redirects().get(url);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        let answer = request.send().await.unwrap();
+        (answer.status().as_u16(), answer.text().await.unwrap())
+    }
+
+    /// `xox show CONN --json`.
+    pub fn show(&self, conn: &str) -> Value {
+        serde_json::from_str(&self.env.ok(&["show", conn, "--json"], "")).unwrap()
+    }
+
+    /// A new app key, alone.
+    pub fn app_key(&self) -> String {
+        self.env
+            .ok(&["proxy", "key", "add", "--app", "dist"], "")
+            .trim()
+            .to_owned()
+    }
+
+    /// What the simulator's control API answers to a POST of `body` to `/_sim/{path}`.
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        reqwest::Client::new()
+            .post(format!("{}/_sim/{path}", self.sim.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// The messages the simulator took, each with the install that posted it.
+    pub async fn posted(&self) -> Vec<Value> {
+        let answer: Value = reqwest::get(format!("{}/_sim/messages", self.sim.base_url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        answer["messages"].as_array().unwrap().clone()
+    }
+}
+
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn location(answer: &reqwest::Response) -> String {
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// `name=value` of the answer's cookie, as a browser sends it back.
+pub fn cookie_of(answer: &reqwest::Response) -> String {
+    let set = answer.headers()["set-cookie"].to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
+}
