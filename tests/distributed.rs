@@ -129,3 +129,262 @@ async fn refused_installs_store_nothing() {
     let unknown = format!("{}/install", d.public.replace("/dist", "/nope"));
     assert_eq!(browser.get(unknown).send().await.unwrap().status(), 404);
 }
+
+/// An app key names its install after the key: each workspace's own, the org's for a
+/// workspace it covers, and nothing else (refused before Slack).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_app_key_routes_to_each_install() {
+    let d = Distributed::start(None).await;
+    for team in WORKSPACES.iter().chain([&ORG]) {
+        assert_eq!(d.install(team).await.0, 200);
+    }
+    let key = d.app_key();
+    let client = reqwest::Client::new();
+    let post = |credential: String, text: &'static str| {
+        let client = client.clone();
+        let url = format!("{}chat.postMessage", d.proxy.url);
+        async move {
+            let answer: Value = client
+                .post(url)
+                .bearer_auth(credential)
+                .form(&[("channel", "C0SIMGENERAL"), ("text", text)])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer
+        }
+    };
+    assert_eq!(post(format!("{key}:T0ONE"), "one").await["ok"], true);
+    assert_eq!(post(format!("{key}:T0THREE"), "three").await["ok"], true);
+    assert_eq!(post(format!("{key}:{ORG}"), "org").await["ok"], true);
+    assert_eq!(post(format!("{key}:T0GRIDB"), "covered").await["ok"], true);
+    let posted = d.posted().await;
+    let by = |text: &str| {
+        let m = posted.iter().find(|m| m["text"] == text).unwrap();
+        (
+            m["install_team"].as_str().unwrap().to_owned(),
+            m["org_wide"].as_bool().unwrap(),
+        )
+    };
+    assert_eq!(by("one"), ("T0ONE".into(), false));
+    assert_eq!(by("three"), ("T0THREE".into(), false));
+    assert_eq!(by("org"), (ORG.into(), true));
+    assert_eq!(
+        by("covered"),
+        (ORG.into(), true),
+        "the org's install serves its workspace"
+    );
+
+    // No fallback: an unknown workspace, a key without its install, a user with no token
+    // there, and a key that is not one. None of them reaches Slack.
+    let before = d.sim.counters().calls.get("chat.postMessage").copied();
+    for credential in [
+        format!("{key}:T0NOWHERE"),
+        key.clone(),
+        format!("{key}:T0ONE:U0NOBODY"),
+        format!("{key}x:T0ONE"),
+    ] {
+        let answer = post(credential.clone(), "no").await;
+        assert_eq!(answer["error"], "invalid_auth", "{credential}: {answer}");
+    }
+    assert_eq!(
+        d.sim.counters().calls.get("chat.postMessage").copied(),
+        before
+    );
+
+    // A connection key works as before, and one with an install after it is refused.
+    let conn_key = d
+        .env
+        .ok(&["proxy", "key", "add", "dist-t0two"], "")
+        .trim()
+        .to_owned();
+    assert_eq!(post(conn_key.clone(), "two").await["ok"], true);
+    assert_eq!(
+        post(format!("{conn_key}:T0ONE"), "no").await["error"],
+        "invalid_auth"
+    );
+    let keys = d.env.ok(&["proxy", "key", "list"], "");
+    assert!(keys.contains("app:dist"), "{keys}");
+}
+
+/// Slack's uninstall and revocation reach the store through the signed events: the
+/// tokens are marked, and their calls are answered as Slack would without asking it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uninstalls_and_revocations_keep_the_store_true() {
+    let d = Distributed::start(None).await;
+    for team in ["T0ONE", "T0TWO", ORG] {
+        assert_eq!(d.install(team).await.0, 200);
+    }
+    let key = d.app_key();
+    let answer = d
+        .control(
+            "uninstall",
+            json!({"client_id": common::distributed::CLIENT_ID, "team_id": "T0ONE"}),
+        )
+        .await;
+    for delivery in answer["deliveries"].as_array().unwrap() {
+        assert_eq!(delivery["status"], 200, "{answer}");
+    }
+    assert_eq!(d.show("dist-t0one")["status"], "uninstalled");
+    assert_eq!(
+        d.show("dist-t0two")["status"],
+        "ok",
+        "other installs are untouched"
+    );
+    let before = d.sim.counters().calls.get("auth.test").copied();
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}auth.test", d.proxy.url))
+        .bearer_auth(format!("{key}:T0ONE"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["error"], "token_revoked", "{answer}");
+    assert_eq!(
+        d.sim.counters().calls.get("auth.test").copied(),
+        before,
+        "Slack was not asked"
+    );
+
+    // The org-wide install, removed from the whole org.
+    d.control(
+        "uninstall",
+        json!({"client_id": common::distributed::CLIENT_ID, "team_id": ORG}),
+    )
+    .await;
+    assert_eq!(d.show("dist-e0grid")["status"], "uninstalled");
+    let trail = d.env.ok(&["history", "dist-e0grid"], "");
+    assert!(trail.contains("uninstall"), "{trail}");
+}
+
+/// Every way a request can fail to be Slack's gets 401, 400 or 413, and reaches neither
+/// the store nor the app; a signed one is passed on byte for byte, with Slack's headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_not_from_slack_are_refused() {
+    use common::distributed::{Endpoint, SIGNING_SECRET, signed};
+    let app = Endpoint::start().await;
+    let d = Distributed::start(Some(&app.url)).await;
+    assert_eq!(d.install("T0ONE").await.0, 200);
+    let events = format!("{}/events", d.public);
+    let now = chrono::Utc::now().timestamp();
+    let uninstall = json!({"type": "event_callback", "team_id": "T0ONE",
+        "event": {"type": "app_uninstalled"},
+        "authorizations": [{"team_id": "T0ONE", "is_enterprise_install": false}]})
+    .to_string();
+    let send = |body: String, headers: Vec<(&'static str, String)>| {
+        let events = events.clone();
+        async move {
+            let mut request = reqwest::Client::new().post(events).body(body);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            let answer = request.send().await.unwrap();
+            (answer.status().as_u16(), answer.text().await.unwrap())
+        }
+    };
+    let with = |ts: i64, signature: String| {
+        vec![
+            ("x-slack-request-timestamp", ts.to_string()),
+            ("x-slack-signature", signature),
+            ("content-type", "application/json".to_owned()),
+        ]
+    };
+    let good = signed(SIGNING_SECRET, now, &uninstall);
+    type Headers = Vec<(&'static str, String)>;
+    let cases: Vec<(&str, String, Headers, u16)> = vec![
+        ("unsigned", uninstall.clone(), vec![], 401),
+        (
+            "wrong secret",
+            uninstall.clone(),
+            with(now, signed("guess", now, &uninstall)),
+            401,
+        ),
+        (
+            "another body",
+            format!("{uninstall} "),
+            with(now, good.clone()),
+            401,
+        ),
+        (
+            "stale",
+            uninstall.clone(),
+            with(now - 600, signed(SIGNING_SECRET, now - 600, &uninstall)),
+            401,
+        ),
+        (
+            "malformed signature",
+            uninstall.clone(),
+            with(now, "v0=xyz".into()),
+            401,
+        ),
+        (
+            "oversized",
+            "x".repeat(2 * 1024 * 1024),
+            with(now, "v0=00".into()),
+            413,
+        ),
+        (
+            "malformed JSON",
+            "{\"type\":".into(),
+            with(now, signed(SIGNING_SECRET, now, "{\"type\":")),
+            400,
+        ),
+    ];
+    for (what, body, headers, status) in cases {
+        let (got, text) = send(body, headers).await;
+        assert_eq!(got, status, "{what}: {text}");
+    }
+    assert_eq!(app.count(), 0, "nothing was passed on");
+    assert_eq!(d.show("dist-t0one")["status"], "ok", "nothing changed");
+
+    // Signed: acted on, and passed on as it came; Slack's headers go with it, so the
+    // app's own check passes. The same request again is a replay.
+    let (status, text) = send(uninstall.clone(), with(now, good.clone())).await;
+    assert_eq!((status, text.as_str()), (200, "app says hi"));
+    assert_eq!(d.show("dist-t0one")["status"], "uninstalled");
+    {
+        let seen = app.seen.lock().unwrap();
+        let (headers, body) = &seen[0];
+        assert_eq!(body, uninstall.as_bytes());
+        assert_eq!(headers["x-slack-signature"], good.as_str());
+        assert_eq!(
+            headers["x-slack-request-timestamp"],
+            now.to_string().as_str()
+        );
+    }
+    let (status, _) = send(uninstall.clone(), with(now, good)).await;
+    assert_eq!(status, 401, "a replay");
+    assert_eq!(app.count(), 1);
+
+    // Slack's check of the Request URL is answered here, and the app never sees it.
+    let check = json!({"type": "url_verification", "challenge": "c-123"}).to_string();
+    let (status, text) = send(
+        check.clone(),
+        with(now, signed(SIGNING_SECRET, now, &check)),
+    )
+    .await;
+    assert_eq!((status, text.as_str()), (200, "{\"challenge\":\"c-123\"}"));
+
+    // An app that takes longer than Slack's three seconds: 504.
+    *app.delay.lock().unwrap() = std::time::Duration::from_secs(5);
+    let mention = json!({"type": "event_callback", "team_id": "T0ONE",
+        "event": {"type": "app_mention", "text": "hi"}})
+    .to_string();
+    let started = std::time::Instant::now();
+    let (status, _) = send(
+        mention.clone(),
+        with(now, signed(SIGNING_SECRET, now, &mention)),
+    )
+    .await;
+    assert_eq!(status, 504);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}

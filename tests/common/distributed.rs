@@ -207,3 +207,65 @@ pub fn cookie_of(answer: &reqwest::Response) -> String {
     let set = answer.headers()["set-cookie"].to_str().unwrap();
     set.split(';').next().unwrap().to_owned()
 }
+
+/// The requests an endpoint took: headers and body.
+pub type Seen = std::sync::Arc<std::sync::Mutex<Vec<(reqwest::header::HeaderMap, Vec<u8>)>>>;
+
+/// An app's own endpoint that keeps what reaches it and answers after `delay`.
+pub struct Endpoint {
+    pub url: String,
+    pub seen: Seen,
+    pub delay: std::sync::Arc<std::sync::Mutex<std::time::Duration>>,
+}
+
+impl Endpoint {
+    pub async fn start() -> Endpoint {
+        use axum::body::Bytes;
+        use axum::http::HeaderMap;
+        let seen: Seen = Default::default();
+        let delay = std::sync::Arc::new(std::sync::Mutex::new(std::time::Duration::ZERO));
+        let (kept, wait) = (seen.clone(), delay.clone());
+        let app = axum::Router::new().route(
+            "/slack/events",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let (kept, wait) = (kept.clone(), wait.clone());
+                async move {
+                    let mut copied = reqwest::header::HeaderMap::new();
+                    for (name, value) in &headers {
+                        copied.insert(
+                            reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes())
+                                .unwrap(),
+                            reqwest::header::HeaderValue::from_bytes(value.as_bytes()).unwrap(),
+                        );
+                    }
+                    kept.lock().unwrap().push((copied, body.to_vec()));
+                    let pause = *wait.lock().unwrap();
+                    tokio::time::sleep(pause).await;
+                    ([("x-slack-no-retry", "1")], "app says hi")
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/slack/events", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Endpoint { url, seen, delay }
+    }
+
+    pub fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+}
+
+/// `body` signed as Slack signs, at `timestamp`, with `secret`.
+pub fn signed(secret: &str, timestamp: i64, body: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("v0={hex}")
+}
