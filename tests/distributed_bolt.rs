@@ -26,7 +26,10 @@ impl Drop for BoltApp {
 /// Wait until something listens on `port`.
 async fn listening(port: u16) {
     let until = Instant::now() + Duration::from_secs(30);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
         assert!(Instant::now() < until, "the Bolt app did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -40,7 +43,10 @@ async fn mentions_answered(d: &Distributed, said: &str) {
         let event = json!({"type": "app_mention", "user": "U0SIMUSER1", "channel": "C0SIMGENERAL",
             "text": format!("hi from {place}"), "ts": "1.000001"});
         let answer = d
-            .control("events", json!({"client_id": CLIENT_ID, "team_id": place, "event": event}))
+            .control(
+                "events",
+                json!({"client_id": CLIENT_ID, "team_id": place, "event": event}),
+            )
             .await;
         assert_eq!(answer["deliveries"][0]["status"], 200, "{place}: {answer}");
     }
@@ -64,7 +70,11 @@ async fn mentions_answered(d: &Distributed, said: &str) {
             .iter()
             .find(|m| m["text"] == format!("{said} hi from {place}"))
             .unwrap_or_else(|| panic!("no reply in {place}: {replies:#?}"));
-        let by = if place.starts_with("T0GRID") { ORG } else { place };
+        let by = if place.starts_with("T0GRID") {
+            ORG
+        } else {
+            place
+        };
         assert_eq!(reply["install_team"], by, "{place}");
         assert_eq!(reply["token_kind"], "bot");
     }
@@ -89,7 +99,13 @@ async fn bolt_for_python_serves_every_install_through_one_key() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/bolt_app.py");
     let _app = BoltApp(
         Command::new(&python)
-            .args([script, &port.to_string(), SIGNING_SECRET, &key, &d.proxy.url])
+            .args([
+                script,
+                &port.to_string(),
+                SIGNING_SECRET,
+                &key,
+                &d.proxy.url,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -110,7 +126,14 @@ async fn bolt_for_javascript_serves_every_install_through_one_key() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/bolt_app.js");
     let _app = BoltApp(
         Command::new("node")
-            .args([script, &modules, &port.to_string(), SIGNING_SECRET, &key, &d.proxy.url])
+            .args([
+                script,
+                &modules,
+                &port.to_string(),
+                SIGNING_SECRET,
+                &key,
+                &d.proxy.url,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -118,4 +141,51 @@ async fn bolt_for_javascript_serves_every_install_through_one_key() {
     );
     listening(port).await;
     mentions_answered(&d, "node heard:").await;
+}
+
+/// Installs through the public page in a real browser: three workspaces and the org, a
+/// re-install, a cancel and a forged state. Debian's chromium, driven by selenium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn installs_in_a_real_browser() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    if !std::path::Path::new("/usr/bin/chromedriver").exists() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "chromium-driver is not installed"
+        );
+        eprintln!("skipped: chromium and chromium-driver are not installed");
+        return;
+    }
+    let d = Distributed::start(None).await;
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/python/install_browser.py"
+    );
+    let public = d.public.clone();
+    let seen =
+        tokio::task::spawn_blocking(move || common::sdks::run_client(&python, &[script, &public]))
+            .await
+            .unwrap();
+    for team in ["T0ONE", "T0TWO", "T0THREE", "E0GRID", "reinstall"] {
+        assert_eq!(seen[team], "dist is installed", "{team}: {seen}");
+    }
+    assert_eq!(seen["denied"], "dist was not installed", "{seen}");
+    assert_eq!(seen["forged"], "dist was not installed", "{seen}");
+    assert!(
+        seen["forged_text"].as_str().unwrap().contains("bad_state"),
+        "{seen}"
+    );
+    let all: serde_json::Value = serde_json::from_str(&d.env.ok(&["list", "--json"], "")).unwrap();
+    let names: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["dist-e0grid", "dist-t0one", "dist-t0three", "dist-t0two"]
+    );
 }
