@@ -387,4 +387,121 @@ async fn requests_not_from_slack_are_refused() {
         "{:?}",
         started.elapsed()
     );
+    let trail = d.env.ok(&["history", "dist-t0one"], "");
+    assert!(trail.contains("forward_late"), "{trail}");
+}
+
+/// `KEY:ID:USER` reaches that user's token in the install, and Slack's `tokens_revoked`
+/// for the user marks it, the bot's token untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_token_is_named_after_the_install() {
+    let d = Distributed::start(None).await;
+    d.env
+        .ok(&["app", "set", "dist", "--user-scopes", "search:read"], "");
+    assert_eq!(d.install("T0ONE").await.0, 200);
+    let key = d.app_key();
+    let call = |credential: String, method: &'static str| {
+        let url = format!("{}{method}", d.proxy.url);
+        async move {
+            let answer: Value = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(credential)
+                .form(&[("query", "hello")])
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer
+        }
+    };
+    let user = format!("{key}:T0ONE:U0SIMUSER1");
+    assert_eq!(call(user.clone(), "search.messages").await["ok"], true);
+    d.control(
+        "revoke_user",
+        json!({"client_id": common::distributed::CLIENT_ID, "team_id": "T0ONE"}),
+    )
+    .await;
+    let conn = d.show("dist-t0one");
+    let status = |kind: &str| {
+        conn["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["kind"] == kind)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(
+        (status("user"), status("bot")),
+        (json!("revoked"), json!("ok")),
+        "{conn:#}"
+    );
+    assert_eq!(
+        call(user, "search.messages").await["error"],
+        "token_revoked"
+    );
+    assert_eq!(call(format!("{key}:T0ONE"), "auth.test").await["ok"], true);
+}
+
+/// An org-wide install's answer, imported: the org, its reach, and its workspaces.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_org_wide_answer_imports_with_its_workspaces() {
+    let d = Distributed::start(None).await;
+    let answer = d
+        .sim
+        .with_world(|w| {
+            w.seed_install(
+                common::distributed::CLIENT_ID,
+                Some((ORG, "Grid Org")),
+                "chat:write",
+                "",
+            )
+        })
+        .unwrap();
+    assert_eq!(answer["is_enterprise_install"], true);
+    d.env
+        .ok(&["import", "grid", "--app", "dist"], &answer.to_string());
+    let grid = d.show("grid");
+    assert_eq!(grid["enterprise_install"], true);
+    assert_eq!(grid["covered_teams"], json!(ORG_WORKSPACES));
+    let shown = d.env.ok(&["show", "grid"], "");
+    assert!(shown.contains("org-wide, 2 workspaces"), "{shown}");
+}
+
+/// The manifest names the public face's URLs, for Slack to send installs and requests to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_manifest_names_the_public_urls() {
+    let d = Distributed::start(None).await;
+    let manifest: Value = serde_json::from_str(&d.env.ok(
+        &[
+            "app",
+            "manifest",
+            "dist",
+            "--public-url",
+            "https://slack.example.com/",
+            "--slash-command",
+            "/deploy",
+        ],
+        "",
+    ))
+    .unwrap();
+    let base = "https://slack.example.com/slack/dist";
+    assert_eq!(
+        manifest["oauth_config"]["redirect_urls"][1],
+        format!("{base}/oauth_redirect")
+    );
+    assert_eq!(
+        manifest["settings"]["event_subscriptions"]["request_url"],
+        format!("{base}/events")
+    );
+    assert_eq!(
+        manifest["settings"]["interactivity"]["request_url"],
+        format!("{base}/interactive")
+    );
+    assert_eq!(
+        manifest["features"]["slash_commands"][0]["url"],
+        format!("{base}/commands")
+    );
 }

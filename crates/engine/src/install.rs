@@ -77,10 +77,13 @@ impl Engine {
         };
         let kinds = grant.tokens.iter().map(|t| t.kind).collect();
         let name = name.to_owned();
-        let connection = self
+        let mut connection = self
             .store()
             .run(move |s| s.save_grant(&app, &name, &grant, EventAction::Import, held))
             .await?;
+        if verify {
+            connection = self.learn_org_teams(connection).await?;
+        }
         Ok(Imported {
             connection,
             kinds,
@@ -143,6 +146,21 @@ impl Engine {
         pending: PendingLogin,
         timeout: Duration,
     ) -> EngineResult<LoggedIn> {
-        Ok(pending.finish(self.store(), timeout).await?)
+        let mut logged_in = pending.finish(self.store(), timeout).await?;
+        logged_in.connection = self.learn_org_teams(logged_in.connection).await?;
+        Ok(logged_in)
+    }
+
+    /// For an org-wide install, the workspaces it covers, asked of Slack now; a failure
+    /// leaves them to the next reading (a serving proxy reads them every hour).
+    async fn learn_org_teams(&self, connection: Connection) -> EngineResult<Connection> {
+        if !connection.enterprise_install {
+            return Ok(connection);
+        }
+        if let Err(e) = self.refresh_covered_teams(&connection).await {
+            tracing::warn!(connection = connection.name, error = %e, "could not read the org's workspaces yet");
+            return Ok(connection);
+        }
+        self.connection(&connection.id).await
     }
 }

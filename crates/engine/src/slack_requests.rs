@@ -5,7 +5,7 @@
 use super::{Engine, EngineResult};
 use crate::slack::TokenKind;
 use crate::slack::app_forward::{AppAnswer, ForwardError};
-use crate::slack::app_request::{Place, SlackNotice, read_event};
+use crate::slack::app_request::{Place, SlackNotice, envelope_place, read_event};
 use crate::slack::signature::{MAX_SKEW_SECS, verify};
 use crate::store::{Connection, EventAction, NewEvent, Outcome, TokenStatus, now_unix};
 use bytes::Bytes;
@@ -140,6 +140,15 @@ impl Engine {
                         app = app.name,
                         "the app did not answer Slack within three seconds"
                     );
+                    // Recorded in the trail of the install the event was for, where one
+                    // is named: Slack will retry it, and the operator should hear why.
+                    if let Some(place) = envelope_place(&request.body) {
+                        for connection in self.installs_at(&app.id, &place).await? {
+                            let detail = format!("{url} took longer than Slack's three seconds");
+                            self.note(&connection, EventAction::ForwardLate, None, Some(detail))
+                                .await?;
+                        }
+                    }
                     SlackReply::Late
                 }
                 Err(ForwardError::Unreachable(detail)) => {
@@ -193,7 +202,7 @@ impl Engine {
                         &kinds,
                         TokenStatus::Revoked,
                         EventAction::Revoke,
-                        "tokens_revoked",
+                        "token_revoked",
                     )
                     .await?;
                 }

@@ -79,6 +79,13 @@ fn place(envelope: &Value) -> Place {
     }
 }
 
+/// Where an Events API body's event happened, when it says.
+pub fn envelope_place(body: &[u8]) -> Option<Place> {
+    let envelope: Value = serde_json::from_slice(body).ok()?;
+    let place = place(&envelope);
+    (place.team_id.is_some() || place.enterprise_id.is_some()).then_some(place)
+}
+
 /// Read an Events API body.
 pub fn read_event(body: &[u8]) -> Result<SlackNotice, Unreadable> {
     let envelope: Value = serde_json::from_slice(body).map_err(|_| Unreadable::NotJson)?;
