@@ -3,49 +3,12 @@
 //! refresh waits for its pair, and every way out (SIGTERM, SIGHUP, SIGINT, a closed pipe, a
 //! panic) gives the terminal back and removes the demo's files. Skipped without tmux.
 
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
+mod common;
 
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "smoke"]).stdout)
-            .into_owned()
-    }
-
-    fn wait_for(&self, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let screen = self.screen();
-            if screen.contains(what) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what:?} never appeared; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
+use common::tmux::{Tmux, start_in_tmux};
 
 /// `xox demo` in a detached tmux session of its own; `None` without tmux.
 fn start_demo() -> Option<(Tmux, tempfile::TempDir)> {
@@ -53,51 +16,6 @@ fn start_demo() -> Option<(Tmux, tempfile::TempDir)> {
         "{} demo; echo XOX-EXITED-$?; sleep 60",
         env!("CARGO_BIN_EXE_xox")
     ))
-}
-
-/// `shell` (with `$XOX` for the binary) in a detached tmux session of its own, with its
-/// own state and temporary folders (the state folder's `tmp`); `None` without tmux.
-fn start_in_tmux(shell: &str) -> Option<(Tmux, tempfile::TempDir)> {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("skipped: tmux is not installed");
-        return None;
-    }
-    let state = tempfile::tempdir().unwrap();
-    // A socket of its own for every session: a test that starts several one after the
-    // other must not meet the server it just killed, still on its way out.
-    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let tmux = Tmux {
-        socket: format!(
-            "xox-smoke-{}-{}",
-            std::process::id(),
-            STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        ),
-    };
-    let tmp = state.path().join("tmp");
-    std::fs::create_dir(&tmp).unwrap();
-    let command = format!(
-        "export XDG_STATE_HOME={} XOX_KEYRING=0 TMPDIR={} XOX={}; {shell}",
-        state.path().display(),
-        tmp.display(),
-        env!("CARGO_BIN_EXE_xox")
-    );
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "smoke",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &command,
-    ]);
-    assert!(
-        started.status.success(),
-        "{}",
-        String::from_utf8_lossy(&started.stderr)
-    );
-    Some((tmux, state))
 }
 
 #[test]

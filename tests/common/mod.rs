@@ -12,6 +12,7 @@ pub mod relay;
 pub mod rotating;
 pub mod sdks;
 pub mod stampede;
+pub mod tmux;
 
 use std::time::Duration;
 use xox_domain::sim::{Fault, FaultKind, SimApp, Simulator};
