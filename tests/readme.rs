@@ -9,6 +9,24 @@ mod common;
 use std::os::unix::fs::symlink;
 use std::process::Command;
 
+/// The first block of `language` in the section headed `heading`.
+fn block(readme: &str, heading: &str, language: &str) -> String {
+    let start = readme.find(heading).expect("the section exists");
+    let section = &readme[start..];
+    let open = format!("```{language}\n");
+    let from = section.find(&open).expect("the block exists") + open.len();
+    section[from..from + section[from..].find("```").unwrap()].to_owned()
+}
+
+/// A free port on loopback, as text.
+fn free_port() -> String {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port()
+        .to_string()
+}
+
 /// The shell lines of the section headed `heading`, in order.
 fn shell_lines(readme: &str, heading: &str) -> Vec<String> {
     let start = readme.find(heading).expect("the section exists");
@@ -62,12 +80,33 @@ fn the_quick_start_runs_as_written() {
 }
 
 /// Run `lines` in one bash session with the built binary first on PATH, in a home of
-/// their own (kept until the returned directory is dropped).
+/// their own (kept until the returned directory is dropped), which is also where they run.
 fn run_lines(lines: &[String]) -> (std::process::Output, tempfile::TempDir) {
+    run_lines_with(lines, &[], None)
+}
+
+/// The same, with `files` (name, text) written in the home first, and `python` on PATH
+/// as that program.
+fn run_lines_with(
+    lines: &[String],
+    files: &[(&str, &str)],
+    python: Option<&str>,
+) -> (std::process::Output, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
     let bin = home.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     symlink(env!("CARGO_BIN_EXE_xox"), bin.join("xox")).unwrap();
+    if let Some(python) = python {
+        // A script, not a link: a venv's python finds its packages by the path it was
+        // started as.
+        let wrapper = bin.join("python");
+        std::fs::write(&wrapper, format!("#!/bin/sh\nexec {python} \"$@\"\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for (name, text) in files {
+        std::fs::write(home.path().join(name), text).unwrap();
+    }
     let mut script = String::from("set -o pipefail\ntrap 'kill $(jobs -p) 2>/dev/null' EXIT\n");
     for (n, line) in lines.iter().enumerate() {
         let expected = expected_status(line);
@@ -79,6 +118,7 @@ fn run_lines(lines: &[String]) -> (std::process::Output, tempfile::TempDir) {
     let out = Command::new("bash")
         .arg("-c")
         .arg(&script)
+        .current_dir(home.path())
         .env(
             "PATH",
             format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
@@ -143,6 +183,51 @@ fn the_postgresql_walk_through_runs_as_written() {
     );
     assert!(stdout.contains("\nxoxe.xoxb-"), "{stdout}");
     assert!(stdout.contains("refreshed acme-prod bot"), "{stdout}");
+}
+
+/// The distributed-app walk-through, Bolt app included: an install through the public
+/// page, an app key, and a mention answered through the proxy. Its ports are free ones.
+#[test]
+fn the_distributed_app_walk_through_runs_as_written() {
+    let Some(python) = common::sdks::sdk_python() else {
+        return;
+    };
+    let readme = include_str!("../README.md");
+    let heading = "## Serve a distributed app";
+    let ports: Vec<(&str, String)> = ["8901", "8977", "8978", "3000"]
+        .into_iter()
+        .map(|p| (p, free_port()))
+        .collect();
+    let with_ports = |text: &str| {
+        ports
+            .iter()
+            .fold(text.to_owned(), |text, (from, to)| text.replace(from, to))
+    };
+    let lines: Vec<String> = shell_lines(readme, heading)
+        .iter()
+        .map(|l| with_ports(l))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.starts_with("python app.py")),
+        "{lines:?}"
+    );
+    let app = with_ports(&block(readme, heading, "python"));
+    let (out, _home) = run_lines_with(&lines, &[("app.py", &app)], Some(&python));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("It is now in Sim Workspace"), "{stdout}");
+    assert!(
+        stdout.contains("\"status\":200"),
+        "Slack's event reached the app: {stdout}"
+    );
+    assert!(stdout.contains("shop-t0simteam1"), "{stdout}");
+    assert!(
+        stdout.contains("heard: hello"),
+        "the Bolt app answered: {stdout}"
+    );
 }
 
 #[test]
