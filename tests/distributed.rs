@@ -118,6 +118,23 @@ async fn refused_installs_store_nothing() {
     let (status, page) = d.redirect(&back, Some(&cookie)).await;
     assert_eq!(status, 400);
     assert!(page.contains("bad_state"), "{page}");
+    // The same code with a state of its own: Slack refuses a code used once.
+    let (cookie, authorize) = begin().await;
+    let code = url::Url::parse(&back)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let replayed = format!(
+        "{}/oauth_redirect?code={code}&state={}",
+        d.public,
+        state_of(&authorize)
+    );
+    let (status, page) = d.redirect(&replayed, Some(&cookie)).await;
+    assert_eq!(status, 400);
+    assert!(page.contains("invalid_code"), "{page}");
     assert_eq!(connections(), 1, "only the finished install was stored");
 
     // The public face never serves the API, whatever the path.
@@ -504,4 +521,34 @@ async fn the_manifest_names_the_public_urls() {
         manifest["features"]["slash_commands"][0]["url"],
         format!("{base}/commands")
     );
+}
+
+/// An app that uses PKCE installs from its public page too: the verifier the redirect
+/// sends is the one the link's challenge was made from, though nothing was stored between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pkce_app_installs_from_its_page() {
+    let d = Distributed::start(None).await;
+    d.env.ok(
+        &[
+            "app",
+            "set",
+            "dist",
+            "--pkce",
+            "--scopes",
+            "",
+            "--user-scopes",
+            "search:read",
+        ],
+        "",
+    );
+    d.sim.with_world(|w| {
+        let mut app = w.app(common::distributed::CLIENT_ID).unwrap();
+        app.pkce = true;
+        app.client_secret = None;
+        w.register_app(app);
+    });
+    let (status, page) = d.install("T0ONE").await;
+    assert_eq!(status, 200, "{page}");
+    let one = d.show("dist-t0one");
+    assert_eq!(one["tokens"][0]["kind"], "user", "{one:#}");
 }

@@ -28,17 +28,24 @@ const MOST_CONNECTIONS: usize = 4096;
 #[derive(Clone)]
 pub struct Engagement(pub Engaged);
 
-/// How many connections to serve at once: half the descriptors this process may open, so
-/// that the store, the relay's connections to Slack and the log keep theirs.
-fn connection_cap() -> usize {
+/// How many connections a listener serves at once: its `share` of the descriptors this
+/// process may open (the API half, the public face a quarter), so that the store, the
+/// relay's connections to Slack and the log keep theirs.
+pub fn connection_cap(share: u64) -> usize {
     let limit = listener::descriptor_limit().unwrap_or(1024);
-    ((limit / 2) as usize).clamp(16, MOST_CONNECTIONS)
+    ((limit / share) as usize).clamp(16, MOST_CONNECTIONS)
 }
 
 /// Serve `app` on `listener` until a stop is asked for; then requests already taken on
 /// finish, for at most `finish_within` (a second stop ends them at once).
-pub async fn serve(listener: TcpListener, app: Router, stop: Stop, finish_within: Duration) {
-    let open = Arc::new(Mutex::new(OpenConnections::with_cap(connection_cap())));
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    stop: Stop,
+    finish_within: Duration,
+    cap: usize,
+) {
+    let open = Arc::new(Mutex::new(OpenConnections::with_cap(cap)));
     let (stopping, stop_seen) = watch::channel(false);
     let mut connections = JoinSet::new();
     loop {

@@ -333,11 +333,18 @@ pub async fn serve(
     let public_face = async {
         if let Some(face) = public {
             let router = public::router(engine.clone(), face.settings, public_tally.clone());
-            listen::serve(face.listener, router, stop.clone(), finish_within).await;
+            let cap = listen::connection_cap(4);
+            listen::serve(face.listener, router, stop.clone(), finish_within, cap).await;
         }
     };
     tokio::join!(
-        listen::serve(listener, app, stop.clone(), finish_within),
+        listen::serve(
+            listener,
+            app,
+            stop.clone(),
+            finish_within,
+            listen::connection_cap(2)
+        ),
         public_face
     );
     flusher.abort();

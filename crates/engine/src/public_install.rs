@@ -3,12 +3,10 @@
 //! exchanged, and the install stored as a connection of the app.
 
 use super::{Engine, EngineError, EngineResult};
-use crate::login::authorize_request_to;
+use crate::login::authorize_request_with;
+use crate::login::install_state::{self, StateKey, StateRefusal, check_state, make_state};
 use crate::slack::{ClientCredentials, Grant, Secret, TokenKind, parse_grant};
-use crate::store::{
-    App, Connection, EventAction, HeldElsewhere, InstallCandidate, PendingInstall, TakenInstall,
-    now_unix,
-};
+use crate::store::{App, Connection, EventAction, HeldElsewhere, InstallCandidate, now_unix};
 
 /// How long an install may take from the page to Slack's redirect.
 pub const INSTALL_LIFETIME_SECS: i64 = 600;
@@ -72,6 +70,11 @@ fn install_name(app: &str, parts: &[&str]) -> String {
     name.chars().take(64).collect()
 }
 
+/// The nonce a state carries (its second part).
+fn nonce_of(state: &Secret) -> &str {
+    state.expose().split('.').nth(1).unwrap_or("")
+}
+
 /// The grant's tokens of one kind only, with the facts that go with them.
 fn only(grant: &Grant, kind: TokenKind) -> Grant {
     let mut part = grant.clone();
@@ -87,34 +90,39 @@ fn only(grant: &Grant, kind: TokenKind) -> Grant {
 }
 
 impl Engine {
-    /// Begin an install of `app` that Slack will send back to `redirect_uri`.
+    /// The key install states are sealed with, derived from the store's.
+    async fn state_key(&self) -> EngineResult<StateKey> {
+        Ok(self
+            .store()
+            .run(|s| {
+                Ok::<_, crate::store::StoreError>(StateKey::new(
+                    s.keyed_digest("install-state-key"),
+                ))
+            })
+            .await?)
+    }
+
+    /// Begin an install of `app` that Slack will send back to `redirect_uri`. Nothing is
+    /// written: the state carries what the redirect needs, sealed (`install_state`).
     pub async fn begin_public_install(
         &self,
         app: &str,
         redirect_uri: &str,
     ) -> EngineResult<InstallStart> {
         let app = self.app(app).await?;
-        let request = authorize_request_to(
+        let mac = self.state_key().await?;
+        let browser = crate::slack::pkce::random_url_token(32);
+        let state = make_state(&mac, &app.id, &browser, now_unix() + INSTALL_LIFETIME_SECS);
+        let verifier = app
+            .pkce
+            .then(|| install_state::verifier(&mac, nonce_of(&state)));
+        let request = authorize_request_with(
             &self.http()?.authorize_url(),
             &app,
             redirect_uri,
             (&app.bot_scopes, &app.user_scopes),
-            None,
+            (state, verifier),
         )?;
-        let browser = crate::slack::pkce::random_url_token(32);
-        let (state, verifier, kept) = (request.state, request.verifier, browser.clone());
-        let app_id = app.id.clone();
-        self.store()
-            .run(move |s| {
-                s.begin_install(&PendingInstall {
-                    state: &state,
-                    app_id: &app_id,
-                    browser: &kept,
-                    verifier: verifier.as_ref(),
-                    expires_at: now_unix() + INSTALL_LIFETIME_SECS,
-                })
-            })
-            .await?;
         Ok(InstallStart {
             authorize_url: request.url.to_string(),
             browser,
@@ -137,34 +145,34 @@ impl Engine {
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
         };
-        let state = get("state").filter(|s| !s.is_empty()).map(Secret::new);
-        // The state is spent whatever comes next: a refused install cannot be retried
-        // with the same link.
-        let taken = match (state, browser) {
-            (Some(state), Some(browser)) => {
-                self.store()
-                    .run(move |s| s.take_install(&state, &browser, now_unix()))
-                    .await?
-            }
-            (Some(_), None) => TakenInstall::OtherBrowser,
-            (None, _) => TakenInstall::Unknown,
+        let mac = self.state_key().await?;
+        let state = get("state").unwrap_or_default();
+        let nonce = match check_state(&mac, &app.id, &state, browser.as_ref(), now_unix()) {
+            Ok(nonce) => nonce,
+            Err(StateRefusal::Unknown) => return Ok(Err(InstallRefusal::UnknownState)),
+            Err(StateRefusal::Expired) => return Ok(Err(InstallRefusal::ExpiredState)),
+            Err(StateRefusal::NoBrowser) => return Ok(Err(InstallRefusal::OtherBrowser)),
         };
+        // Spent whatever comes next, across the fleet: a refused install cannot be tried
+        // again with the same link, and a replayed redirect finds it spent.
+        let (seen, now) = (format!("install-state:{}:{nonce}", app.id), now_unix());
+        let until = now + INSTALL_LIFETIME_SECS + 60;
+        if !self
+            .store()
+            .run(move |s| s.first_sight(&seen, until, now))
+            .await?
+        {
+            return Ok(Err(InstallRefusal::UnknownState));
+        }
         if let Some(error) = get("error") {
             return Ok(Err(InstallRefusal::Denied(
                 crate::slack::error_code::printable_code(&error),
             )));
         }
-        let verifier = match taken {
-            TakenInstall::Ready { app_id, verifier } if app_id == app.id => verifier,
-            TakenInstall::Ready { .. } | TakenInstall::Unknown => {
-                return Ok(Err(InstallRefusal::UnknownState));
-            }
-            TakenInstall::Expired => return Ok(Err(InstallRefusal::ExpiredState)),
-            TakenInstall::OtherBrowser => return Ok(Err(InstallRefusal::OtherBrowser)),
-        };
         let Some(code) = get("code").filter(|c| !c.is_empty()) else {
             return Ok(Err(InstallRefusal::Denied("no_code".into())));
         };
+        let verifier = app.pkce.then(|| install_state::verifier(&mac, &nonce));
         let credentials = ClientCredentials {
             client_id: app.client_id.clone(),
             client_secret: if app.pkce {

@@ -33,13 +33,52 @@ pub fn authorize_request(
     )
 }
 
-/// The same, with Slack sending the browser back to `redirect_uri` (the app's public
-/// page rather than xox's loopback listener).
-pub fn authorize_request_to(
+/// The same, with Slack sending the browser back to `redirect_uri`, and a new random state
+/// (and verifier, for PKCE).
+fn authorize_request_to(
+    authorize_url: &Url,
+    app: &App,
+    redirect_uri: &str,
+    scopes: (&Scopes, &Scopes),
+    team: Option<&str>,
+) -> Result<AuthorizeRequest, LoginError> {
+    let state = random_url_token(32);
+    let verifier = app.pkce.then(|| random_url_token(32));
+    build(
+        authorize_url,
+        app,
+        redirect_uri,
+        scopes,
+        (state, verifier),
+        team,
+    )
+}
+
+/// The request for an install begun on the app's public page: Slack sends the browser
+/// back there, with this `state` (and PKCE `verifier`) made by the caller.
+pub fn authorize_request_with(
+    authorize_url: &Url,
+    app: &App,
+    redirect_uri: &str,
+    scopes: (&Scopes, &Scopes),
+    (state, verifier): (Secret, Option<Secret>),
+) -> Result<AuthorizeRequest, LoginError> {
+    build(
+        authorize_url,
+        app,
+        redirect_uri,
+        scopes,
+        (state, verifier),
+        None,
+    )
+}
+
+fn build(
     authorize_url: &Url,
     app: &App,
     redirect_uri: &str,
     (bot_scopes, user_scopes): (&Scopes, &Scopes),
+    (state, verifier): (Secret, Option<Secret>),
     team: Option<&str>,
 ) -> Result<AuthorizeRequest, LoginError> {
     if bot_scopes.is_empty() && user_scopes.is_empty() {
@@ -50,8 +89,6 @@ pub fn authorize_request_to(
     if app.pkce && redirect.host_str() == Some("localhost") && !bot_scopes.is_empty() {
         return Err(LoginError::DesktopBotScopes(bot_scopes.to_csv()));
     }
-    let state = random_url_token(32);
-    let verifier = app.pkce.then(|| random_url_token(32));
     let mut url = authorize_url.clone();
     {
         let mut q = url.query_pairs_mut();

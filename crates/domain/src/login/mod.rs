@@ -6,8 +6,9 @@ pub mod callback;
 pub mod certificate;
 mod error;
 mod flow;
+pub mod install_state;
 pub mod manifest;
 
-pub use authorize::{AuthorizeRequest, authorize_request, authorize_request_to};
+pub use authorize::{AuthorizeRequest, authorize_request, authorize_request_with};
 pub use error::LoginError;
 pub use flow::{LoggedIn, LoginPlan, PendingLogin, SAVE_PATIENCE, default_name};

@@ -254,6 +254,11 @@ impl World {
         app
     }
 
+    /// A registered app's settings, as the control API took them.
+    pub fn app(&self, client_id: &str) -> Option<SimApp> {
+        self.apps.get(client_id).cloned()
+    }
+
     pub(super) fn install_for(
         &mut self,
         client_id: &str,

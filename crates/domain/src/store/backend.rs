@@ -256,45 +256,16 @@ pub struct InstallCandidate {
     pub has_user: bool,
 }
 
-/// An install begun on the app's public page, waiting for Slack to send the browser back.
-pub struct PendingInstall<'a> {
-    pub state: &'a Secret,
-    pub app_id: &'a str,
-    /// The nonce in the browser's cookie: only that browser may finish the install.
-    pub browser: &'a Secret,
-    pub verifier: Option<&'a Secret>,
-    pub expires_at: i64,
-}
-
-/// What the store knew of an install's `state`, which it forgets as it answers (one use).
-#[derive(Debug, Clone, PartialEq)]
-pub enum TakenInstall {
-    /// Never begun here, or finished already.
-    Unknown,
-    Expired,
-    /// Begun in another browser (or its cookie is gone).
-    OtherBrowser,
-    Ready {
-        app_id: String,
-        verifier: Option<Secret>,
-    },
-}
-
 /// Distributed apps: which install serves a workspace, the workspaces an org-wide install
-/// covers, installs waiting for Slack's redirect, and Slack's requests already seen.
+/// covers, and what was seen already (Slack's requests, install states).
 pub trait InstallStore {
     /// The connections of app `app_id` that may serve `id` (a team or an enterprise id).
     fn install_candidates(&self, app_id: &str, id: &str) -> StoreResult<Vec<InstallCandidate>>;
     /// Replace the workspaces an org-wide install covers.
     fn set_covered_teams(&mut self, connection_id: &str, teams: &[String]) -> StoreResult<()>;
-    fn begin_install(&mut self, pending: &PendingInstall<'_>) -> StoreResult<()>;
-    /// Take (and forget) the install begun with `state`, if `browser` began it by `now`.
-    fn take_install(
-        &mut self,
-        state: &Secret,
-        browser: &Secret,
-        now: i64,
-    ) -> StoreResult<TakenInstall>;
+    /// A keyed digest of `text` under the store's key: what seals an install's state,
+    /// which nobody without the key can make.
+    fn keyed_digest(&self, text: &str) -> Vec<u8>;
     /// Whether `fingerprint` is new: it is kept until `until`, and a second sight is `false`.
     fn first_sight(&mut self, fingerprint: &str, until: i64, now: i64) -> StoreResult<bool>;
 }

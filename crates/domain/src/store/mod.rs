@@ -20,8 +20,7 @@ mod vocabulary;
 
 pub use backend::{
     AppStore, Backend, CallStore, CommitOutcome, ConnectionStore, DueToken, EventStore,
-    InstallCandidate, InstallStore, Lease, PendingInstall, ProxyKeyStore, RefreshLock,
-    TakenInstall, TokenState, TokenStore,
+    InstallCandidate, InstallStore, Lease, ProxyKeyStore, RefreshLock, TokenState, TokenStore,
 };
 pub use error::{StoreError, StoreResult};
 pub use handle::{Passing, READ_PATIENCE, StoreHandle};

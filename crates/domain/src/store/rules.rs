@@ -95,36 +95,6 @@ pub fn pick_install(candidates: &[super::InstallCandidate], user: Option<&str>) 
         .map(|c| c.connection_id.clone())
 }
 
-/// A pending install's row: app id, browser digest, sealed verifier, expiry.
-pub type PendingRow = (String, Vec<u8>, Option<Vec<u8>>, i64);
-
-/// What a pending install's row says to the browser that came back with its state: the
-/// same check on every backend.
-pub fn taken_install(
-    cipher: &super::cipher::Cipher,
-    state_digest: &[u8],
-    row: PendingRow,
-    browser: &Secret,
-    now: i64,
-) -> StoreResult<super::TakenInstall> {
-    use subtle::ConstantTimeEq;
-    let (app_id, stored_browser, verifier, expires_at) = row;
-    if expires_at < now {
-        return Ok(super::TakenInstall::Expired);
-    }
-    if !bool::from(cipher.digest(browser.expose()).ct_eq(&stored_browser)) {
-        return Ok(super::TakenInstall::OtherBrowser);
-    }
-    let verifier = verifier
-        .map(|blob| {
-            cipher
-                .open_string(&super::sealed::verifier_aad(state_digest), &blob)
-                .map(|v| Secret::new(v.as_str()))
-        })
-        .transpose()?;
-    Ok(super::TakenInstall::Ready { app_id, verifier })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,12 +41,6 @@ pub fn seal_app_secrets(
     )
 }
 
-/// Where a pending install's PKCE verifier is sealed: under its state's digest.
-pub fn verifier_aad(state_digest: &[u8]) -> String {
-    let hex: String = state_digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("install:{hex}:verifier")
-}
-
 pub fn webhook_aad(connection_id: &str) -> String {
     format!("connection:{connection_id}:incoming_webhook")
 }

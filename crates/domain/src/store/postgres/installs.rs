@@ -1,13 +1,10 @@
 //! Distributed apps on PostgreSQL: which connections may serve a workspace, org-wide
-//! installs' workspaces, installs waiting for Slack's redirect, Slack's requests seen.
-//! Taking an install and first sightings are single statements, so one host of a fleet
-//! wins each.
+//! installs' workspaces, and what was seen already.
+//! A first sighting is one statement, so one host of a fleet wins each.
 
 use super::PostgresStore;
-use crate::slack::Secret;
-use crate::store::backend::{InstallCandidate, InstallStore, PendingInstall, TakenInstall};
+use crate::store::backend::{InstallCandidate, InstallStore};
 use crate::store::error::StoreResult;
-use crate::store::sealed::verifier_aad;
 
 impl InstallStore for PostgresStore {
     fn install_candidates(&self, app_id: &str, id: &str) -> StoreResult<Vec<InstallCandidate>> {
@@ -55,49 +52,8 @@ impl InstallStore for PostgresStore {
         })
     }
 
-    fn begin_install(&mut self, pending: &PendingInstall<'_>) -> StoreResult<()> {
-        self.write(|tx, cipher| {
-            let state = cipher.digest(pending.state.expose());
-            let verifier = pending
-                .verifier
-                .map(|v| cipher.seal(&verifier_aad(&state), v.expose().as_bytes()));
-            tx.execute(
-                "DELETE FROM pending_installs WHERE expires_at < $1",
-                &[&(pending.expires_at - 3600)],
-            )?;
-            tx.execute(
-                "INSERT INTO pending_installs (state_digest, app_id, browser_digest, verifier, expires_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[&state, &pending.app_id, &cipher.digest(pending.browser.expose()), &verifier, &pending.expires_at],
-            )?;
-            Ok(())
-        })
-    }
-
-    fn take_install(
-        &mut self,
-        state: &Secret,
-        browser: &Secret,
-        now: i64,
-    ) -> StoreResult<TakenInstall> {
-        self.write(|tx, cipher| {
-            let state = cipher.digest(state.expose());
-            let Some(row) = tx.query_opt(
-                "DELETE FROM pending_installs WHERE state_digest = $1
-                 RETURNING app_id, browser_digest, verifier, expires_at",
-                &[&state],
-            )?
-            else {
-                return Ok(TakenInstall::Unknown);
-            };
-            crate::store::rules::taken_install(
-                cipher,
-                &state,
-                (row.get(0), row.get(1), row.get(2), row.get(3)),
-                browser,
-                now,
-            )
-        })
+    fn keyed_digest(&self, text: &str) -> Vec<u8> {
+        self.cipher.digest(text)
     }
 
     fn first_sight(&mut self, fingerprint: &str, until: i64, now: i64) -> StoreResult<bool> {

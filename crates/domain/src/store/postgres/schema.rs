@@ -130,13 +130,6 @@ ALTER TABLE proxy_keys ALTER COLUMN connection_id DROP NOT NULL;
 ALTER TABLE proxy_keys ADD COLUMN app_id TEXT REFERENCES apps(id) ON DELETE CASCADE;
 ALTER TABLE proxy_keys ADD CONSTRAINT proxy_keys_one_target
     CHECK ((connection_id IS NULL) <> (app_id IS NULL));
-CREATE TABLE pending_installs (
-    state_digest   BYTEA PRIMARY KEY,
-    app_id         TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
-    browser_digest BYTEA NOT NULL,
-    verifier       BYTEA,
-    expires_at     BIGINT NOT NULL
-);
 CREATE TABLE seen_requests (
     digest     BYTEA PRIMARY KEY,
     expires_at BIGINT NOT NULL

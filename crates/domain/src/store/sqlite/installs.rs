@@ -1,12 +1,10 @@
 //! Distributed apps in the file: which connections may serve a workspace, org-wide
-//! installs' workspaces, installs waiting for Slack's redirect, Slack's requests seen.
+//! installs' workspaces, and what was seen already.
 
 use super::SqliteStore;
-use crate::slack::Secret;
-use crate::store::backend::{InstallCandidate, InstallStore, PendingInstall, TakenInstall};
+use crate::store::backend::{InstallCandidate, InstallStore};
 use crate::store::error::StoreResult;
-use crate::store::sealed::verifier_aad;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 impl InstallStore for SqliteStore {
     fn install_candidates(&self, app_id: &str, id: &str) -> StoreResult<Vec<InstallCandidate>> {
@@ -57,53 +55,8 @@ impl InstallStore for SqliteStore {
         })
     }
 
-    fn begin_install(&mut self, pending: &PendingInstall<'_>) -> StoreResult<()> {
-        self.write(|tx, cipher| {
-            let state = cipher.digest(pending.state.expose());
-            let verifier = pending
-                .verifier
-                .map(|v| cipher.seal(&verifier_aad(&state), v.expose().as_bytes()));
-            // Installs never finished are forgotten as new ones begin.
-            tx.execute(
-                "DELETE FROM pending_installs WHERE expires_at < ?1",
-                [pending.expires_at - 3600],
-            )?;
-            tx.execute(
-                "INSERT INTO pending_installs (state_digest, app_id, browser_digest, verifier, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![state, pending.app_id, cipher.digest(pending.browser.expose()), verifier, pending.expires_at],
-            )?;
-            Ok(())
-        })
-    }
-
-    fn take_install(
-        &mut self,
-        state: &Secret,
-        browser: &Secret,
-        now: i64,
-    ) -> StoreResult<TakenInstall> {
-        self.write(|tx, cipher| {
-            let state = cipher.digest(state.expose());
-            let row: Option<crate::store::rules::PendingRow> = tx
-                .query_row(
-                    "DELETE FROM pending_installs WHERE state_digest = ?1
-                     RETURNING app_id, browser_digest, verifier, expires_at",
-                    [&state],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let Some((app_id, stored_browser, verifier, expires_at)) = row else {
-                return Ok(TakenInstall::Unknown);
-            };
-            crate::store::rules::taken_install(
-                cipher,
-                &state,
-                (app_id, stored_browser, verifier, expires_at),
-                browser,
-                now,
-            )
-        })
+    fn keyed_digest(&self, text: &str) -> Vec<u8> {
+        self.cipher.digest(text)
     }
 
     fn first_sight(&mut self, fingerprint: &str, until: i64, now: i64) -> StoreResult<bool> {

@@ -148,8 +148,8 @@ CREATE TABLE proxy_keys (
 "#,
     // 6: distributed apps. The signing secret (sealed) and endpoint of an app; org-wide
     // installs and the workspaces they cover; app keys (a key for an app, not a
-    // connection: SQLite cannot loosen a NOT NULL, so the table is rebuilt); installs begun
-    // on the public page, waiting for Slack's redirect; and Slack's requests already seen.
+    // connection: SQLite cannot loosen a NOT NULL, so the table is rebuilt); and Slack's
+    // requests and install states already seen.
     r#"
 ALTER TABLE apps ADD COLUMN signing_secret BLOB;
 ALTER TABLE apps ADD COLUMN forward_to TEXT;
@@ -181,13 +181,6 @@ INSERT INTO proxy_keys_v6 (id, connection_id, kind, label, digest, created_at, l
   FROM proxy_keys;
 DROP TABLE proxy_keys;
 ALTER TABLE proxy_keys_v6 RENAME TO proxy_keys;
-CREATE TABLE pending_installs (
-    state_digest   BLOB PRIMARY KEY,
-    app_id         TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
-    browser_digest BLOB NOT NULL,
-    verifier       BLOB,             -- sealed PKCE verifier
-    expires_at     INTEGER NOT NULL
-);
 CREATE TABLE seen_requests (
     digest     BLOB PRIMARY KEY,
     expires_at INTEGER NOT NULL
