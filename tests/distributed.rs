@@ -552,3 +552,51 @@ async fn a_pkce_app_installs_from_its_page() {
     let one = d.show("dist-t0one");
     assert_eq!(one["tokens"][0]["kind"], "user", "{one:#}");
 }
+
+/// Slash commands and interactivity are checked and passed on like events; Slack's word
+/// that it is holding the app's events back goes in the install's trail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_interactivity_and_rate_limits() {
+    use common::distributed::{Endpoint, SIGNING_SECRET, signed};
+    let app = Endpoint::start().await;
+    let d = Distributed::start(Some(&app.url)).await;
+    assert_eq!(d.install("T0ONE").await.0, 200);
+    let now = chrono::Utc::now().timestamp();
+    let send = |route: &str, body: String, content_type: &'static str| {
+        let url = format!("{}/{route}", d.public);
+        async move {
+            let answer = reqwest::Client::new()
+                .post(url)
+                .header("content-type", content_type)
+                .header("x-slack-request-timestamp", now.to_string())
+                .header("x-slack-signature", signed(SIGNING_SECRET, now, &body))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (answer.status().as_u16(), answer.text().await.unwrap())
+        }
+    };
+    let form = "application/x-www-form-urlencoded";
+    let command = "command=%2Fdeploy&text=now&team_id=T0ONE&user_id=U0SIMUSER1".to_owned();
+    assert_eq!(
+        send("commands", command.clone(), form).await,
+        (200, "app says hi".into())
+    );
+    let payload = "payload=%7B%22type%22%3A%22block_actions%22%7D".to_owned();
+    assert_eq!(
+        send("interactive", payload.clone(), form).await,
+        (200, "app says hi".into())
+    );
+    {
+        let seen = app.seen.lock().unwrap();
+        assert_eq!(seen[0].1, command.as_bytes());
+        assert_eq!(seen[1].1, payload.as_bytes());
+    }
+    let limited = json!({"token": "t", "type": "app_rate_limited", "team_id": "T0ONE",
+        "minute_rate_limited": 1518467820, "api_app_id": "A0DIST"})
+    .to_string();
+    assert_eq!(send("events", limited, "application/json").await.0, 200);
+    let trail = d.env.ok(&["history", "dist-t0one"], "");
+    assert!(trail.contains("rate_limited"), "{trail}");
+}
