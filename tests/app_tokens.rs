@@ -10,17 +10,7 @@ use serde_json::Value;
 use xox_domain::sim::Simulator;
 use xox_domain::sim::presets::ROTATING_CLIENT_ID;
 
-async fn control(sim: &Simulator, path: &str, body: Value) -> Value {
-    reqwest::Client::new()
-        .post(format!("{}/_sim/{path}", sim.base_url()))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+use common::sim_control as control;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_app_level_token_is_imported_and_picked_for_socket_mode() {

@@ -64,36 +64,32 @@ async fn refused_installs_store_nothing() {
             .unwrap();
         (cookie_of(&start), location(&start))
     };
-    let state_of = |authorize: &str| {
-        url::Url::parse(authorize)
-            .unwrap()
-            .query_pairs()
-            .find(|(k, _)| k == "state")
-            .unwrap()
-            .1
-            .into_owned()
+    let arg = |url: &str, name: &str| {
+        let url = url::Url::parse(url).unwrap();
+        let found = url.query_pairs().find(|(k, _)| k == name);
+        found.unwrap().1.into_owned()
+    };
+    // Slack's redirect with `query`, refused with a page that says `why`.
+    let d = &d;
+    let refused = |query: String, cookie: Option<String>, why: &'static str| async move {
+        let url = format!("{}/oauth_redirect?{query}", d.public);
+        let (status, page) = d.redirect(&url, cookie.as_deref()).await;
+        assert_eq!(status, 400, "{page}");
+        assert!(page.contains(why), "{why}: {page}");
     };
 
     // Cancel on Slack's page: Slack sends access_denied back.
     let (cookie, authorize) = begin().await;
-    let denied = format!(
-        "{}/oauth_redirect?error=access_denied&state={}",
-        d.public,
-        state_of(&authorize)
-    );
-    let (status, page) = d.redirect(&denied, Some(&cookie)).await;
-    assert_eq!(status, 400);
-    assert!(page.contains("cancelled"), "{page}");
+    let state = arg(&authorize, "state");
+    refused(
+        format!("error=access_denied&state={state}"),
+        Some(cookie.clone()),
+        "cancelled",
+    )
+    .await;
 
     // A forged state, and a real one brought back by another browser (no cookie).
-    let (status, page) = d
-        .redirect(
-            &format!("{}/oauth_redirect?code=x&state=forged", d.public),
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(status, 400);
-    assert!(page.contains("bad_state"), "{page}");
+    refused("code=x&state=forged".into(), Some(cookie), "bad_state").await;
     let (_, authorize) = begin().await;
     d.sim.with_world(|w| w.config.auto_consent = true);
     let consented = browser
@@ -102,9 +98,12 @@ async fn refused_installs_store_nothing() {
         .await
         .unwrap();
     let back = location(&consented);
-    let (status, page) = d.redirect(&back, None).await;
-    assert_eq!(status, 400);
-    assert!(page.contains("other_browser"), "{page}");
+    refused(
+        back.split_once('?').unwrap().1.into(),
+        None,
+        "other_browser",
+    )
+    .await;
 
     // A code replayed after its install finished: the state is spent.
     let (cookie, authorize) = begin().await;
@@ -115,26 +114,20 @@ async fn refused_installs_store_nothing() {
         .unwrap();
     let back = location(&consented);
     assert_eq!(d.redirect(&back, Some(&cookie)).await.0, 200);
-    let (status, page) = d.redirect(&back, Some(&cookie)).await;
-    assert_eq!(status, 400);
-    assert!(page.contains("bad_state"), "{page}");
+    refused(
+        back.split_once('?').unwrap().1.into(),
+        Some(cookie),
+        "bad_state",
+    )
+    .await;
     // The same code with a state of its own: Slack refuses a code used once.
     let (cookie, authorize) = begin().await;
-    let code = url::Url::parse(&back)
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
     let replayed = format!(
-        "{}/oauth_redirect?code={code}&state={}",
-        d.public,
-        state_of(&authorize)
+        "code={}&state={}",
+        arg(&back, "code"),
+        arg(&authorize, "state")
     );
-    let (status, page) = d.redirect(&replayed, Some(&cookie)).await;
-    assert_eq!(status, 400);
-    assert!(page.contains("invalid_code"), "{page}");
+    refused(replayed, Some(cookie), "invalid_code").await;
     assert_eq!(connections(), 1, "only the finished install was stored");
 
     // The public face never serves the API, whatever the path.
@@ -156,23 +149,12 @@ async fn one_app_key_routes_to_each_install() {
         assert_eq!(d.install(team).await.0, 200);
     }
     let key = d.app_key();
-    let client = reqwest::Client::new();
-    let post = |credential: String, text: &'static str| {
-        let client = client.clone();
-        let url = format!("{}chat.postMessage", d.proxy.url);
-        async move {
-            let answer: Value = client
-                .post(url)
-                .bearer_auth(credential)
-                .form(&[("channel", "C0SIMGENERAL"), ("text", text)])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            answer
-        }
+    let proxy = &d.proxy;
+    let post = |credential: String, text: &'static str| async move {
+        let form = [("channel", "C0SIMGENERAL"), ("text", text)];
+        proxy
+            .call_with("chat.postMessage", &credential, &form)
+            .await
     };
     assert_eq!(post(format!("{key}:T0ONE"), "one").await["ok"], true);
     assert_eq!(post(format!("{key}:T0THREE"), "three").await["ok"], true);
@@ -252,15 +234,7 @@ async fn uninstalls_and_revocations_keep_the_store_true() {
         "other installs are untouched"
     );
     let before = d.sim.counters().calls.get("auth.test").copied();
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{}auth.test", d.proxy.url))
-        .bearer_auth(format!("{key}:T0ONE"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = d.proxy.call("auth.test", &format!("{key}:T0ONE")).await;
     assert_eq!(answer["error"], "token_revoked", "{answer}");
     assert_eq!(
         d.sim.counters().calls.get("auth.test").copied(),
@@ -417,21 +391,11 @@ async fn a_users_token_is_named_after_the_install() {
         .ok(&["app", "set", "dist", "--user-scopes", "search:read"], "");
     assert_eq!(d.install("T0ONE").await.0, 200);
     let key = d.app_key();
-    let call = |credential: String, method: &'static str| {
-        let url = format!("{}{method}", d.proxy.url);
-        async move {
-            let answer: Value = reqwest::Client::new()
-                .post(url)
-                .bearer_auth(credential)
-                .form(&[("query", "hello")])
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            answer
-        }
+    let proxy = &d.proxy;
+    let call = |credential: String, method: &'static str| async move {
+        proxy
+            .call_with(method, &credential, &[("query", "hello")])
+            .await
     };
     let user = format!("{key}:T0ONE:U0SIMUSER1");
     assert_eq!(call(user.clone(), "search.messages").await["ok"], true);

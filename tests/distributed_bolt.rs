@@ -88,31 +88,35 @@ async fn installed(forward_to: &str) -> Distributed {
     d
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bolt_for_python_serves_every_install_through_one_key() {
-    let Some(python) = sdk_python() else {
-        return;
-    };
+/// A Bolt app (`program script first…`, then its port, the signing secret, the app key
+/// and the proxy's URL) serving every install; each mention answered as `said …`.
+async fn bolt_serves_every_install(program: &str, script: &str, first: &[&str], said: &str) {
     let port = free_port();
     let d = installed(&format!("http://127.0.0.1:{port}/slack/events")).await;
     let key = d.app_key();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/bolt_app.py");
+    let port_text = port.to_string();
+    let mut args = vec![script];
+    args.extend_from_slice(first);
+    args.extend([port_text.as_str(), SIGNING_SECRET, &key, &d.proxy.url]);
     let _app = BoltApp(
-        Command::new(&python)
-            .args([
-                script,
-                &port.to_string(),
-                SIGNING_SECRET,
-                &key,
-                &d.proxy.url,
-            ])
+        Command::new(program)
+            .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     listening(port).await;
-    mentions_answered(&d, "python heard:").await;
+    mentions_answered(&d, said).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bolt_for_python_serves_every_install_through_one_key() {
+    let Some(python) = sdk_python() else {
+        return;
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/bolt_app.py");
+    bolt_serves_every_install(&python, script, &[], "python heard:").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,27 +124,8 @@ async fn bolt_for_javascript_serves_every_install_through_one_key() {
     let Some(modules) = node_sdk() else {
         return;
     };
-    let port = free_port();
-    let d = installed(&format!("http://127.0.0.1:{port}/slack/events")).await;
-    let key = d.app_key();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/node/bolt_app.js");
-    let _app = BoltApp(
-        Command::new("node")
-            .args([
-                script,
-                &modules,
-                &port.to_string(),
-                SIGNING_SECRET,
-                &key,
-                &d.proxy.url,
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    listening(port).await;
-    mentions_answered(&d, "node heard:").await;
+    bolt_serves_every_install("node", script, &[&modules], "node heard:").await;
 }
 
 /// Installs through the public page in a real browser: three workspaces and the org, a

@@ -4,13 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use crate::engine::text::html_escape as escape;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:36em;margin:4em auto;padding:0 1em;line-height:1.5}\
 a.add{display:inline-block;padding:.6em 1.2em;border:1px solid #4a154b;border-radius:4px;color:#fff;background:#4a154b;text-decoration:none;font-weight:600}";
@@ -93,9 +87,18 @@ pub fn not_found() -> Response {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn what_a_page_echoes_is_escaped() {
-        let page = super::escape("<script>\"x\"&'");
-        assert_eq!(page, "&lt;script&gt;&quot;x&quot;&amp;&#39;");
+    #[tokio::test]
+    async fn what_a_page_echoes_is_escaped() {
+        let page = super::install("<app>", "https://slack.test/?a=1&b=\"x\"");
+        let body = axum::body::to_bytes(page.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("Install &lt;app&gt;"), "{body}");
+        assert!(
+            body.contains("href=\"https://slack.test/?a=1&amp;b=&quot;x&quot;\""),
+            "{body}"
+        );
+        assert!(!body.contains("<app>"));
     }
 }

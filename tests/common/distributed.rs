@@ -168,15 +168,7 @@ impl Distributed {
 
     /// What the simulator's control API answers to a POST of `body` to `/_sim/{path}`.
     pub async fn control(&self, path: &str, body: Value) -> Value {
-        reqwest::Client::new()
-            .post(format!("{}/_sim/{path}", self.sim.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        super::sim_control(&self.sim, path, body).await
     }
 
     /// The messages the simulator took, each with the install that posted it.

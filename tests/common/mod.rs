@@ -20,6 +20,23 @@ use xox_domain::slack::{ClientCredentials, Secret, SlackClient};
 
 pub const SECRET: &str = "test-client-secret";
 
+/// What the simulator's control API answers to a POST of `body` to `/_sim/{path}`.
+pub async fn sim_control(
+    sim: &Simulator,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{}/_sim/{path}", sim.base_url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub async fn sim_with_app(client_id: &str, rotation: bool, pkce: bool) -> Simulator {
     let sim = Simulator::start(0).await.unwrap();
     sim.with_world(|w| {

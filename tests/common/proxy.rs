@@ -14,18 +14,23 @@ pub struct Proxy {
     pub public: Option<String>,
 }
 
+/// `command` started with its output piped.
+fn piped(mut command: std::process::Command) -> Child {
+    command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 impl Proxy {
     pub fn start(env: &Env) -> Proxy {
         Proxy::spawn(env.command(&["proxy", "--port", "0"]))
     }
 
     /// The proxy `command` starts (made by `Env::command`, then adjusted).
-    pub fn spawn(mut command: std::process::Command) -> Proxy {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+    pub fn spawn(command: std::process::Command) -> Proxy {
+        let mut child = piped(command);
         let url = first_line(&mut child);
         assert!(
             url.starts_with("http://127.0.0.1:") && url.ends_with("/api/"),
@@ -40,13 +45,9 @@ impl Proxy {
 
     /// The proxy `command` starts with `--public-listen`: its second line is the public
     /// face's base.
-    pub fn spawn_public(mut command: std::process::Command) -> Proxy {
+    pub fn spawn_public(command: std::process::Command) -> Proxy {
         use std::io::BufRead;
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = piped(command);
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
         let mut next = || lines.next().unwrap().unwrap().trim().to_owned();
         let (url, public) = (next(), next());
@@ -171,9 +172,20 @@ pub async fn proxied(team: &str) -> (Simulator, Env, String, Proxy) {
 impl Proxy {
     /// `method` through the proxy with `key`, as an SDK calls it; Slack's JSON answer.
     pub async fn call(&self, method: &str, key: &str) -> serde_json::Value {
+        self.call_with(method, key, &[]).await
+    }
+
+    /// The same, with `form` as its arguments.
+    pub async fn call_with(
+        &self,
+        method: &str,
+        key: &str,
+        form: &[(&str, &str)],
+    ) -> serde_json::Value {
         reqwest::Client::new()
             .post(format!("{}{method}", self.url))
             .bearer_auth(key)
+            .form(form)
             .send()
             .await
             .unwrap()

@@ -10,6 +10,15 @@ fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `text` safe inside HTML text and attribute values.
+pub fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 /// One line of text: every unsafe character, line breaks included, is dropped.
 pub fn one_line(text: &str) -> Cow<'_, str> {
     if text.chars().any(is_unsafe) {

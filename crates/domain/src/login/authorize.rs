@@ -24,30 +24,13 @@ pub fn authorize_request(
     user_scopes: &Scopes,
     team: Option<&str>,
 ) -> Result<AuthorizeRequest, LoginError> {
-    authorize_request_to(
-        authorize_url,
-        app,
-        &app.redirect_uri,
-        (bot_scopes, user_scopes),
-        team,
-    )
-}
-
-/// The same, with Slack sending the browser back to `redirect_uri`, and a new random state
-/// (and verifier, for PKCE).
-fn authorize_request_to(
-    authorize_url: &Url,
-    app: &App,
-    redirect_uri: &str,
-    scopes: (&Scopes, &Scopes),
-    team: Option<&str>,
-) -> Result<AuthorizeRequest, LoginError> {
     let state = random_url_token(32);
     let verifier = app.pkce.then(|| random_url_token(32));
+    let scopes = (bot_scopes, user_scopes);
     build(
         authorize_url,
         app,
-        redirect_uri,
+        &app.redirect_uri,
         scopes,
         (state, verifier),
         team,

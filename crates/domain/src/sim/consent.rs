@@ -2,13 +2,7 @@
 
 use super::oauth::{AuthorizeRefusal, Form};
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use crate::text::html_escape as escape;
 
 /// The consent page: the request's own parameters as hidden fields, a picker of where to
 /// install (when there is a choice), and Allow / Cancel.
