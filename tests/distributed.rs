@@ -136,8 +136,20 @@ async fn refused_installs_store_nothing() {
         d.proxy.public.clone().unwrap().trim_end_matches("slack/")
     );
     assert_eq!(browser.get(api).send().await.unwrap().status(), 404);
-    let unknown = format!("{}/install", d.public.replace("/dist", "/nope"));
-    assert_eq!(browser.get(unknown).send().await.unwrap().status(), 404);
+    // A bare token's import makes the app "standalone", which nobody installs.
+    d.env
+        .ok(&["import", "loose", "--no-verify"], "xoxb-1-2-abcdef");
+    for other in ["nope", "standalone", "..", "a%2Fb"] {
+        let unknown = format!(
+            "{}/install",
+            d.public.replace("/dist", &format!("/{other}"))
+        );
+        assert_eq!(
+            browser.get(unknown).send().await.unwrap().status(),
+            404,
+            "{other}"
+        );
+    }
 }
 
 /// An app key names its install after the key: each workspace's own, the org's for a
@@ -251,6 +263,12 @@ async fn uninstalls_and_revocations_keep_the_store_true() {
     assert_eq!(d.show("dist-e0grid")["status"], "uninstalled");
     let trail = d.env.ok(&["history", "dist-e0grid"], "");
     assert!(trail.contains("uninstall"), "{trail}");
+
+    // Installed again: the same connection, its tokens live again.
+    assert_eq!(d.install("T0ONE").await.0, 200);
+    assert_eq!(d.show("dist-t0one")["status"], "ok");
+    let answer = d.proxy.call("auth.test", &format!("{key}:T0ONE")).await;
+    assert_eq!(answer["ok"], true, "{answer}");
 }
 
 /// Every way a request can fail to be Slack's gets 401, 400 or 413, and reaches neither

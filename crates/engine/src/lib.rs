@@ -68,9 +68,10 @@ pub use xox_domain::store::{
     ProxyKey, RecordedCall, TokenInfo, TokenStatus, is_server, now_unix,
 };
 
-/// Whether `name` could be an app's (or a connection's) name: what a public URL may carry.
+/// Whether `name` could be a registered app's name: what a public URL may carry. The app
+/// that keeps tokens imported without one is no app anyone installs.
 pub fn check_app_name(name: &str) -> bool {
-    xox_domain::store::check_name(name).is_ok()
+    xox_domain::store::check_name(name).is_ok() && name != xox_domain::store::STANDALONE_APP
 }
 
 /// The first of the catalogue's method names that starts with `prefix`, for completion.

@@ -31,7 +31,8 @@ impl World {
     /// The app's install that serves workspace (or org) `team`: the workspace's own, else
     /// the org-wide install of its enterprise.
     fn serving_install(&self, client_id: &str, team: &str) -> Option<usize> {
-        let live = |i: &&super::world::Install| i.client_id == client_id && !i.inactive;
+        let live =
+            |i: &&super::world::Install| i.client_id == client_id && !i.inactive && !i.uninstalled;
         let own = self
             .installs
             .iter()
@@ -119,7 +120,7 @@ impl World {
         let install = self
             .installs
             .iter()
-            .position(|i| i.client_id == client_id && i.team_id == team && !i.inactive)
+            .position(|i| i.client_id == client_id && i.team_id == team && !i.uninstalled)
             .ok_or("not_installed")?;
         let (bot, user) = self.revoke_all(install);
         let mut tokens = json!({});
@@ -136,7 +137,7 @@ impl World {
             self.signed(client_id, install, team, revoked)?,
             self.signed(client_id, install, team, uninstalled)?,
         ];
-        self.installs[install].inactive = true;
+        self.installs[install].uninstalled = true;
         Ok(deliveries)
     }
 

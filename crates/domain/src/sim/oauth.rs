@@ -319,6 +319,8 @@ impl World {
             (&code.team_id, &code.team_name),
             &code.user_id,
         );
+        // An app installed again after an uninstall is installed anew.
+        self.installs[install].uninstalled = false;
         // Scopes only grow: a reinstall adds to what the install had.
         self.installs[install]
             .bot_scopes

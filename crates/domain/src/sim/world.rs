@@ -87,6 +87,8 @@ pub(super) struct Install {
     pub org_wide: bool,
     /// Deleted user or workspace: every token answers account_inactive / token_revoked.
     pub inactive: bool,
+    /// The app was uninstalled (its tokens revoked) until it is installed again.
+    pub uninstalled: bool,
     pub bot: Slot,
     pub user: Slot,
     /// The app's app-level token (Socket Mode), and an app configuration token pair.
@@ -283,6 +285,7 @@ impl World {
             user_scopes: BTreeSet::new(),
             org_wide: self.orgs.enterprise_name(team.0).is_some(),
             inactive: false,
+            uninstalled: false,
             bot: Slot::default(),
             user: Slot::default(),
             app: Slot::default(),
