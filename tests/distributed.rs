@@ -582,3 +582,64 @@ async fn commands_interactivity_and_rate_limits() {
     let trail = d.env.ok(&["history", "dist-t0one"], "");
     assert!(trail.contains("rate_limited"), "{trail}");
 }
+
+/// A workspace of an org installed on its own keeps its enterprise; the org's reach is
+/// read again when Slack says a workspace joined; a finished install can go to the app's
+/// own page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grid_workspaces_and_the_orgs_reach() {
+    let d = Distributed::start_with(
+        None,
+        &["--install-success-url", "https://shop.example.com/welcome"],
+    )
+    .await;
+    let browser = no_redirects();
+    let start = browser
+        .get(format!("{}/install?direct=1", d.public))
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_of(&start);
+    d.sim.with_world(|w| w.config.auto_consent = true);
+    let consented = browser
+        .get(format!("{}&team=T0GRIDA", location(&start)))
+        .send()
+        .await
+        .unwrap();
+    let finished = browser
+        .get(location(&consented))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(finished.status(), 303);
+    assert_eq!(location(&finished), "https://shop.example.com/welcome");
+    let workspace = d.show("dist-t0grida");
+    assert_eq!(workspace["enterprise_id"], ORG);
+    assert_eq!(workspace["enterprise_install"], false);
+
+    assert_eq!(d.install(ORG).await.0, 303);
+    assert_eq!(
+        d.show("dist-e0grid")["covered_teams"],
+        json!(ORG_WORKSPACES)
+    );
+    let teams: Vec<Value> = ["T0GRIDA", "T0GRIDB", "T0GRIDC"]
+        .iter()
+        .map(|t| json!({"id": t, "name": t}))
+        .collect();
+    d.control(
+        "enterprises",
+        json!({"id": ORG, "name": "Grid Org", "teams": teams}),
+    )
+    .await;
+    let joined = json!({"type": "team_access_granted", "team_ids": ["T0GRIDC"]});
+    d.control(
+        "events",
+        json!({"client_id": common::distributed::CLIENT_ID, "team_id": ORG, "event": joined}),
+    )
+    .await;
+    assert_eq!(
+        d.show("dist-e0grid")["covered_teams"],
+        json!(["T0GRIDA", "T0GRIDB", "T0GRIDC"])
+    );
+}

@@ -40,6 +40,11 @@ impl Distributed {
     /// The app registered in xox and at "Slack", events sent to the public face, which
     /// passes them on to `forward_to` when given.
     pub async fn start(forward_to: Option<&str>) -> Distributed {
+        Distributed::start_with(forward_to, &[]).await
+    }
+
+    /// The same, with more arguments for `xox proxy`.
+    pub async fn start_with(forward_to: Option<&str>, proxy_args: &[&str]) -> Distributed {
         let sim = Simulator::start(0).await.unwrap();
         let env = Env::new(sim.base_url());
         ok_with(
@@ -64,13 +69,9 @@ impl Distributed {
         if let Some(url) = forward_to {
             env.ok(&["app", "set", "dist", "--forward-to", url], "");
         }
-        let proxy = Proxy::spawn_public(env.command(&[
-            "proxy",
-            "--port",
-            "0",
-            "--public-listen",
-            "127.0.0.1:0",
-        ]));
+        let mut args = vec!["proxy", "--port", "0", "--public-listen", "127.0.0.1:0"];
+        args.extend_from_slice(proxy_args);
+        let proxy = Proxy::spawn_public(env.command(&args));
         let public = format!("{}dist", proxy.public.clone().unwrap());
         sim.with_world(|w| {
             w.register_app(SimApp {
