@@ -11,6 +11,7 @@ pub mod faults;
 mod files;
 mod grid;
 mod legacy;
+mod limits;
 pub mod oauth;
 pub mod presets;
 mod seed;

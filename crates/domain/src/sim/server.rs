@@ -311,12 +311,19 @@ fn answer(
     ) {
         answer.body["upload_url"] = json!(format!("http://{host}{path}"));
     }
-    let status = if answer.body["error"] == "unknown_method" {
+    let status = if answer.retry_after.is_some() {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if answer.body["error"] == "unknown_method" {
         StatusCode::NOT_FOUND
     } else {
         StatusCode::OK
     };
     let mut response = json_response(status, &answer.body);
+    if let Some(secs) = answer.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
     for (name, value) in [
         ("x-oauth-scopes", answer.token_scopes),
         ("x-accepted-oauth-scopes", answer.accepted_scopes),

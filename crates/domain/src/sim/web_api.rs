@@ -15,6 +15,8 @@ pub struct ApiAnswer {
     pub token_scopes: Option<String>,
     /// `X-Accepted-OAuth-Scopes`, for methods with scopes.
     pub accepted_scopes: Option<String>,
+    /// Rate-limited: HTTP 429 with this `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiAnswer {
@@ -23,6 +25,7 @@ impl ApiAnswer {
             body: json!({"ok": false, "error": code}),
             token_scopes: None,
             accepted_scopes: None,
+            retry_after: None,
         }
     }
 }
@@ -100,6 +103,7 @@ impl World {
                 body: json!({"ok": true, "args": params}),
                 token_scopes: None,
                 accepted_scopes: None,
+                retry_after: None,
             };
         }
         let Some(spec) = catalogue().get(method) else {
@@ -109,11 +113,23 @@ impl World {
             Ok(who) => who,
             Err(code) => return ApiAnswer::error(code),
         };
+        if let Some(limit) = self.config.rate_limits.get(method).copied()
+            && let Err(secs) = self
+                .limiter
+                .admit(install, method, limit, std::time::Instant::now())
+        {
+            self.counters.rate_limited += 1;
+            return ApiAnswer {
+                retry_after: Some(secs),
+                ..ApiAnswer::error("ratelimited")
+            };
+        }
         let token_scopes = Some(self.scopes_csv(install, kind));
         let with_scopes = |body: Value, accepted: Option<String>| ApiAnswer {
             body,
             token_scopes: token_scopes.clone(),
             accepted_scopes: accepted,
+            retry_after: None,
         };
         match method {
             "auth.test" => {

@@ -26,6 +26,9 @@ pub struct SimConfig {
     /// period" of unstated length; 0, the default, is the strict reading.
     #[serde(default)]
     pub refresh_grace_secs: i64,
+    /// Calls per second each install may make of a method, by method; past that, 429.
+    #[serde(default)]
+    pub rate_limits: BTreeMap<String, u32>,
 }
 
 fn default_lifetime() -> i64 {
@@ -38,6 +41,7 @@ impl Default for SimConfig {
             token_lifetime_secs: DEFAULT_TOKEN_LIFETIME,
             auto_consent: false,
             refresh_grace_secs: 0,
+            rate_limits: BTreeMap::new(),
         }
     }
 }
@@ -182,6 +186,9 @@ pub struct Counters {
     pub refreshes: BTreeMap<String, u64>,
     /// Web API requests received, per method (OAuth methods and faulted requests included).
     pub calls: BTreeMap<String, u64>,
+    /// Requests answered 429 for passing a method's rate limit (`SimConfig::rate_limits`).
+    #[serde(default)]
+    pub rate_limited: u64,
 }
 
 #[derive(Default)]
@@ -197,6 +204,7 @@ pub struct World {
     /// Files announced with `files.getUploadURLExternal`, by file id.
     pub(super) uploads: HashMap<String, Upload>,
     pub(super) orgs: super::grid::Orgs,
+    pub(super) limiter: super::limits::Limiter,
     /// Messages posted, with the install that posted each: what tests read back.
     pub(super) posted: Vec<Posted>,
     pub counters: Counters,
