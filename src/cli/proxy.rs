@@ -37,6 +37,35 @@ pub struct ProxyArgs {
     /// otherwise)
     #[arg(long, value_name = "URL", requires = "public_listen")]
     install_success_url: Option<String>,
+    /// Pass Slack's 429s straight to the app, instead of holding every request for a
+    /// rate-limited (install, method) until its Retry-After
+    #[arg(long)]
+    no_governor: bool,
+    /// The longest the governor holds a request, in seconds; a longer wait gets the 429
+    #[arg(long, value_name = "SECS", default_value_t = crate::engine::DEFAULT_MAX_WAIT.as_secs(), conflicts_with = "no_governor")]
+    max_wait: u64,
+    /// Keep each (install, method) within a budget per minute from the method's rate tier
+    /// (1, 20, 50, 100), and chat.postMessage to one a second per channel
+    #[arg(long, conflicts_with = "no_governor")]
+    pace: bool,
+    /// A method's budget under --pace, as METHOD=N/MIN (repeat for more)
+    #[arg(long = "pace-override", value_name = "METHOD=N/MIN", value_parser = parse_override, requires = "pace")]
+    pace_overrides: Vec<(String, u32)>,
+}
+
+/// `conversations.history=1/min`.
+fn parse_override(text: &str) -> Result<(String, u32), String> {
+    let usage = || format!("{text:?}: write METHOD=N/MIN, such as conversations.history=1/min");
+    let (method, budget) = text.split_once('=').ok_or_else(usage)?;
+    let count = budget
+        .strip_suffix("/min")
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(usage)?;
+    if !crate::engine::is_catalogued(method) {
+        return Err(format!("{method:?} is not a Web API method xox knows"));
+    }
+    Ok((method.to_owned(), count))
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,6 +205,12 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
         );
     }
     let engine = Arc::new(ctx.engine()?);
+    let governed = engine.govern(crate::engine::GovernorSettings {
+        enabled: !args.no_governor,
+        max_wait: std::time::Duration::from_secs(args.max_wait),
+        pace: args.pace,
+        overrides: args.pace_overrides.iter().cloned().collect(),
+    });
     let listener = tokio::net::TcpListener::bind((args.listen, args.port))
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}:{}: {e}", args.listen, args.port))?;
@@ -236,6 +271,15 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
     teams.abort();
     let (tally, public_tally) = served?;
     fresh?;
+    if !args.no_governor {
+        let count = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+        errln!(
+            "governor: {} requests held for a rate limit, {} of Slack's 429s waited out, {} handed back",
+            count(&governed.held),
+            count(&governed.absorbed),
+            count(&governed.passed)
+        );
+    }
     if public_url.is_some() {
         let count = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
         errln!(

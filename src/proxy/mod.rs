@@ -159,6 +159,14 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
     );
     let (status, response) = match answer {
         ProxyAnswer::Refused { error } => (200, slack_shaped(&error)),
+        ProxyAnswer::RateLimited { retry_after } => {
+            let mut response = slack_shaped("ratelimited");
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after.into());
+            (429, response)
+        }
         ProxyAnswer::Unreachable { detail } => {
             tracing::warn!(method, connection, detail, "proxy could not reach Slack");
             // A 503, as Slack answers when it is down: the SDKs' server-error retry

@@ -10,6 +10,7 @@ pub mod demo_world;
 pub mod describe;
 mod error;
 mod failures;
+mod governor;
 mod install;
 mod live;
 mod manifest;
@@ -29,6 +30,7 @@ pub use calling::{CallFailure, CallReport};
 pub use copy::{CopyReport, copy_between};
 pub use error::{EngineError, EngineResult};
 pub use failures::ExplainedCall;
+pub use governor::{DEFAULT_MAX_WAIT, GovernorCounts, GovernorSettings};
 pub use install::{Imported, LoginRequest};
 pub use manifest::PushedManifest;
 pub use org_teams::TEAMS_EVERY;
@@ -74,6 +76,13 @@ pub fn check_app_name(name: &str) -> bool {
     xox_domain::store::check_name(name).is_ok() && name != xox_domain::store::STANDALONE_APP
 }
 
+/// Whether the catalogue knows `method`.
+pub fn is_catalogued(method: &str) -> bool {
+    xox_domain::slack::catalogue::catalogue()
+        .get(method)
+        .is_some()
+}
+
 /// The first of the catalogue's method names that starts with `prefix`, for completion.
 pub fn complete_method(prefix: &str) -> Option<&'static str> {
     xox_domain::slack::catalogue::catalogue()
@@ -111,6 +120,8 @@ pub struct Engine {
     rotator: OnceLock<Arc<Rotator>>,
     notices: Vec<String>,
     proxy_cache: proxy_cache::ProxyCache,
+    /// The proxy's rate-limit governor, set once when it starts serving.
+    governor: OnceLock<governor::Governor>,
 }
 
 impl Engine {
@@ -132,7 +143,17 @@ impl Engine {
             rotator: OnceLock::new(),
             notices,
             proxy_cache: Default::default(),
+            governor: OnceLock::new(),
         }
+    }
+
+    /// Govern the proxy's requests as `settings` say (once, before serving); what it does
+    /// is counted in the returned counts.
+    pub fn govern(&self, settings: GovernorSettings) -> &GovernorCounts {
+        &self
+            .governor
+            .get_or_init(|| governor::Governor::new(settings))
+            .counts
     }
 
     /// What opening the store changed that the user should hear about once.

@@ -4,6 +4,7 @@
 //! failure recorded.
 
 use super::failures::{ExplainedCall, explain};
+use super::governor::Governor;
 use super::usable::UsableToken;
 use super::{Engine, EngineError, EngineResult, TokenWarning};
 use crate::rotation::{DEFAULT_WINDOW, Need, Target};
@@ -33,12 +34,24 @@ pub(super) enum AtHand {
 }
 
 /// How a rate limit is met.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum OnRateLimit {
+#[derive(Clone, Copy)]
+pub(super) enum OnRateLimit<'a> {
     /// Slack's answer goes back as it is.
     Answer,
     /// A `Retry-After` up to this long is waited out and the request sent once more.
     WaitUpTo(Duration),
+    /// The governor holds the (install, method) for every request of the proxy, and waits
+    /// this one out and sends it again, while the wait is within its longest.
+    Govern(&'a Governor),
+}
+
+/// How many 429s in a row one request may wait out before the last goes back to the app.
+const MOST_ABSORBED: u32 = 30;
+
+/// The `Retry-After` of a 429, when `error` is one (1 s when Slack named none).
+fn rate_limited(error: &CallError) -> Option<u64> {
+    let api = error.api().filter(|e| e.code == ErrorCode::Ratelimited)?;
+    Some(api.retry_after.unwrap_or(1))
 }
 
 /// Slack's answer as a sender returns it, which may carry Slack's refusal.
@@ -96,7 +109,7 @@ fn went_stale(error: &CallError, connection: &Connection, kind: TokenKind) -> bo
 }
 
 /// The `Retry-After` of a rate limit short enough to wait out under `policy`.
-fn short_wait(error: &CallError, policy: OnRateLimit) -> Option<u64> {
+fn short_wait(error: &CallError, policy: OnRateLimit<'_>) -> Option<u64> {
     let OnRateLimit::WaitUpTo(longest) = policy else {
         return None;
     };
@@ -114,7 +127,7 @@ impl Engine {
         &self,
         attempt: &Attempt<'_>,
         at_hand: AtHand,
-        on_rate_limit: OnRateLimit,
+        on_rate_limit: OnRateLimit<'_>,
         send: impl Fn(Secret) -> F,
     ) -> EngineResult<Live<T>> {
         let (connection, kind) = (attempt.connection, attempt.kind);
@@ -143,8 +156,23 @@ impl Engine {
         let mut notes = Vec::new();
         let mut refreshed_on_the_way = false;
         let mut retried = false;
+        let mut absorbed = 0;
         let result = loop {
             let result = send(token.clone()).await;
+            if let OnRateLimit::Govern(governor) = on_rate_limit
+                && let Some(secs) = failure_in(&result).and_then(rate_limited)
+            {
+                // Every later request for the pair waits too, whoever sends it.
+                let until = governor.hold(&connection.id, attempt.method, secs);
+                if absorbed < MOST_ABSORBED && governor.can_wait(until) {
+                    absorbed += 1;
+                    governor.absorbed();
+                    tokio::time::sleep_until(until).await;
+                    continue;
+                }
+                governor.passed();
+                break result;
+            }
             let Some(error) = failure_in(&result).filter(|_| !retried) else {
                 break result;
             };

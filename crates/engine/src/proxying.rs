@@ -2,6 +2,7 @@
 //! kind of token, and the request goes to Slack as the app sent it, on the one live-token
 //! path (`live.rs`) that `xox call` uses too.
 
+use super::governor::Turn;
 use super::live::{Answer, AtHand, Attempt, Live, OnRateLimit};
 use super::proxy_cache::Entry;
 use super::proxy_keys::split_credential;
@@ -67,6 +68,9 @@ pub struct ProxyRequest {
 pub enum ProxyAnswer {
     /// Answered here, in Slack's shape (HTTP 200, `ok:false`): nothing reached Slack.
     Refused { error: String },
+    /// Held past the longest wait: Slack's 429 `ratelimited`, with the `Retry-After` that
+    /// remains. Nothing reached Slack.
+    RateLimited { retry_after: u64 },
     /// Slack's answer: the first part of its body read, the rest still to come.
     Slack {
         answer: Streaming,
@@ -181,6 +185,27 @@ impl Engine {
                 "not_allowed_token_type",
             ));
         };
+        let governor = self.governor.get().filter(|g| g.enabled());
+        if let Some(governor) = governor {
+            let channel = request
+                .params
+                .iter()
+                .find(|(name, _)| name == "channel")
+                .map(|(_, value)| value.as_str());
+            if let Turn::TooLong { retry_after } = governor
+                .turn(&connection.id, &request.method, channel)
+                .await
+            {
+                governor.passed();
+                return Ok(ProxyOutcome {
+                    key: Some(proxy_key),
+                    kind: Some(kind),
+                    error: Some("ratelimited".into()),
+                    answer: ProxyAnswer::RateLimited { retry_after },
+                });
+            }
+        }
+        let on_rate_limit = governor.map_or(OnRateLimit::Answer, OnRateLimit::Govern);
         let attempt = Attempt {
             connection: &connection,
             kind,
@@ -207,7 +232,7 @@ impl Engine {
             })
         };
         let sent = match self
-            .send_live(&attempt, token, OnRateLimit::Answer, relay)
+            .send_live(&attempt, token, on_rate_limit, relay)
             .await?
         {
             Live::NoToken(e) => {
