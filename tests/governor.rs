@@ -109,3 +109,48 @@ async fn a_wait_past_the_longest_gets_the_429() {
     );
     assert_eq!(sim.counters().calls.get("auth.test").copied(), before);
 }
+
+/// Two proxies on one store share Slack's Retry-After: the second holds a request for the
+/// pair the first met a 429 for, rather than send it into the same limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_proxies_share_one_retry_after() {
+    let sim = simulator(43_200).await;
+    let env = env_with_install(&sim, "T0GOV", "chat:write");
+    let key = key(&env, "conn");
+    sim.add_fault(xox_domain::sim::Fault {
+        method: Some("auth.test".into()),
+        kind: xox_domain::sim::FaultKind::Ratelimit { retry_after: 3 },
+        count: 1,
+    });
+    let first = Proxy::spawn(env.command(&["proxy", "--port", "0"]));
+    let second = Proxy::spawn(env.command(&["proxy", "--port", "0"]));
+    let started = std::time::Instant::now();
+    let waited_out = tokio::spawn({
+        let (url, key) = (first.url.clone(), key.clone());
+        async move {
+            let answer = reqwest::Client::new()
+                .post(format!("{url}auth.test"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap();
+            answer.status().as_u16()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let asked = std::time::Instant::now();
+    let answer = second.call("auth.test", &key).await;
+    let held = asked.elapsed();
+    assert_eq!(answer["ok"], true, "{answer}");
+    assert_eq!(
+        waited_out.await.unwrap(),
+        200,
+        "the first proxy waited its 429 out"
+    );
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(3)
+            && held >= std::time::Duration::from_millis(1000),
+        "the second proxy held its request until the first's Retry-After: held {held:?}"
+    );
+    assert_eq!(sim.counters().calls.get("auth.test").copied(), Some(3));
+}

@@ -254,6 +254,15 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
     // not meet an expired token.
     let report = |event: WatchEvent| tracing::info!(event = ?event, "proxy keeps tokens fresh");
     let stop = ctx.settings.stop.clone();
+    // Holds another proxy on the store puts reach this one within half a second.
+    let holds = {
+        let (engine, stop) = (engine.clone(), ctx.settings.stop.clone());
+        tokio::spawn(async move {
+            engine
+                .follow_rate_holds(stop.reached(crate::engine::StopLevel::Finish))
+                .await
+        })
+    };
     let (served, fresh) = tokio::join!(
         crate::proxy::serve(
             engine.clone(),
@@ -269,6 +278,7 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
         ),
     );
     teams.abort();
+    holds.abort();
     let (tally, public_tally) = served?;
     fresh?;
     if !args.no_governor {

@@ -6,6 +6,7 @@
 //! rate tier, so Slack rarely has to say 429 at all.
 
 use crate::slack::catalogue::{Tier, catalogue};
+use crate::store::RateHold;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -211,6 +212,57 @@ impl Governor {
 
     pub fn passed(&self) {
         self.counts.passed.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// How often a proxy reads the holds other proxies on the store put.
+const FOLLOW_EVERY: Duration = Duration::from_millis(500);
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl super::Engine {
+    /// Put a hold in the store, for every proxy on it; a store that fails only loses the
+    /// sharing, never the request.
+    pub(super) async fn share_hold(&self, connection: &str, method: &str, secs: u64) {
+        let now = now_ms();
+        let hold = RateHold {
+            connection_id: connection.to_owned(),
+            method: method.to_owned(),
+            until_ms: now + (secs as i64).saturating_mul(1000),
+        };
+        if let Err(e) = self.store().run(move |s| s.put_rate_hold(&hold, now)).await {
+            tracing::warn!(error = %e, "could not share a rate-limit hold");
+        }
+    }
+
+    /// Take the holds the other proxies on the store put, every half second, until `stop`.
+    pub async fn follow_rate_holds(&self, stop: impl std::future::Future<Output = ()>) {
+        let Some(governor) = self.governor.get().filter(|g| g.enabled()) else {
+            return;
+        };
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(FOLLOW_EVERY) => {}
+                () = &mut stop => return,
+            }
+            let now = now_ms();
+            match self.store().read(move |s| s.rate_holds(now)).await {
+                Ok(holds) => {
+                    for hold in holds {
+                        let left = Duration::from_millis((hold.until_ms - now).max(0) as u64);
+                        governor.hold_until(
+                            &hold.connection_id,
+                            &hold.method,
+                            Instant::now() + left,
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not read the fleet's rate-limit holds"),
+            }
+        }
     }
 }
 

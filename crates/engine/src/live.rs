@@ -162,8 +162,10 @@ impl Engine {
             if let OnRateLimit::Govern(governor) = on_rate_limit
                 && let Some(secs) = failure_in(&result).and_then(rate_limited)
             {
-                // Every later request for the pair waits too, whoever sends it.
+                // Every later request for the pair waits too, whoever sends it, on this
+                // proxy and on every other proxy on the store.
                 let until = governor.hold(&connection.id, attempt.method, secs);
+                self.share_hold(&connection.id, attempt.method, secs).await;
                 if absorbed < MOST_ABSORBED && governor.can_wait(until) {
                     absorbed += 1;
                     governor.absorbed();

@@ -68,6 +68,7 @@ pub trait Backend:
     + CallStore
     + ProxyKeyStore
     + InstallStore
+    + RateHolds
     + Send
 {
     /// Where the store lives, as a person reads it (a path, a redacted URL).
@@ -268,4 +269,23 @@ pub trait InstallStore {
     fn keyed_digest(&self, text: &str) -> Vec<u8>;
     /// Whether `fingerprint` is new: it is kept until `until`, and a second sight is `false`.
     fn first_sight(&mut self, fingerprint: &str, until: i64, now: i64) -> StoreResult<bool>;
+}
+
+/// A hold the governor of some proxy on this store put on an (install, method).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateHold {
+    pub connection_id: String,
+    pub method: String,
+    /// Unix milliseconds.
+    pub until_ms: i64,
+}
+
+/// The governor's holds, shared by every proxy on the store: one host's 429 holds the pair
+/// on them all.
+pub trait RateHolds {
+    /// Hold the pair until `hold.until_ms` (a later hold already there stands); holds past
+    /// by `now_ms` are dropped.
+    fn put_rate_hold(&mut self, hold: &RateHold, now_ms: i64) -> StoreResult<()>;
+    /// The holds still standing at `now_ms`.
+    fn rate_holds(&self, now_ms: i64) -> StoreResult<Vec<RateHold>>;
 }

@@ -20,7 +20,8 @@ mod vocabulary;
 
 pub use backend::{
     AppStore, Backend, CallStore, CommitOutcome, ConnectionStore, DueToken, EventStore,
-    InstallCandidate, InstallStore, Lease, ProxyKeyStore, RefreshLock, TokenState, TokenStore,
+    InstallCandidate, InstallStore, Lease, ProxyKeyStore, RateHold, RateHolds, RefreshLock,
+    TokenState, TokenStore,
 };
 pub use error::{StoreError, StoreResult};
 pub use handle::{Passing, READ_PATIENCE, StoreHandle};

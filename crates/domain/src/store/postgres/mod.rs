@@ -11,6 +11,7 @@ mod feed;
 mod installs;
 mod leases;
 mod proxy_keys;
+mod rate_holds;
 mod rows;
 mod schema;
 mod server;

@@ -135,6 +135,15 @@ CREATE TABLE seen_requests (
     expires_at BIGINT NOT NULL
 );
 "#,
+    // 4: the governor's holds, as the file's version 7.
+    r#"
+CREATE TABLE rate_holds (
+    connection_id TEXT NOT NULL,
+    method        TEXT NOT NULL,
+    until_ms      BIGINT NOT NULL,
+    PRIMARY KEY (connection_id, method)
+);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

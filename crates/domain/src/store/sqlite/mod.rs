@@ -11,6 +11,7 @@ mod events;
 mod installs;
 mod leases;
 mod proxy_keys;
+mod rate_holds;
 mod reserve;
 mod schema;
 mod sdk_rows;

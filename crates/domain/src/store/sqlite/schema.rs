@@ -186,6 +186,16 @@ CREATE TABLE seen_requests (
     expires_at INTEGER NOT NULL
 );
 "#,
+    // 7: the governor's holds, shared by every proxy on the store: Slack's Retry-After
+    // for an (install, method), until when in Unix milliseconds.
+    r#"
+CREATE TABLE rate_holds (
+    connection_id TEXT NOT NULL,
+    method        TEXT NOT NULL,
+    until_ms      INTEGER NOT NULL,
+    PRIMARY KEY (connection_id, method)
+);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
