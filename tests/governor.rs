@@ -15,8 +15,9 @@ const LIMIT: u32 = 20;
 const CLIENTS: u32 = 20;
 const CALLS: u32 = 5;
 
-/// The clients' run through a proxy started with `args`: what they saw.
-async fn run(args: &[&str]) -> Option<serde_json::Value> {
+/// The clients' run through a proxy started with `args`: what they saw, and the key's
+/// counts once the proxy has stopped.
+async fn run(args: &[&str]) -> Option<(serde_json::Value, serde_json::Value)> {
     let python = sdk_python()?;
     let sim = simulator(43_200).await;
     sim.with_world(|w| {
@@ -42,15 +43,23 @@ async fn run(args: &[&str]) -> Option<serde_json::Value> {
     .await
     .unwrap();
     drop(proxy);
-    Some(seen)
+    let keys: serde_json::Value =
+        serde_json::from_str(&env.ok(&["proxy", "key", "list", "--json"], "")).unwrap();
+    Some((seen, keys[0].clone()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_governor_absorbs_slacks_rate_limit() {
-    let Some(seen) = run(&[]).await else {
+    let Some((seen, counts)) = run(&[]).await else {
         return;
     };
     assert_eq!(seen["ok"], CLIENTS * CALLS, "{seen}");
+    // Held and waited out, not failed: the key's counts say so.
+    assert_eq!(counts["failures"], 0, "{counts}");
+    assert!(
+        counts["held"].as_i64().unwrap() + counts["absorbed"].as_i64().unwrap() > 0,
+        "{counts}"
+    );
     assert_eq!(seen["errors"], serde_json::json!([]), "{seen}");
     // 100 calls at 20 a second: 4 s after the first second's 20, ideally.
     let ideal = f64::from(CLIENTS * CALLS) / f64::from(LIMIT) - 1.0;
@@ -64,7 +73,7 @@ async fn the_governor_absorbs_slacks_rate_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_governor_the_429s_reach_the_app() {
-    let Some(seen) = run(&["--no-governor"]).await else {
+    let Some((seen, _)) = run(&["--no-governor"]).await else {
         return;
     };
     let errors = seen["errors"].as_array().unwrap();

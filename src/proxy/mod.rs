@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tally::Tally;
+use tally::{Counted, Tally};
 use tokio::net::TcpListener;
 
 /// Web API bodies are small; file bytes go to the upload URL Slack hands out, not here.
@@ -83,7 +83,7 @@ async fn api(
     let query = parts.uri.query().map(str::to_owned);
     // The name and the header's key are checked before any of the body is read.
     if !valid_method(&method) {
-        proxy.tally.count(None, true, false);
+        proxy.tally.count(Counted::refused());
         return slack_shaped("unknown_method");
     }
     let get = http_method == Method::GET;
@@ -98,7 +98,7 @@ async fn api(
     {
         Ok(body) => body,
         Err(refusal) => {
-            proxy.tally.count(None, true, false);
+            proxy.tally.count(Counted::refused());
             tracing::info!(method, refusal = ?refusal, "proxy refused a request");
             return match refusal {
                 intake::Refusal::UnknownKey => slack_shaped("invalid_auth"),
@@ -111,7 +111,7 @@ async fn api(
     let request = match request::read(&method, get, &headers, query, body) {
         Ok(request) => request,
         Err(unusable) => {
-            proxy.tally.count(None, true, false);
+            proxy.tally.count(Counted::refused());
             tracing::info!(method, error = unusable.code(), "proxy refused a request");
             return slack_shaped(unusable.code());
         }
@@ -143,20 +143,21 @@ async fn api(
 fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant) -> Response {
     let ProxyOutcome {
         key,
+        connection,
         kind,
         error,
         answer,
+        held,
+        absorbed,
     } = outcome;
-    let connection = key
-        .as_ref()
-        .map(|k| k.connection.clone())
-        .unwrap_or_default();
-    let rate_limited = error.as_deref() == Some("ratelimited");
-    tally.count(
-        key.as_ref().map(|k| k.id.as_str()),
-        error.is_some(),
-        rate_limited,
-    );
+    let connection = connection.unwrap_or_default();
+    tally.count(Counted {
+        key_id: key.as_ref().map(|k| k.id.as_str()),
+        failed: error.is_some(),
+        rate_limited: error.as_deref() == Some("ratelimited"),
+        held,
+        absorbed,
+    });
     let (status, response) = match answer {
         ProxyAnswer::Refused { error } => (200, slack_shaped(&error)),
         ProxyAnswer::RateLimited { retry_after } => {

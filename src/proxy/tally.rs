@@ -1,17 +1,40 @@
 //! The proxy's counts: per key in memory, written to the store once a second (one write
 //! per key rather than one per request), and totals for the proxy's own lines.
 
-use crate::engine::Engine;
 use crate::engine::now_unix;
+use crate::engine::{Engine, ProxyUse};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Default)]
 struct Since {
-    requests: u64,
-    failures: u64,
+    counted: ProxyUse,
     last: i64,
+}
+
+/// What one request came to, for the counts.
+pub struct Counted<'a> {
+    pub key_id: Option<&'a str>,
+    pub failed: bool,
+    pub rate_limited: bool,
+    /// It waited for its turn under the governor.
+    pub held: bool,
+    /// Slack's 429s the governor waited out for it.
+    pub absorbed: u32,
+}
+
+impl Counted<'_> {
+    /// A request refused before it had a key.
+    pub fn refused() -> Counted<'static> {
+        Counted {
+            key_id: None,
+            failed: true,
+            rate_limited: false,
+            held: false,
+            absorbed: 0,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -23,23 +46,25 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn count(&self, key_id: Option<&str>, failed: bool, rate_limited: bool) {
+    pub fn count(&self, request: Counted<'_>) {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        if failed {
+        if request.failed {
             self.failures.fetch_add(1, Ordering::Relaxed);
         }
-        if rate_limited {
+        if request.rate_limited {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
-        if let Some(id) = key_id {
+        if let Some(id) = request.key_id {
             let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
             // Looked up before inserting, so a known key costs no allocation.
             let since = match pending.get_mut(id) {
                 Some(since) => since,
                 None => pending.entry(id.to_owned()).or_default(),
             };
-            since.requests += 1;
-            since.failures += u64::from(failed);
+            since.counted.requests += 1;
+            since.counted.failures += u64::from(request.failed);
+            since.counted.held += u64::from(request.held);
+            since.counted.absorbed += u64::from(request.absorbed);
             since.last = now_unix();
         }
     }
@@ -49,10 +74,7 @@ impl Tally {
     pub async fn flush(&self, engine: &Engine) {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         for (id, since) in pending {
-            if let Err(e) = engine
-                .count_proxy_use(&id, since.requests, since.failures, since.last)
-                .await
-            {
+            if let Err(e) = engine.count_proxy_use(&id, since.counted, since.last).await {
                 tracing::warn!(error = %e, "could not store the proxy's counts");
             }
         }

@@ -102,6 +102,8 @@ fn snapshot() -> Snapshot {
         connection: Some("acme-rotating".into()),
         app_id: None,
         app: None,
+        held: 0,
+        absorbed: 0,
         kind: crate::engine::KeyKind::Auto,
         label: Some("billing worker".into()),
         created_at: NOW - 3_600,

@@ -52,11 +52,10 @@ pub struct GovernorCounts {
 /// Whether a request may go now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Turn {
-    Go,
+    /// Sent now; `held` when it waited for its turn first.
+    Go { held: bool },
     /// Not within the longest wait: the app gets a 429 with this `Retry-After`.
-    TooLong {
-        retry_after: u64,
-    },
+    TooLong { retry_after: u64 },
 }
 
 /// A budget per minute from the catalogue's rate tier (Tier 1 = 1, 2 = 20, 3 = 50,
@@ -137,12 +136,12 @@ impl Governor {
             (Some(a), Some(b)) => a.max(b),
             (a, b) => match a.or(b) {
                 Some(until) => until,
-                None => return Turn::Go,
+                None => return Turn::Go { held: false },
             },
         };
         let wait = until.saturating_duration_since(Instant::now());
         if wait.is_zero() {
-            return Turn::Go;
+            return Turn::Go { held: false };
         }
         if wait > self.settings.max_wait {
             return Turn::TooLong {
@@ -151,7 +150,7 @@ impl Governor {
         }
         self.counts.held.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep_until(until).await;
-        Turn::Go
+        Turn::Go { held: true }
     }
 
     /// With pacing on, when the pair's budget lets this call go: now, or when the oldest
@@ -275,18 +274,13 @@ mod tests {
         let governor = Governor::new(GovernorSettings::default());
         governor.hold("c1", "conversations.history", 5);
         let started = Instant::now();
-        assert_eq!(
-            governor.turn("c2", "conversations.history", None).await,
-            Turn::Go
-        );
-        assert_eq!(
-            governor.turn("c1", "chat.postMessage", None).await,
-            Turn::Go
-        );
+        let go = Turn::Go { held: false };
+        assert_eq!(governor.turn("c2", "conversations.history", None).await, go);
+        assert_eq!(governor.turn("c1", "chat.postMessage", None).await, go);
         assert!(started.elapsed() < Duration::from_millis(10));
         assert_eq!(
             governor.turn("c1", "conversations.history", None).await,
-            Turn::Go
+            Turn::Go { held: true }
         );
         assert!(started.elapsed() >= Duration::from_secs(5));
         assert_eq!(governor.counts.held.load(Ordering::Relaxed), 1);

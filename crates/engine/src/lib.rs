@@ -67,7 +67,7 @@ pub use xox_domain::slack::secret::scrub;
 pub use xox_domain::slack::{ErrorCode, Scopes, Secret, TokenKind, TokenType};
 pub use xox_domain::store::{
     CallState, Connection, Event, EventAction, Health, HeldElsewhere, KeyKind, NewApp, Outcome,
-    ProxyKey, RecordedCall, TokenInfo, TokenStatus, is_server, now_unix,
+    ProxyKey, ProxyUse, RecordedCall, TokenInfo, TokenStatus, is_server, now_unix,
 };
 
 /// Whether `name` could be a registered app's name: what a public URL may carry. The app

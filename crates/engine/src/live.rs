@@ -88,6 +88,8 @@ pub(super) struct Sent<T> {
     pub(super) refreshed_on_the_way: bool,
     /// The failure as recorded, when the request failed.
     pub(super) recorded: Option<Result<ExplainedCall, StoreError>>,
+    /// Slack's 429s the governor waited out on the way.
+    pub(super) absorbed: u32,
 }
 
 /// The failure a send came to: no answer, or Slack's refusal inside one.
@@ -234,6 +236,7 @@ impl Engine {
             usable,
             refreshed_on_the_way,
             recorded,
+            absorbed,
         }))
     }
 

@@ -4,7 +4,7 @@
 use super::{Engine, EngineError, EngineResult};
 use crate::calls::default_kind;
 use crate::slack::Secret;
-use crate::store::{KeyKind, KeyTarget, ProxyKey};
+use crate::store::{KeyKind, KeyTarget, ProxyKey, ProxyUse};
 
 /// Where a proxy key starts: nothing like a Slack token's `xox…`, so neither is taken for
 /// the other.
@@ -103,17 +103,11 @@ impl Engine {
     }
 
     /// Add the proxy's counts for key `id` since it last said.
-    pub async fn count_proxy_use(
-        &self,
-        id: &str,
-        requests: u64,
-        failures: u64,
-        at: i64,
-    ) -> EngineResult<()> {
+    pub async fn count_proxy_use(&self, id: &str, counted: ProxyUse, at: i64) -> EngineResult<()> {
         let id = id.to_owned();
         Ok(self
             .store()
-            .run(move |s| s.count_proxy_use(&id, requests, failures, at))
+            .run(move |s| s.count_proxy_use(&id, counted, at))
             .await?)
     }
 }

@@ -84,20 +84,29 @@ pub enum ProxyAnswer {
 /// What the request was, for the proxy's counts and its access log.
 pub struct ProxyOutcome {
     pub key: Option<Arc<ProxyKey>>,
+    /// The connection whose token served it (for an app key, the install it named).
+    pub connection: Option<String>,
     pub kind: Option<TokenKind>,
     pub error: Option<String>,
     pub answer: ProxyAnswer,
+    /// It waited for its turn under the governor (a hold or a budget).
+    pub held: bool,
+    /// Slack's 429s the governor waited out for it.
+    pub absorbed: u32,
 }
 
 impl ProxyOutcome {
     fn refused(key: Option<Arc<ProxyKey>>, error: &str) -> ProxyOutcome {
         ProxyOutcome {
             key,
+            connection: None,
             kind: None,
             error: Some(error.to_owned()),
             answer: ProxyAnswer::Refused {
                 error: error.to_owned(),
             },
+            held: false,
+            absorbed: 0,
         }
     }
 }
@@ -186,23 +195,30 @@ impl Engine {
             ));
         };
         let governor = self.governor.get().filter(|g| g.enabled());
+        let mut held = false;
         if let Some(governor) = governor {
             let channel = request
                 .params
                 .iter()
                 .find(|(name, _)| name == "channel")
                 .map(|(_, value)| value.as_str());
-            if let Turn::TooLong { retry_after } = governor
+            match governor
                 .turn(&connection.id, &request.method, channel)
                 .await
             {
-                governor.passed();
-                return Ok(ProxyOutcome {
-                    key: Some(proxy_key),
-                    kind: Some(kind),
-                    error: Some("ratelimited".into()),
-                    answer: ProxyAnswer::RateLimited { retry_after },
-                });
+                Turn::Go { held: waited } => held = waited,
+                Turn::TooLong { retry_after } => {
+                    governor.passed();
+                    return Ok(ProxyOutcome {
+                        key: Some(proxy_key),
+                        connection: Some(connection.name.clone()),
+                        kind: Some(kind),
+                        error: Some("ratelimited".into()),
+                        answer: ProxyAnswer::RateLimited { retry_after },
+                        held: false,
+                        absorbed: 0,
+                    });
+                }
             }
         }
         let on_rate_limit = governor.map_or(OnRateLimit::Answer, OnRateLimit::Govern);
@@ -289,9 +305,12 @@ impl Engine {
         };
         Ok(ProxyOutcome {
             key: Some(proxy_key),
+            connection: Some(connection.name.clone()),
             kind: Some(kind),
             error,
             answer,
+            held,
+            absorbed: sent.absorbed,
         })
     }
 

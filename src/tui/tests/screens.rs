@@ -232,3 +232,17 @@ fn wrapping_keeps_every_character() {
     let text = "one two three four five six seven";
     assert_eq!(wrap(text, 7).join(" "), text);
 }
+
+#[test]
+fn the_header_shows_what_the_governor_held() {
+    let mut app = app();
+    let before = format!("{}", render(&app, 160, 30).backend());
+    assert!(!before.contains("held"), "{before}");
+    app.snapshot.proxy_keys[0].held = 35;
+    app.snapshot.proxy_keys[0].absorbed = 12;
+    let after = format!("{}", render(&app, 160, 30).backend());
+    assert!(
+        after.contains("3 failed, 35 held, 12 429s absorbed"),
+        "{after}"
+    );
+}

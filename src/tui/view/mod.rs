@@ -175,10 +175,18 @@ fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'sta
     if !keys.is_empty() {
         let calls: i64 = keys.iter().map(|k| k.requests).sum();
         let failures: i64 = keys.iter().map(|k| k.failures).sum();
+        // What the governor held or waited out is not a failure, but it is worth seeing.
+        let held: i64 = keys.iter().map(|k| k.held).sum();
+        let absorbed: i64 = keys.iter().map(|k| k.absorbed).sum();
+        let governed = if held + absorbed > 0 {
+            format!(", {held} held, {absorbed} 429s absorbed")
+        } else {
+            String::new()
+        };
         parts.insert(
             4,
             Span::styled(
-                format!("proxy {calls} calls, {failures} failed"),
+                format!("proxy {calls} calls, {failures} failed{governed}"),
                 if failures > 0 {
                     p.fg(Color::Red)
                 } else {

@@ -4,7 +4,7 @@
 use super::error::StoreResult;
 use super::model::{
     App, CallPayload, CallState, Connection, Event, HeldElsewhere, KeyKind, KeyTarget, NewApp,
-    NewCall, NewEvent, ProxyKey, RecordedCall, TokenStatus,
+    NewCall, NewEvent, ProxyKey, ProxyUse, RecordedCall, TokenStatus,
 };
 use crate::slack::grant::IncomingWebhook;
 use crate::slack::{ClientCredentials, Grant, GrantedToken, Scopes, Secret, TokenKind};
@@ -232,13 +232,7 @@ pub trait ProxyKeyStore {
     /// The key matching `key`, compared by keyed digest in constant time.
     fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>>;
     fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()>;
-    fn count_proxy_use(
-        &mut self,
-        id: &str,
-        requests: u64,
-        failures: u64,
-        at: i64,
-    ) -> StoreResult<()>;
+    fn count_proxy_use(&mut self, id: &str, counted: ProxyUse, at: i64) -> StoreResult<()>;
 }
 
 /// A connection that may serve an app's request for one workspace or org: see

@@ -133,6 +133,19 @@ pub struct ProxyKey {
     pub last_used_at: Option<i64>,
     pub requests: i64,
     pub failures: i64,
+    /// Requests the governor held for their turn, and Slack's 429s it waited out: neither
+    /// is a failure.
+    pub held: i64,
+    pub absorbed: i64,
+}
+
+/// What the proxy counted for a key since it last said.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProxyUse {
+    pub requests: u64,
+    pub failures: u64,
+    pub held: u64,
+    pub absorbed: u64,
 }
 
 fn display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {

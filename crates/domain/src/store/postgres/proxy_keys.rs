@@ -5,7 +5,7 @@ use super::rows::{self, KEY_COLUMNS, KEY_TABLES};
 use crate::slack::Secret;
 use crate::store::backend::ProxyKeyStore;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{KeyKind, KeyTarget, ProxyKey, new_id, now_unix};
+use crate::store::model::{KeyKind, KeyTarget, ProxyKey, ProxyUse, new_id, now_unix};
 use subtle::ConstantTimeEq;
 
 impl ProxyKeyStore for PostgresStore {
@@ -48,7 +48,7 @@ impl ProxyKeyStore for PostgresStore {
             &[&digest],
         )?;
         let Some(row) = found else { return Ok(None) };
-        let stored: Vec<u8> = row.get(11);
+        let stored: Vec<u8> = row.get(13);
         // Compared in constant time, as in the file, whatever the index already matched.
         if bool::from(stored.ct_eq(&digest)) {
             Ok(Some(rows::proxy_key(&row)?))
@@ -68,19 +68,21 @@ impl ProxyKeyStore for PostgresStore {
         })
     }
 
-    fn count_proxy_use(
-        &mut self,
-        id: &str,
-        requests: u64,
-        failures: u64,
-        at: i64,
-    ) -> StoreResult<()> {
+    fn count_proxy_use(&mut self, id: &str, counted: ProxyUse, at: i64) -> StoreResult<()> {
         self.write(|tx, _| {
             tx.execute(
                 "UPDATE proxy_keys SET requests = requests + $2, failures = failures + $3,
-                        last_used_at = GREATEST(COALESCE(last_used_at, 0), $4)
+                        held = held + $4, absorbed = absorbed + $5,
+                        last_used_at = GREATEST(COALESCE(last_used_at, 0), $6)
                  WHERE id = $1",
-                &[&id, &(requests as i64), &(failures as i64), &at],
+                &[
+                    &id,
+                    &(counted.requests as i64),
+                    &(counted.failures as i64),
+                    &(counted.held as i64),
+                    &(counted.absorbed as i64),
+                    &at,
+                ],
             )?;
             Ok(())
         })

@@ -147,7 +147,7 @@ pub(super) fn call(r: &Row) -> StoreResult<RecordedCall> {
     })
 }
 
-pub(super) const KEY_COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name";
+pub(super) const KEY_COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name, k.held, k.absorbed";
 
 /// Keys with what they stand for: a connection, or an app.
 pub(super) const KEY_TABLES: &str = "proxy_keys k LEFT JOIN connections c ON c.id = k.connection_id LEFT JOIN apps a ON a.id = k.app_id";
@@ -159,6 +159,8 @@ pub(super) fn proxy_key(r: &Row) -> StoreResult<ProxyKey> {
         connection: opt_text(r, 2),
         app_id: opt_text(r, 9),
         app: opt_text(r, 10),
+        held: r.get(11),
+        absorbed: r.get(12),
         kind: r
             .get::<_, &str>(3)
             .parse::<KeyKind>()

@@ -137,6 +137,8 @@ CREATE TABLE seen_requests (
 "#,
     // 4: the governor's holds, as the file's version 7.
     r#"
+ALTER TABLE proxy_keys ADD COLUMN held BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE proxy_keys ADD COLUMN absorbed BIGINT NOT NULL DEFAULT 0;
 CREATE TABLE rate_holds (
     connection_id TEXT NOT NULL,
     method        TEXT NOT NULL,

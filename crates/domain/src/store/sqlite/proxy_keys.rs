@@ -6,12 +6,12 @@ use super::columns::{opt_text, text};
 use crate::slack::Secret;
 use crate::store::backend::ProxyKeyStore;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::model::{KeyKind, KeyTarget, ProxyKey, new_id, now_unix};
+use crate::store::model::{KeyKind, KeyTarget, ProxyKey, ProxyUse, new_id, now_unix};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, Row, params};
 use subtle::ConstantTimeEq;
 
-const COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name";
+const COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name, k.held, k.absorbed";
 
 /// Keys with what they stand for: a connection, or an app.
 const TABLES: &str = "proxy_keys k LEFT JOIN connections c ON c.id = k.connection_id LEFT JOIN apps a ON a.id = k.app_id";
@@ -38,6 +38,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ProxyKey> {
         connection: opt_text(r, 2)?,
         app_id: opt_text(r, 9)?,
         app: opt_text(r, 10)?,
+        held: r.get(11)?,
+        absorbed: r.get(12)?,
         kind: r.get(3)?,
         label: opt_text(r, 4)?,
         created_at: r.get(5)?,
@@ -92,7 +94,7 @@ impl ProxyKeyStore for SqliteStore {
             .query_row(
                 &format!("SELECT {COLUMNS}, k.digest FROM {TABLES} WHERE k.digest = ?1"),
                 [&digest],
-                |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(11)?)),
+                |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(13)?)),
             )
             .optional()
             .map_err(|e| self.sql(e))?;
@@ -111,19 +113,21 @@ impl ProxyKeyStore for SqliteStore {
     }
 
     /// Add what the proxy counted for a key since it last said.
-    fn count_proxy_use(
-        &mut self,
-        id: &str,
-        requests: u64,
-        failures: u64,
-        at: i64,
-    ) -> StoreResult<()> {
+    fn count_proxy_use(&mut self, id: &str, counted: ProxyUse, at: i64) -> StoreResult<()> {
         self.write(|tx, _| {
             tx.execute(
                 "UPDATE proxy_keys SET requests = requests + ?2, failures = failures + ?3,
-                                       last_used_at = MAX(COALESCE(last_used_at, 0), ?4)
+                                       held = held + ?4, absorbed = absorbed + ?5,
+                                       last_used_at = MAX(COALESCE(last_used_at, 0), ?6)
                  WHERE id = ?1",
-                params![id, requests as i64, failures as i64, at],
+                params![
+                    id,
+                    counted.requests as i64,
+                    counted.failures as i64,
+                    counted.held as i64,
+                    counted.absorbed as i64,
+                    at
+                ],
             )?;
             Ok(())
         })

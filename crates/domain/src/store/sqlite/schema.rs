@@ -186,9 +186,12 @@ CREATE TABLE seen_requests (
     expires_at INTEGER NOT NULL
 );
 "#,
-    // 7: the governor's holds, shared by every proxy on the store: Slack's Retry-After
-    // for an (install, method), until when in Unix milliseconds.
+    // 7: the governor: what each key's requests were held and how many 429s were waited
+    // out for them, and its holds, shared by every proxy on the store (Slack's
+    // Retry-After for an (install, method), until when in Unix milliseconds).
     r#"
+ALTER TABLE proxy_keys ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE proxy_keys ADD COLUMN absorbed INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE rate_holds (
     connection_id TEXT NOT NULL,
     method        TEXT NOT NULL,
