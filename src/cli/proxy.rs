@@ -4,6 +4,7 @@
 use super::{Context, format, print_json};
 use crate::engine::WatchEvent;
 use crate::engine::{KeyFor, KeyKind};
+use crate::metrics::proxy::ProxyMetrics;
 use clap::{Args, Subcommand};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -48,6 +49,9 @@ pub struct ProxyArgs {
     /// (1, 20, 50, 100), and chat.postMessage to one a second per channel
     #[arg(long, conflicts_with = "no_governor")]
     pace: bool,
+    /// Serve /metrics (Prometheus' text format) on the loopback listener
+    #[arg(long)]
+    metrics: bool,
     /// A method's budget under --pace, as METHOD=N/MIN (repeat for more)
     #[arg(long = "pace-override", value_name = "METHOD=N/MIN", value_parser = parse_override, requires = "pace")]
     pace_overrides: Vec<(String, u32)>,
@@ -269,7 +273,9 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
             listener,
             public,
             stop.clone(),
-            args.max_body
+            args.max_body,
+            args.metrics
+                .then(|| Arc::new(ProxyMetrics::with_governor(governed.clone())))
         ),
         engine.keep_fresh(
             crate::engine::DEFAULT_WINDOW,

@@ -10,6 +10,10 @@ pub struct WatchArgs {
     /// Refresh tokens that expire within this long
     #[arg(long, default_value = "2h", value_parser = parse_window)]
     within: Duration,
+    /// Serve /metrics (Prometheus' text format) at ADDR:PORT: connections by status,
+    /// seconds to each token's expiry, refreshes by outcome
+    #[arg(long, value_name = "ADDR:PORT")]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 fn line(event: &WatchEvent) -> String {
@@ -43,7 +47,19 @@ fn line(event: &WatchEvent) -> String {
 }
 
 pub async fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = std::sync::Arc::new(ctx.engine()?);
+    if let Some(at) = args.metrics {
+        let listener = tokio::net::TcpListener::bind(at)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {at} (--metrics): {e}"))?;
+        // The address alone on stdout, as the proxy prints its own.
+        outln!("http://{}/metrics", listener.local_addr()?);
+        tokio::spawn(crate::metrics::serve_store_metrics(
+            engine.clone(),
+            listener,
+            ctx.settings.stop.clone(),
+        ));
+    }
     errln!(
         "{} watching {}: refreshing rotating tokens {} before expiry; Ctrl-C stops",
         format::rfc3339(crate::engine::now_unix()),

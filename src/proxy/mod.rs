@@ -4,7 +4,7 @@
 
 mod credential;
 mod intake;
-mod listen;
+pub(crate) mod listen;
 mod pages;
 pub mod public;
 mod request;
@@ -13,6 +13,7 @@ mod uploads;
 
 use crate::engine::Stop;
 use crate::engine::{Engine, ProxyAnswer, ProxyOutcome};
+use crate::metrics::proxy::ProxyMetrics;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -36,6 +37,30 @@ struct Proxy {
     base: Arc<str>,
     tally: Arc<Tally>,
     uploads: Arc<uploads::Uploads>,
+    /// The proxy's own counts for `/metrics`, when it serves them (`--metrics`).
+    metrics: Option<Arc<ProxyMetrics>>,
+}
+
+impl Proxy {
+    /// Count a request answered with `status` (and Slack's `error`) in the metrics.
+    fn observe(
+        &self,
+        method: &str,
+        status: u16,
+        error: Option<&str>,
+        at_slack: Duration,
+        started: Instant,
+    ) {
+        if let Some(metrics) = &self.metrics {
+            metrics.request(method, status, error, at_slack, started.elapsed());
+        }
+    }
+
+    /// A request refused before it reached the engine.
+    fn refused(&self, method: &str, status: u16, error: &str, started: Instant) {
+        self.tally.count(Counted::refused());
+        self.observe(method, status, Some(error), Duration::ZERO, started);
+    }
 }
 
 /// The largest file the proxy streams on to an upload URL.
@@ -83,7 +108,7 @@ async fn api(
     let query = parts.uri.query().map(str::to_owned);
     // The name and the header's key are checked before any of the body is read.
     if !valid_method(&method) {
-        proxy.tally.count(Counted::refused());
+        proxy.refused(&method, 200, "unknown_method", started);
         return slack_shaped("unknown_method");
     }
     let get = http_method == Method::GET;
@@ -98,20 +123,23 @@ async fn api(
     {
         Ok(body) => body,
         Err(refusal) => {
-            proxy.tally.count(Counted::refused());
             tracing::info!(method, refusal = ?refusal, "proxy refused a request");
-            return match refusal {
-                intake::Refusal::UnknownKey => slack_shaped("invalid_auth"),
-                intake::Refusal::Unavailable => unavailable(),
-                intake::Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
-                intake::Refusal::TooSlow => StatusCode::REQUEST_TIMEOUT.into_response(),
+            let (status, error, response) = match refusal {
+                intake::Refusal::UnknownKey => (200, "invalid_auth", slack_shaped("invalid_auth")),
+                intake::Refusal::Unavailable => (503, "service_unavailable", unavailable()),
+                intake::Refusal::TooLarge => {
+                    (413, "", StatusCode::PAYLOAD_TOO_LARGE.into_response())
+                }
+                intake::Refusal::TooSlow => (408, "", StatusCode::REQUEST_TIMEOUT.into_response()),
             };
+            proxy.refused(&method, status, error, started);
+            return response;
         }
     };
     let request = match request::read(&method, get, &headers, query, body) {
         Ok(request) => request,
         Err(unusable) => {
-            proxy.tally.count(Counted::refused());
+            proxy.refused(&method, 200, unusable.code(), started);
             tracing::info!(method, error = unusable.code(), "proxy refused a request");
             return slack_shaped(unusable.code());
         }
@@ -129,18 +157,25 @@ async fn api(
             {
                 *head = rewritten;
             }
-            respond(&proxy.tally, &method, outcome, started)
+            respond(&proxy, &method, outcome, started)
         }
         Err(e) => {
             // Only the store fails here, and it was waited for: answered as Slack answers
             // when it is down, HTTP 503, which SDKs retry (they never retry a 200).
             tracing::warn!(method, error = %e, "proxy could not serve a request");
+            proxy.observe(
+                &method,
+                503,
+                Some("service_unavailable"),
+                Duration::ZERO,
+                started,
+            );
             unavailable()
         }
     }
 }
 
-fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant) -> Response {
+fn respond(proxy: &Proxy, method: &str, outcome: ProxyOutcome, started: Instant) -> Response {
     let ProxyOutcome {
         key,
         connection,
@@ -149,9 +184,10 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
         answer,
         held,
         absorbed,
+        at_slack,
     } = outcome;
     let connection = connection.unwrap_or_default();
-    tally.count(Counted {
+    proxy.tally.count(Counted {
         key_id: key.as_ref().map(|k| k.id.as_str()),
         failed: error.is_some(),
         rate_limited: error.as_deref() == Some("ratelimited"),
@@ -203,6 +239,13 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
             (status, response)
         }
     };
+    if status == 429
+        && at_slack > Duration::ZERO
+        && let Some(metrics) = &proxy.metrics
+    {
+        metrics.slack_429_passed();
+    }
+    proxy.observe(method, status, error.as_deref(), at_slack, started);
     // The access log: never a key, a token or an argument.
     tracing::info!(
         method,
@@ -214,6 +257,24 @@ fn respond(tally: &Tally, method: &str, outcome: ProxyOutcome, started: Instant)
         "proxied"
     );
     response
+}
+
+/// `/metrics`: the store's facts and this proxy's counts, in Prometheus' text format.
+async fn serve_metrics(State(proxy): State<Proxy>) -> Response {
+    let Some(counts) = &proxy.metrics else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match proxy.engine.store_facts().await {
+        Ok(facts) => (
+            [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+            crate::metrics::render(&facts, Some(counts)),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not read the store for metrics");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
 
 /// Bytes for one of the upload URLs the proxy handed out, streamed on to Slack's.
@@ -310,6 +371,7 @@ pub async fn serve(
     public: Option<PublicFace>,
     stop: Stop,
     max_body: usize,
+    metrics: Option<Arc<ProxyMetrics>>,
 ) -> std::io::Result<(Arc<Tally>, Arc<public::PublicTally>)> {
     if let Err(e) = engine.prepare_proxy() {
         tracing::warn!(error = %e, "could not make the client to Slack yet; trying again on the first request");
@@ -321,10 +383,12 @@ pub async fn serve(
         intake: Arc::new(intake::Intake::new(max_body)),
         tally: tally.clone(),
         uploads: Default::default(),
+        metrics,
     };
     let app = Router::new()
         .route("/api/{method}", any(api))
         .route("/upload/{id}", axum::routing::post(upload))
+        .route("/metrics", axum::routing::get(serve_metrics))
         .with_state(state);
     let flusher = {
         let (engine, tally) = (engine.clone(), tally.clone());

@@ -78,7 +78,8 @@ pub struct Governor {
     /// When each paced pair's calls in the last minute went, and `chat.postMessage`'s per
     /// channel in the last second.
     paced: Mutex<HashMap<String, VecDeque<Instant>>>,
-    pub counts: GovernorCounts,
+    /// Shared with whoever reports them (the proxy's stop line, its metrics).
+    pub counts: std::sync::Arc<GovernorCounts>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -40,7 +40,7 @@ pub use public_install::{INSTALL_LIFETIME_SECS, InstallRefusal, InstallStart};
 pub use rotate::{Exchanged, Refreshed, TokenRef};
 pub use sdk_import::SdkImport;
 pub use slack_requests::{SlackReply, SlackRequest, SlackRoute};
-pub use summary::{Snapshot, Summary};
+pub use summary::{Snapshot, StoreFacts, Summary};
 pub use usable::{TokenWarning, UsableToken};
 
 // The domain, named as the engine's own modules inside this crate.
@@ -149,11 +149,11 @@ impl Engine {
 
     /// Govern the proxy's requests as `settings` say (once, before serving); what it does
     /// is counted in the returned counts.
-    pub fn govern(&self, settings: GovernorSettings) -> &GovernorCounts {
-        &self
-            .governor
+    pub fn govern(&self, settings: GovernorSettings) -> Arc<GovernorCounts> {
+        self.governor
             .get_or_init(|| governor::Governor::new(settings))
             .counts
+            .clone()
     }
 
     /// What opening the store changed that the user should hear about once.

@@ -93,6 +93,8 @@ pub struct ProxyOutcome {
     pub held: bool,
     /// Slack's 429s the governor waited out for it.
     pub absorbed: u32,
+    /// How long it spent at Slack (up to the first part of the answer).
+    pub at_slack: std::time::Duration,
 }
 
 impl ProxyOutcome {
@@ -107,8 +109,13 @@ impl ProxyOutcome {
             },
             held: false,
             absorbed: 0,
+            at_slack: std::time::Duration::ZERO,
         }
     }
+}
+
+fn nanos(since: std::time::Instant) -> u64 {
+    u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// Slack's own word for a token the policy will not hand out.
@@ -217,6 +224,7 @@ impl Engine {
                         answer: ProxyAnswer::RateLimited { retry_after },
                         held: false,
                         absorbed: 0,
+                        at_slack: std::time::Duration::ZERO,
                     });
                 }
             }
@@ -231,11 +239,24 @@ impl Engine {
         };
         let client = self.http()?;
         let request = &request;
+        // The time at Slack, summed over the sends (a retry, an absorbed 429), for metrics.
+        let at_slack = std::sync::atomic::AtomicU64::new(0);
+        let at_slack = &at_slack;
         let relay = |token: Secret| async move {
-            let mut answer = client
+            let started = std::time::Instant::now();
+            let sent = client
                 .pass_through(&request.method, &token, &request.request)
-                .await?;
-            Ok(match peek(&mut answer).await {
+                .await;
+            let mut answer = match sent {
+                Ok(answer) => answer,
+                Err(e) => {
+                    at_slack.fetch_add(nanos(started), std::sync::atomic::Ordering::Relaxed);
+                    return Err(e);
+                }
+            };
+            let peeked = peek(&mut answer).await;
+            at_slack.fetch_add(nanos(started), std::sync::atomic::Ordering::Relaxed);
+            Ok(match peeked {
                 Ok((head, complete)) => Relayed::Answered {
                     error: complete
                         .then(|| failure(&request.method, &answer, &head))
@@ -311,6 +332,9 @@ impl Engine {
             answer,
             held,
             absorbed: sent.absorbed,
+            at_slack: std::time::Duration::from_nanos(
+                at_slack.load(std::sync::atomic::Ordering::Relaxed),
+            ),
         })
     }
 

@@ -81,3 +81,24 @@ impl Engine {
             .await?)
     }
 }
+
+/// What the store says for metrics: every connection (with its tokens' health and
+/// expiry), and the refreshes in the trail by outcome, every host's.
+#[derive(Debug, Clone, Default)]
+pub struct StoreFacts {
+    pub connections: Vec<Connection>,
+    pub refreshes: Vec<(crate::store::Outcome, i64)>,
+}
+
+impl Engine {
+    pub async fn store_facts(&self) -> EngineResult<StoreFacts> {
+        self.store()
+            .read(|s| -> EngineResult<StoreFacts> {
+                Ok(StoreFacts {
+                    connections: s.connections()?,
+                    refreshes: s.event_counts(crate::store::EventAction::Refresh)?,
+                })
+            })
+            .await
+    }
+}

@@ -8,7 +8,7 @@ use super::model::{
 };
 use crate::slack::grant::IncomingWebhook;
 use crate::slack::{ClientCredentials, Grant, GrantedToken, Scopes, Secret, TokenKind};
-use crate::store::EventAction;
+use crate::store::{EventAction, Outcome};
 use std::time::Duration;
 
 /// Opens another session on a store: see [`Backend::session_maker`].
@@ -208,6 +208,8 @@ pub trait RefreshLock {
 pub trait EventStore {
     fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
     fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>>;
+    /// How many events of `action` the trail holds, by outcome: every host's, ever.
+    fn event_counts(&self, action: EventAction) -> StoreResult<Vec<(Outcome, i64)>>;
 }
 
 /// Failed calls, kept to be explained and replayed.

@@ -4,7 +4,7 @@ use super::rows::{self, EVENT_COLUMNS};
 use super::{PostgresStore, tokens};
 use crate::store::backend::EventStore;
 use crate::store::error::StoreResult;
-use crate::store::model::{Event, NewEvent};
+use crate::store::model::{Event, EventAction, NewEvent, Outcome};
 
 impl EventStore for PostgresStore {
     fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()> {
@@ -21,6 +21,17 @@ impl EventStore for PostgresStore {
             )?
             .iter()
             .map(rows::event)
+            .collect()
+    }
+
+    fn event_counts(&self, action: EventAction) -> StoreResult<Vec<(Outcome, i64)>> {
+        self.db()?
+            .query(
+                "SELECT outcome, COUNT(*) FROM events WHERE action = $1 GROUP BY outcome",
+                &[&action.as_str()],
+            )?
+            .iter()
+            .map(|r| Ok((rows::stored(r.get(0))?, r.get(1))))
             .collect()
     }
 }

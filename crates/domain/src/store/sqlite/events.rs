@@ -3,7 +3,7 @@
 use super::SqliteStore;
 use crate::store::backend::EventStore;
 use crate::store::error::StoreResult;
-use crate::store::model::{Event, NewEvent};
+use crate::store::model::{Event, EventAction, NewEvent, Outcome};
 use rusqlite::{Connection as Sqlite, params};
 
 pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()> {
@@ -54,6 +54,19 @@ impl EventStore for SqliteStore {
                     detail: r.get(9)?,
                 })
             })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    fn event_counts(&self, action: EventAction) -> StoreResult<Vec<(Outcome, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT outcome, COUNT(*) FROM events WHERE action = ?1 GROUP BY outcome",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map([action], |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
