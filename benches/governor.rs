@@ -4,12 +4,13 @@
 //! against the limit's ideal time (the ratio), and the 429s that reached the clients;
 //! asserts nothing.
 
+#[path = "proxy_process.rs"]
+mod proxy_process;
 #[path = "seed.rs"]
 mod seed;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 use xox_domain::sim::Simulator;
 
@@ -43,18 +44,10 @@ async fn run(
     .unwrap()
     .trim()
     .to_owned();
-    let mut proxy = xox()
-        .args(["proxy", "--port", "0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut base = String::new();
-    BufReader::new(proxy.stdout.take().unwrap())
-        .read_line(&mut base)
-        .unwrap();
-    let url = format!("{}auth.test", base.trim());
+    let mut command = xox();
+    command.args(["proxy", "--port", "0"]).args(args);
+    let (mut proxy, base) = proxy_process::start(command);
+    let url = format!("{base}auth.test");
     let started = Instant::now();
     let clients: Vec<_> = (0..CLIENTS)
         .map(|_| {

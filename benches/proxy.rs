@@ -6,11 +6,12 @@
 //! Prints numbers; asserts none. `XOX_PROXY_BENCH_SECS` and `XOX_PROXY_BENCH_REQUESTS`
 //! change the run's length.
 
+#[path = "proxy_process.rs"]
+mod proxy_process;
 #[path = "seed.rs"]
 mod seed;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use xox_domain::sim::Simulator;
@@ -152,16 +153,7 @@ async fn main() {
     };
     let key = output(&["proxy", "key", "add", "conn-00000"]);
     let token = output(&["token", "conn-00000"]);
-    let mut proxy = xox(&["proxy", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut base = String::new();
-    BufReader::new(proxy.stdout.take().unwrap())
-        .read_line(&mut base)
-        .unwrap();
-    let base = base.trim().to_owned();
+    let (mut proxy, base) = proxy_process::start(xox(&["proxy", "--port", "0"]));
     let direct_url = format!("{}/api/auth.test", sim.base_url().trim_end_matches('/'));
     let proxy_url = format!("{base}auth.test");
 

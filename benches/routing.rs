@@ -4,11 +4,12 @@
 //! kinds of credential in alternating one-second slices. Prints p50 and p99 of each and the
 //! difference; asserts nothing. `XOX_ROUTING_BENCH_SECS` changes the proxy part's length.
 
+#[path = "proxy_process.rs"]
+mod proxy_process;
 #[path = "seed.rs"]
 mod seed;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use xox_domain::sim::Simulator;
 use xox_domain::slack::Secret;
@@ -102,21 +103,15 @@ async fn main() {
 
     // Through the proxy, as an app meets it.
     let bin = std::env::var("XOX_BENCH_BIN").unwrap_or(env!("CARGO_BIN_EXE_xox").into());
-    let mut proxy = Command::new(bin)
+    let mut command = Command::new(bin);
+    command
         .args(["proxy", "--port", "0"])
         .env("XOX_DB", &db)
         .env("XOX_SLACK_URL", sim.base_url())
         .env("XDG_STATE_HOME", dir.path().join("state"))
-        .env("XOX_KEYRING", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut base = String::new();
-    BufReader::new(proxy.stdout.take().unwrap())
-        .read_line(&mut base)
-        .unwrap();
-    let url = format!("{}auth.test", base.trim());
+        .env("XOX_KEYRING", "0");
+    let (mut proxy, base) = proxy_process::start(command);
+    let url = format!("{base}auth.test");
     let http = reqwest::Client::new();
     let slice = |credentials: Vec<String>| {
         let (http, url) = (http.clone(), url.clone());
