@@ -129,9 +129,17 @@ impl Governor {
     /// Wait for the pair's turn: its hold, then (pacing) its budget. `channel` is the
     /// channel a `chat.postMessage` posts to.
     pub async fn turn(&self, connection: &str, method: &str, channel: Option<&str>) -> Turn {
-        let held = lock(&self.holds)
-            .get(&(connection.to_owned(), method.to_owned()))
-            .copied();
+        // Most of the time nothing is held: then no key is built for the lookup.
+        let held = {
+            let holds = lock(&self.holds);
+            (!holds.is_empty())
+                .then(|| {
+                    holds
+                        .get(&(connection.to_owned(), method.to_owned()))
+                        .copied()
+                })
+                .flatten()
+        };
         let paced = self.paced_until(connection, method, channel);
         let until = match (held, paced) {
             (Some(a), Some(b)) => a.max(b),
