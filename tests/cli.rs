@@ -667,3 +667,48 @@ fn token_finds_a_connection_by_name_or_id_and_picks_the_kind_it_holds() {
     let err = env.fails(&["token", "nobody"], "");
     assert!(err.contains("no connection named \"nobody\""), "{err}");
 }
+
+/// A mistyped method is refused before Slack is asked, with the nearest method and the
+/// whole command again, arguments quoted as a shell reads them; `--force` sends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mistyped_method_is_refused_with_the_nearest_one() {
+    let sim = common::rotating::simulator(43_200).await;
+    let env = common::rotating::env_with_connection(&sim, "T0TYPO");
+    let args = [
+        "call",
+        "chat.postMesage",
+        "channel=C0SIMGENERAL",
+        "text=hi there",
+        "--conn",
+        "acme-prod",
+    ];
+    let conn = env.ok(&["list", "--json"], "");
+    let conn: Value = serde_json::from_str(&conn).unwrap();
+    let name = conn[0]["name"].as_str().unwrap().to_owned();
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "acme-prod" { name.as_str() } else { a })
+        .collect();
+    let error = env.fails(&args, "");
+    assert!(error.contains("did you mean chat.postMessage?"), "{error}");
+    assert!(
+        error.contains(&format!(
+            "next: xox call chat.postMessage channel=C0SIMGENERAL 'text=hi there' --conn {name}"
+        )),
+        "{error}"
+    );
+    assert_eq!(
+        sim.counters().calls.get("chat.postMesage"),
+        None,
+        "nothing was sent"
+    );
+    let mut forced = args.clone();
+    forced.push("--force");
+    let out = env.run(&forced, "");
+    assert!(!out.status.success());
+    assert_eq!(
+        sim.counters().calls.get("chat.postMesage"),
+        Some(&1),
+        "--force sends it"
+    );
+}

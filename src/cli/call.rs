@@ -20,9 +20,44 @@ pub struct CallArgs {
     /// Print the answer compact on one line; on failure, a JSON description on stdout too
     #[arg(long)]
     json: bool,
+    /// Send a method the catalogue does not know (one newer than it)
+    #[arg(long)]
+    force: bool,
+}
+
+/// `text` as a shell reads it back: bare when it is plain, else in single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-=.:,/@%+".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 pub async fn run(ctx: &Context, args: CallArgs) -> anyhow::Result<()> {
+    // A method the catalogue does not know is refused before Slack is asked, with the
+    // nearest one and the whole command again, arguments included.
+    if !args.force
+        && let Err(crate::engine::EngineError::UnknownMethod { method, nearest }) =
+            crate::engine::check_method(&args.method)
+    {
+        let words: Vec<String> = args.args.iter().map(|a| shell_word(a)).collect();
+        let next = match &nearest {
+            Some(nearest) => format!(
+                "did you mean {nearest}?; next: xox call {nearest} {}--conn {}",
+                words.iter().map(|w| format!("{w} ")).collect::<String>(),
+                shell_word(&args.conn)
+            ),
+            None => {
+                "`xox call --force` sends it anyway, for a method newer than the catalogue".into()
+            }
+        };
+        anyhow::bail!("{method} is not a Web API method xox knows (nothing was sent): {next}");
+    }
     let report = ctx
         .engine()?
         .call(&args.conn, &args.method, &args.args, args.kind.kind())

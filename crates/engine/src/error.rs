@@ -61,6 +61,11 @@ pub enum EngineError {
     Standalone { conn: String },
     #[error("cannot copy: {0}")]
     CopyRefused(String),
+    #[error("{method} is not a Web API method xox knows{}", nearest.as_ref().map(|n| format!(": did you mean {n}?")).unwrap_or_default())]
+    UnknownMethod {
+        method: String,
+        nearest: Option<String>,
+    },
     #[error("Slack refused {method}: {error}")]
     Slack {
         method: &'static str,

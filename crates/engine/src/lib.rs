@@ -83,6 +83,19 @@ pub fn is_catalogued(method: &str) -> bool {
         .is_some()
 }
 
+/// A method name the catalogue knows, or the error naming the nearest one it does: what is
+/// checked before a call goes to Slack with a typo in it.
+pub fn check_method(method: &str) -> EngineResult<()> {
+    let catalogue = xox_domain::slack::catalogue::catalogue();
+    if catalogue.get(method).is_some() {
+        return Ok(());
+    }
+    Err(EngineError::UnknownMethod {
+        method: text::one_line(method).into_owned(),
+        nearest: catalogue.nearest(method).map(str::to_owned),
+    })
+}
+
 /// The first of the catalogue's method names that starts with `prefix`, for completion.
 pub fn complete_method(prefix: &str) -> Option<&'static str> {
     xox_domain::slack::catalogue::catalogue()

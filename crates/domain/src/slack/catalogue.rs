@@ -196,6 +196,23 @@ impl Catalogue {
         self.by_name.get(name).map(|&i| &self.methods[i])
     }
 
+    /// The method name nearest to `name` (a typo's), if one is near enough to mean.
+    pub fn nearest(&self, name: &str) -> Option<&str> {
+        let lower = name.to_ascii_lowercase();
+        let (distance, nearest) = self
+            .methods
+            .iter()
+            .map(|m| {
+                (
+                    strsim::levenshtein(&lower, &m.name.to_ascii_lowercase()),
+                    m.name.as_str(),
+                )
+            })
+            .min_by_key(|(distance, _)| *distance)?;
+        // A few slips, and never more than a third of the name.
+        (distance <= 3 && distance * 3 <= name.len()).then_some(nearest)
+    }
+
     /// Whether Slack has a scope by this name.
     pub fn knows_scope(&self, scope: &str) -> bool {
         self.scopes.contains(scope)
@@ -220,6 +237,19 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typo_finds_its_method() {
+        let c = catalogue();
+        assert_eq!(c.nearest("chat.postMesage"), Some("chat.postMessage"));
+        assert_eq!(c.nearest("chat.postmessage"), Some("chat.postMessage"));
+        assert_eq!(
+            c.nearest("conversation.history"),
+            Some("conversations.history")
+        );
+        assert_eq!(c.nearest("totally.different"), None);
+        assert_eq!(c.nearest("ab"), None);
+    }
 
     #[test]
     fn the_embedded_catalogue_parses_and_knows_common_methods() {
