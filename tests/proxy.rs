@@ -164,10 +164,11 @@ async fn forms_json_queries_headers_rate_limits_and_large_answers_pass_through()
         json(echoed).await["args"]["long"].as_str().unwrap().len(),
         300_000
     );
-    // A 429 goes back as it came, Retry-After and all, for the SDK's own retry handler.
+    // A 429 whose wait is past the governor's longest goes back as it came, Retry-After
+    // and all, for the SDK's own retry handler.
     sim.add_fault(Fault {
         method: Some("auth.test".into()),
-        kind: FaultKind::Ratelimit { retry_after: 7 },
+        kind: FaultKind::Ratelimit { retry_after: 40 },
         count: 1,
     });
     let limited = http
@@ -177,7 +178,7 @@ async fn forms_json_queries_headers_rate_limits_and_large_answers_pass_through()
         .await
         .unwrap();
     assert_eq!(limited.status(), 429);
-    assert_eq!(limited.headers()["retry-after"], "7");
+    assert_eq!(limited.headers()["retry-after"], "40");
     let stderr = proxy.stop();
     assert!(stderr.contains("1 rate-limited"), "{stderr}");
 }
