@@ -20,11 +20,7 @@ fn block(readme: &str, heading: &str, language: &str) -> String {
 
 /// A free port on loopback, as text.
 fn free_port() -> String {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port()
-        .to_string()
+    common::browser::free_port().to_string()
 }
 
 /// The shell lines of the section headed `heading`, in order.

@@ -4,12 +4,21 @@ use super::cli_env::Env;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 
+/// A port free now, for a server a test starts later, chosen below Linux's ephemeral range
+/// (32768 and up): a port the kernel hands out itself may meanwhile become the local end of
+/// some outgoing connection (the tests open many, to PostgreSQL above all), and the server
+/// then fails to bind it.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    // Spread over the range by process, then taken in turn within it.
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 600) as u16 * 20;
+    loop {
+        let port = 20_000 + (base - 20_000 + NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A running `xox login`; the authorize URL is its first stdout line.
@@ -39,10 +48,11 @@ pub fn start_login_with(mut command: Command) -> Login {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut url = String::new();
     stdout.read_line(&mut url).unwrap();
-    assert!(
-        url.contains("/oauth/v2/authorize?"),
-        "first line is the URL: {url:?}"
-    );
+    if !url.contains("/oauth/v2/authorize?") {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err);
+        panic!("first line is the URL: {url:?}; stderr: {err}");
+    }
     Login {
         child,
         stdout,
