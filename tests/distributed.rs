@@ -5,9 +5,7 @@
 
 mod common;
 
-use common::distributed::{
-    Distributed, ORG, ORG_WORKSPACES, WORKSPACES, cookie_of, location, no_redirects,
-};
+use common::distributed::{Distributed, ORG, ORG_WORKSPACES, WORKSPACES, location, no_redirects};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,15 +53,6 @@ async fn refused_installs_store_nothing() {
         let all: Value = serde_json::from_str(&d.env.ok(&["list", "--json"], "")).unwrap();
         all.as_array().unwrap().len()
     };
-    let browser = no_redirects();
-    let begin = || async {
-        let start = browser
-            .get(format!("{}/install?direct=1", d.public))
-            .send()
-            .await
-            .unwrap();
-        (cookie_of(&start), location(&start))
-    };
     let arg = |url: &str, name: &str| {
         let url = url::Url::parse(url).unwrap();
         let found = url.query_pairs().find(|(k, _)| k == name);
@@ -79,7 +68,7 @@ async fn refused_installs_store_nothing() {
     };
 
     // Cancel on Slack's page: Slack sends access_denied back.
-    let (cookie, authorize) = begin().await;
+    let (cookie, authorize) = d.begin().await;
     let state = arg(&authorize, "state");
     refused(
         format!("error=access_denied&state={state}"),
@@ -90,14 +79,8 @@ async fn refused_installs_store_nothing() {
 
     // A forged state, and a real one brought back by another browser (no cookie).
     refused("code=x&state=forged".into(), Some(cookie), "bad_state").await;
-    let (_, authorize) = begin().await;
-    d.sim.with_world(|w| w.config.auto_consent = true);
-    let consented = browser
-        .get(format!("{authorize}&team=T0ONE"))
-        .send()
-        .await
-        .unwrap();
-    let back = location(&consented);
+    let (_, authorize) = d.begin().await;
+    let back = d.consent(&authorize, "T0ONE").await;
     refused(
         back.split_once('?').unwrap().1.into(),
         None,
@@ -106,13 +89,8 @@ async fn refused_installs_store_nothing() {
     .await;
 
     // A code replayed after its install finished: the state is spent.
-    let (cookie, authorize) = begin().await;
-    let consented = browser
-        .get(format!("{authorize}&team=T0ONE"))
-        .send()
-        .await
-        .unwrap();
-    let back = location(&consented);
+    let (cookie, authorize) = d.begin().await;
+    let back = d.consent(&authorize, "T0ONE").await;
     assert_eq!(d.redirect(&back, Some(&cookie)).await.0, 200);
     refused(
         back.split_once('?').unwrap().1.into(),
@@ -121,7 +99,7 @@ async fn refused_installs_store_nothing() {
     )
     .await;
     // The same code with a state of its own: Slack refuses a code used once.
-    let (cookie, authorize) = begin().await;
+    let (cookie, authorize) = d.begin().await;
     let replayed = format!(
         "code={}&state={}",
         arg(&back, "code"),
@@ -131,6 +109,7 @@ async fn refused_installs_store_nothing() {
     assert_eq!(connections(), 1, "only the finished install was stored");
 
     // The public face never serves the API, whatever the path.
+    let browser = no_redirects();
     let api = format!(
         "{}api/auth.test",
         d.proxy.public.clone().unwrap().trim_end_matches("slack/")
@@ -593,21 +572,10 @@ async fn grid_workspaces_and_the_orgs_reach() {
         &["--install-success-url", "https://shop.example.com/welcome"],
     )
     .await;
-    let browser = no_redirects();
-    let start = browser
-        .get(format!("{}/install?direct=1", d.public))
-        .send()
-        .await
-        .unwrap();
-    let cookie = cookie_of(&start);
-    d.sim.with_world(|w| w.config.auto_consent = true);
-    let consented = browser
-        .get(format!("{}&team=T0GRIDA", location(&start)))
-        .send()
-        .await
-        .unwrap();
-    let finished = browser
-        .get(location(&consented))
+    let (cookie, authorize) = d.begin().await;
+    let back = d.consent(&authorize, "T0GRIDA").await;
+    let finished = no_redirects()
+        .get(back)
         .header("cookie", cookie)
         .send()
         .await

@@ -128,20 +128,35 @@ impl Distributed {
     /// simulator consents at once, and `team` is named on the authorize link, as a user's
     /// pick on Slack's page would name it.
     pub async fn install(&self, team: &str) -> (u16, String) {
-        self.sim.with_world(|w| w.config.auto_consent = true);
-        let browser = no_redirects();
-        let start = browser
+        let (cookie, authorize) = self.begin().await;
+        let back = self.consent(&authorize, team).await;
+        self.redirect(&back, Some(&cookie)).await
+    }
+
+    /// The install page, asked to redirect at once: the browser's cookie (`name=value`)
+    /// and Slack's authorize link.
+    pub async fn begin(&self) -> (String, String) {
+        let start = no_redirects()
             .get(format!("{}/install?direct=1", self.public))
             .send()
             .await
             .unwrap();
         assert_eq!(start.status(), 303, "the install page redirects at once");
-        let cookie = cookie_of(&start);
-        let authorize = format!("{}&team={team}", location(&start));
-        let consented = browser.get(authorize).send().await.unwrap();
+        (cookie_of(&start), location(&start))
+    }
+
+    /// Slack's consent to `authorize` for `team` (the simulator consents at once): where
+    /// Slack sends the browser back.
+    pub async fn consent(&self, authorize: &str, team: &str) -> String {
+        self.sim.with_world(|w| w.config.auto_consent = true);
+        let consented = no_redirects()
+            .get(format!("{authorize}&team={team}"))
+            .send()
+            .await
+            .unwrap();
         let back = location(&consented);
         assert!(back.starts_with(&self.public), "{back}");
-        self.redirect(&back, Some(&cookie)).await
+        back
     }
 
     /// Slack's redirect back to the public face, with or without the install's cookie.
