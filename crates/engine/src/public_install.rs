@@ -70,11 +70,6 @@ fn install_name(app: &str, parts: &[&str]) -> String {
     name.chars().take(64).collect()
 }
 
-/// The nonce a state carries (its second part).
-fn nonce_of(state: &Secret) -> &str {
-    state.expose().split('.').nth(1).unwrap_or("")
-}
-
 /// The grant's tokens of one kind only, with the facts that go with them.
 fn only(grant: &Grant, kind: TokenKind) -> Grant {
     let mut part = grant.clone();
@@ -112,10 +107,9 @@ impl Engine {
         let app = self.app(app).await?;
         let mac = self.state_key().await?;
         let browser = crate::slack::pkce::random_url_token(32);
-        let state = make_state(&mac, &app.id, &browser, now_unix() + INSTALL_LIFETIME_SECS);
-        let verifier = app
-            .pkce
-            .then(|| install_state::verifier(&mac, nonce_of(&state)));
+        let (state, nonce) =
+            make_state(&mac, &app.id, &browser, now_unix() + INSTALL_LIFETIME_SECS);
+        let verifier = app.pkce.then(|| install_state::verifier(&mac, &nonce));
         let request = authorize_request_with(
             &self.http()?.authorize_url(),
             &app,

@@ -42,11 +42,17 @@ fn seal(key: &StateKey, app_id: &str, at: i64, nonce: &str, browser: &str) -> St
 }
 
 /// A state for an install of `app_id` by the browser holding `browser`, good until
-/// `expires_at`.
-pub fn make_state(key: &StateKey, app_id: &str, browser: &Secret, expires_at: i64) -> Secret {
+/// `expires_at`, and the nonce it carries (what the PKCE verifier is derived from).
+pub fn make_state(
+    key: &StateKey,
+    app_id: &str,
+    browser: &Secret,
+    expires_at: i64,
+) -> (Secret, String) {
     let nonce = crate::slack::pkce::random_url_token(16);
     let sealed = seal(key, app_id, expires_at, nonce.expose(), browser.expose());
-    Secret::new(format!("{expires_at}.{}.{sealed}", nonce.expose()))
+    let state = Secret::new(format!("{expires_at}.{}.{sealed}", nonce.expose()));
+    (state, nonce.expose().to_owned())
 }
 
 /// The state's nonce, when the state was made here for `app_id` and this browser, and
@@ -87,8 +93,9 @@ mod tests {
     fn only_its_browser_and_app_finish_a_state_in_time() {
         let mac = StateKey::new(b"test key".to_vec());
         let browser = Secret::new("cookie-1");
-        let state = make_state(&mac, "a1", &browser, 1000);
+        let (state, made) = make_state(&mac, "a1", &browser, 1000);
         let nonce = check_state(&mac, "a1", state.expose(), Some(&browser), 900).unwrap();
+        assert_eq!(nonce, made);
         assert_eq!(verifier(&mac, &nonce).expose().len(), 43);
         let check = |app: &str, state: &str, browser: Option<&Secret>, now: i64| {
             check_state(&mac, app, state, browser, now)
