@@ -6,6 +6,7 @@
 pub mod calls;
 pub mod child;
 pub mod cleanup;
+pub mod delivery;
 pub mod listener;
 pub mod login;
 pub mod paths;

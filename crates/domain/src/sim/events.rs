@@ -4,7 +4,7 @@
 
 use super::world::{World, random_alnum};
 use crate::slack::TokenKind;
-use hmac::{Hmac, KeyInit, Mac};
+use crate::slack::signature::sign;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -15,16 +15,6 @@ pub struct Delivery {
     pub body: String,
     pub timestamp: i64,
     pub signature: String,
-}
-
-/// Slack's `v0` signature: HMAC-SHA256 of `v0:{timestamp}:{body}`, in lower-case hex.
-fn sign(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac =
-        Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("v0={hex}")
 }
 
 impl World {
@@ -104,7 +94,7 @@ impl World {
         let timestamp = self.now();
         Ok(Delivery {
             url,
-            signature: sign(secret, timestamp, &body),
+            signature: sign(secret, timestamp, body.as_bytes()),
             body,
             timestamp,
         })
@@ -218,7 +208,11 @@ mod tests {
         // Slack's documented example request and its signature.
         let body = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
         assert_eq!(
-            super::sign("8f742231b10e8888abcd99yyyzzz85a5", 1531420618, body),
+            crate::slack::signature::sign(
+                "8f742231b10e8888abcd99yyyzzz85a5",
+                1531420618,
+                body.as_bytes()
+            ),
             "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"
         );
     }

@@ -8,6 +8,9 @@ use super::model::{
 };
 use crate::slack::grant::IncomingWebhook;
 use crate::slack::{ClientCredentials, Grant, GrantedToken, Scopes, Secret, TokenKind};
+use crate::store::hooks::{
+    ClaimScope, DeliveryState, Hook, HookDelivery, HookNotice, NewHook, TryResult,
+};
 use crate::store::{EventAction, Outcome};
 use std::time::Duration;
 
@@ -69,6 +72,7 @@ pub trait Backend:
     + ProxyKeyStore
     + InstallStore
     + RateHolds
+    + HookStore
     + Send
 {
     /// Where the store lives, as a person reads it (a path, a redacted URL).
@@ -276,12 +280,56 @@ pub struct RateHold {
     pub until_ms: i64,
 }
 
+impl RateHold {
+    /// What the hooks hear when a hold begins: Slack's 429 for the pair.
+    pub fn notice(&self, now_ms: i64) -> HookNotice {
+        let wait = (self.until_ms - now_ms).max(0).saturating_add(999) / 1000;
+        HookNotice::rate_limited(&self.connection_id, &self.method, wait, now_ms / 1000)
+    }
+}
+
 /// The governor's holds, shared by every proxy on the store: one host's 429 holds the pair
 /// on them all.
 pub trait RateHolds {
     /// Hold the pair until `hold.until_ms` (a later hold already there stands); holds past
-    /// by `now_ms` are dropped.
+    /// by `now_ms` are dropped. A hold where none stood is `rate_limited` news for hooks.
     fn put_rate_hold(&mut self, hold: &RateHold, now_ms: i64) -> StoreResult<()>;
     /// The holds still standing at `now_ms`.
     fn rate_holds(&self, now_ms: i64) -> StoreResult<Vec<RateHold>>;
+}
+
+/// Hooks on token events and their deliveries. A delivery is recorded in the transaction
+/// of what it tells of (a status change, an event, an install), once per hook and
+/// happening, and tried by whoever claims it: on a server, one host of the fleet.
+pub trait HookStore {
+    /// Store a hook; a URL hook's signing `secret` is sealed with it.
+    fn add_hook(&mut self, hook: &NewHook<'_>, secret: Option<&Secret>) -> StoreResult<Hook>;
+    fn hooks(&self) -> StoreResult<Vec<Hook>>;
+    fn hook_secret(&self, id: &str) -> StoreResult<Option<Secret>>;
+    /// Remove a hook and its deliveries, finished or not.
+    fn remove_hook(&mut self, id: &str) -> StoreResult<()>;
+    /// Record `notice` for each hook that listens to its event; how many were recorded.
+    fn record_notice(&mut self, notice: &HookNotice) -> StoreResult<usize>;
+    /// Record a test delivery for hook `id`; its delivery id.
+    fn record_test(&mut self, id: &str) -> StoreResult<i64>;
+    /// Record `expiring` for tokens that end within the hour and cannot be refreshed, and
+    /// forget deliveries finished long ago.
+    fn record_expiring(&mut self, now: i64) -> StoreResult<usize>;
+    /// Claim up to `limit` deliveries of `scope` for this process, at `now_ms`.
+    fn claim_deliveries(
+        &mut self,
+        scope: ClaimScope,
+        now_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<HookDelivery>>;
+    /// What a claimed try came to; with `last`, a failure is not tried again.
+    fn finish_delivery(
+        &mut self,
+        delivery: &HookDelivery,
+        result: &TryResult,
+        last: bool,
+        now_ms: i64,
+    ) -> StoreResult<DeliveryState>;
+    /// Deliveries kept, by state: every host's.
+    fn delivery_counts(&self) -> StoreResult<Vec<(DeliveryState, i64)>>;
 }

@@ -89,6 +89,13 @@ impl Cipher {
                 what: aad.to_owned(),
             })
     }
+
+    /// A sealed secret, opened.
+    pub fn open_secret(&self, aad: &str, blob: &[u8]) -> StoreResult<crate::slack::Secret> {
+        Ok(crate::slack::Secret::new(
+            self.open_string(aad, blob)?.as_str(),
+        ))
+    }
 }
 
 #[cfg(test)]

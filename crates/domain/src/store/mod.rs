@@ -8,6 +8,7 @@ mod error;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 mod handle;
+pub mod hooks;
 pub mod key;
 mod keyring;
 pub mod lease_owner;
@@ -19,7 +20,7 @@ mod sqlite;
 mod vocabulary;
 
 pub use backend::{
-    AppStore, Backend, CallStore, CommitOutcome, ConnectionStore, DueToken, EventStore,
+    AppStore, Backend, CallStore, CommitOutcome, ConnectionStore, DueToken, EventStore, HookStore,
     InstallCandidate, InstallStore, Lease, ProxyKeyStore, RateHold, RateHolds, RefreshLock,
     TokenState, TokenStore,
 };

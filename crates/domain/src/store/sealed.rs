@@ -24,6 +24,24 @@ pub fn signing_aad(app_id: &str) -> String {
     format!("app:{app_id}:signing_secret")
 }
 
+/// Where a hook's command or URL (`target`) and signing secret (`secret`) are sealed.
+pub fn hook_aad(hook_id: &str, field: &str) -> String {
+    format!("hook:{hook_id}:{field}")
+}
+
+/// A hook's target and signing secret, each sealed where it belongs.
+pub fn seal_hook(
+    cipher: &Cipher,
+    hook_id: &str,
+    target: &str,
+    secret: Option<&crate::slack::Secret>,
+) -> (Vec<u8>, Option<Vec<u8>>) {
+    (
+        cipher.seal(&hook_aad(hook_id, "target"), target.as_bytes()),
+        secret.map(|s| cipher.seal(&hook_aad(hook_id, "secret"), s.expose().as_bytes())),
+    )
+}
+
 /// An app's client secret and signing secret, each sealed where it belongs.
 pub fn seal_app_secrets(
     cipher: &Cipher,

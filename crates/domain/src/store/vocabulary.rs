@@ -111,6 +111,47 @@ stored_text! {
     }
 }
 
+stored_text! {
+    /// What a hook is told of: a token event someone must act on, or a test.
+    HookEvent, "hook event" {
+        /// Slack will not take a token or its refresh token again: only a new install helps.
+        NeedsReauth = "needs_reauth",
+        Revoked = "revoked",
+        Uninstalled = "uninstalled",
+        /// An attempt to refresh a rotating token failed.
+        RefreshFailed = "refresh_failed",
+        /// An install stored a connection's tokens.
+        Installed = "installed",
+        /// A token that cannot be refreshed has under an hour left.
+        Expiring = "expiring",
+        /// Slack answered 429 for an install, or held back the app's events.
+        RateLimited = "rate_limited",
+        /// `xox hook test`: nothing happened, the hook is being tried.
+        Test = "test",
+    }
+}
+
+stored_text! {
+    /// How a hook is told.
+    HookVia, "hook delivery" {
+        /// A command, with the event on its standard input.
+        Exec = "exec",
+        /// A signed POST to a URL.
+        Url = "url",
+    }
+}
+
+stored_text! {
+    /// Where one delivery of an event to a hook stands.
+    DeliveryState, "delivery state" {
+        /// Not delivered yet: it is being tried, or waits for its next try.
+        Pending = "pending",
+        Delivered = "delivered",
+        /// Tried for an hour (or a test that failed once), and no more.
+        GaveUp = "gave_up",
+    }
+}
+
 /// How an event ended: done, one of xox's own ways of not being done, or Slack's error.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -204,6 +245,15 @@ mod tests {
         }
         for a in EventAction::ALL {
             assert_eq!(a.as_str().parse::<EventAction>(), Ok(*a));
+        }
+        for e in HookEvent::ALL {
+            assert_eq!(e.as_str().parse::<HookEvent>(), Ok(*e));
+        }
+        for v in HookVia::ALL {
+            assert_eq!(v.as_str().parse::<HookVia>(), Ok(*v));
+        }
+        for d in DeliveryState::ALL {
+            assert_eq!(d.as_str().parse::<DeliveryState>(), Ok(*d));
         }
         for o in [
             Outcome::Ok,

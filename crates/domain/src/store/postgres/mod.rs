@@ -8,6 +8,7 @@ mod calls;
 mod connections;
 mod events;
 mod feed;
+mod hooks;
 mod installs;
 mod leases;
 mod proxy_keys;

@@ -6,11 +6,11 @@ use crate::store::error::{StoreError, StoreResult};
 use crate::store::model::{App, Connection, Event, KeyKind, ProxyKey, RecordedCall, TokenInfo};
 use postgres::Row;
 
-fn text(r: &Row, idx: usize) -> String {
+pub(super) fn text(r: &Row, idx: usize) -> String {
     crate::text::into_one_line(r.get(idx))
 }
 
-fn opt_text(r: &Row, idx: usize) -> Option<String> {
+pub(super) fn opt_text(r: &Row, idx: usize) -> Option<String> {
     r.get::<_, Option<String>>(idx)
         .map(crate::text::into_one_line)
 }

@@ -146,6 +146,46 @@ CREATE TABLE rate_holds (
     PRIMARY KEY (connection_id, method)
 );
 "#,
+    // 5: hooks on token events, as the file's version 8.
+    r#"
+CREATE TABLE hooks (
+    id         TEXT PRIMARY KEY,
+    label      TEXT,
+    via        TEXT NOT NULL CHECK (via IN ('exec', 'url')),
+    target     BYTEA NOT NULL,
+    secret     BYTEA,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE hook_events (
+    hook_id TEXT NOT NULL REFERENCES hooks(id) ON DELETE CASCADE,
+    event   TEXT NOT NULL,
+    PRIMARY KEY (hook_id, event)
+);
+CREATE INDEX hook_events_by_event ON hook_events (event);
+CREATE TABLE hook_deliveries (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    hook_id          TEXT NOT NULL REFERENCES hooks(id) ON DELETE CASCADE,
+    once             TEXT NOT NULL,
+    event            TEXT NOT NULL,
+    connection_name  TEXT,
+    app_name         TEXT,
+    team_id          TEXT,
+    enterprise_id    TEXT,
+    token_kind       TEXT,
+    reason           TEXT,
+    at               BIGINT NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending',
+    attempts         BIGINT NOT NULL DEFAULT 0,
+    next_at_ms       BIGINT NOT NULL,
+    recorded_by      TEXT NOT NULL,
+    claimed_by       TEXT,
+    claimed_until_ms BIGINT,
+    tried_at         BIGINT,
+    result           TEXT,
+    UNIQUE (hook_id, once)
+);
+CREATE INDEX hook_deliveries_due ON hook_deliveries (state, next_at_ms);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -8,6 +8,7 @@ use crate::store::backend::{DueToken, TokenState, TokenStore};
 use crate::store::cipher::Cipher;
 use crate::store::commit::Previous;
 use crate::store::error::{StoreError, StoreResult};
+use crate::store::hooks::HookNotice;
 use crate::store::model::{Connection, HeldElsewhere, NewEvent, TokenStatus, now_unix};
 use crate::store::sealed;
 use postgres::GenericClient;
@@ -45,6 +46,9 @@ pub(super) fn insert_event(db: &mut impl GenericClient, event: &NewEvent<'_>) ->
             (&event.detail, Type::TEXT),
         ],
     )?;
+    if let Some(notice) = HookNotice::from_event(event) {
+        super::hooks::record(db, &notice)?;
+    }
     Ok(())
 }
 
@@ -271,12 +275,21 @@ impl TokenStore for PostgresStore {
         reason: Option<&str>,
     ) -> StoreResult<()> {
         self.write(|tx, _| {
-            let changed = tx.execute(
+            let row = tx
+                .query_opt(
+                    "SELECT status, generation FROM tokens WHERE connection_id = $1 AND kind = $2 FOR UPDATE",
+                    &[&connection_id, &kind.as_str()],
+                )?
+                .ok_or_else(|| no_token(kind))?;
+            let old: TokenStatus = super::rows::stored(row.get(0))?;
+            tx.execute(
                 "UPDATE tokens SET status = $3, status_reason = $4 WHERE connection_id = $1 AND kind = $2",
                 &[&connection_id, &kind.as_str(), &status.as_str(), &reason],
             )?;
-            if changed == 0 {
-                return Err(no_token(kind));
+            let notice =
+                HookNotice::status_change(connection_id, kind, row.get(1), old, status, reason);
+            if let Some(notice) = notice {
+                super::hooks::record(tx, &notice)?;
             }
             Ok(())
         })

@@ -149,10 +149,7 @@ impl SqliteStore {
             )
             .map_err(|e| self.sql(e))?;
         sealed
-            .map(|blob| {
-                let plain = self.cipher.open_string(aad, &blob)?;
-                Ok(Secret::new(plain.as_str()))
-            })
+            .map(|blob| self.cipher.open_secret(aad, &blob))
             .transpose()
     }
 }

@@ -2,6 +2,7 @@
 //! conversion for all of them.
 
 use crate::slack::TokenKind;
+use crate::store::hooks::{DeliveryState, HookEvent, HookVia};
 use crate::store::model::{CallState, EventAction, Outcome, TokenStatus};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
@@ -27,7 +28,16 @@ macro_rules! text_column {
     )*};
 }
 
-text_column!(TokenKind, TokenStatus, CallState, EventAction, Outcome);
+text_column!(
+    TokenKind,
+    TokenStatus,
+    CallState,
+    EventAction,
+    Outcome,
+    HookEvent,
+    HookVia,
+    DeliveryState
+);
 
 /// A text column, with control characters dropped.
 pub(super) fn text(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<String> {

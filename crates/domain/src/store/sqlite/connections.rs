@@ -121,6 +121,9 @@ impl ConnectionStore for SqliteStore {
                 let old_expiry = old.and_then(|o| o.expires_at);
                 insert_event(tx, &crate::store::sealed::granted_event(&id, action, granted, old_expiry, new_expiry))?;
             }
+            if let Some(notice) = crate::store::hooks::HookNotice::installed(&id, action) {
+                super::hooks::record(tx, &notice)?;
+            }
             Ok(id)
         })?;
         self.connection(&id)

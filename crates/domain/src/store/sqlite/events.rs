@@ -1,8 +1,10 @@
-//! The append-only event trail: every import, login, exchange, refresh, revoke and replay.
+//! The append-only event trail: every import, login, exchange, refresh, revoke and replay,
+//! with the hook deliveries an event calls for, in its transaction.
 
 use super::SqliteStore;
 use crate::store::backend::EventStore;
 use crate::store::error::StoreResult;
+use crate::store::hooks::HookNotice;
 use crate::store::model::{Event, EventAction, NewEvent, Outcome};
 use rusqlite::{Connection as Sqlite, params};
 
@@ -22,12 +24,15 @@ pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()
             event.detail
         ],
     )?;
+    if let Some(notice) = HookNotice::from_event(event) {
+        super::hooks::record(conn, &notice)?;
+    }
     Ok(())
 }
 
 impl EventStore for SqliteStore {
     fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()> {
-        insert(&self.conn, event).map_err(|e| self.sql(e))
+        self.write(|tx, _| Ok(insert(tx, event)?))
     }
 
     /// A connection's events, oldest first.

@@ -8,6 +8,7 @@ mod columns;
 mod connections;
 mod error;
 mod events;
+mod hooks;
 mod installs;
 mod leases;
 mod proxy_keys;

@@ -9,6 +9,14 @@ impl RateHolds for SqliteStore {
     fn put_rate_hold(&mut self, hold: &RateHold, now_ms: i64) -> StoreResult<()> {
         self.write(|tx, _| {
             tx.execute("DELETE FROM rate_holds WHERE until_ms <= ?1", [now_ms])?;
+            let standing: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM rate_holds WHERE connection_id = ?1 AND method = ?2)",
+                params![hold.connection_id, hold.method],
+                |r| r.get(0),
+            )?;
+            if !standing {
+                super::hooks::record(tx, &hold.notice(now_ms))?;
+            }
             tx.execute(
                 "INSERT INTO rate_holds (connection_id, method, until_ms) VALUES (?1, ?2, ?3)
                  ON CONFLICT (connection_id, method) DO UPDATE

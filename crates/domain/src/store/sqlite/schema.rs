@@ -199,6 +199,48 @@ CREATE TABLE rate_holds (
     PRIMARY KEY (connection_id, method)
 );
 "#,
+    // 8: hooks on token events: each hook (its command or URL and its signing secret
+    // sealed), the events it listens to, and its deliveries, recorded in the transaction of
+    // what they tell of and claimed by whoever tries them.
+    r#"
+CREATE TABLE hooks (
+    id         TEXT PRIMARY KEY,
+    label      TEXT,
+    via        TEXT NOT NULL CHECK (via IN ('exec', 'url')),
+    target     BLOB NOT NULL,
+    secret     BLOB,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE hook_events (
+    hook_id TEXT NOT NULL REFERENCES hooks(id) ON DELETE CASCADE,
+    event   TEXT NOT NULL,
+    PRIMARY KEY (hook_id, event)
+);
+CREATE INDEX hook_events_by_event ON hook_events (event);
+CREATE TABLE hook_deliveries (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    hook_id          TEXT NOT NULL REFERENCES hooks(id) ON DELETE CASCADE,
+    once             TEXT NOT NULL,
+    event            TEXT NOT NULL,
+    connection_name  TEXT,
+    app_name         TEXT,
+    team_id          TEXT,
+    enterprise_id    TEXT,
+    token_kind       TEXT,
+    reason           TEXT,
+    at               INTEGER NOT NULL,
+    state            TEXT NOT NULL DEFAULT 'pending',
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_at_ms       INTEGER NOT NULL,
+    recorded_by      TEXT NOT NULL,
+    claimed_by       TEXT,
+    claimed_until_ms INTEGER,
+    tried_at         INTEGER,
+    result           TEXT,
+    UNIQUE (hook_id, once)
+);
+CREATE INDEX hook_deliveries_due ON hook_deliveries (state, next_at_ms);
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -6,6 +6,7 @@ use crate::store::backend::{DueToken, TokenState, TokenStore};
 use crate::store::cipher::Cipher;
 use crate::store::commit::Previous;
 use crate::store::error::{StoreError, StoreResult};
+use crate::store::hooks::HookNotice;
 use crate::store::model::{HeldElsewhere, TokenInfo, TokenStatus};
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
@@ -250,7 +251,8 @@ impl TokenStore for SqliteStore {
         Ok(())
     }
 
-    /// Record what Slack said about a token (revoked, needs re-auth, …) without touching it.
+    /// Record what Slack said about a token (revoked, needs re-auth, …) without touching it,
+    /// and tell the hooks that listen when it has just died.
     fn set_token_status(
         &mut self,
         connection_id: &str,
@@ -258,19 +260,28 @@ impl TokenStore for SqliteStore {
         status: TokenStatus,
         reason: Option<&str>,
     ) -> StoreResult<()> {
-        let changed = self
-            .conn
-            .execute(
+        self.write(|tx, _| {
+            let (old, generation): (TokenStatus, i64) = tx
+                .query_row(
+                    "SELECT status, generation FROM tokens WHERE connection_id = ?1 AND kind = ?2",
+                    params![connection_id, kind],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or_else(|| {
+                    StoreError::NotFound(format!("the connection has no {kind} token"))
+                })?;
+            tx.execute(
                 "UPDATE tokens SET status = ?3, status_reason = ?4 WHERE connection_id = ?1 AND kind = ?2",
                 params![connection_id, kind, status, reason],
-            )
-            .map_err(|e| self.sql(e))?;
-        if changed == 0 {
-            return Err(StoreError::NotFound(format!(
-                "the connection has no {kind} token"
-            )));
-        }
-        Ok(())
+            )?;
+            let notice =
+                HookNotice::status_change(connection_id, kind, generation, old, status, reason);
+            if let Some(notice) = notice {
+                super::hooks::record(tx, &notice)?;
+            }
+            Ok(())
+        })
     }
 
     fn token_state(&self, connection_id: &str, kind: TokenKind) -> StoreResult<TokenState> {
