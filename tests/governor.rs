@@ -120,12 +120,23 @@ async fn a_wait_past_the_longest_gets_the_429() {
 }
 
 /// Two proxies on one store share Slack's Retry-After: the second holds a request for the
-/// pair the first met a 429 for, rather than send it into the same limit.
+/// pair the first met a 429 for, rather than send it into the same limit. A hook on
+/// `rate_limited` hears of the 429 once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_proxies_share_one_retry_after() {
     let sim = simulator(43_200).await;
     let env = env_with_install(&sim, "T0GOV", "chat:write");
     let key = key(&env, "conn");
+    let dir = tempfile::tempdir().unwrap();
+    let told = dir.path().join("told");
+    let appender = format!(
+        "event=$(cat); printf '%s\\n' \"$event\" >> {}",
+        told.display()
+    );
+    env.ok(
+        &["hook", "add", "--on", "rate_limited", "--exec", &appender],
+        "",
+    );
     sim.add_fault(xox_domain::sim::Fault {
         method: Some("auth.test".into()),
         kind: xox_domain::sim::FaultKind::Ratelimit { retry_after: 3 },
@@ -162,4 +173,25 @@ async fn two_proxies_share_one_retry_after() {
         "the second proxy held its request until the first's Retry-After: held {held:?}"
     );
     assert_eq!(sim.counters().calls.get("auth.test").copied(), Some(3));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !told.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the hook was never told"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let events = std::fs::read_to_string(&told).unwrap();
+    assert_eq!(events.lines().count(), 1, "{events}");
+    let event: serde_json::Value = serde_json::from_str(events.trim()).unwrap();
+    assert_eq!(event["event"], "rate_limited");
+    assert_eq!(event["connection"], "conn");
+    assert!(
+        event["reason"]
+            .as_str()
+            .unwrap()
+            .contains("429 to auth.test"),
+        "{event}"
+    );
 }

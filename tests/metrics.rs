@@ -128,6 +128,12 @@ async fn the_watchers_metrics_pass_promtool() {
     let sim = simulator(43_200).await;
     let env = env_with_install(&sim, "T0METRICS", "chat:write");
     env.ok(&["refresh", "conn"], "");
+    // A hook told of nothing but a test, which nobody answers: a delivery given up.
+    let port = common::browser::free_port();
+    let hook_url = format!("http://127.0.0.1:{port}/hook-path-secret");
+    let added = env.ok(&["hook", "add", "--on", "all", "--url", &hook_url], "");
+    let hook_secret = added.lines().nth(1).unwrap().to_owned();
+    env.fails(&["hook", "test", added.lines().next().unwrap()], "");
     let mut watch = env
         .command(&["watch", "--metrics", "127.0.0.1:0"])
         .stdout(Stdio::piped())
@@ -143,5 +149,16 @@ async fn the_watchers_metrics_pass_promtool() {
     }
     assert!(text.contains("xox_connections{status=\"ok\"} 1"), "{text}");
     assert!(text.contains("xox_refreshes{outcome=\"ok\"} 1"), "{text}");
+    assert!(
+        text.contains("xox_hook_deliveries{state=\"gave_up\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("xox_hook_deliveries{state=\"pending\"} 0"),
+        "{text}"
+    );
     assert!(!text.contains("xox_proxy_requests"), "{text}");
+    for secret in [hook_secret.as_str(), "hook-path-secret"] {
+        assert!(!text.contains(secret), "{secret} leaked into:\n{text}");
+    }
 }

@@ -30,12 +30,24 @@ pub async fn open(engine: Engine, demo: bool) -> anyhow::Result<()> {
         db_label.push_str(&format!(" · Slack simulator at {}", engine.slack_url()));
     }
     let stop = engine.stop().clone();
+    let engine = Arc::new(engine);
+    // The dashboard refreshes and records as it runs: it tells the hooks itself, and takes
+    // up what other processes left.
+    let hooks = {
+        let (engine, stop) = (engine.clone(), stop.clone());
+        tokio::spawn(async move {
+            engine
+                .run_hooks(stop.reached(crate::engine::StopLevel::Finish))
+                .await
+        })
+    };
     let outcome = crate::tui::run(crate::tui::Setup {
-        engine: Arc::new(engine),
+        engine,
         db_label,
         demo,
     })
     .await;
+    hooks.abort();
     super::wait_for_rotations(&stop).await;
     outcome
 }

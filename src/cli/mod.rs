@@ -26,6 +26,7 @@ mod exchange;
 mod failed;
 mod format;
 mod history;
+mod hook;
 mod import;
 mod list;
 mod login;
@@ -133,6 +134,9 @@ enum Command {
     Watch(Deferred<watch::WatchArgs>),
     /// A local Slack Web API gateway: apps send a proxy key, xox sends the live token
     Proxy(proxy::ProxyArgs),
+    /// Commands and URLs told of token events (re-auth needed, revoked, uninstalled, …)
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
     /// Move a whole store between a file and PostgreSQL
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -159,6 +163,7 @@ impl Command {
             Command::Token(_) => "token",
             Command::Webhook(_) => "webhook",
             Command::Db(_) => "db",
+            Command::Hook(_) => "hook",
             Command::Refresh(_) => "refresh",
             Command::Exchange(_) => "exchange",
             Command::Revoke(_) => "revoke",
@@ -283,17 +288,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let name = cli.command.as_ref().map_or("list", Command::name);
     tracing::info!(command = name, pid = std::process::id(), "xox started");
     let outcome = match cli.command {
-        // These stop on their own: they end cleanly once a stop is asked for.
+        // These stop on their own: they end cleanly once a stop is asked for. The demo's
+        // store and the simulator's world are their own, and go with them.
         None => dashboard::run(&ctx).await,
-        Some(Command::Demo(Deferred(args))) => demo::run(&ctx, args).await,
-        Some(Command::Sim(Deferred(args))) => sim::run(args, &stop).await,
+        Some(Command::Demo(Deferred(args))) => return demo::run(&ctx, args).await,
+        Some(Command::Sim(Deferred(args))) => return sim::run(args, &stop).await,
         Some(Command::Login(Deferred(args))) => login::run(&ctx, args).await,
         Some(Command::Watch(Deferred(args))) => watch::run(&ctx, args).await,
         Some(Command::Proxy(args)) => proxy::run(&ctx, args).await,
         Some(command) => until_stopped(&stop, run_once(&ctx, command)).await,
     };
     wait_for_rotations(&stop).await;
+    deliver_recorded_hooks(&ctx).await;
     outcome
+}
+
+/// The hooks of what this command recorded (a token found dead, a failed refresh, an
+/// install) are told before it exits, whether it succeeded or not. A try that fails is left
+/// to a `watch` or `proxy`, which try again for an hour.
+async fn deliver_recorded_hooks(ctx: &Context) {
+    if !crate::engine::hooks_recorded() {
+        return;
+    }
+    let tried = match ctx.engine() {
+        Ok(engine) => engine.deliver_recorded_hooks().await,
+        Err(e) => {
+            errln!("hooks were not told: {e:#}");
+            return;
+        }
+    };
+    match tried {
+        Ok(tried) => {
+            for (hook, result) in tried.iter().filter(|(_, r)| !r.delivered) {
+                errln!(
+                    "hook {} was not told ({}); `xox watch` or `xox proxy` tries again",
+                    hook.id,
+                    result.detail
+                );
+            }
+        }
+        Err(e) => errln!("hooks were not told: {e}"),
+    }
 }
 
 /// A dashboard job may still be saving a pair when the front end has gone: wait for it.
@@ -318,6 +353,7 @@ async fn run_once(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Token(Deferred(args)) => token::run(ctx, args).await,
         Command::Webhook(Deferred(args)) => webhook::run(ctx, args).await,
         Command::Db(command) => db::run(command).await,
+        Command::Hook(command) => hook::run(ctx, command).await,
         Command::Refresh(Deferred(args)) => refresh::run(ctx, args).await,
         Command::Exchange(Deferred(args)) => exchange::run(ctx, args).await,
         Command::Revoke(Deferred(args)) => revoke::run(ctx, args).await,

@@ -267,6 +267,15 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
                 .await
         })
     };
+    // Hooks' deliveries that are due, this host's and those others left, until the stop.
+    let hooks = {
+        let (engine, stop) = (engine.clone(), ctx.settings.stop.clone());
+        tokio::spawn(async move {
+            engine
+                .run_hooks(stop.reached(crate::engine::StopLevel::Finish))
+                .await
+        })
+    };
     let (served, fresh) = tokio::join!(
         crate::proxy::serve(
             engine.clone(),
@@ -285,6 +294,7 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
     );
     teams.abort();
     holds.abort();
+    hooks.abort();
     let (tally, public_tally) = served?;
     fresh?;
     if !args.no_governor {

@@ -60,6 +60,15 @@ pub async fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<()> {
             ctx.settings.stop.clone(),
         ));
     }
+    // Hooks' deliveries that are due, this host's and those others left, until the stop.
+    {
+        let (engine, stop) = (engine.clone(), ctx.settings.stop.clone());
+        tokio::spawn(async move {
+            engine
+                .run_hooks(stop.reached(crate::engine::StopLevel::Finish))
+                .await
+        });
+    }
     errln!(
         "{} watching {}: refreshing rotating tokens {} before expiry; Ctrl-C stops",
         format::rfc3339(crate::engine::now_unix()),

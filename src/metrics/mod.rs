@@ -1,5 +1,5 @@
 //! Prometheus metrics (text format 0.0.4, by `prometheus-client`): what this proxy served,
-//! and what the store says of every connection. No label ever holds a token, a key, a
+//! and what the store says of every connection and hook delivery. No label ever holds a token, a key, a
 //! secret or a call argument, and every label's values are bounded: connection names,
 //! method names from the catalogue, error codes Slack documents.
 
@@ -8,7 +8,7 @@ pub mod proxy;
 use crate::engine::{Engine, Stop};
 use std::sync::Arc;
 
-use crate::engine::{ErrorCode, Health, StoreFacts, now_unix};
+use crate::engine::{DeliveryState, ErrorCode, Health, StoreFacts, now_unix};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -26,6 +26,11 @@ struct TokenLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StatusLabels {
     status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -103,6 +108,24 @@ fn register_store(registry: &mut Registry, facts: &StoreFacts) {
         "xox_refreshes",
         "Token refreshes in the store's trail by outcome, every host's",
         refreshes,
+    );
+    let deliveries = Family::<StateLabels, Gauge>::default();
+    for state in DeliveryState::ALL {
+        let count = facts
+            .hook_deliveries
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n);
+        deliveries
+            .get_or_create(&StateLabels {
+                state: state.as_str(),
+            })
+            .set(count);
+    }
+    registry.register(
+        "xox_hook_deliveries",
+        "Hook deliveries of the last week by state (pending, delivered, gave_up), every host's",
+        deliveries,
     );
 }
 

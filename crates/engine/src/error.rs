@@ -66,6 +66,9 @@ pub enum EngineError {
         method: String,
         nearest: Option<String>,
     },
+    /// A hook that cannot be added or tried as given.
+    #[error("{0}")]
+    Hook(String),
     #[error("Slack refused {method}: {error}")]
     Slack {
         method: &'static str,

@@ -11,6 +11,7 @@ pub mod describe;
 mod error;
 mod failures;
 mod governor;
+mod hooks;
 mod install;
 mod live;
 mod manifest;
@@ -31,6 +32,7 @@ pub use copy::{CopyReport, copy_between};
 pub use error::{EngineError, EngineResult};
 pub use failures::ExplainedCall;
 pub use governor::{DEFAULT_MAX_WAIT, GovernorCounts, GovernorSettings};
+pub use hooks::{AddedHook, HookTarget, hooks_recorded};
 pub use install::{Imported, LoginRequest};
 pub use manifest::PushedManifest;
 pub use org_teams::TEAMS_EVERY;
@@ -44,7 +46,7 @@ pub use summary::{Snapshot, StoreFacts, Summary};
 pub use usable::{TokenWarning, UsableToken};
 
 // The domain, named as the engine's own modules inside this crate.
-use xox_domain::{calls, login, rotation, sim, slack, store};
+use xox_domain::{calls, delivery, login, rotation, sim, slack, store};
 /// Helpers with nothing of Slack in them (terminal-safe text, where files live, temporary
 /// folders that go at exit, child processes, listeners that survive a hostile network),
 /// shared with the front ends as they are.
@@ -65,6 +67,9 @@ pub use xox_domain::slack::passthrough::Passthrough;
 pub use xox_domain::slack::sdk_store::SdkStore;
 pub use xox_domain::slack::secret::scrub;
 pub use xox_domain::slack::{ErrorCode, Scopes, Secret, TokenKind, TokenType};
+pub use xox_domain::store::hooks::{
+    DeliveryState, Hook, HookEvent, HookVia, LastDelivery, TryResult,
+};
 pub use xox_domain::store::{
     CallState, Connection, Event, EventAction, Health, HeldElsewhere, KeyKind, NewApp, Outcome,
     ProxyKey, ProxyUse, RecordedCall, TokenInfo, TokenStatus, is_server, now_unix,

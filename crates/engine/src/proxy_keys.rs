@@ -35,19 +35,6 @@ pub struct NewProxyKey {
     pub record: ProxyKey,
 }
 
-/// 40 characters from 62: 238 bits from the OS's randomness.
-fn new_key() -> Secret {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 40];
-    getrandom::fill(&mut bytes).expect("the OS provides randomness");
-    // 256 is 4 × 62 + 8: the remainder's tiny bias costs well under a bit in all.
-    let body: String = bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect();
-    Secret::new(format!("{KEY_PREFIX}{body}"))
-}
-
 impl Engine {
     /// Make a key for a connection's tokens or an app's installs (`kind`'s, or picked
     /// per method).
@@ -78,7 +65,7 @@ impl Engine {
                 KeyFor::App(app.id)
             }
         };
-        let key = new_key();
+        let key = crate::hooks::random_secret(KEY_PREFIX);
         let stored = key.clone();
         let record = self
             .store()
@@ -137,7 +124,10 @@ mod tests {
 
     #[test]
     fn keys_are_long_random_and_not_slack_tokens() {
-        let (a, b) = (super::new_key(), super::new_key());
+        let (a, b) = (
+            crate::hooks::random_secret(super::KEY_PREFIX),
+            crate::hooks::random_secret(super::KEY_PREFIX),
+        );
         assert_ne!(a.expose(), b.expose());
         assert!(a.expose().starts_with("xpk-") && a.expose().len() == 44);
         assert_eq!(

@@ -88,6 +88,8 @@ impl Engine {
 pub struct StoreFacts {
     pub connections: Vec<Connection>,
     pub refreshes: Vec<(crate::store::Outcome, i64)>,
+    /// Hook deliveries kept (the last week's), by state: every host's.
+    pub hook_deliveries: Vec<(crate::store::hooks::DeliveryState, i64)>,
 }
 
 impl Engine {
@@ -97,6 +99,7 @@ impl Engine {
                 Ok(StoreFacts {
                     connections: s.connections()?,
                     refreshes: s.event_counts(crate::store::EventAction::Refresh)?,
+                    hook_deliveries: s.delivery_counts()?,
                 })
             })
             .await
