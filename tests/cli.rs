@@ -505,6 +505,11 @@ fn app_secrets_come_from_stdin_or_the_environment_only() {
     let apps: Value = serde_json::from_str(&env.ok(&["app", "list", "--json"], "")).unwrap();
     assert_eq!(apps[0]["name"], "piped");
     assert_eq!(apps[0]["has_secret"], true);
+    let created = apps[0]["created_at"].as_str().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+        "{created}"
+    );
     assert_eq!(apps[1]["has_secret"], false);
     assert!(!contains(
         env.ok(&["app", "list", "--json"], "").as_bytes(),
@@ -711,4 +716,11 @@ async fn a_mistyped_method_is_refused_with_the_nearest_one() {
         Some(&1),
         "--force sends it"
     );
+}
+
+#[test]
+fn the_help_for_db_names_a_postgresql_url() {
+    let help = Env::new("http://127.0.0.1:9").ok(&["--help"], "");
+    assert!(help.contains("--db <PATH|URL>"), "{help}");
+    assert!(help.contains("PostgreSQL URL (postgres://…)"), "{help}");
 }

@@ -43,7 +43,15 @@ async fn keys_are_shown_once_listed_without_the_key_and_revoked() {
     let keys: Value =
         serde_json::from_str(&env.ok(&["proxy", "key", "list", "--json"], "")).unwrap();
     assert_eq!(keys[0]["requests"], 1);
-    assert!(keys[0]["last_used_at"].is_number());
+    // Times as every JSON output gives them: RFC 3339.
+    assert!(
+        keys[0]["last_used_at"].as_str().unwrap().ends_with('Z'),
+        "{keys}"
+    );
+    assert!(
+        keys[0]["created_at"].as_str().unwrap().ends_with('Z'),
+        "{keys}"
+    );
 
     let id = keys[0]["id"].as_str().unwrap().to_owned();
     env.ok(&["proxy", "key", "revoke", &id], "");

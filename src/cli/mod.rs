@@ -59,8 +59,9 @@ use std::time::Duration;
 pub struct Cli {
     // The environment defaults are read after parsing rather than by clap, which would
     // otherwise show them in every usage line as if they had been typed.
-    /// The database file [env: XOX_DB] [default: $XDG_DATA_HOME/xox/xox.db]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// The store: a database file, or a PostgreSQL URL (postgres://…) [env: XOX_DB]
+    /// [default: $XDG_DATA_HOME/xox/xox.db]
+    #[arg(long, global = true, value_name = "PATH|URL")]
     db: Option<PathBuf>,
     /// Where Slack is: /oauth/v2/authorize and /api/* hang off it [env: XOX_SLACK_URL]
     /// [default: https://slack.com]

@@ -10,6 +10,14 @@ fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Unix seconds as RFC 3339 in UTC (`2026-12-07T09:30:00Z`): how xox writes every time
+/// it shows or hands over. A time outside chrono's range stays the number it was.
+pub fn rfc3339(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| unix.to_string())
+}
+
 /// `text` safe inside HTML text and attribute values.
 pub fn html_escape(text: &str) -> String {
     text.replace('&', "&amp;")

@@ -2,7 +2,6 @@
 
 use crate::slack::grant::IncomingWebhook;
 use crate::store::{Connection, TokenInfo};
-use chrono::{DateTime, Utc};
 
 /// `11h 42m`, `4m 09s`, `2d 03h`, `expired`, or `never` for a long-lived token.
 pub fn countdown(expires_at: Option<i64>, now: i64) -> String {
@@ -39,9 +38,7 @@ pub fn window_label(window: std::time::Duration) -> String {
 }
 
 pub fn rfc3339(unix: i64) -> String {
-    DateTime::<Utc>::from_timestamp(unix, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_else(|| unix.to_string())
+    crate::text::rfc3339(unix)
 }
 
 /// `Acme (T123)`, `T123`, or `-`; an org-wide install is `Grid (E1, org-wide)`.

@@ -6,8 +6,6 @@ use serde_json::{Value, json};
 
 /// The event of `delivery` as a hook receives it.
 pub fn payload(delivery: &HookDelivery) -> Value {
-    let time = chrono::DateTime::from_timestamp(delivery.at, 0)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     json!({
         "event": delivery.event.as_str(),
         "delivery": delivery.id.to_string(),
@@ -17,7 +15,7 @@ pub fn payload(delivery: &HookDelivery) -> Value {
         "enterprise_id": delivery.enterprise_id,
         "token_kind": delivery.token_kind.map(|k| k.as_str()),
         "reason": delivery.reason,
-        "time": time,
+        "time": crate::text::rfc3339(delivery.at),
         "next": next_command(delivery),
     })
 }

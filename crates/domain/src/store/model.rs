@@ -15,6 +15,7 @@ pub struct App {
     pub redirect_uri: String,
     pub bot_scopes: Scopes,
     pub user_scopes: Scopes,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: i64,
     /// Token rotation is turned on for the app (installs get 12-hour tokens).
     pub rotation: bool,
@@ -129,7 +130,9 @@ pub struct ProxyKey {
     #[serde(serialize_with = "display")]
     pub kind: KeyKind,
     pub label: Option<String>,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: i64,
+    #[serde(serialize_with = "rfc3339_or_null")]
     pub last_used_at: Option<i64>,
     pub requests: i64,
     pub failures: i64,
@@ -146,6 +149,18 @@ pub struct ProxyUse {
     pub failures: u64,
     pub held: u64,
     pub absorbed: u64,
+}
+
+/// Unix seconds as RFC 3339, as every JSON xox prints gives times.
+fn rfc3339<S: serde::Serializer>(unix: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::text::rfc3339(*unix))
+}
+
+fn rfc3339_or_null<S: serde::Serializer>(unix: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match unix {
+        Some(unix) => rfc3339(unix, s),
+        None => s.serialize_none(),
+    }
 }
 
 fn display<T: std::fmt::Display, S: serde::Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
