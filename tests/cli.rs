@@ -603,6 +603,12 @@ fn remove_revokes_first_on_request_and_keeps_the_history() {
         serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
     assert_eq!(failed[0]["connection"], serde_json::Value::Null);
     assert!(env.ok(&["failed"], "").contains("(removed connection)"));
+    // Its history is kept, as remove says, and reached by the name it had.
+    let history = env.ok(&["history", "acme-prod"], "");
+    assert!(history.contains("removed acme-prod"), "{history}");
+    assert!(history.contains("revoke"), "{history}");
+    let err = env.fails(&["history", "never-was"], "");
+    assert!(err.contains("never-was"), "{err}");
     // Slack no longer takes the token that was removed.
     let out = env.run(&["import", "again", "--app", "acme"], &token);
     assert!(!out.status.success(), "a revoked token was accepted again");

@@ -4,7 +4,7 @@
 use super::{Engine, EngineError, EngineResult};
 use crate::slack::Secret;
 use crate::slack::grant::IncomingWebhook;
-use crate::store::{App, Connection, Event, NewApp, STANDALONE_APP, StoreResult};
+use crate::store::{App, Connection, Event, NewApp, STANDALONE_APP, StoreError, StoreResult};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -104,9 +104,18 @@ impl Engine {
         let name = name_or_id.to_owned();
         Ok(self
             .store()
-            .run(move |s| {
-                let conn = s.connection(&name)?;
-                s.events(&conn.id)
+            .run(move |s| match s.connection(&name) {
+                Ok(conn) => s.events(&conn.id),
+                // A removed connection's trail stays: found by its last name, or its id.
+                Err(StoreError::NotFound(why)) => {
+                    let id = s.removed_connection(&name)?.unwrap_or_else(|| name.clone());
+                    let events = s.events(&id)?;
+                    if events.is_empty() {
+                        return Err(StoreError::NotFound(why));
+                    }
+                    Ok(events)
+                }
+                Err(e) => Err(e),
             })
             .await?)
     }

@@ -212,6 +212,8 @@ pub trait RefreshLock {
 pub trait EventStore {
     fn add_event(&mut self, event: &NewEvent<'_>) -> StoreResult<()>;
     fn events(&self, connection_id: &str) -> StoreResult<Vec<Event>>;
+    /// The id of the connection last removed under `name`, whose trail stays.
+    fn removed_connection(&self, name: &str) -> StoreResult<Option<String>>;
     /// How many events of `action` the trail holds, by outcome: every host's, ever.
     fn event_counts(&self, action: EventAction) -> StoreResult<Vec<(Outcome, i64)>>;
 }

@@ -179,7 +179,7 @@ pub fn superseded_event<'a>(
 }
 
 /// The event a connection's removal leaves in its trail (which outlives it).
-pub fn removed_event(connection_id: &str) -> NewEvent<'_> {
+pub fn removed_event(connection_id: &str, name: Option<String>) -> NewEvent<'_> {
     NewEvent {
         connection_id,
         action: EventAction::Remove,
@@ -187,10 +187,14 @@ pub fn removed_event(connection_id: &str) -> NewEvent<'_> {
         outcome: Outcome::Ok,
         old_expires_at: None,
         new_expires_at: None,
-        detail: None,
+        // The name, by which `xox history` still finds the trail once the connection is gone.
+        detail: name.map(|name| format!("{REMOVED}{name}")),
         happened: None,
     }
 }
+
+/// How a `remove` event's detail begins, before the connection's name.
+pub const REMOVED: &str = "removed ";
 
 /// The event a token leaves behind in the connection it was moved out of.
 pub fn moved_event<'a>(connection_id: &'a str, kind: TokenKind, to: &str) -> NewEvent<'a> {

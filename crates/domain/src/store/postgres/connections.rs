@@ -112,7 +112,16 @@ impl ConnectionStore for PostgresStore {
 
     fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
-            tokens::insert_event(tx, &crate::store::sealed::removed_event(connection_id))?;
+            let name: Option<String> = tx
+                .query_opt(
+                    "SELECT name FROM connections WHERE id = $1",
+                    &[&connection_id],
+                )?
+                .map(|r| r.get(0));
+            tokens::insert_event(
+                tx,
+                &crate::store::sealed::removed_event(connection_id, name),
+            )?;
             if tx.execute("DELETE FROM connections WHERE id = $1", &[&connection_id])? == 0 {
                 return Err(StoreError::NotFound(
                     "that connection is gone already".into(),

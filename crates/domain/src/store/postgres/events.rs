@@ -24,6 +24,16 @@ impl EventStore for PostgresStore {
             .collect()
     }
 
+    fn removed_connection(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .db()?
+            .query_opt(
+                "SELECT connection_id FROM events WHERE action = 'remove' AND detail = $1 ORDER BY id DESC LIMIT 1",
+                &[&format!("{}{name}", crate::store::sealed::REMOVED)],
+            )?
+            .map(|r| r.get(0)))
+    }
+
     fn event_counts(&self, action: EventAction) -> StoreResult<Vec<(Outcome, i64)>> {
         self.db()?
             .query(

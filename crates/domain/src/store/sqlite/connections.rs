@@ -218,7 +218,17 @@ impl ConnectionStore for SqliteStore {
     /// events and recorded calls stay, shown as belonging to a removed connection.
     fn remove_connection(&mut self, connection_id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
-            insert_event(tx, &crate::store::sealed::removed_event(connection_id))?;
+            let name: Option<String> = tx
+                .query_row(
+                    "SELECT name FROM connections WHERE id = ?1",
+                    [connection_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            insert_event(
+                tx,
+                &crate::store::sealed::removed_event(connection_id, name),
+            )?;
             tx.execute(
                 "DELETE FROM leases WHERE connection_id = ?1",
                 [connection_id],

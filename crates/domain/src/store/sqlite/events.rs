@@ -6,7 +6,8 @@ use crate::store::backend::EventStore;
 use crate::store::error::StoreResult;
 use crate::store::hooks::HookNotice;
 use crate::store::model::{Event, EventAction, NewEvent, Outcome};
-use rusqlite::{Connection as Sqlite, params};
+use crate::store::sealed::REMOVED;
+use rusqlite::{Connection as Sqlite, OptionalExtension, params};
 
 pub(super) fn insert(conn: &Sqlite, event: &NewEvent<'_>) -> rusqlite::Result<()> {
     conn.execute(
@@ -61,6 +62,17 @@ impl EventStore for SqliteStore {
             })
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
+
+    fn removed_connection(&self, name: &str) -> StoreResult<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT connection_id FROM events WHERE action = 'remove' AND detail = ?1 ORDER BY id DESC LIMIT 1",
+                [format!("{REMOVED}{name}")],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(e))
     }
 
     fn event_counts(&self, action: EventAction) -> StoreResult<Vec<(Outcome, i64)>> {
