@@ -57,14 +57,26 @@ async fn main() {
     let app_id = store.connection("conn-00000").unwrap().app_id;
     let app_key = Secret::new("xpk-bench-app-key");
     store
-        .add_proxy_key(KeyTarget::App(&app_id), KeyKind::Auto, None, &app_key)
+        .add_proxy_key(
+            KeyTarget::App(&app_id),
+            KeyKind::Auto,
+            None,
+            &app_key,
+            &Default::default(),
+        )
         .unwrap();
     let mut connection_keys = Vec::new();
     for i in 0..INSTALLS {
         let id = store.connection(&format!("conn-{i:05}")).unwrap().id;
         let key = Secret::new(format!("xpk-bench-conn-{i:05}"));
         store
-            .add_proxy_key(KeyTarget::Connection(&id), KeyKind::Auto, None, &key)
+            .add_proxy_key(
+                KeyTarget::Connection(&id),
+                KeyKind::Auto,
+                None,
+                &key,
+                &Default::default(),
+            )
             .unwrap();
         connection_keys.push(key);
     }

@@ -28,6 +28,7 @@ mod format;
 mod history;
 mod hook;
 mod import;
+mod key_scope;
 mod list;
 mod login;
 mod proxy;

@@ -1,6 +1,7 @@
 //! `xox proxy`: serve the Web API on loopback for apps holding proxy keys; `xox proxy key`
 //! makes, lists and revokes those keys.
 
+use super::key_scope::{ScopeArgs, SetScopeArgs, scope_label};
 use super::{Context, format, print_json};
 use crate::engine::WatchEvent;
 use crate::engine::{KeyFor, KeyKind};
@@ -95,6 +96,14 @@ enum KeyCommand {
         /// A note to tell keys apart (which app holds it)
         #[arg(long)]
         label: Option<String>,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
+    /// Change what a key may do (the options not given stay as they are)
+    Set {
+        id: String,
+        #[command(flatten)]
+        scope: SetScopeArgs,
     },
     /// The keys: connection, kind, label, creation, last use and requests (never the key)
     List {
@@ -132,18 +141,22 @@ async fn key(ctx: &Context, command: KeyCommand) -> anyhow::Result<()> {
             app,
             kind,
             label,
+            scope,
         } => {
             let target = match (conn, app) {
                 (_, Some(app)) => KeyFor::App(app),
                 (Some(conn), None) => KeyFor::Connection(conn),
                 (None, None) => anyhow::bail!("name a connection, or an app with --app"),
             };
-            let made = engine.add_proxy_key(target, kind, label).await?;
+            let made = engine
+                .add_proxy_key(target, kind, label, scope.scope())
+                .await?;
             errln!(
-                "proxy key {} for {} ({} token); it is shown only now",
+                "proxy key {} for {} ({} token; may do: {}); it is shown only now",
                 made.record.id,
                 made.record.target(),
-                made.record.kind
+                made.record.kind,
+                scope_label(&made.record.scope)
             );
             if made.record.app.is_some() {
                 errln!(
@@ -173,6 +186,8 @@ async fn key(ctx: &Context, command: KeyCommand) -> anyhow::Result<()> {
                     "LAST USED",
                     "REQUESTS",
                     "FAILED",
+                    "REFUSED",
+                    "MAY DO",
                 ]
                 .map(String::from)
                 .to_vec(),
@@ -189,9 +204,32 @@ async fn key(ctx: &Context, command: KeyCommand) -> anyhow::Result<()> {
                         .unwrap_or_else(|| "never".into()),
                     k.requests.to_string(),
                     k.failures.to_string(),
+                    k.refused.to_string(),
+                    scope_label(&k.scope),
                 ]);
             }
             out!("{}", format::table(&rows));
+        }
+        KeyCommand::Set { id, scope } => {
+            let current = engine
+                .proxy_keys()
+                .await?
+                .into_iter()
+                .find(|k| k.id == id)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no proxy key {:?}; `xox proxy key list` shows them",
+                        crate::engine::text::one_line(&id)
+                    )
+                })?;
+            let changed = engine
+                .set_proxy_key_scope(&id, scope.applied_to(current.scope))
+                .await?;
+            outln!(
+                "proxy key {} may do: {}",
+                changed.id,
+                scope_label(&changed.scope)
+            );
         }
         KeyCommand::Revoke { id } => {
             engine.revoke_proxy_key(&id).await?;

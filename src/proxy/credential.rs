@@ -218,34 +218,58 @@ impl Scan<'_> {
     }
 }
 
-/// `token` parts of a `multipart/form-data` body with `boundary`: each whole part, from
-/// its delimiter line to the next delimiter. A body whose parts cannot be found is
-/// unreadable.
-pub fn multipart_parts(body: &[u8], boundary: &str) -> Result<Found, Unreadable> {
+/// One part of a multipart body: where it lies (its delimiter line to the next
+/// delimiter), its head, and its content.
+struct Part<'a> {
+    whole: Range<usize>,
+    head: &'a str,
+    content: &'a [u8],
+}
+
+/// The parts of a `multipart/form-data` body with `boundary`. A body whose parts cannot be
+/// found is unreadable.
+fn parts<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<Part<'a>>, Unreadable> {
     let delimiter = format!("--{boundary}");
     let delimiter = delimiter.as_bytes();
     let starts: Vec<usize> = find_all(body, delimiter);
     if starts.is_empty() {
         return Err(Unreadable);
     }
+    starts
+        .windows(2)
+        .map(|pair| {
+            let (start, end) = (pair[0], pair[1]);
+            let part = &body[start + delimiter.len()..end];
+            let part = part.strip_prefix(b"\r\n").ok_or(Unreadable)?;
+            let head_end = part
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .ok_or(Unreadable)?;
+            let head = std::str::from_utf8(&part[..head_end]).map_err(|_| Unreadable)?;
+            let content = part[head_end + 4..]
+                .strip_suffix(b"\r\n")
+                .ok_or(Unreadable)?;
+            Ok(Part {
+                whole: start..end,
+                head,
+                content,
+            })
+        })
+        .collect()
+}
+
+/// `token` parts of a `multipart/form-data` body with `boundary`: each whole part, from
+/// its delimiter line to the next delimiter. A body whose parts cannot be found is
+/// unreadable.
+pub fn multipart_parts(body: &[u8], boundary: &str) -> Result<Found, Unreadable> {
     let mut values = Vec::new();
     let mut cuts = Vec::new();
-    for pair in starts.windows(2) {
-        let (start, end) = (pair[0], pair[1]);
-        let part = &body[start + delimiter.len()..end];
-        let part = part.strip_prefix(b"\r\n").ok_or(Unreadable)?;
-        let head_end = part
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or(Unreadable)?;
-        let head = std::str::from_utf8(&part[..head_end]).map_err(|_| Unreadable)?;
-        if part_name(head).as_deref() != Some("token") {
+    for part in parts(body, boundary)? {
+        if part_name(part.head).as_deref() != Some("token") {
             continue;
         }
-        let content = &part[head_end + 4..];
-        let content = content.strip_suffix(b"\r\n").ok_or(Unreadable)?;
-        values.push(String::from_utf8(content.to_vec()).map_err(|_| Unreadable)?);
-        cuts.push(start..end);
+        values.push(String::from_utf8(part.content.to_vec()).map_err(|_| Unreadable)?);
+        cuts.push(part.whole);
     }
     // Whole parts, each from its delimiter to the next: they never overlap.
     let edited = (!cuts.is_empty()).then(|| {
@@ -259,6 +283,23 @@ pub fn multipart_parts(body: &[u8], boundary: &str) -> Result<Found, Unreadable>
         out
     });
     Ok(Found { values, edited })
+}
+
+/// The fields of a `multipart/form-data` body: each part's name, and its text (a file's
+/// content is not an argument: it is given as empty).
+pub fn multipart_fields(body: &[u8], boundary: &str) -> Result<Vec<(String, String)>, Unreadable> {
+    parts(body, boundary)?
+        .into_iter()
+        .map(|part| {
+            let name = part_name(part.head).ok_or(Unreadable)?;
+            let value = if part.head.to_ascii_lowercase().contains("filename=") {
+                String::new()
+            } else {
+                String::from_utf8(part.content.to_vec()).map_err(|_| Unreadable)?
+            };
+            Ok((name, value))
+        })
+        .collect()
 }
 
 /// The `name` of a part's `Content-Disposition: form-data` header.

@@ -69,10 +69,19 @@ const MAX_UPLOAD: usize = 1024 * 1024 * 1024;
 const UPLOAD_IDLE: Duration = Duration::from_secs(30);
 
 fn slack_shaped(error: &str) -> Response {
+    slack_shaped_needing(error, None)
+}
+
+/// Slack's shape for a refusal, with what was `needed` when a key's scope refused.
+fn slack_shaped_needing(error: &str, needed: Option<&str>) -> Response {
+    let mut body = serde_json::json!({"ok": false, "error": error});
+    if let Some(needed) = needed {
+        body["needed"] = needed.into();
+    }
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        serde_json::json!({"ok": false, "error": error}).to_string(),
+        body.to_string(),
     )
         .into_response()
 }
@@ -185,17 +194,21 @@ fn respond(proxy: &Proxy, method: &str, outcome: ProxyOutcome, started: Instant)
         held,
         absorbed,
         at_slack,
+        out_of_scope,
     } = outcome;
     let connection = connection.unwrap_or_default();
     proxy.tally.count(Counted {
         key_id: key.as_ref().map(|k| k.id.as_str()),
-        failed: error.is_some(),
+        failed: error.is_some() && !out_of_scope,
+        out_of_scope,
         rate_limited: error.as_deref() == Some("ratelimited"),
         held,
         absorbed,
     });
     let (status, response) = match answer {
-        ProxyAnswer::Refused { error } => (200, slack_shaped(&error)),
+        ProxyAnswer::Refused { error, needed } => {
+            (200, slack_shaped_needing(&error, needed.as_deref()))
+        }
         ProxyAnswer::RateLimited { retry_after } => {
             let mut response = slack_shaped("ratelimited");
             *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;

@@ -5,7 +5,7 @@
 
 use super::credential::{self, Found, Unreadable};
 use crate::engine::Passthrough;
-use crate::engine::ProxyRequest;
+use crate::engine::{Arguments, ProxyRequest};
 use crate::engine::{Secret, TokenType};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, header};
@@ -87,6 +87,48 @@ fn arguments(kind: &str, body: &[u8]) -> Vec<(String, String)> {
     }
 }
 
+/// Every argument of a request, from its query and its body, for a scoped key: given twice
+/// (in one place or in both) or in a body xox cannot read, they are unclear, and a scoped
+/// key's request is refused rather than guessed at.
+fn every_argument(query: Option<&str>, kind: &str, content_type: &str, body: &[u8]) -> Arguments {
+    let mut all: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let from_body = if body.is_empty() {
+        Ok(Vec::new())
+    } else if kind.starts_with("application/x-www-form-urlencoded") {
+        Ok(url::form_urlencoded::parse(body).into_owned().collect())
+    } else if kind.starts_with("application/json") {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(_)) => Ok(arguments(kind, body)),
+            _ => Err("a JSON body that is not one object".to_owned()),
+        }
+    } else if kind.starts_with("multipart/form-data") {
+        boundary(content_type)
+            .and_then(|b| credential::multipart_fields(body, b).ok())
+            .ok_or_else(|| "a multipart body whose parts cannot be read".to_owned())
+    } else {
+        Err(format!(
+            "a body of type {:?}, which xox does not read",
+            crate::engine::text::one_line(kind)
+        ))
+    };
+    match from_body {
+        Ok(fields) => all.extend(fields),
+        Err(why) => return Arguments::Unreadable(why),
+    }
+    let mut names: Vec<&str> = all.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(twice) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Arguments::Unreadable(format!(
+            "{} is given twice",
+            crate::engine::text::one_line(twice[0])
+        ));
+    }
+    Arguments::Read(all)
+}
+
 /// `method`'s request as the app sent it, its credential cut out of it.
 pub fn read(
     method: &str,
@@ -128,6 +170,12 @@ pub fn read(
             .into_owned()
             .collect();
     params.extend(arguments(&kind, &body));
+    let arguments = every_argument(
+        query.as_deref(),
+        &kind,
+        content_type.as_deref().unwrap_or(""),
+        &body,
+    );
     Ok(ProxyRequest {
         method: method.to_owned(),
         key: Secret::new(key),
@@ -139,6 +187,7 @@ pub fn read(
             body,
         },
         params,
+        arguments,
     })
 }
 
@@ -203,6 +252,44 @@ mod tests {
         assert_eq!(
             read("auth.test", true, &HeaderMap::new(), None, Bytes::new()).err(),
             Some(Unusable::NotAuthed)
+        );
+    }
+
+    #[test]
+    fn every_argument_is_read_from_query_and_body_or_the_request_is_unclear() {
+        let form = "application/x-www-form-urlencoded";
+        assert_eq!(
+            every_argument(Some("a=1"), form, form, b"channel=C1"),
+            Arguments::Read(vec![
+                ("a".into(), "1".into()),
+                ("channel".into(), "C1".into())
+            ])
+        );
+        let twice = every_argument(Some("channel=C1"), form, form, b"channel=C2");
+        assert_eq!(
+            twice,
+            Arguments::Unreadable("channel is given twice".into())
+        );
+        let multipart = "multipart/form-data; boundary=XX";
+        let body = b"--XX\r\nContent-Disposition: form-data; name=\"channel\"\r\n\r\nC9\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\nbytes\r\n--XX--\r\n";
+        assert_eq!(
+            every_argument(None, multipart, multipart, body),
+            Arguments::Read(vec![
+                ("channel".into(), "C9".into()),
+                ("file".into(), String::new())
+            ])
+        );
+        assert!(matches!(
+            every_argument(None, "text/plain", "text/plain", b"channel=C1"),
+            Arguments::Unreadable(_)
+        ));
+        assert!(matches!(
+            every_argument(None, "application/json", "application/json", b"[1]"),
+            Arguments::Unreadable(_)
+        ));
+        assert_eq!(
+            every_argument(None, "", "", b""),
+            Arguments::Read(Vec::new())
         );
     }
 }

@@ -17,6 +17,8 @@ struct Since {
 pub struct Counted<'a> {
     pub key_id: Option<&'a str>,
     pub failed: bool,
+    /// The key's scope refused it (not a failure).
+    pub out_of_scope: bool,
     pub rate_limited: bool,
     /// It waited for its turn under the governor.
     pub held: bool,
@@ -30,6 +32,7 @@ impl Counted<'_> {
         Counted {
             key_id: None,
             failed: true,
+            out_of_scope: false,
             rate_limited: false,
             held: false,
             absorbed: 0,
@@ -65,6 +68,7 @@ impl Tally {
             since.counted.failures += u64::from(request.failed);
             since.counted.held += u64::from(request.held);
             since.counted.absorbed += u64::from(request.absorbed);
+            since.counted.refused += u64::from(request.out_of_scope);
             since.last = now_unix();
         }
     }

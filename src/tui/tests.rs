@@ -104,6 +104,8 @@ fn snapshot() -> Snapshot {
         app: None,
         held: 0,
         absorbed: 0,
+        refused: 0,
+        scope: Default::default(),
         kind: crate::engine::KeyKind::Auto,
         label: Some("billing worker".into()),
         created_at: NOW - 3_600,

@@ -66,6 +66,9 @@ pub enum EngineError {
         method: String,
         nearest: Option<String>,
     },
+    /// A key's scope that would not do what it says.
+    #[error("{0}")]
+    KeyScope(String),
     /// A hook that cannot be added or tried as given.
     #[error("{0}")]
     Hook(String),

@@ -70,6 +70,7 @@ pub use xox_domain::slack::{ErrorCode, Scopes, Secret, TokenKind, TokenType};
 pub use xox_domain::store::hooks::{
     DeliveryState, Hook, HookEvent, HookVia, LastDelivery, TryResult,
 };
+pub use xox_domain::store::key_scope::{Arguments, KeyScope};
 pub use xox_domain::store::{
     CallState, Connection, Event, EventAction, Health, HeldElsewhere, KeyKind, NewApp, Outcome,
     ProxyKey, ProxyUse, RecordedCall, TokenInfo, TokenStatus, is_server, now_unix,

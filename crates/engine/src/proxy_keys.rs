@@ -4,6 +4,7 @@
 use super::{Engine, EngineError, EngineResult};
 use crate::calls::default_kind;
 use crate::slack::Secret;
+use crate::store::key_scope::{KeyScope, check_globs};
 use crate::store::{KeyKind, KeyTarget, ProxyKey, ProxyUse};
 
 /// Where a proxy key starts: nothing like a Slack token's `xox…`, so neither is taken for
@@ -35,6 +36,27 @@ pub struct NewProxyKey {
     pub record: ProxyKey,
 }
 
+/// Refuse a scope that would allow nothing it seems to: a glob no method matches, a
+/// channel that is not a Slack id.
+fn check_scope(scope: &KeyScope) -> EngineResult<()> {
+    if let Some(globs) = &scope.methods {
+        check_globs(globs).map_err(EngineError::KeyScope)?;
+    }
+    for id in scope.channels.iter().flatten() {
+        if id.is_empty()
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            return Err(EngineError::KeyScope(format!(
+                "--channels takes Slack ids (C0123ABC, G…, D…; U… for conversations.open), comma-separated, not {:?}",
+                crate::text::one_line(id)
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Engine {
     /// Make a key for a connection's tokens or an app's installs (`kind`'s, or picked
     /// per method).
@@ -43,7 +65,9 @@ impl Engine {
         target: KeyFor,
         kind: KeyKind,
         label: Option<String>,
+        scope: KeyScope,
     ) -> EngineResult<NewProxyKey> {
+        check_scope(&scope)?;
         let target_id = match target {
             KeyFor::Connection(conn) => {
                 let connection = self.connection(&conn).await?;
@@ -74,7 +98,7 @@ impl Engine {
                     KeyFor::Connection(id) => KeyTarget::Connection(id),
                     KeyFor::App(id) => KeyTarget::App(id),
                 };
-                s.add_proxy_key(target, kind, label.as_deref(), &stored)
+                s.add_proxy_key(target, kind, label.as_deref(), &stored, &scope)
             })
             .await?;
         Ok(NewProxyKey { key, record })
@@ -82,6 +106,18 @@ impl Engine {
 
     pub async fn proxy_keys(&self) -> EngineResult<Vec<ProxyKey>> {
         Ok(self.store().run(|s| s.proxy_keys()).await?)
+    }
+
+    /// Change what key `id` may do: its methods, channels, reads only and expiry.
+    pub async fn set_proxy_key_scope(&self, id: &str, scope: KeyScope) -> EngineResult<ProxyKey> {
+        check_scope(&scope)?;
+        let id = id.to_owned();
+        // A running proxy sees the change within a second: it keeps a key's record no
+        // longer than that.
+        Ok(self
+            .store()
+            .run(move |s| s.set_proxy_key_scope(&id, &scope))
+            .await?)
     }
 
     pub async fn revoke_proxy_key(&self, id: &str) -> EngineResult<()> {

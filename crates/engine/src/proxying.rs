@@ -13,7 +13,8 @@ use crate::rotation::{DEFAULT_WINDOW, RotationError};
 use crate::slack::passthrough::{Passthrough, Streaming};
 use crate::slack::response::{AnswerHeaders, parse_answer};
 use crate::slack::{CallError, Secret, TokenKind};
-use crate::store::{Connection, KeyKind, ProxyKey, pick_install};
+use crate::store::key_scope::{Arguments, KeyRefusal};
+use crate::store::{Connection, KeyKind, ProxyKey, now_unix, pick_install};
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -62,12 +63,18 @@ pub struct ProxyRequest {
     pub request: Passthrough,
     /// The request's arguments, kept with a failure so that `xox replay` can send it again.
     pub params: Vec<(String, String)>,
+    /// Every argument, from the query and the body (multipart too), for a scoped key.
+    pub arguments: Arguments,
 }
 
 /// What goes back to the app.
 pub enum ProxyAnswer {
-    /// Answered here, in Slack's shape (HTTP 200, `ok:false`): nothing reached Slack.
-    Refused { error: String },
+    /// Answered here, in Slack's shape (HTTP 200, `ok:false`, and what the key lacks when
+    /// its scope refused): nothing reached Slack.
+    Refused {
+        error: String,
+        needed: Option<String>,
+    },
     /// Held past the longest wait: Slack's 429 `ratelimited`, with the `Retry-After` that
     /// remains. Nothing reached Slack.
     RateLimited { retry_after: u64 },
@@ -95,6 +102,8 @@ pub struct ProxyOutcome {
     pub absorbed: u32,
     /// How long it spent at Slack (up to the first part of the answer).
     pub at_slack: std::time::Duration,
+    /// The key's scope refused it: not a failure, but counted on the key.
+    pub out_of_scope: bool,
 }
 
 impl ProxyOutcome {
@@ -106,10 +115,24 @@ impl ProxyOutcome {
             error: Some(error.to_owned()),
             answer: ProxyAnswer::Refused {
                 error: error.to_owned(),
+                needed: None,
             },
             held: false,
             absorbed: 0,
             at_slack: std::time::Duration::ZERO,
+            out_of_scope: false,
+        }
+    }
+
+    /// Refused by the key's scope, saying what it lacks.
+    fn out_of_scope(key: Arc<ProxyKey>, refusal: &KeyRefusal) -> ProxyOutcome {
+        ProxyOutcome {
+            answer: ProxyAnswer::Refused {
+                error: refusal.code().to_owned(),
+                needed: refusal.needed(),
+            },
+            out_of_scope: true,
+            ..ProxyOutcome::refused(Some(key), refusal.code())
         }
     }
 }
@@ -195,6 +218,16 @@ impl Engine {
         else {
             return Ok(ProxyOutcome::refused(None, "invalid_auth"));
         };
+        // What the key may do, before anything reaches Slack. An expired key is refused as
+        // one that was revoked: it is not the app's key any more.
+        match proxy_key
+            .scope
+            .check(&request.method, &request.arguments, now_unix())
+        {
+            Ok(()) => {}
+            Err(KeyRefusal::Expired) => return Ok(ProxyOutcome::refused(None, "invalid_auth")),
+            Err(refusal) => return Ok(ProxyOutcome::out_of_scope(proxy_key, &refusal)),
+        }
         let Some(kind) = kind else {
             return Ok(ProxyOutcome::refused(
                 Some(proxy_key),
@@ -225,6 +258,7 @@ impl Engine {
                         held: false,
                         absorbed: 0,
                         at_slack: std::time::Duration::ZERO,
+                        out_of_scope: false,
                     });
                 }
             }
@@ -335,6 +369,7 @@ impl Engine {
             at_slack: std::time::Duration::from_nanos(
                 at_slack.load(std::sync::atomic::Ordering::Relaxed),
             ),
+            out_of_scope: false,
         })
     }
 
@@ -409,11 +444,12 @@ impl Engine {
             return Ok(true);
         }
         let (key, _) = split_credential(key);
+        let now = now_unix();
         Ok(self
             .store()
             .read(move |s| s.proxy_key(&key))
             .await?
-            .is_some())
+            .is_some_and(|k| !k.scope.expired(now)))
     }
 
     /// Ready what serving needs before the first request: the relay to Slack.

@@ -178,11 +178,16 @@ fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'sta
         // What the governor held or waited out is not a failure, but it is worth seeing.
         let held: i64 = keys.iter().map(|k| k.held).sum();
         let absorbed: i64 = keys.iter().map(|k| k.absorbed).sum();
-        let governed = if held + absorbed > 0 {
+        let mut governed = if held + absorbed > 0 {
             format!(", {held} held, {absorbed} 429s absorbed")
         } else {
             String::new()
         };
+        // What keys' scopes refused never reached Slack: not a failure either.
+        let refused: i64 = keys.iter().map(|k| k.refused).sum();
+        if refused > 0 {
+            governed.push_str(&format!(", {refused} out of scope"));
+        }
         parts.insert(
             4,
             Span::styled(

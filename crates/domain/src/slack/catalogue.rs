@@ -64,6 +64,32 @@ impl MethodSpec {
         }
     }
 
+    /// Whether the method only reads: every scope it needs, with any kind of token, is a
+    /// `:read` or `:history` scope; one that needs no scope at all must be named as a read
+    /// (`…get…`, `….list`, `….info`, `….test`, `….lookup…`). Slack's preferred HTTP verb is
+    /// no guide: `auth.revoke` and `users.deletePhoto` are GETs.
+    pub fn is_read(&self) -> bool {
+        let needed: Vec<&str> = [&self.bot, &self.user, &self.app, &self.config]
+            .into_iter()
+            .flatten()
+            .flat_map(|needs| match needs {
+                Needs::Nothing => Vec::new(),
+                Needs::AnyOf(scopes) => scopes.iter().collect(),
+            })
+            .collect();
+        if needed.is_empty() {
+            let last = self.name.rsplit('.').next().unwrap_or_default();
+            return ["get", "list", "info", "test", "lookup"]
+                .iter()
+                .any(|verb| last.starts_with(verb));
+        }
+        needed.iter().all(|scope| {
+            scope
+                .split_once(':')
+                .is_some_and(|(_, access)| access.starts_with("read") || access == "history")
+        })
+    }
+
     /// Whether `held` covers what `kind` needs (any one of several listed scopes will do).
     pub fn covered_by(&self, kind: TokenKind, held: &Scopes) -> bool {
         match self.needs(kind) {
@@ -237,6 +263,35 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_are_told_by_their_scopes_and_else_their_names() {
+        let c = catalogue();
+        let read = |m: &str| c.get(m).unwrap().is_read();
+        for m in [
+            "conversations.history",
+            "conversations.info",
+            "users.info",
+            "search.messages",
+            "auth.test",
+            "chat.getPermalink",
+            "reactions.get",
+            "files.info",
+        ] {
+            assert!(read(m), "{m} reads");
+        }
+        for m in [
+            "chat.postMessage",
+            "conversations.join",
+            "conversations.open",
+            "auth.revoke",
+            "users.deletePhoto",
+            "files.remote.share",
+            "reactions.add",
+        ] {
+            assert!(!read(m), "{m} writes");
+        }
+    }
 
     #[test]
     fn a_typo_finds_its_method() {

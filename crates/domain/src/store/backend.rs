@@ -11,6 +11,7 @@ use crate::slack::{ClientCredentials, Grant, GrantedToken, Scopes, Secret, Token
 use crate::store::hooks::{
     ClaimScope, DeliveryState, Hook, HookDelivery, HookNotice, NewHook, TryResult,
 };
+use crate::store::key_scope::KeyScope;
 use crate::store::{EventAction, Outcome};
 use std::time::Duration;
 
@@ -235,7 +236,10 @@ pub trait ProxyKeyStore {
         kind: KeyKind,
         label: Option<&str>,
         key: &Secret,
+        scope: &KeyScope,
     ) -> StoreResult<ProxyKey>;
+    /// Change what a key may do.
+    fn set_proxy_key_scope(&mut self, id: &str, scope: &KeyScope) -> StoreResult<ProxyKey>;
     fn proxy_keys(&self) -> StoreResult<Vec<ProxyKey>>;
     /// The key matching `key`, compared by keyed digest in constant time.
     fn proxy_key(&self, key: &Secret) -> StoreResult<Option<ProxyKey>>;

@@ -10,6 +10,7 @@ pub mod fixtures;
 mod handle;
 pub mod hooks;
 pub mod key;
+pub mod key_scope;
 mod keyring;
 pub mod lease_owner;
 pub mod model;

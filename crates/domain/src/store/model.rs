@@ -140,6 +140,11 @@ pub struct ProxyKey {
     /// is a failure.
     pub held: i64,
     pub absorbed: i64,
+    /// Requests its scope refused before they reached Slack.
+    pub refused: i64,
+    /// What it may do: every method and channel, unless limited.
+    #[serde(flatten)]
+    pub scope: super::key_scope::KeyScope,
 }
 
 /// What the proxy counted for a key since it last said.
@@ -149,6 +154,7 @@ pub struct ProxyUse {
     pub failures: u64,
     pub held: u64,
     pub absorbed: u64,
+    pub refused: u64,
 }
 
 /// Unix seconds as RFC 3339, as every JSON xox prints gives times.
@@ -156,7 +162,10 @@ fn rfc3339<S: serde::Serializer>(unix: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&crate::text::rfc3339(*unix))
 }
 
-fn rfc3339_or_null<S: serde::Serializer>(unix: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn rfc3339_or_null<S: serde::Serializer>(
+    unix: &Option<i64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match unix {
         Some(unix) => rfc3339(unix, s),
         None => s.serialize_none(),

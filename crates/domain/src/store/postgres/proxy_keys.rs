@@ -5,6 +5,7 @@ use super::rows::{self, KEY_COLUMNS, KEY_TABLES};
 use crate::slack::Secret;
 use crate::store::backend::ProxyKeyStore;
 use crate::store::error::{StoreError, StoreResult};
+use crate::store::key_scope::KeyScope;
 use crate::store::model::{KeyKind, KeyTarget, ProxyKey, ProxyUse, new_id, now_unix};
 use subtle::ConstantTimeEq;
 
@@ -15,13 +16,17 @@ impl ProxyKeyStore for PostgresStore {
         kind: KeyKind,
         label: Option<&str>,
         key: &Secret,
+        scope: &KeyScope,
     ) -> StoreResult<ProxyKey> {
         let id = new_id('k');
         let (connection_id, app_id) = target.columns();
+        let (methods, channels) = scope.list_columns();
         self.write(|tx, cipher| {
             tx.execute(
-                "INSERT INTO proxy_keys (id, connection_id, app_id, kind, label, digest, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                &[&id, &connection_id, &app_id, &kind.as_str(), &label, &cipher.digest(key.expose()), &now_unix()],
+                "INSERT INTO proxy_keys (id, connection_id, app_id, kind, label, digest, created_at, methods, channels, read_only, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                &[&id, &connection_id, &app_id, &kind.as_str(), &label, &cipher.digest(key.expose()), &now_unix(),
+                  &methods, &channels, &scope.read_only, &scope.expires_at],
             )?;
             rows::proxy_key(&tx.query_one(
                 &format!("SELECT {KEY_COLUMNS} FROM {KEY_TABLES} WHERE k.id = $1"),
@@ -48,13 +53,33 @@ impl ProxyKeyStore for PostgresStore {
             &[&digest],
         )?;
         let Some(row) = found else { return Ok(None) };
-        let stored: Vec<u8> = row.get(13);
+        let stored: Vec<u8> = row.get(18);
         // Compared in constant time, as in the file, whatever the index already matched.
         if bool::from(stored.ct_eq(&digest)) {
             Ok(Some(rows::proxy_key(&row)?))
         } else {
             Ok(None)
         }
+    }
+
+    fn set_proxy_key_scope(&mut self, id: &str, scope: &KeyScope) -> StoreResult<ProxyKey> {
+        let (methods, channels) = scope.list_columns();
+        self.write(|tx, _| {
+            let changed = tx.execute(
+                "UPDATE proxy_keys SET methods = $2, channels = $3, read_only = $4, expires_at = $5 WHERE id = $1",
+                &[&id, &methods, &channels, &scope.read_only, &scope.expires_at],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "no proxy key {:?}; `xox proxy key list` shows them",
+                    crate::text::one_line(id)
+                )));
+            }
+            rows::proxy_key(&tx.query_one(
+                &format!("SELECT {KEY_COLUMNS} FROM {KEY_TABLES} WHERE k.id = $1"),
+                &[&id],
+            )?)
+        })
     }
 
     fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
@@ -72,7 +97,7 @@ impl ProxyKeyStore for PostgresStore {
         self.write(|tx, _| {
             tx.execute(
                 "UPDATE proxy_keys SET requests = requests + $2, failures = failures + $3,
-                        held = held + $4, absorbed = absorbed + $5,
+                        held = held + $4, absorbed = absorbed + $5, refused = refused + $7,
                         last_used_at = GREATEST(COALESCE(last_used_at, 0), $6)
                  WHERE id = $1",
                 &[
@@ -82,6 +107,7 @@ impl ProxyKeyStore for PostgresStore {
                     &(counted.held as i64),
                     &(counted.absorbed as i64),
                     &at,
+                    &(counted.refused as i64),
                 ],
             )?;
             Ok(())

@@ -147,7 +147,7 @@ pub(super) fn call(r: &Row) -> StoreResult<RecordedCall> {
     })
 }
 
-pub(super) const KEY_COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name, k.held, k.absorbed";
+pub(super) const KEY_COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name, k.held, k.absorbed, k.methods, k.channels, k.read_only, k.expires_at, k.refused";
 
 /// Keys with what they stand for: a connection, or an app.
 pub(super) const KEY_TABLES: &str = "proxy_keys k LEFT JOIN connections c ON c.id = k.connection_id LEFT JOIN apps a ON a.id = k.app_id";
@@ -170,6 +170,13 @@ pub(super) fn proxy_key(r: &Row) -> StoreResult<ProxyKey> {
         last_used_at: r.get(6),
         requests: r.get(7),
         failures: r.get(8),
+        refused: r.get(17),
+        scope: crate::store::key_scope::KeyScope::from_columns(
+            opt_text(r, 13),
+            opt_text(r, 14),
+            r.get(15),
+            r.get(16),
+        ),
     })
 }
 

@@ -186,6 +186,14 @@ CREATE TABLE hook_deliveries (
 );
 CREATE INDEX hook_deliveries_due ON hook_deliveries (state, next_at_ms);
 "#,
+    // 6: scoped proxy keys, as the file's version 9.
+    r#"
+ALTER TABLE proxy_keys ADD COLUMN methods TEXT;
+ALTER TABLE proxy_keys ADD COLUMN channels TEXT;
+ALTER TABLE proxy_keys ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE proxy_keys ADD COLUMN expires_at BIGINT;
+ALTER TABLE proxy_keys ADD COLUMN refused BIGINT NOT NULL DEFAULT 0;
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -6,12 +6,13 @@ use super::columns::{opt_text, text};
 use crate::slack::Secret;
 use crate::store::backend::ProxyKeyStore;
 use crate::store::error::{StoreError, StoreResult};
+use crate::store::key_scope::KeyScope;
 use crate::store::model::{KeyKind, KeyTarget, ProxyKey, ProxyUse, new_id, now_unix};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, Row, params};
 use subtle::ConstantTimeEq;
 
-const COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name, k.held, k.absorbed";
+const COLUMNS: &str = "k.id, k.connection_id, c.name, k.kind, k.label, k.created_at, k.last_used_at, k.requests, k.failures, k.app_id, a.name, k.held, k.absorbed, k.methods, k.channels, k.read_only, k.expires_at, k.refused";
 
 /// Keys with what they stand for: a connection, or an app.
 const TABLES: &str = "proxy_keys k LEFT JOIN connections c ON c.id = k.connection_id LEFT JOIN apps a ON a.id = k.app_id";
@@ -46,7 +47,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ProxyKey> {
         last_used_at: r.get(6)?,
         requests: r.get(7)?,
         failures: r.get(8)?,
+        refused: r.get(17)?,
+        scope: KeyScope::from_columns(opt_text(r, 13)?, opt_text(r, 14)?, r.get(15)?, r.get(16)?),
     })
+}
+
+fn no_key(id: &str) -> StoreError {
+    StoreError::NotFound(format!(
+        "no proxy key {:?}; `xox proxy key list` shows them",
+        crate::text::one_line(id)
+    ))
 }
 
 impl ProxyKeyStore for SqliteStore {
@@ -56,14 +66,18 @@ impl ProxyKeyStore for SqliteStore {
         kind: KeyKind,
         label: Option<&str>,
         key: &Secret,
+        scope: &KeyScope,
     ) -> StoreResult<ProxyKey> {
         let id = new_id('k');
         let (connection_id, app_id) = target.columns();
+        let (methods, channels) = scope.list_columns();
         // The new row is read back in the same transaction, by its id alone.
         self.write(|tx, cipher| {
             tx.execute(
-                "INSERT INTO proxy_keys (id, connection_id, app_id, kind, label, digest, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![id, connection_id, app_id, kind, label, cipher.digest(key.expose()), now_unix()],
+                "INSERT INTO proxy_keys (id, connection_id, app_id, kind, label, digest, created_at, methods, channels, read_only, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![id, connection_id, app_id, kind, label, cipher.digest(key.expose()), now_unix(),
+                        methods, channels, scope.read_only, scope.expires_at],
             )?;
             Ok(tx.query_row(
                 &format!("SELECT {COLUMNS} FROM {TABLES} WHERE k.id = ?1"),
@@ -94,19 +108,35 @@ impl ProxyKeyStore for SqliteStore {
             .query_row(
                 &format!("SELECT {COLUMNS}, k.digest FROM {TABLES} WHERE k.digest = ?1"),
                 [&digest],
-                |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(13)?)),
+                |r| Ok((from_row(r)?, r.get::<_, Vec<u8>>(18)?)),
             )
             .optional()
             .map_err(|e| self.sql(e))?;
         Ok(found.and_then(|(key, stored)| bool::from(stored.ct_eq(&digest)).then_some(key)))
     }
 
+    fn set_proxy_key_scope(&mut self, id: &str, scope: &KeyScope) -> StoreResult<ProxyKey> {
+        let (methods, channels) = scope.list_columns();
+        self.write(|tx, _| {
+            let changed = tx.execute(
+                "UPDATE proxy_keys SET methods = ?2, channels = ?3, read_only = ?4, expires_at = ?5 WHERE id = ?1",
+                params![id, methods, channels, scope.read_only, scope.expires_at],
+            )?;
+            if changed == 0 {
+                return Err(no_key(id));
+            }
+            Ok(tx.query_row(
+                &format!("SELECT {COLUMNS} FROM {TABLES} WHERE k.id = ?1"),
+                [id],
+                from_row,
+            )?)
+        })
+    }
+
     fn revoke_proxy_key(&mut self, id: &str) -> StoreResult<()> {
         self.write(|tx, _| {
             if tx.execute("DELETE FROM proxy_keys WHERE id = ?1", [id])? == 0 {
-                return Err(StoreError::NotFound(format!(
-                    "no proxy key {id:?}; `xox proxy key list` shows them"
-                )));
+                return Err(no_key(id));
             }
             Ok(())
         })
@@ -118,6 +148,7 @@ impl ProxyKeyStore for SqliteStore {
             tx.execute(
                 "UPDATE proxy_keys SET requests = requests + ?2, failures = failures + ?3,
                                        held = held + ?4, absorbed = absorbed + ?5,
+                                       refused = refused + ?7,
                                        last_used_at = MAX(COALESCE(last_used_at, 0), ?6)
                  WHERE id = ?1",
                 params![
@@ -126,7 +157,8 @@ impl ProxyKeyStore for SqliteStore {
                     counted.failures as i64,
                     counted.held as i64,
                     counted.absorbed as i64,
-                    at
+                    at,
+                    counted.refused as i64
                 ],
             )?;
             Ok(())

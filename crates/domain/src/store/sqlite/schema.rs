@@ -241,6 +241,15 @@ CREATE TABLE hook_deliveries (
 );
 CREATE INDEX hook_deliveries_due ON hook_deliveries (state, next_at_ms);
 "#,
+    // 9: scoped proxy keys: the methods (globs) and channels a key is limited to, reads
+    // only, an expiry, and the requests its scope refused.
+    r#"
+ALTER TABLE proxy_keys ADD COLUMN methods TEXT;
+ALTER TABLE proxy_keys ADD COLUMN channels TEXT;
+ALTER TABLE proxy_keys ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE proxy_keys ADD COLUMN expires_at INTEGER;
+ALTER TABLE proxy_keys ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
