@@ -10,6 +10,7 @@ pub mod public;
 mod request;
 pub mod tally;
 mod uploads;
+mod webhook;
 
 use crate::engine::Stop;
 use crate::engine::{Engine, ProxyAnswer, ProxyOutcome};
@@ -54,6 +55,19 @@ impl Proxy {
         if let Some(metrics) = &self.metrics {
             metrics.request(method, status, error, at_slack, started.elapsed());
         }
+    }
+
+    /// A request's body, once its key allows it to be read (see [`intake`]).
+    async fn read_body(
+        &self,
+        extensions: &axum::http::Extensions,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<axum::body::Bytes, intake::Refusal> {
+        let engagement = extensions.get::<listen::Engagement>();
+        self.intake
+            .read(&self.engine, headers, body, engagement)
+            .await
     }
 
     /// A request refused before it reached the engine.
@@ -124,12 +138,7 @@ async fn api(
     if !get && http_method != Method::POST {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    let engagement = parts.extensions.get::<listen::Engagement>();
-    let body = match proxy
-        .intake
-        .read(&proxy.engine, &headers, body, engagement)
-        .await
-    {
+    let body = match proxy.read_body(&parts.extensions, &headers, body).await {
         Ok(body) => body,
         Err(refusal) => {
             tracing::info!(method, refusal = ?refusal, "proxy refused a request");
@@ -401,6 +410,7 @@ pub async fn serve(
     let app = Router::new()
         .route("/api/{method}", any(api))
         .route("/upload/{id}", axum::routing::post(upload))
+        .route("/hooks/{conn}", axum::routing::post(webhook::post))
         .route("/metrics", axum::routing::get(serve_metrics))
         .with_state(state);
     let flusher = {

@@ -189,13 +189,7 @@ impl Distributed {
 
     /// The messages the simulator took, each with the install that posted it.
     pub async fn posted(&self) -> Vec<Value> {
-        let answer: Value = reqwest::get(format!("{}/_sim/messages", self.sim.base_url()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        answer["messages"].as_array().unwrap().clone()
+        super::sim_messages(&self.sim).await
     }
 }
 

@@ -99,3 +99,15 @@ pub async fn seed(
     assert!(answer.status().is_success());
     answer.json().await.unwrap()
 }
+
+/// The messages the simulator took (by a token or through a webhook), each with the
+/// install that posted it.
+pub async fn sim_messages(sim: &Simulator) -> Vec<serde_json::Value> {
+    let answer: serde_json::Value = reqwest::get(format!("{}/_sim/messages", sim.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["messages"].as_array().unwrap().clone()
+}

@@ -25,6 +25,7 @@ mod sdk_import;
 mod slack_requests;
 mod summary;
 mod usable;
+mod webhook_relay;
 
 pub use app_settings::AppChanges;
 pub use calling::{CallFailure, CallReport};
@@ -44,6 +45,7 @@ pub use sdk_import::SdkImport;
 pub use slack_requests::{SlackReply, SlackRequest, SlackRoute};
 pub use summary::{Snapshot, StoreFacts, Summary};
 pub use usable::{TokenWarning, UsableToken};
+pub use webhook_relay::WebhookPost;
 
 // The domain, named as the engine's own modules inside this crate.
 use xox_domain::{calls, delivery, login, rotation, sim, slack, store};

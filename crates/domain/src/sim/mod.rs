@@ -19,6 +19,7 @@ mod server;
 mod shared;
 mod tooling;
 pub mod web_api;
+mod webhooks;
 pub mod world;
 
 pub use faults::{Fault, FaultKind};
@@ -41,6 +42,7 @@ impl Simulator {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let shared = Shared::default();
+        shared.lock().world.address = format!("http://{addr}");
         let (stop, stopped) = oneshot::channel::<()>();
         let app = server::router(shared.clone());
         tokio::spawn(async move {

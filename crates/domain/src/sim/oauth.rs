@@ -362,11 +362,7 @@ impl World {
             }
             answer["bot_user_id"] = json!(bot_user_id);
             if code.bot_scopes.contains("incoming-webhook") {
-                answer["incoming_webhook"] = json!({
-                    "channel": "#general", "channel_id": "C0SIMGENERAL",
-                    "configuration_url": format!("https://sim.slack.com/services/B0{}", random_alnum(8)),
-                    "url": format!("https://hooks.slack.com/services/{team_id}/B0{}/{}", random_alnum(8), random_alnum(24)),
-                });
+                answer["incoming_webhook"] = self.new_webhook(install, &team_id);
             }
         }
         let mut authed_user = json!({"id": user_id});

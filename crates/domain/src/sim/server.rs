@@ -22,6 +22,10 @@ pub fn router(shared: Shared) -> Router {
         )
         .route("/api/{method}", any(api))
         .route("/_upload/{id}", axum::routing::post(upload))
+        .route(
+            "/_hooks/services/{team}/{bot}/{secret}",
+            axum::routing::post(webhook),
+        )
         .merge(control::routes())
         .merge(super::control_events::routes())
         .with_state(shared)
@@ -78,6 +82,18 @@ async fn upload(
         Ok(()) => (StatusCode::OK, format!("OK - {}", body.len())).into_response(),
         Err(()) => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
+}
+
+/// A POST to an incoming webhook's URL: answered in plain text, as hooks.slack.com does.
+async fn webhook(
+    State(shared): State<Shared>,
+    Path((team, bot, secret)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Response {
+    let path = format!("{}{team}/{bot}/{secret}", super::webhooks::WEBHOOK_PATH);
+    let (status, text) = shared.lock().world.post_to_webhook(&path, &body);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, [(header::CONTENT_TYPE, "text/plain")], text).into_response()
 }
 
 /// A response whose body fails at once: the client sees the connection close mid-answer.

@@ -253,6 +253,7 @@ impl World {
                                 install_team: team.clone(),
                                 org_wide: i.org_wide,
                                 token_kind: kind,
+                                webhook: false,
                             });
                         }
                         json!({"ok": true, "channel": c.id, "ts": if method == "chat.update" { arg("ts") } else { ts.clone() },

@@ -207,6 +207,10 @@ pub struct World {
     pub(super) limiter: super::limits::Limiter,
     /// Messages posted, with the install that posted each: what tests read back.
     pub(super) posted: Vec<Posted>,
+    /// `http://ADDR:PORT` the simulator answers on: where its webhook URLs point.
+    pub(super) address: String,
+    /// Incoming webhooks, by the path of their URL.
+    pub(super) webhooks: HashMap<String, super::webhooks::Webhook>,
     pub counters: Counters,
 }
 
@@ -219,6 +223,8 @@ pub struct Posted {
     pub install_team: String,
     pub org_wide: bool,
     pub token_kind: TokenKind,
+    /// Posted through the install's incoming webhook, with no token.
+    pub webhook: bool,
 }
 
 /// A file on its way in: announced, then its bytes sent to the upload URL, then completed.
