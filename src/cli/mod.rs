@@ -23,6 +23,7 @@ mod db;
 mod deferred;
 mod demo;
 mod exchange;
+mod exec;
 mod failed;
 mod format;
 mod history;
@@ -132,6 +133,9 @@ enum Command {
     Revoke(Deferred<revoke::RevokeArgs>),
     /// Remove a connection and its tokens (needs --yes; --revoke revokes them at Slack first)
     Remove(Deferred<remove::RemoveArgs>),
+    /// Run a command with a connection's live token in its environment (or a short-lived
+    /// proxy key with --proxy), kept fresh
+    Exec(Deferred<exec::ExecArgs>),
     /// Keep every rotating token fresh, in the foreground, until Ctrl-C or SIGTERM
     Watch(Deferred<watch::WatchArgs>),
     /// A local Slack Web API gateway: apps send a proxy key, xox sends the live token
@@ -168,6 +172,7 @@ impl Command {
             Command::Hook(_) => "hook",
             Command::Refresh(_) => "refresh",
             Command::Exchange(_) => "exchange",
+            Command::Exec(_) => "exec",
             Command::Revoke(_) => "revoke",
             Command::Remove(_) => "remove",
             Command::Watch(_) => "watch",
@@ -252,7 +257,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // First: from here on SIGINT and SIGTERM ask for a stop instead of killing the process
     // in the middle of saving a pair Slack has just issued.
     let stop = Stop::default();
-    forward_signals(&stop)?;
+    // `xox exec` passes signals on to its command instead of stopping on them.
+    if !matches!(cli.command, Some(Command::Exec(_))) {
+        forward_signals(&stop)?;
+    }
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let http_timeout = match (cli.http_timeout, from_env("XOX_HTTP_TIMEOUT")) {
         (Some(secs), _) => secs,
@@ -297,6 +305,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sim(Deferred(args))) => return sim::run(args, &stop).await,
         Some(Command::Login(Deferred(args))) => login::run(&ctx, args).await,
         Some(Command::Watch(Deferred(args))) => watch::run(&ctx, args).await,
+        // It passes signals on to its command, and ends when the command does.
+        Some(Command::Exec(Deferred(args))) => exec::run(&ctx, args).await,
         Some(Command::Proxy(args)) => proxy::run(&ctx, args).await,
         Some(command) => until_stopped(&stop, run_once(&ctx, command)).await,
     };
@@ -366,6 +376,7 @@ async fn run_once(ctx: &Context, command: Command) -> anyhow::Result<()> {
         | Command::Sim(_)
         | Command::Login(_)
         | Command::Watch(_)
+        | Command::Exec(_)
         | Command::Proxy(_) => {
             unreachable!("run by `run` itself")
         }

@@ -15,3 +15,19 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
     }
     command
 }
+
+/// The signal numbers xox passes on to a child it runs (`xox exec`).
+pub mod signals {
+    pub use libc::{
+        SIGCONT, SIGHUP, SIGINT, SIGKILL, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+    };
+}
+
+/// Send `signal` to a running `child`; a child that has exited is left alone.
+pub fn send_signal(child: &tokio::process::Child, signal: i32) {
+    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: kill(2) on the child's own pid, which is ours to signal until we reap it;
+        // it touches no memory of ours.
+        unsafe { libc::kill(pid, signal) };
+    }
+}
