@@ -35,6 +35,15 @@ fn keep_items(text: &[u8], items: &[Range<usize>], kept: &[bool]) -> Vec<u8> {
     out
 }
 
+/// The key in a request's `Authorization: Bearer` header, if there is one.
+pub fn header_key(headers: &axum::http::HeaderMap) -> Option<crate::engine::Secret> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer)
+        .map(crate::engine::Secret::new)
+}
+
 /// Why a body's credential cannot be told apart from the rest: refused, never guessed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unreadable;

@@ -3,6 +3,7 @@
 //! comes back as it was sent.
 
 mod credential;
+mod files;
 mod intake;
 pub(crate) mod listen;
 mod pages;
@@ -175,6 +176,8 @@ async fn api(
             {
                 *head = rewritten;
             }
+            // A shared file's private URLs need a token: the app gets ones of ours.
+            files::swap_urls(&proxy, &method, &mut outcome).await;
             respond(&proxy, &method, outcome, started)
         }
         Err(e) => {
@@ -197,6 +200,7 @@ fn respond(proxy: &Proxy, method: &str, outcome: ProxyOutcome, started: Instant)
     let ProxyOutcome {
         key,
         connection,
+        connection_id: _,
         kind,
         error,
         answer,
@@ -399,8 +403,9 @@ pub async fn serve(
         tracing::warn!(error = %e, "could not make the client to Slack yet; trying again on the first request");
     }
     let tally = Arc::new(Tally::default());
+    let base: Arc<str> = format!("http://{}", listener.local_addr()?).into();
     let state = Proxy {
-        base: format!("http://{}", listener.local_addr()?).into(),
+        base: base.clone(),
         engine: engine.clone(),
         intake: Arc::new(intake::Intake::new(max_body)),
         tally: tally.clone(),
@@ -411,6 +416,10 @@ pub async fn serve(
         .route("/api/{method}", any(api))
         .route("/upload/{id}", axum::routing::post(upload))
         .route("/hooks/{conn}", axum::routing::post(webhook::post))
+        .route(
+            "/files/{connection}/{url}/{mac}",
+            axum::routing::get(files::get),
+        )
         .route("/metrics", axum::routing::get(serve_metrics))
         .with_state(state);
     let flusher = {
@@ -428,7 +437,7 @@ pub async fn serve(
     let public_tally = Arc::new(public::PublicTally::default());
     let public_face = async {
         if let Some(face) = public {
-            let router = public::router(engine.clone(), face.settings, public_tally.clone());
+            let router = public::router(engine.clone(), face.settings, public_tally.clone(), base);
             let cap = listen::connection_cap(4);
             listen::serve(face.listener, router, stop.clone(), finish_within, cap).await;
         }

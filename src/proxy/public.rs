@@ -47,13 +47,21 @@ struct Public {
     engine: Arc<Engine>,
     settings: Arc<PublicSettings>,
     tally: Arc<PublicTally>,
+    /// The API listener's address, where apps read the files events carry.
+    files_at: Arc<str>,
 }
 
-pub fn router(engine: Arc<Engine>, settings: PublicSettings, tally: Arc<PublicTally>) -> Router {
+pub fn router(
+    engine: Arc<Engine>,
+    settings: PublicSettings,
+    tally: Arc<PublicTally>,
+    files_at: Arc<str>,
+) -> Router {
     let state = Public {
         engine,
         settings: Arc::new(settings),
         tally,
+        files_at,
     };
     Router::new()
         .route("/slack/{app}/install", get(install))
@@ -284,6 +292,7 @@ async fn from_slack(
                 route,
                 headers,
                 body,
+                files_at: Some(public.files_at.to_string()),
             },
         )
         .await;

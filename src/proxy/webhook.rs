@@ -5,7 +5,7 @@
 use super::intake::Refusal;
 use super::tally::Counted;
 use super::{Proxy, credential};
-use crate::engine::{Secret, WebhookPost};
+use crate::engine::WebhookPost;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
@@ -32,12 +32,7 @@ pub(super) async fn post(
     let (parts, body) = incoming.into_parts();
     let headers = parts.headers;
     // The key comes in the header, so the body of a request without one is never read.
-    let Some(key) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(credential::bearer)
-        .map(Secret::new)
-    else {
+    let Some(key) = credential::header_key(&headers) else {
         proxy.refused("webhook", 403, "invalid_token", started);
         return plain(403, "invalid_token");
     };

@@ -16,6 +16,7 @@ mod install;
 mod live;
 mod manifest;
 mod org_teams;
+mod private_files;
 mod proxy_cache;
 mod proxy_keys;
 mod proxying;
@@ -37,6 +38,7 @@ pub use hooks::{AddedHook, HookTarget, hooks_recorded};
 pub use install::{Imported, LoginRequest};
 pub use manifest::PushedManifest;
 pub use org_teams::TEAMS_EVERY;
+pub use private_files::{FILE_PATH, PrivateFile};
 pub use proxy_keys::{KeyFor, NewProxyKey};
 pub use proxying::{ProxyAnswer, ProxyOutcome, ProxyRequest};
 pub use public_install::{INSTALL_LIFETIME_SECS, InstallRefusal, InstallStart};
@@ -65,7 +67,7 @@ pub use xox_domain::sim::{Simulator, presets::preset_apps};
 pub use xox_domain::slack::client::{DEFAULT_HTTP_TIMEOUT, DEFAULT_SLACK_URL};
 pub use xox_domain::slack::grant::IncomingWebhook;
 pub use xox_domain::slack::import_input::MAX_INPUT;
-pub use xox_domain::slack::passthrough::Passthrough;
+pub use xox_domain::slack::passthrough::{Passthrough, asks_for_part};
 pub use xox_domain::slack::sdk_store::SdkStore;
 pub use xox_domain::slack::secret::scrub;
 pub use xox_domain::slack::{ErrorCode, Scopes, Secret, TokenKind, TokenType};
@@ -143,6 +145,8 @@ pub struct Engine {
     proxy_cache: proxy_cache::ProxyCache,
     /// The proxy's rate-limit governor, set once when it starts serving.
     governor: OnceLock<governor::Governor>,
+    /// What the proxy's file URLs are signed with, read from the store once.
+    file_key: OnceLock<Vec<u8>>,
 }
 
 impl Engine {
@@ -165,6 +169,7 @@ impl Engine {
             notices,
             proxy_cache: Default::default(),
             governor: OnceLock::new(),
+            file_key: OnceLock::new(),
         }
     }
 

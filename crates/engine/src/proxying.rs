@@ -91,8 +91,10 @@ pub enum ProxyAnswer {
 /// What the request was, for the proxy's counts and its access log.
 pub struct ProxyOutcome {
     pub key: Option<Arc<ProxyKey>>,
-    /// The connection whose token served it (for an app key, the install it named).
+    /// The connection whose token served it (for an app key, the install it named): its
+    /// name and its id.
     pub connection: Option<String>,
+    pub connection_id: Option<String>,
     pub kind: Option<TokenKind>,
     pub error: Option<String>,
     pub answer: ProxyAnswer,
@@ -111,6 +113,7 @@ impl ProxyOutcome {
         ProxyOutcome {
             key,
             connection: None,
+            connection_id: None,
             kind: None,
             error: Some(error.to_owned()),
             answer: ProxyAnswer::Refused {
@@ -205,6 +208,31 @@ fn failure(method: &str, answer: &Streaming, body: &[u8]) -> Option<CallError> {
     parse_answer(method, answer.status, &headers, body).err()
 }
 
+/// The key `key` is, and the install it serves: a connection key's own, or the one an app
+/// key names after it (`route`). Anything else is `None`: a key never falls back to
+/// another install's token.
+pub(super) fn key_install(
+    s: &mut dyn crate::store::Backend,
+    key: &Secret,
+    route: &Option<(String, Option<String>)>,
+) -> crate::store::StoreResult<Option<(ProxyKey, String)>> {
+    let Some(proxy_key) = s.proxy_key(key)? else {
+        return Ok(None);
+    };
+    let connection_id = match (&proxy_key.connection_id, &proxy_key.app_id, route) {
+        (Some(id), None, None) => id.clone(),
+        (None, Some(app_id), Some((id, user))) => {
+            let candidates = s.install_candidates(app_id, id)?;
+            match pick_install(&candidates, user.as_deref()) {
+                Some(id) => id,
+                None => return Ok(None),
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some((proxy_key, connection_id)))
+}
+
 impl Engine {
     /// Serve one request. Never an `Err` for what the app sent: a bad key, a dead token or
     /// Slack's refusal are answers in Slack's shape; only the store failing is an error.
@@ -252,6 +280,7 @@ impl Engine {
                     return Ok(ProxyOutcome {
                         key: Some(proxy_key),
                         connection: Some(connection.name.clone()),
+                        connection_id: Some(connection.id.clone()),
                         kind: Some(kind),
                         error: Some("ratelimited".into()),
                         answer: ProxyAnswer::RateLimited { retry_after },
@@ -361,6 +390,7 @@ impl Engine {
         Ok(ProxyOutcome {
             key: Some(proxy_key),
             connection: Some(connection.name.clone()),
+            connection_id: Some(connection.id.clone()),
             kind: Some(kind),
             error,
             answer,
@@ -402,21 +432,8 @@ impl Engine {
         // is waited out for a while rather than failing the app's request at once.
         self.store()
             .read(move |s| -> EngineResult<_> {
-                let Some(proxy_key) = s.proxy_key(&key)? else {
+                let Some((proxy_key, connection_id)) = key_install(s, &key, &route)? else {
                     return Ok(None);
-                };
-                // A connection key stands alone; an app key names its install. Anything
-                // else is refused: a key never falls back to another install's token.
-                let connection_id = match (&proxy_key.connection_id, &proxy_key.app_id, &route) {
-                    (Some(id), None, None) => id.clone(),
-                    (None, Some(app_id), Some((id, user))) => {
-                        let candidates = s.install_candidates(app_id, id)?;
-                        match pick_install(&candidates, user.as_deref()) {
-                            Some(id) => id,
-                            None => return Ok(None),
-                        }
-                    }
-                    _ => return Ok(None),
                 };
                 let connection = s.connection(&connection_id)?;
                 let kind = choose(&proxy_key, &connection, &method);

@@ -3,10 +3,11 @@
 //! revocation), and passed on to the app's own endpoint with its answer brought back.
 
 use super::{Engine, EngineResult};
+use crate::slack::Secret;
 use crate::slack::TokenKind;
 use crate::slack::app_forward::{AppAnswer, ForwardError};
 use crate::slack::app_request::{Place, SlackNotice, envelope_place, read_event};
-use crate::slack::signature::{MAX_SKEW_SECS, verify};
+use crate::slack::signature::{MAX_SKEW_SECS, sign, verify};
 use crate::store::{Connection, EventAction, NewEvent, Outcome, TokenStatus, now_unix};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
@@ -27,6 +28,9 @@ pub struct SlackRequest {
     pub route: SlackRoute,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
+    /// The proxy's own address (`http://HOST:PORT`), where the app reads the files an
+    /// event carries; `None`: their private URLs are passed on as Slack sent them.
+    pub files_at: Option<String>,
 }
 
 /// What the public face answers Slack.
@@ -127,11 +131,12 @@ impl Engine {
         let Some(url) = app.forward_to.clone() else {
             return Ok(SlackReply::Acknowledged);
         };
+        let (headers, body) = self.with_file_urls(&app.id, &secret, &request).await?;
         let within = SLACK_WAITS.saturating_sub(started.elapsed());
         Ok(
             match self
                 .http()?
-                .forward_to_app(&url, &request.headers, request.body.clone(), within)
+                .forward_to_app(&url, &headers, body, within)
                 .await
             {
                 Ok(answer) => SlackReply::App(answer),
@@ -236,6 +241,53 @@ impl Engine {
             SlackNotice::UrlVerification { .. } | SlackNotice::Other => {}
         }
         Ok(())
+    }
+
+    /// The event as the app gets it: a shared file's private URLs swapped for the
+    /// proxy's, for the install the event came to, and then signed again with the app's
+    /// signing secret (which xox holds, and which checked Slack's signature above), since
+    /// Slack's no longer matches the body. Anything else goes as Slack sent it.
+    async fn with_file_urls(
+        &self,
+        app_id: &str,
+        secret: &Secret,
+        request: &SlackRequest,
+    ) -> EngineResult<(Vec<(String, String)>, Bytes)> {
+        let unchanged = Ok((request.headers.clone(), request.body.clone()));
+        let (Some(files_at), SlackRoute::Events) = (&request.files_at, request.route) else {
+            return unchanged;
+        };
+        if !request.body.windows(11).any(|w| w == b"url_private") {
+            return unchanged;
+        }
+        let Some(place) = envelope_place(&request.body) else {
+            return unchanged;
+        };
+        let Some(connection) = self.installs_at(app_id, &place).await?.into_iter().next() else {
+            return unchanged;
+        };
+        let Some(body) = self
+            .swap_file_urls(&connection.id, &request.body, files_at)
+            .await?
+        else {
+            return unchanged;
+        };
+        let now = now_unix();
+        let mut headers: Vec<(String, String)> = request
+            .headers
+            .iter()
+            .filter(|(name, _)| {
+                !name.eq_ignore_ascii_case("x-slack-signature")
+                    && !name.eq_ignore_ascii_case("x-slack-request-timestamp")
+            })
+            .cloned()
+            .collect();
+        headers.push(("x-slack-request-timestamp".into(), now.to_string()));
+        headers.push((
+            "x-slack-signature".into(),
+            sign(secret.expose(), now, &body),
+        ));
+        Ok((headers, body))
     }
 
     async fn installs_at(&self, app_id: &str, place: &Place) -> EngineResult<Vec<Connection>> {

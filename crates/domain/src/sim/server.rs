@@ -22,6 +22,7 @@ pub fn router(shared: Shared) -> Router {
         )
         .route("/api/{method}", any(api))
         .route("/_upload/{id}", axum::routing::post(upload))
+        .route("/files-pri/{*path}", get(private_file))
         .route(
             "/_hooks/services/{team}/{bot}/{secret}",
             axum::routing::post(webhook),
@@ -77,10 +78,70 @@ async fn upload(
     match shared
         .lock()
         .world
-        .receive_upload(&id, body.len(), with_authorization)
+        .receive_upload(&id, body.to_vec(), with_authorization)
     {
         Ok(()) => (StatusCode::OK, format!("OK - {}", body.len())).into_response(),
         Err(()) => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// A GET of a shared file's private URL, with a token of its workspace: its bytes, a
+/// `Range` of them (206), or 304 for an `If-None-Match` of its ETag, as files.slack.com
+/// answers.
+async fn private_file(
+    State(shared): State<Shared>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let token = bearer(&headers);
+    let st = shared.lock();
+    let bytes = match st.world.private_file(&path, token.as_deref()) {
+        Ok(bytes) => bytes.to_vec(),
+        Err(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+            return (status, "not found or not yours").into_response();
+        }
+    };
+    drop(st);
+    let etag = format!(
+        "\"{:x}\"",
+        bytes
+            .iter()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(*b)))
+    );
+    let header_text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if header_text(header::IF_NONE_MATCH) == Some(etag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    let range = header_text(header::RANGE)
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.split_once('-'))
+        .and_then(|(from, to)| {
+            let from: usize = from.parse().ok()?;
+            let to: usize = to.parse().unwrap_or(bytes.len().saturating_sub(1));
+            (from <= to && to < bytes.len()).then_some((from, to))
+        });
+    let common = [
+        (header::ETAG, etag),
+        (header::ACCEPT_RANGES, "bytes".to_owned()),
+        (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+    ];
+    match range {
+        Some((from, to)) => (
+            StatusCode::PARTIAL_CONTENT,
+            common,
+            [(
+                header::CONTENT_RANGE,
+                format!("bytes {from}-{to}/{}", bytes.len()),
+            )],
+            bytes[from..=to].to_vec(),
+        )
+            .into_response(),
+        None => (StatusCode::OK, common, bytes).into_response(),
     }
 }
 

@@ -203,6 +203,8 @@ pub struct World {
     pub(super) channels: super::channels::Channels,
     /// Files announced with `files.getUploadURLExternal`, by file id.
     pub(super) uploads: HashMap<String, Upload>,
+    /// Files shared, by id.
+    pub(super) files: HashMap<String, SharedFile>,
     pub(super) orgs: super::grid::Orgs,
     pub(super) limiter: super::limits::Limiter,
     /// Messages posted, with the install that posted each: what tests read back.
@@ -233,7 +235,18 @@ pub(super) struct Upload {
     pub install: usize,
     pub filename: String,
     pub length: usize,
-    pub received: Option<usize>,
+    /// The bytes that arrived at the upload URL.
+    pub received: Option<Vec<u8>>,
+}
+
+/// A file shared by `files.completeUploadExternal`: its bytes, served at its private URLs
+/// to tokens of its workspace.
+#[derive(Debug, Clone)]
+pub(super) struct SharedFile {
+    pub team_id: String,
+    pub name: String,
+    pub title: String,
+    pub bytes: Vec<u8>,
 }
 
 pub(super) fn random_alnum(len: usize) -> String {

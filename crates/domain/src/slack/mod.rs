@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod client;
 pub mod error;
 pub mod error_code;
+pub mod file_urls;
 pub mod grant;
 mod grant_sweep;
 pub mod import_input;

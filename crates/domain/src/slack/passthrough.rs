@@ -34,6 +34,31 @@ pub fn passes_back(name: &str) -> bool {
     ) || name.starts_with("x-slack-")
 }
 
+/// The request headers of a download that pass on: a part, or a copy not already held.
+pub fn asks_for_part(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "range" | "if-range" | "if-none-match" | "if-modified-since" | "if-match"
+    )
+}
+
+/// The answer headers of a download that come back.
+fn describes_a_file(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "content-type"
+            | "content-length"
+            | "content-range"
+            | "content-disposition"
+            | "accept-ranges"
+            | "etag"
+            | "last-modified"
+            | "cache-control"
+    ) || name.starts_with("x-slack-")
+}
+
 /// Slack's answer, its body still arriving.
 pub struct Streaming {
     pub status: u16,
@@ -109,17 +134,46 @@ impl SlackClient {
         if let Some(length) = content_length {
             builder = builder.header("content-length", length);
         }
-        let response = builder
+        self.streamed(builder, |name| name.eq_ignore_ascii_case("content-type"))
+            .await
+    }
+
+    /// Send `request` through xox's own client, its answer streaming with the headers
+    /// `keep` names.
+    async fn streamed(
+        &self,
+        request: reqwest::RequestBuilder,
+        keep: fn(&str) -> bool,
+    ) -> Result<Streaming, CallError> {
+        let response = request
             .send()
             .await
             .map_err(|e| CallError::Transport(self.transport_error(&e)))?;
         Ok(Streaming {
             status: response.status().as_u16(),
-            headers: kept(response.headers(), |name| {
-                name.eq_ignore_ascii_case("content-type")
-            }),
+            headers: kept(response.headers(), keep),
             body: Body::Upload(response),
         })
+    }
+
+    /// GET a file's private URL with `token` as the bearer, passing on the app's `Range`
+    /// and conditional headers; Slack's answer comes back as it streams, with the headers
+    /// a download needs.
+    pub async fn private_file(
+        &self,
+        url: &str,
+        token: &Secret,
+        headers: &[(String, String)],
+    ) -> Result<Streaming, CallError> {
+        let mut builder = self
+            .http
+            .get(url)
+            .timeout(UPLOAD_LIMIT)
+            .bearer_auth(token.expose());
+        for (name, value) in headers.iter().filter(|(n, _)| asks_for_part(n)) {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        self.streamed(builder, describes_a_file).await
     }
 
     /// Send `request` to `api/{method}` with `token` as the bearer, over the relay.
