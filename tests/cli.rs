@@ -730,3 +730,44 @@ fn the_help_for_db_names_a_postgresql_url() {
     assert!(help.contains("--db <PATH|URL>"), "{help}");
     assert!(help.contains("PostgreSQL URL (postgres://…)"), "{help}");
 }
+
+#[test]
+fn the_man_pages_name_only_pages_that_exist_and_the_environment() {
+    let env = Env::new("http://127.0.0.1:9");
+    let top = env.ok(&["man"], "");
+    assert!(
+        top.contains(".SH ENVIRONMENT") && top.contains("XOX_KEY"),
+        "{top}"
+    );
+    assert!(
+        top.contains("xox man \\-\\-dir"),
+        "where the named pages come from"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let said = env.ok(&["man", "--dir", dir.path().to_str().unwrap()], "");
+    assert!(
+        said.ends_with(&format!("pages in {}\n", dir.path().display())),
+        "{said}"
+    );
+    let mut named = 0;
+    for page in std::fs::read_dir(dir.path()).unwrap() {
+        let text = std::fs::read_to_string(page.unwrap().path()).unwrap();
+        for line in text.lines() {
+            let Some(name) = line.strip_suffix("(1)") else {
+                continue;
+            };
+            let name = name.replace("\\-", "-");
+            if name.starts_with("xox-") {
+                named += 1;
+                assert!(
+                    dir.path().join(format!("{name}.1")).exists(),
+                    "{name}(1) is named but missing"
+                );
+            }
+        }
+    }
+    assert!(
+        named > 20,
+        "the pages name their subcommands' pages: {named}"
+    );
+}

@@ -148,8 +148,8 @@ enum Command {
     Db(db::DbCommand),
     /// Shell completions for bash, zsh, fish, elvish or powershell, on stdout
     Completions(Deferred<completions::CompletionsArgs>),
-    /// The man page (roff), on stdout
-    Man,
+    /// The man page (roff), on stdout; with --dir DIR, every page it names, into DIR
+    Man(Deferred<completions::ManArgs>),
 }
 
 impl Command {
@@ -178,7 +178,7 @@ impl Command {
             Command::Watch(_) => "watch",
             Command::Proxy(_) => "proxy",
             Command::Completions(_) => "completions",
-            Command::Man => "man",
+            Command::Man(_) => "man",
         }
     }
 }
@@ -371,7 +371,7 @@ async fn run_once(ctx: &Context, command: Command) -> anyhow::Result<()> {
         Command::Revoke(Deferred(args)) => revoke::run(ctx, args).await,
         Command::Remove(Deferred(args)) => remove::run(ctx, args).await,
         Command::Completions(Deferred(args)) => completions::completions(args),
-        Command::Man => completions::man(),
+        Command::Man(Deferred(args)) => completions::man(args),
         Command::Demo(_)
         | Command::Sim(_)
         | Command::Login(_)
