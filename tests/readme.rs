@@ -161,10 +161,14 @@ fn the_postgresql_walk_through_runs_as_written() {
         })
         .map(|l| {
             l.replace("postgres://xox@127.0.0.1:5433/postgres", &pg.url())
-                .replace("8977", &port)
+                .replace("8979", &port)
                 .replace("/tmp/mine.db", &file)
         })
         .collect();
+    assert!(
+        !lines.iter().any(|l| l.contains("8977")),
+        "the simulator keeps off the proxy's port: {lines:?}"
+    );
     lines.push("xox token acme-prod".into());
     lines.push("xox refresh acme-prod".into());
     let (out, _home) = run_lines(&lines);
@@ -179,6 +183,12 @@ fn the_postgresql_walk_through_runs_as_written() {
     );
     assert!(stdout.contains("\nxoxe.xoxb-"), "{stdout}");
     assert!(stdout.contains("refreshed acme-prod bot"), "{stdout}");
+    // The file was made before the fleet's key was exported: its own key is beside it, as
+    // step 4 says.
+    assert!(
+        std::path::Path::new(&format!("{file}.key")).exists(),
+        "the file has a key file of its own"
+    );
 }
 
 /// The distributed-app walk-through, Bolt app included: an install through the public
