@@ -68,6 +68,17 @@ async fn the_command_gets_the_token_and_xox_its_status() {
         "",
     );
     assert_eq!(out.status.code(), Some(0));
+    let user = "test -n \"$SLACK_USER_TOKEN\" && test -z \"$SLACK_BOT_TOKEN\"";
+    let out = env.run(
+        &["exec", "conn", "--kind", "user", "--", "sh", "-c", user],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = env.fails(&["exec", "conn", "--", "/no/such/program"], "");
     assert!(err.contains("cannot run \"/no/such/program\""), "{err}");
 }

@@ -18,6 +18,9 @@ pub struct ExecArgs {
     conn: String,
     #[command(flatten)]
     kind: KindArgs,
+    /// The kind of token by name (bot, user, app, config), as --bot … do
+    #[arg(long = "kind", value_name = "K", value_parser = parse_kind, conflicts_with_all = ["bot", "user", "app_level", "config"])]
+    kind_named: Option<TokenKind>,
     /// The variable the token goes in [default: SLACK_BOT_TOKEN, SLACK_USER_TOKEN,
     /// SLACK_APP_TOKEN or SLACK_CONFIG_TOKEN, by its kind]
     #[arg(long, value_name = "NAME")]
@@ -97,6 +100,11 @@ fn signal_name(number: i32) -> Option<&'static str> {
     })
 }
 
+fn parse_kind(text: &str) -> Result<TokenKind, String> {
+    text.parse::<TokenKind>()
+        .map_err(|_| "one of bot, user, app, config".to_owned())
+}
+
 fn default_variable(kind: TokenKind) -> &'static str {
     match kind {
         TokenKind::Bot => "SLACK_BOT_TOKEN",
@@ -140,9 +148,13 @@ fn shell_status(status: ExitStatus) -> i32 {
 }
 
 impl ExecArgs {
+    fn kind(&self) -> Option<TokenKind> {
+        self.kind.kind().or(self.kind_named)
+    }
+
     async fn token(&self, engine: &Engine) -> anyhow::Result<Given> {
         let usable = engine
-            .usable_token(&self.conn, self.kind.kind(), self.within)
+            .usable_token(&self.conn, self.kind(), self.within)
             .await?;
         for warning in &usable.warnings {
             errln!("warning: {warning}");
@@ -169,7 +181,7 @@ pub async fn run(ctx: &Context, args: ExecArgs) -> anyhow::Result<()> {
     let mut key_id = None;
     let mut given = match &args.proxy {
         Some(url) => {
-            let kind = args.kind.kind().map_or(KeyKind::Auto, KeyKind::Only);
+            let kind = args.kind().map_or(KeyKind::Auto, KeyKind::Only);
             let scope = KeyScope {
                 expires_at: Some(now_unix() + KEY_LIFE),
                 ..KeyScope::default()
