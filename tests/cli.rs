@@ -353,12 +353,20 @@ fn a_mistyped_db_is_refused_by_reading_commands_and_a_new_store_is_announced() {
     let env = Env::new("http://127.0.0.1:9");
     let typo = env.dir.path().join("typo/x.db");
     let typo_arg = typo.to_str().unwrap();
+    // Only app add, import, login and db copy start a store: everything else that uses
+    // one refuses a path where there is none, and makes no file and no key.
     for command in [
         &["list"][..],
         &["show", "a"],
         &["token", "a"],
         &["failed"],
         &["history", "a"],
+        &["call", "auth.test", "--conn", "a"],
+        &["refresh", "a"],
+        &["proxy", "key", "list"],
+        &["hook", "list"],
+        &["app", "list"],
+        &["watch"],
     ] {
         let mut args = vec!["--db", typo_arg];
         args.extend_from_slice(command);

@@ -39,7 +39,10 @@ fn another_programs_database_is_refused_unchanged() {
 #[test]
 fn loose_modes_on_the_database_and_log_are_tightened_and_said_once() {
     let env = Env::new("http://127.0.0.1:9");
-    env.ok(&["app", "list"], "");
+    env.ok(
+        &["import", "a", "--no-verify", "--bot"],
+        "xoxb-1-2-abcdefghijkl",
+    );
     let log = env.dir.path().join("state/xox/xox.log");
     for path in [env.db(), log.clone()] {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -57,13 +60,22 @@ fn loose_modes_on_the_database_and_log_are_tightened_and_said_once() {
 #[test]
 fn simultaneous_first_runs_on_a_new_database_all_succeed() {
     let env = Env::new("http://127.0.0.1:9");
+    // Each starts the store (app add may), at once.
     let children: Vec<_> = (0..300)
-        .map(|_| {
-            env.command(&["app", "list", "--json"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+        .map(|i| {
+            env.command(&[
+                "app",
+                "add",
+                &format!("app{i}"),
+                "--client-id",
+                "1.2",
+                "--json",
+            ])
+            .env("XOX_CLIENT_SECRET", "a-secret")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
         })
         .collect();
     let failures: Vec<String> = children
@@ -78,4 +90,7 @@ fn simultaneous_first_runs_on_a_new_database_all_succeed() {
         failures.len()
     );
     assert_eq!(env.ok(&["list", "--json"], ""), "[]\n");
+    let apps: serde_json::Value =
+        serde_json::from_str(&env.ok(&["app", "list", "--json"], "")).unwrap();
+    assert_eq!(apps.as_array().unwrap().len(), 300);
 }

@@ -168,6 +168,48 @@ async fn the_cli_works_the_same_on_a_server() {
     );
 }
 
+/// A mistyped schema is not a new store: a command that uses a store refuses it and makes
+/// nothing; one that starts a store (import) makes it.
+#[test]
+fn a_mistyped_schema_is_refused_not_made() {
+    let Some(pg) = Postgres::start() else { return };
+    let env = common::cli_env::Env::on_server(
+        &format!("{}&schema=typo2", pg.url()),
+        "http://127.0.0.1:9",
+    );
+    for command in [
+        &["token", "x"][..],
+        &["list"],
+        &["proxy", "key", "list"],
+        &["watch"],
+    ] {
+        let err = env.fails(command, "");
+        assert!(
+            err.contains("no xox store in schema typo2"),
+            "{command:?}: {err}"
+        );
+    }
+    let mut admin = postgres::Client::connect(&pg.url(), postgres::NoTls).unwrap();
+    let made: bool = admin
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'typo2')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!made, "nothing was made on the server");
+    let out = env.run(
+        &["import", "a", "--no-verify", "--bot"],
+        "xoxb-1-2-abcdefghijkl",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(env.ok(&["list"], "").contains('a'));
+}
+
 /// The dashboard's change feed on a server is pushed: another process's commit reaches it
 /// within a second (here, the listener's own session hears the server's NOTIFY).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +222,7 @@ async fn another_process_commit_reaches_a_watcher_at_once() {
     let Some(pg) = Postgres::start() else { return };
     let sim = simulator(43_200).await;
     let env = Env::on_server(&pg.url(), sim.base_url());
-    env.ok(&["list"], "");
+    // The store is made by the watcher's own opening, below.
     let url = pg.url();
     let store = tokio::task::spawn_blocking(move || PostgresStore::open_with_key(&url, Some(KEY)))
         .await

@@ -128,7 +128,7 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
         AppCommand::Add(args) => add(ctx, args).await,
         AppCommand::Set(args) => set(ctx, args).await,
         AppCommand::Remove { name, force } => {
-            let removed = ctx.engine()?.remove_app(&name, force).await?;
+            let removed = ctx.engine_reading()?.remove_app(&name, force).await?;
             if !removed.is_empty() {
                 errln!("removed connections: {}", removed.join(", "));
             }
@@ -144,7 +144,7 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
             ..
         } => {
             let manifest = ctx
-                .engine()?
+                .engine_reading()?
                 .manifest(&name, public_url.as_deref(), &slash_commands)
                 .await?;
             print_json(&manifest);
@@ -158,7 +158,7 @@ pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
             ..
         } => {
             let pushed = ctx
-                .engine()?
+                .engine_reading()?
                 .push_manifest(&name, app_id.as_deref(), conn.as_deref())
                 .await?;
             outln!(
@@ -207,7 +207,7 @@ fn read_hidden(env: &str, what: &str, otherwise: &str) -> anyhow::Result<Secret>
 }
 
 async fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_creating()?;
     let client_secret = if args.pkce {
         None
     } else {
@@ -236,7 +236,7 @@ async fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
 }
 
 async fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_reading()?;
     let changes = AppChanges {
         client_id: args.client_id,
         client_secret: if args.secret {
@@ -266,7 +266,7 @@ async fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<()> {
 }
 
 async fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {
-    let apps = ctx.engine()?.apps().await?;
+    let apps = ctx.engine_reading()?.apps().await?;
     if json {
         print_json(&serde_json::to_value(&apps)?);
         return Ok(());

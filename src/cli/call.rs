@@ -59,7 +59,7 @@ pub async fn run(ctx: &Context, args: CallArgs) -> anyhow::Result<()> {
         anyhow::bail!("{method} is not a Web API method xox knows (nothing was sent): {next}");
     }
     let report = ctx
-        .engine()?
+        .engine_reading()?
         .call(&args.conn, &args.method, &args.args, args.kind.kind())
         .await?;
     print_report(report, args.json)

@@ -9,7 +9,7 @@ pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
         return super::list::list(ctx, &super::list::ListArgs { json: false }).await;
     }
-    open(ctx.engine()?, false).await
+    open(ctx.engine_reading()?, false).await
 }
 
 /// `~/…` for a path under the home folder: the header has little room.

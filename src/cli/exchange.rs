@@ -17,7 +17,7 @@ pub struct ExchangeArgs {
 }
 
 pub async fn run(ctx: &Context, args: ExchangeArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_reading()?;
     if !args.yes {
         let token = engine.token_ref(&args.conn, args.kind.kind()).await?;
         let (kind, name) = (token.kind, token.connection);

@@ -164,7 +164,10 @@ async fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
         (None, Some(url)) => HookTarget::Url(url),
         _ => anyhow::bail!("give one of --exec COMMAND or --url URL"),
     };
-    let added = ctx.engine()?.add_hook(events, target, args.label).await?;
+    let added = ctx
+        .engine_reading()?
+        .add_hook(events, target, args.label)
+        .await?;
     errln!(
         "hook {} ({}) is told of: {}",
         added.hook.id,

@@ -61,7 +61,7 @@ pub async fn run(ctx: &Context, args: ImportArgs) -> anyhow::Result<()> {
         .read_to_end(&mut raw)
         .context("cannot read stdin")?;
     let imported = ctx
-        .engine()?
+        .engine_creating()?
         .import(
             &args.name,
             args.app.as_deref(),
@@ -102,7 +102,7 @@ async fn from_store(ctx: &Context, from: FromStore, args: &ImportArgs) -> anyhow
         .as_deref()
         .expect("clap requires --app with --from");
     let report = ctx
-        .engine()?
+        .engine_creating()?
         .import_sdk_store(
             source,
             std::path::Path::new(&args.name),

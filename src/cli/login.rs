@@ -59,7 +59,7 @@ fn open_browser(url: &str) -> bool {
 }
 
 pub async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_creating()?;
     let listed = |s: &Option<String>| s.as_deref().map(Scopes::parse);
     let request = match args.reauth {
         Some(conn) => LoginRequest::Reauth {

@@ -219,7 +219,9 @@ pub struct Context {
 }
 
 impl Context {
-    fn engine(&self) -> anyhow::Result<Engine> {
+    /// The engine for a command that may start a store (`app add`, `import`, `login`):
+    /// where none exists, one is made, and its key put away.
+    fn engine_creating(&self) -> anyhow::Result<Engine> {
         let engine = Engine::open(self.settings.clone())?;
         for notice in engine.notices() {
             errln!("{notice}");
@@ -229,18 +231,16 @@ impl Context {
 }
 
 impl Context {
-    /// The engine for a command that only reads: where no database exists it refuses
-    /// rather than create one, so a mistyped --db is caught instead of hidden.
+    /// The engine for a command that uses a store rather than starts one: where none
+    /// exists (no file, or no schema on the server) it refuses rather than create one, so a
+    /// mistyped --db is caught instead of hidden. Only `app add`, `import`, `login` and
+    /// `db copy` make a store.
     fn engine_reading(&self) -> anyhow::Result<Engine> {
-        let db = &self.settings.db;
-        // A server's store is made by its first use on any host; only a file can be missing.
-        if !crate::engine::is_server(db) && !db.exists() {
-            anyhow::bail!(
-                "no xox database at {}: check --db or XOX_DB (`xox import` or `xox login` creates one)",
-                db.display()
-            );
+        let engine = Engine::open_existing(self.settings.clone())?;
+        for notice in engine.notices() {
+            errln!("{notice}");
         }
-        self.engine()
+        Ok(engine)
     }
 }
 
@@ -322,7 +322,7 @@ async fn deliver_recorded_hooks(ctx: &Context) {
     if !crate::engine::hooks_recorded() {
         return;
     }
-    let tried = match ctx.engine() {
+    let tried = match ctx.engine_reading() {
         Ok(engine) => engine.deliver_recorded_hooks().await,
         Err(e) => {
             errln!("hooks were not told: {e:#}");

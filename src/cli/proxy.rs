@@ -134,7 +134,7 @@ pub async fn run(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
 }
 
 async fn key(ctx: &Context, command: KeyCommand) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_reading()?;
     match command {
         KeyCommand::Add {
             conn,
@@ -246,7 +246,7 @@ async fn serve(ctx: &Context, args: ProxyArgs) -> anyhow::Result<()> {
             args.listen
         );
     }
-    let engine = Arc::new(ctx.engine()?);
+    let engine = Arc::new(ctx.engine_reading()?);
     let governed = engine.govern(crate::engine::GovernorSettings {
         enabled: !args.no_governor,
         max_wait: std::time::Duration::from_secs(args.max_wait),

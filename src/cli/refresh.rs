@@ -37,7 +37,10 @@ pub async fn run(ctx: &Context, args: RefreshArgs) -> anyhow::Result<()> {
 }
 
 async fn refresh_one(ctx: &Context, name: &str, args: &RefreshArgs) -> anyhow::Result<()> {
-    let done = ctx.engine()?.refresh(name, args.kind.kind()).await?;
+    let done = ctx
+        .engine_reading()?
+        .refresh(name, args.kind.kind())
+        .await?;
     let now = now_unix();
     if args.json {
         let rows: Vec<_> = done
@@ -65,7 +68,7 @@ async fn refresh_one(ctx: &Context, name: &str, args: &RefreshArgs) -> anyhow::R
 }
 
 async fn refresh_all(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_reading()?;
     let show_progress = std::io::stderr().is_terminal() && !args.json;
     let progress = |done: usize, total: usize, failed: usize| {
         if show_progress {

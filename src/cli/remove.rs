@@ -17,7 +17,7 @@ pub struct RemoveArgs {
 }
 
 pub async fn run(ctx: &Context, args: RemoveArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_reading()?;
     if !args.yes {
         let conn = engine.connection(&args.conn).await?;
         bail!(

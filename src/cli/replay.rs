@@ -17,7 +17,7 @@ pub struct ReplayArgs {
 pub async fn run(ctx: &Context, args: ReplayArgs) -> anyhow::Result<()> {
     let on_wait = |secs: u64| errln!("note: waiting {secs}s, the rest of Slack's Retry-After");
     let report = ctx
-        .engine()?
+        .engine_reading()?
         .replay(args.id, args.kind.kind(), &on_wait)
         .await?;
     if report.result.is_ok() && !args.json {

@@ -16,7 +16,7 @@ pub struct RevokeArgs {
 }
 
 pub async fn run(ctx: &Context, args: RevokeArgs) -> anyhow::Result<()> {
-    let engine = ctx.engine()?;
+    let engine = ctx.engine_reading()?;
     if !args.yes {
         let token = engine.token_ref(&args.conn, args.kind.kind()).await?;
         let (kind, name) = (token.kind, token.connection);

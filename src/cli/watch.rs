@@ -47,7 +47,7 @@ fn line(event: &WatchEvent) -> String {
 }
 
 pub async fn run(ctx: &Context, args: WatchArgs) -> anyhow::Result<()> {
-    let engine = std::sync::Arc::new(ctx.engine()?);
+    let engine = std::sync::Arc::new(ctx.engine_reading()?);
     if let Some(at) = args.metrics {
         let listener = tokio::net::TcpListener::bind(at)
             .await

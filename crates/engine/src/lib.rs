@@ -156,6 +156,12 @@ impl Engine {
         Ok(Engine::with_backend(backend, settings))
     }
 
+    /// Open the store that `settings.db` names only if it is there.
+    pub fn open_existing(settings: Settings) -> EngineResult<Engine> {
+        let backend = crate::store::open_existing(&settings.db)?;
+        Ok(Engine::with_backend(backend, settings))
+    }
+
     /// An engine over a backend opened elsewhere (the demo's, a test's).
     pub fn with_backend(mut backend: Box<dyn Backend>, settings: Settings) -> Engine {
         let location = backend.location();

@@ -43,6 +43,21 @@ pub fn open(location: &Path) -> StoreResult<Box<dyn Backend>> {
     Ok(Box::new(SqliteStore::open(location)?))
 }
 
+/// Open the store at `location` only if it is there: a command that only uses a store
+/// never makes one where a mistyped `--db` points.
+pub fn open_existing(location: &Path) -> StoreResult<Box<dyn Backend>> {
+    if let Some(url) = location.to_str().filter(|l| postgres::is_url(l)) {
+        return Ok(Box::new(postgres::PostgresStore::open_existing(url)?));
+    }
+    if !location.exists() {
+        return Err(StoreError::NotFound(format!(
+            "no xox database at {}: check --db or XOX_DB (`xox import`, `xox login`, `xox app add` or `xox db copy` makes one)",
+            location.display()
+        )));
+    }
+    Ok(Box::new(SqliteStore::open(location)?))
+}
+
 /// Open the store at `location` with its own key, for copying between stores under
 /// different keys: a server's from `XOX_KEY` (every host shares it), a file's from the key
 /// file beside it or the keyring (a new file gets a new one), and `XOX_KEY` only for a file

@@ -170,18 +170,33 @@ impl PostgresStore {
     }
 
     pub fn open_with_key(url: &str, env_key: Option<&str>) -> StoreResult<PostgresStore> {
+        PostgresStore::open_on_own_thread(url, env_key, true)
+    }
+
+    /// Open the store at `url` only if it is there: a mistyped schema is an error, not a
+    /// new, empty store.
+    pub fn open_existing(url: &str) -> StoreResult<PostgresStore> {
+        let env_key = std::env::var(super::key::KEY_ENV).ok();
+        PostgresStore::open_on_own_thread(url, env_key.as_deref(), false)
+    }
+
+    fn open_on_own_thread(
+        url: &str,
+        env_key: Option<&str>,
+        create: bool,
+    ) -> StoreResult<PostgresStore> {
         // The driver runs a runtime of its own for each session, which it may not start on
         // a thread that drives async tasks (commands open their store from one): opening is
         // done on a thread of its own. Later calls arrive on the blocking pool, where it may.
         std::thread::scope(|scope| {
             scope
-                .spawn(|| PostgresStore::open_here(url, env_key))
+                .spawn(|| PostgresStore::open_here(url, env_key, create))
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         })
     }
 
-    fn open_here(url: &str, env_key: Option<&str>) -> StoreResult<PostgresStore> {
+    fn open_here(url: &str, env_key: Option<&str>, create: bool) -> StoreResult<PostgresStore> {
         let server::Target {
             server,
             schema,
@@ -199,6 +214,11 @@ impl PostgresStore {
             None => {
                 let mut tx = client.transaction().map_err(failed)?;
                 let version = schema::locked_version(&mut tx, &schema).map_err(failed)?;
+                if version == 0 && !create {
+                    return Err(StoreError::NotFound(format!(
+                        "no xox store in schema {schema} at {location}: check --db or XOX_DB (`xox import`, `xox login`, `xox app add` or `xox db copy` makes one)"
+                    )));
+                }
                 if version > schema::LATEST {
                     // Dropped unfinished: the transaction rolls back, the store is untouched.
                     return Err(StoreError::NewerSchema {
