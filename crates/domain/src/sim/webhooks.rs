@@ -2,19 +2,12 @@
 //! `incoming-webhook` scope gets a URL that posts to its channel with no token (the URL is
 //! the secret), answered in plain text.
 
-use super::world::{Posted, World, random_alnum};
+use super::world::{Posted, Webhook, World, random_alnum};
 use crate::slack::TokenKind;
 use serde_json::{Value, json};
 
 /// Where webhook URLs point, below the simulator's own address.
 pub const WEBHOOK_PATH: &str = "/_hooks/services/";
-
-/// One install's webhook.
-#[derive(Debug, Clone)]
-pub(super) struct Webhook {
-    install: usize,
-    channel_id: String,
-}
 
 impl World {
     /// A new webhook for `install`, as the install's answer carries it: its URL points at

@@ -212,7 +212,7 @@ pub struct World {
     /// `http://ADDR:PORT` the simulator answers on: where its webhook URLs point.
     pub(super) address: String,
     /// Incoming webhooks, by the path of their URL.
-    pub(super) webhooks: HashMap<String, super::webhooks::Webhook>,
+    pub(super) webhooks: HashMap<String, Webhook>,
     pub counters: Counters,
 }
 
@@ -237,6 +237,13 @@ pub(super) struct Upload {
     pub length: usize,
     /// The bytes that arrived at the upload URL.
     pub received: Option<Vec<u8>>,
+}
+
+/// One install's incoming webhook: where its posts go.
+#[derive(Debug, Clone)]
+pub(super) struct Webhook {
+    pub install: usize,
+    pub channel_id: String,
 }
 
 /// A file shared by `files.completeUploadExternal`: its bytes, served at its private URLs
