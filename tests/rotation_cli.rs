@@ -359,3 +359,35 @@ async fn a_token_needing_reauth_is_still_printed_while_it_works() {
     let list: Value = serde_json::from_str(&env.ok(&["list", "--json"], "")).unwrap();
     assert_eq!(list[0]["status"], "needs_reauth");
 }
+
+/// `refresh CONN` tries each of the connection's rotating tokens: the bot token's
+/// `invalid_refresh_token` does not keep the user token from its refresh, and each is
+/// reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_tries_each_token_and_reports_each() {
+    let sim = simulator(43_200).await;
+    let env = env_with_connection(&sim, "T0EACH");
+    let refused = FaultKind::Refuse {
+        error: "invalid_refresh_token".into(),
+    };
+    fault_refreshes(&sim, refused, 1);
+    let out = env.run(&["refresh", "conn"], "");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!out.status.success(), "one token failed: {stdout}");
+    assert!(stdout.contains("refreshed conn user"), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("error: bot token:") && stderr.contains("invalid_refresh_token"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 of the 2 tokens of conn could not be refreshed"),
+        "{stderr}"
+    );
+    let json = env.run(&["refresh", "conn", "--user", "--json"], "");
+    assert!(json.status.success());
+    let rows: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows[0]["kind"], "user", "{rows}");
+}

@@ -42,7 +42,7 @@ pub use private_files::{FILE_PATH, PrivateFile};
 pub use proxy_keys::{KeyFor, NewProxyKey};
 pub use proxying::{ProxyAnswer, ProxyOutcome, ProxyRequest};
 pub use public_install::{INSTALL_LIFETIME_SECS, InstallRefusal, InstallStart};
-pub use rotate::{Exchanged, Refreshed, TokenRef};
+pub use rotate::{Exchanged, Refreshed, TokenRef, TokenRefresh};
 pub use sdk_import::SdkImport;
 pub use slack_requests::{SlackReply, SlackRequest, SlackRoute};
 pub use summary::{Snapshot, StoreFacts, Summary};

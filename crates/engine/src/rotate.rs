@@ -75,6 +75,13 @@ pub struct Refreshed {
     pub expires_at: Option<i64>,
 }
 
+/// What refreshing one of a connection's tokens came to.
+#[derive(Debug)]
+pub struct TokenRefresh {
+    pub kind: TokenKind,
+    pub outcome: EngineResult<Refreshed>,
+}
+
 /// A long-lived token turned rotating.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchanged {
@@ -101,7 +108,7 @@ impl Engine {
         &self,
         conn: &str,
         kind: Option<TokenKind>,
-    ) -> EngineResult<Vec<Refreshed>> {
+    ) -> EngineResult<Vec<TokenRefresh>> {
         let connection = self.connection(conn).await?;
         let configuration_only = match kind {
             Some(kind) => kind == TokenKind::Config,
@@ -115,8 +122,14 @@ impl Engine {
         }
         let tokens = TokenRef::rotating(&connection, kind)?;
         let mut done = Vec::new();
+        // Each token on its own: a bot token that needs re-auth says nothing of the user
+        // token's refresh, which is tried all the same.
         for token in tokens {
-            done.push(self.refresh_token(&token).await?);
+            let outcome = self.refresh_token(&token).await;
+            done.push(TokenRefresh {
+                kind: token.kind,
+                outcome,
+            });
         }
         Ok(done)
     }
