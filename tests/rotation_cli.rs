@@ -169,9 +169,14 @@ async fn exchange_needs_yes_and_reports_a_second_exchange_clearly() {
     );
 
     sim.with_world(|w| w.apps_mut_rotation(CLASSIC_CLIENT_ID, true));
+    // Each long-lived token of the connection, reported each.
     let out = env.ok(&["exchange", "old", "--yes"], "");
     assert!(
         out.starts_with("exchanged old bot: now xoxe.xoxb, expires in 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\nexchanged old user: now xoxe.xoxp, expires in 1"),
         "{out}"
     );
     let err = elsewhere.fails(&["exchange", "old-copy", "--yes"], "");
@@ -378,12 +383,11 @@ async fn refresh_tries_each_token_and_reports_each() {
     );
     assert!(!out.status.success(), "one token failed: {stdout}");
     assert!(stdout.contains("refreshed conn user"), "{stdout}\n{stderr}");
+    // One sentence, as every error: which token, and why.
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("error: bot token:") && stderr.contains("invalid_refresh_token"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("1 of the 2 tokens of conn could not be refreshed"),
+        stderr.contains("could not refresh 1 of the 2 tokens of conn: bot: ")
+            && stderr.contains("invalid_refresh_token"),
         "{stderr}"
     );
     let json = env.run(&["refresh", "conn", "--user", "--json"], "");

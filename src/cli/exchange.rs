@@ -19,21 +19,40 @@ pub struct ExchangeArgs {
 pub async fn run(ctx: &Context, args: ExchangeArgs) -> anyhow::Result<()> {
     let engine = ctx.engine_reading()?;
     if !args.yes {
-        let token = engine.token_ref(&args.conn, args.kind.kind()).await?;
-        let (kind, name) = (token.kind, token.connection);
+        let (name, kinds) = engine.exchangeable(&args.conn, args.kind.kind()).await?;
+        let which = kinds
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(" and ");
+        let (tokens, become_, flags) = match kinds.as_slice() {
+            [one] => (
+                "token",
+                "becomes a 12-hour rotating token",
+                format!(" --{one}"),
+            ),
+            _ => ("tokens", "become 12-hour rotating tokens", String::new()),
+        };
         bail!(
-            "exchanging is irreversible: the {kind} token of {} becomes a 12-hour rotating token, the app's token rotation stays on for good, and the long-lived token stops working at the first refresh; run `xox exchange {} --{kind} --yes` to go ahead",
-            name,
-            name
+            "exchanging is irreversible: the {which} {tokens} of {name} {become_}, the app's token rotation stays on for good, and long-lived tokens stop working at the first refresh; run `xox exchange {name}{flags} --yes` to go ahead"
         );
     }
-    let done = engine.exchange(&args.conn, args.kind.kind()).await?;
-    outln!(
-        "exchanged {} {}: now {}, expires in {}",
-        done.connection,
-        done.kind,
-        done.token_type,
-        format::countdown(done.expires_at, now_unix())
-    );
-    Ok(())
+    let done = engine.exchange_each(&args.conn, args.kind.kind()).await?;
+    let all = done.len();
+    let mut failures = Vec::new();
+    for (kind, outcome) in done {
+        match outcome {
+            Ok(done) => outln!(
+                "exchanged {} {}: now {}, expires in {}",
+                done.connection,
+                done.kind,
+                done.token_type,
+                format::countdown(done.expires_at, now_unix())
+            ),
+            // A lone token's failure is the command's error, in its own words.
+            Err(e) if all == 1 => return Err(e.into()),
+            Err(e) => failures.push(format!("{kind}: {e}")),
+        }
+    }
+    super::each_failure("exchange", &args.conn, all, failures)
 }

@@ -432,6 +432,19 @@ fn forward_signals(stop: &Stop) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The end of a command that acted on each of a connection's tokens: fine, or one line
+/// naming every token it could not `verb` and why (the CLI's errors are one sentence).
+fn each_failure(verb: &str, conn: &str, all: usize, failures: Vec<String>) -> anyhow::Result<()> {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "could not {verb} {} of the {all} tokens of {conn}: {}",
+        failures.len(),
+        failures.join("; ")
+    )
+}
+
 /// Print JSON to stdout.
 fn print_json(value: &serde_json::Value) {
     outln!(

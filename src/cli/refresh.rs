@@ -42,7 +42,7 @@ async fn refresh_one(ctx: &Context, name: &str, args: &RefreshArgs) -> anyhow::R
         .refresh(name, args.kind.kind())
         .await?;
     let now = now_unix();
-    let failed = done.iter().filter(|t| t.outcome.is_err()).count();
+    let all = done.len();
     if args.json {
         let rows: Vec<_> = done
             .iter()
@@ -52,40 +52,31 @@ async fn refresh_one(ctx: &Context, name: &str, args: &RefreshArgs) -> anyhow::R
             })
             .collect();
         print_json(&serde_json::Value::Array(rows));
-    } else {
-        for token in &done {
-            match &token.outcome {
-                Ok(r) => {
-                    let how = if r.refreshed {
-                        "refreshed"
-                    } else {
-                        "already refreshed by another process:"
-                    };
-                    outln!(
-                        "{how} {} {}, expires in {} ({})",
-                        r.connection,
-                        r.kind,
-                        format::countdown(r.expires_at, now),
-                        r.expires_at.map(format::rfc3339).as_deref().unwrap_or("-")
-                    );
-                }
-                // With more than one token, each failure on its own line; a lone token's is
-                // the command's error.
-                Err(e) if done.len() > 1 => errln!("error: {} token: {e}", token.kind),
-                Err(_) => {}
+    }
+    let mut failures = Vec::new();
+    for token in done {
+        match token.outcome {
+            Ok(r) if !args.json => {
+                let how = if r.refreshed {
+                    "refreshed"
+                } else {
+                    "already refreshed by another process:"
+                };
+                outln!(
+                    "{how} {} {}, expires in {} ({})",
+                    r.connection,
+                    r.kind,
+                    format::countdown(r.expires_at, now),
+                    r.expires_at.map(format::rfc3339).as_deref().unwrap_or("-")
+                );
             }
+            Ok(_) => {}
+            // A lone token's failure is the command's error, in its own words.
+            Err(e) if all == 1 => return Err(e.into()),
+            Err(e) => failures.push(format!("{}: {e}", token.kind)),
         }
     }
-    match (failed, done.len()) {
-        (0, _) => Ok(()),
-        // One token, one failure: its own words are the error.
-        (1, 1) => Err(done
-            .into_iter()
-            .find_map(|t| t.outcome.err())
-            .expect("counted one")
-            .into()),
-        (failed, all) => bail!("{failed} of the {all} tokens of {name} could not be refreshed"),
-    }
+    super::each_failure("refresh", name, all, failures)
 }
 
 async fn refresh_all(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<()> {

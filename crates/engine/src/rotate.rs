@@ -211,6 +211,45 @@ impl Engine {
         })
     }
 
+    /// The connection's name and the tokens `xox exchange` would turn rotating: `kind`'s,
+    /// or every bot and user token that does not rotate yet.
+    pub async fn exchangeable(
+        &self,
+        conn: &str,
+        kind: Option<TokenKind>,
+    ) -> EngineResult<(String, Vec<TokenKind>)> {
+        let connection = self.connection(conn).await?;
+        let kinds: Vec<TokenKind> = match kind {
+            Some(kind) => vec![default_kind(&connection, Some(kind))?],
+            None => connection
+                .tokens
+                .iter()
+                .filter(|t| matches!(t.kind, TokenKind::Bot | TokenKind::User) && !t.rotating)
+                .map(|t| t.kind)
+                .collect(),
+        };
+        if kinds.is_empty() {
+            // Said by the exchange of the default token, in its own words.
+            let kind = default_kind(&connection, None)?;
+            return Ok((connection.name, vec![kind]));
+        }
+        Ok((connection.name, kinds))
+    }
+
+    /// Exchange each of the tokens [`Engine::exchangeable`] names, each on its own.
+    pub async fn exchange_each(
+        &self,
+        conn: &str,
+        kind: Option<TokenKind>,
+    ) -> EngineResult<Vec<(TokenKind, EngineResult<Exchanged>)>> {
+        let (_, kinds) = self.exchangeable(conn, kind).await?;
+        let mut done = Vec::new();
+        for kind in kinds {
+            done.push((kind, self.exchange(conn, Some(kind)).await));
+        }
+        Ok(done)
+    }
+
     /// `auth.revoke` a token and mark it revoked (final). Returns the kind revoked.
     pub async fn revoke(&self, conn: &str, kind: Option<TokenKind>) -> EngineResult<TokenKind> {
         let connection = self.connection(conn).await?;
