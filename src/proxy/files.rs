@@ -56,9 +56,6 @@ pub(super) async fn swap_urls(proxy: &Proxy, method: &str, outcome: &mut ProxyOu
             return;
         }
     }
-    if !head.windows(11).any(|w| w == b"url_private") {
-        return;
-    }
     match proxy
         .engine
         .swap_file_urls(&connection_id, head, &proxy.base)

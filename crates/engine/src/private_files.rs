@@ -9,7 +9,9 @@ use super::{Engine, EngineResult};
 use crate::calls::default_kind;
 use crate::rotation::DEFAULT_WINDOW;
 use crate::slack::Secret;
-use crate::slack::file_urls::{signed_path, swap_private_urls, verified_url};
+use crate::slack::file_urls::{
+    may_hold_private_urls, signed_path, swap_private_urls, verified_url,
+};
 use crate::slack::passthrough::Streaming;
 use crate::store::now_unix;
 use bytes::Bytes;
@@ -49,6 +51,9 @@ impl Engine {
         body: &[u8],
         base: &str,
     ) -> EngineResult<Option<Bytes>> {
+        if !may_hold_private_urls(body) {
+            return Ok(None);
+        }
         let Ok(mut answer) = serde_json::from_slice::<serde_json::Value>(body) else {
             return Ok(None);
         };

@@ -7,6 +7,7 @@ use crate::slack::Secret;
 use crate::slack::TokenKind;
 use crate::slack::app_forward::{AppAnswer, ForwardError};
 use crate::slack::app_request::{Place, SlackNotice, envelope_place, read_event};
+use crate::slack::file_urls::may_hold_private_urls;
 use crate::slack::signature::{MAX_SKEW_SECS, sign, verify};
 use crate::store::{Connection, EventAction, NewEvent, Outcome, TokenStatus, now_unix};
 use bytes::Bytes;
@@ -257,7 +258,8 @@ impl Engine {
         let (Some(files_at), SlackRoute::Events) = (&request.files_at, request.route) else {
             return unchanged;
         };
-        if !request.body.windows(11).any(|w| w == b"url_private") {
+        // Looked at before the store is asked which install the event came to.
+        if !may_hold_private_urls(&request.body) {
             return unchanged;
         }
         let Some(place) = envelope_place(&request.body) else {

@@ -49,6 +49,12 @@ pub fn verified_url(key: &[u8], connection_id: &str, encoded: &str, sent: &str) 
 /// The fields whose URLs need a token.
 const PRIVATE: [&str; 2] = ["url_private", "url_private_download"];
 
+/// Whether `body` may hold a private URL at all: a look at the bytes, so that an answer
+/// without one is never parsed.
+pub fn may_hold_private_urls(body: &[u8]) -> bool {
+    body.windows(11).any(|w| w == b"url_private")
+}
+
 /// Replace every private URL in `value`, however deep, with what `swap` makes of it; how
 /// many were replaced.
 pub fn swap_private_urls(value: &mut Value, swap: &mut dyn FnMut(&str) -> String) -> usize {
