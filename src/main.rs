@@ -4,6 +4,12 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // `xox --version` is how scripts check the tool is there: answered before clap builds
+    // the whole command tree, which is most of its time.
+    if let Some(line) = version_asked() {
+        xox::cli::write_stdout(&line);
+        return ExitCode::SUCCESS;
+    }
     let cli = xox::cli::Cli::parse();
     let pace = if cli.serves_many() {
         xox::logging::Pace::Batched
@@ -42,4 +48,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The `--version` line clap would print, when that (or `-V`) is the only argument.
+fn version_asked() -> Option<String> {
+    let mut args = std::env::args_os().skip(1);
+    let first = args.next()?;
+    (args.next().is_none() && (first == "--version" || first == "-V"))
+        .then(|| format!("xox {}\n", env!("CARGO_PKG_VERSION")))
 }

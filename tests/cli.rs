@@ -403,6 +403,16 @@ fn a_mistyped_db_is_refused_by_reading_commands_and_a_new_store_is_announced() {
 }
 
 #[test]
+fn the_version_answered_early_is_the_one_clap_gives() {
+    let env = Env::new("http://127.0.0.1:9");
+    let line = format!("xox {}\n", env!("CARGO_PKG_VERSION"));
+    assert_eq!(env.ok(&["--version"], ""), line);
+    assert_eq!(env.ok(&["-V"], ""), line);
+    // With more arguments clap answers, the same way.
+    assert_eq!(env.ok(&["--version", "list"], ""), line);
+}
+
+#[test]
 fn environment_defaults_stay_out_of_usage_lines_and_demo_refuses_a_db() {
     let env = Env::new("http://127.0.0.1:9");
     let out = env.run(&["show"], "");
