@@ -27,6 +27,7 @@ async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
             "acme-classic",
             "acme-rotating",
             "beta-expiring",
+            "delta-longlived",
             "gamma-reauth"
         ]
     );
@@ -84,4 +85,30 @@ async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
     assert_eq!(logged_in.connection.name, "fresh");
     assert!(logged_in.warnings.is_empty());
     assert_eq!(logged_in.connection.tokens.len(), 2);
+}
+
+/// The demo's long-lived install exchanges for rotating tokens; the classic one cannot,
+/// and its refusal says what to turn on and where.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_exchanges_its_long_lived_install_and_says_where_rotation_is_turned_on() {
+    let demo = xox::engine::demo_world::start().await.unwrap();
+    let engine = demo.engine(
+        demo.open_store().unwrap(),
+        Duration::from_secs(5),
+        Default::default(),
+    );
+    let before = engine.connection("delta-longlived").await.unwrap();
+    assert_eq!(before.token(TokenKind::Bot).unwrap().expires_at, None);
+    engine.exchange("delta-longlived", None).await.unwrap();
+    let after = engine.connection("delta-longlived").await.unwrap();
+    let bot = after.token(TokenKind::Bot).unwrap();
+    assert!(bot.rotating && bot.expires_at.is_some(), "{bot:?}");
+
+    let refused = engine
+        .exchange("acme-classic", None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("token_rotation_not_enabled"), "{refused}");
+    assert!(refused.contains("OAuth & Permissions"), "{refused}");
 }

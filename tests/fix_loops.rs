@@ -41,6 +41,16 @@ async fn inspect(d: &mut Dashboard, method: &str) {
     assert_eq!(d.app.selected_failed().unwrap().call.method, method);
 }
 
+/// How many recorded failed calls still stand (open, or replayed and failed).
+fn standing(d: &Dashboard) -> usize {
+    d.app
+        .snapshot
+        .failed
+        .iter()
+        .filter(|f| xox::engine::standing(&f.call))
+        .count()
+}
+
 fn state_of(d: &Dashboard, method: &str) -> CallState {
     d.app
         .snapshot
@@ -75,25 +85,52 @@ async fn each_demo_failure_is_fixed_from_the_dashboard_with_keys_only() {
     assert!(d.status().ends_with(": ok"), "{}", d.status());
     assert_eq!(state_of(&d, "search.messages"), CallState::ReplayedOk);
 
-    // not_in_channel: n joins the channel, which first needs channels:join; the join's own
-    // failure gets fixed the same way, then the post is replayed into the channel.
+    // not_in_channel: n joins the channel, which first needs channels:join. The join's
+    // missing scope is offered in the same place: a re-authorizes adding it, n joins, p
+    // replays the post. Nothing is left open, and no step is taken twice.
     inspect(&mut d, "chat.postMessage").await;
+    let post = d.app.selected_failed().unwrap().call.id;
+    d.keys("p").await;
+    assert!(d.status().contains("replay of"), "{}", d.status());
     d.keys("n").await;
     assert!(d.status().contains("missing_scope"), "{}", d.status());
     assert_eq!(
-        d.app.selected_failed().unwrap().call.method,
-        "chat.postMessage",
+        d.app.selected_failed().unwrap().call.id,
+        post,
         "the inspector stays on its call"
     );
-    inspect(&mut d, "conversations.join").await;
-    d.keys("n").await;
+    let screen = d.screen(100, 30);
+    assert!(
+        screen.contains("conversations.join failed as call #"),
+        "{screen}"
+    );
+    assert!(screen.contains("--scopes channels:join"), "{screen}");
+    // p would only post and fail again: it says what is missing instead.
+    let standing_before = standing(&d);
+    d.keys("a").await;
     assert!(d.status().starts_with("logged in"), "{}", d.status());
-    d.keys("p").await;
-    assert!(d.status().ends_with(": ok"), "{}", d.status());
-    inspect(&mut d, "chat.postMessage").await;
+    d.keys("n").await;
+    assert!(
+        d.status().starts_with("conversations.join ok"),
+        "{}",
+        d.status()
+    );
     d.keys("p").await;
     assert!(d.status().ends_with(": ok"), "{}", d.status());
     assert_eq!(state_of(&d, "chat.postMessage"), CallState::ReplayedOk);
+    assert!(
+        standing_before >= 2,
+        "the failed replay and the failed join stood"
+    );
+    assert_eq!(standing(&d), 0, "every attempt closed with the call");
+    // Nothing is left to do, and n does not re-authorize again.
+    d.keys("n").await;
+    assert!(
+        d.status().contains("nothing is left to do"),
+        "{}",
+        d.status()
+    );
+    assert!(!d.status().starts_with("logged in"));
 
     // The connection that needs re-auth: a, on the dashboard, re-authorizes it in place.
     d.keys("qq").await;
@@ -108,7 +145,7 @@ async fn each_demo_failure_is_fixed_from_the_dashboard_with_keys_only() {
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    assert_eq!(names.len(), 4, "no new connection: {names:?}");
+    assert_eq!(names.len(), 5, "no new connection: {names:?}");
     let gamma = d
         .app
         .snapshot
@@ -199,6 +236,9 @@ async fn every_next_command_xox_prints_runs_verbatim_and_gets_further() {
     for call in replayed {
         assert_eq!(call["state"], "replayed_ok", "{call:#}");
     }
+    // The side failures of the fixes closed with them: no step is left to take.
+    let listed = env.ok(&["failed"], "");
+    assert!(!listed.contains("next: "), "{listed}");
 
     // A token that needs re-auth is handed out with a warning whose next step mends it.
     let (env2, path2) = (env.clone(), path.clone());
@@ -232,4 +272,77 @@ async fn every_next_command_xox_prints_runs_verbatim_and_gets_further() {
     })
     .await
     .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_call_is_dismissed_by_key_or_command_and_the_trail_says_so() {
+    let _port = DEMO_CALLBACK_PORT.lock().await;
+    let demo = demo_world::start().await.unwrap();
+    let env = Arc::new(Env::at(&demo.db, demo.sim.base_url()));
+    let id_of = |method: &str| -> String {
+        let listed: serde_json::Value =
+            serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["method"] == method)
+            .unwrap()["id"]
+            .to_string()
+    };
+    let (reaction, search) = (id_of("reactions.add"), id_of("search.messages"));
+    let env2 = env.clone();
+    tokio::task::spawn_blocking(move || {
+        let count = || {
+            env2.ok(&["failed"], "")
+                .lines()
+                .filter(|l| l.starts_with('#'))
+                .count()
+        };
+        let before = count();
+        // Its scope is still missing: the replay is not sent, and nothing new is recorded.
+        let err = env2.fails(&["replay", &reaction], "");
+        assert!(err.contains("still lacks reactions:write"), "{err}");
+        assert!(
+            err.contains("next: xox login --reauth acme-classic --scopes reactions:write"),
+            "{err}"
+        );
+        assert_eq!(count(), before);
+
+        assert_eq!(
+            env2.ok(&["failed", "dismiss", &reaction], ""),
+            format!("dismissed #{reaction}\n")
+        );
+        assert_eq!(count(), before - 1);
+        let all = env2.ok(&["failed", "--all"], "");
+        assert!(all.contains("[dismissed]"), "{all}");
+        let history = env2.ok(&["history", "acme-classic"], "");
+        assert!(
+            history.contains(&format!("dismissed failed call #{reaction} (reactions.add")),
+            "{history}"
+        );
+        let err = env2.fails(&["replay", &reaction], "");
+        assert!(err.contains("was dismissed"), "{err}");
+        let err = env2.fails(&["failed", "dismiss", &reaction], "");
+        assert!(err.contains("was dismissed"), "{err}");
+    })
+    .await
+    .unwrap();
+
+    // In the dashboard, d on a call sets it aside too.
+    let mut d = dashboard(&demo);
+    d.drive(Msg::StoreChanged).await;
+    d.keys("f").await;
+    inspect(&mut d, "search.messages").await;
+    d.keys("d").await;
+    assert_eq!(d.status(), format!("dismissed #{search}"));
+    assert_eq!(d.app.mode, Mode::Failed);
+    assert!(
+        d.app
+            .snapshot
+            .failed
+            .iter()
+            .all(|f| f.call.method != "search.messages"),
+        "a dismissed call leaves the list"
+    );
 }

@@ -23,7 +23,7 @@ fn the_dashboard_starts_refreshes_and_restores_the_terminal() {
     let Some((tmux, _state)) = start_demo() else {
         return;
     };
-    let screen = tmux.wait_for("connections (4)");
+    let screen = tmux.wait_for("connections (5)");
     assert!(
         screen.contains("beta-expiring") && screen.contains("needs re-auth"),
         "{screen}"
@@ -33,7 +33,7 @@ fn the_dashboard_starts_refreshes_and_restores_the_terminal() {
     tmux.run(&["send-keys", "-t", "smoke", "q"]);
     let after = tmux.wait_for("XOX-EXITED-0");
     assert!(
-        !after.contains("connections (4)"),
+        !after.contains("connections (5)"),
         "the dashboard's screen is gone:\n{after}"
     );
     assert!(after.contains("xox demo ended"), "{after}");
@@ -44,7 +44,7 @@ fn sigterm_during_a_refresh_closes_the_dashboard_after_the_pair_is_saved() {
     let Some((tmux, _state)) = start_demo() else {
         return;
     };
-    let screen = tmux.wait_for("connections (4)");
+    let screen = tmux.wait_for("connections (5)");
     let sim = screen
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
@@ -88,7 +88,7 @@ fn sigterm_during_a_refresh_closes_the_dashboard_after_the_pair_is_saved() {
         after.contains("waiting for the new token pair Slack is issuing to be saved"),
         "{after}"
     );
-    assert!(!after.contains("connections (4)"), "{after}");
+    assert!(!after.contains("connections (5)"), "{after}");
 }
 
 /// How many `oauth.v2.access` requests the simulator at `sim` has received.
@@ -143,7 +143,7 @@ fn every_signal_gives_the_terminal_back_and_removes_the_demo_files() {
         let Some((tmux, state)) = start_demo() else {
             return;
         };
-        tmux.wait_for("connections (4)");
+        tmux.wait_for("connections (5)");
         assert_eq!(
             terminal_state(&tmux),
             (true, false),

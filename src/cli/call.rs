@@ -74,6 +74,14 @@ pub fn print_report(report: CallReport, json: bool) -> anyhow::Result<()> {
     for note in &report.notes {
         errln!("note: {note}");
     }
+    if !report.settled.is_empty() {
+        let ids: Vec<String> = report.settled.iter().map(|id| format!("#{id}")).collect();
+        errln!(
+            "note: closed failed call{} {}: this request went through",
+            if ids.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        );
+    }
     let CallFailure { error, recorded } = match report.result {
         Ok(answer) => {
             if let Some(warning) = &answer.warning {

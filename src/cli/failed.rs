@@ -2,16 +2,32 @@
 
 use super::{Context, format, print_json};
 use crate::engine::ErrorCode;
-use crate::engine::ExplainedCall;
-use clap::Args;
+use crate::engine::{CallState, ExplainedCall, standing};
+use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct FailedArgs {
+    #[command(subcommand)]
+    action: Option<FailedCommand>,
     /// Only this recorded call
     id: Option<i64>,
+    /// Dismissed calls too
+    #[arg(long)]
+    all: bool,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FailedCommand {
+    /// Set a failed call aside without replaying it (with its own failed replays); the
+    /// connection's history records it
+    Dismiss {
+        /// The recorded call's id
+        id: i64,
+    },
 }
 
 fn to_json(e: &ExplainedCall) -> Value {
@@ -36,15 +52,26 @@ fn to_json(e: &ExplainedCall) -> Value {
         "class": ErrorCode::parse(&e.call.error).class().map(|c| c.as_str()),
         "hint": e.hint.as_ref().map(|h| h.text.clone()),
         "replay_can_succeed": e.hint.as_ref().map(|h| h.replay_can_succeed()),
-        "command": e.command,
+        "command": e.command.as_ref().filter(|_| standing(&e.call)),
     })
 }
 
 pub async fn run(ctx: &Context, args: &FailedArgs) -> anyhow::Result<()> {
     let engine = ctx.engine_reading()?;
+    if let Some(FailedCommand::Dismiss { id }) = args.action {
+        let dismissed = engine.dismiss_call(id).await?;
+        let ids: Vec<String> = dismissed.iter().map(|id| format!("#{id}")).collect();
+        outln!("dismissed {}", ids.join(", "));
+        return Ok(());
+    }
     let explained = match args.id {
         Some(id) => vec![engine.failed_call(id).await?],
-        None => engine.failed_calls().await?,
+        None => engine
+            .failed_calls()
+            .await?
+            .into_iter()
+            .filter(|e| args.all || e.call.state != CallState::Dismissed)
+            .collect(),
     };
     print(&explained, args.json);
     Ok(())
@@ -86,7 +113,8 @@ pub fn print(explained: &[ExplainedCall], json: bool) {
         if let Some(hint) = &e.hint {
             outln!("    hint: {}", hint.text);
         }
-        if let Some(command) = &e.command {
+        // A call replayed or dismissed has no step left to take.
+        if let Some(command) = e.command.as_ref().filter(|_| standing(&e.call)) {
             outln!("    next: {command}");
         }
     }

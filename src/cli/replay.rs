@@ -10,6 +10,10 @@ pub struct ReplayArgs {
     /// Replay with another token than the one that failed
     #[command(flatten)]
     kind: KindArgs,
+    /// Send it even though the token still lacks the scope it failed for (when the stored
+    /// scopes are behind what Slack granted)
+    #[arg(long)]
+    force: bool,
     #[arg(long)]
     json: bool,
 }
@@ -18,7 +22,7 @@ pub async fn run(ctx: &Context, args: ReplayArgs) -> anyhow::Result<()> {
     let on_wait = |secs: u64| errln!("note: waiting {secs}s, the rest of Slack's Retry-After");
     let report = ctx
         .engine_reading()?
-        .replay(args.id, args.kind.kind(), &on_wait)
+        .replay(args.id, args.kind.kind(), args.force, &on_wait)
         .await?;
     if report.result.is_ok() && !args.json {
         errln!("replayed call #{}: ok", args.id);

@@ -108,6 +108,7 @@ pub enum Job {
     Refresh(TokenRef),
     RefreshDue,
     Replay(i64),
+    Dismiss(i64),
     Exchange(TokenRef),
     Revoke(TokenRef),
     Remove(String),
@@ -128,6 +129,8 @@ pub enum Effect {
         call: i64,
         kind: Option<TokenKind>,
     },
+    /// Set a failed call aside (by id).
+    Dismiss(i64),
     Exchange(TokenRef),
     Revoke(TokenRef),
     /// Remove the connection (by id) and its tokens.

@@ -123,7 +123,7 @@ impl Executor {
             Effect::Replay { call, kind } => {
                 self.spawn_job(Job::Replay(call), move |e| async move {
                     let report = e
-                        .replay(call, kind, &|_| {})
+                        .replay(call, kind, false, &|_| {})
                         .await
                         .map_err(|e| e.to_string())?;
                     match report.result {
@@ -132,6 +132,11 @@ impl Executor {
                     }
                 })
             }
+            Effect::Dismiss(call) => self.spawn_job(Job::Dismiss(call), move |e| async move {
+                let dismissed = e.dismiss_call(call).await.map_err(|e| e.to_string())?;
+                let ids: Vec<String> = dismissed.iter().map(|id| format!("#{id}")).collect();
+                Ok(format!("dismissed {}", ids.join(", ")))
+            }),
             Effect::Exchange(token) => {
                 self.spawn_job(Job::Exchange(token.clone()), move |e| async move {
                     let done = e
@@ -288,7 +293,13 @@ fn console_result(method: &str, report: CallReport) -> JobResult {
             let short: String = text.chars().take(120).collect();
             Ok(format!("{method} ok: {short}"))
         }
-        Err(failure) => Err(format!("{} (f shows it)", failure.error)),
+        Err(failure) => Err(match failure.recorded {
+            Ok(recorded) => format!(
+                "{method} failed: {} (recorded as #{}; f shows it)",
+                failure.error, recorded.call.id
+            ),
+            Err(_) => format!("{method} failed: {}", failure.error),
+        }),
     }
 }
 

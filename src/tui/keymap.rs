@@ -33,6 +33,8 @@ pub enum Action {
     Messages,
     /// Do what the failed call's hint proposes.
     NextStep,
+    /// Set the failed call aside without replaying it.
+    Dismiss,
     SwitchKind,
     Yes,
     No,
@@ -303,6 +305,14 @@ pub const BINDINGS: &[Binding] = &[
         "take the hint's next step (its `next` command)",
         &[Failed, Inspector],
         Some("next step"),
+    ),
+    b(
+        Action::Dismiss,
+        &[Char('d')],
+        "d",
+        "dismiss the call without replaying it",
+        &[Failed, Inspector],
+        Some("dismiss"),
     ),
     b(
         Action::SwitchKind,

@@ -91,6 +91,23 @@ impl Dashboard {
         }
     }
 
+    /// The screen as drawn at `width`×`height`, one line per row.
+    pub fn screen(&self, width: u16, height: u16) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|f| xox::tui::view::view(&self.app, f, xox_domain::store::now_unix()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        (0..height)
+            .map(|y| {
+                let row: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+                row.trim_end().to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     /// The status line's text, or "" when there is none.
     pub fn status(&self) -> String {
         self.app

@@ -2,9 +2,10 @@
 //! live-token path (`live.rs`), and a replay that first waits out what is left of Slack's
 //! `Retry-After`.
 
-use super::failures::ExplainedCall;
+use super::failures::{ExplainedCall, settle};
 use super::live::{AtHand, Attempt, Live, OnRateLimit};
 use super::{Engine, EngineError, EngineResult};
+use crate::calls::hints::HintAction;
 use crate::calls::{default_kind, parse_args, plan};
 use crate::slack::{ApiResponse, CallError, ErrorCode, TokenKind};
 use crate::store::{CallState, Connection, StoreError, now_unix};
@@ -31,6 +32,9 @@ pub struct CallReport {
     /// What xox did: a refresh, a wait.
     pub notes: Vec<String>,
     pub result: Result<ApiResponse, CallFailure>,
+    /// Recorded failed calls this success closed: the call replayed, its earlier replays,
+    /// and earlier failures of the same request.
+    pub settled: Vec<i64>,
 }
 
 impl Engine {
@@ -58,20 +62,42 @@ impl Engine {
 
     /// Run recorded call `id` again with a fresh token (`kind`'s, or the one that failed).
     /// A rate-limited call first waits out the rest of Slack's `Retry-After`, telling
-    /// `on_wait` how long.
+    /// `on_wait` how long. A call that failed for a scope the token still lacks is not sent
+    /// (it would fail again, and be recorded again) unless `force`d.
     pub async fn replay(
         &self,
         id: i64,
         kind: Option<TokenKind>,
+        force: bool,
         on_wait: &(dyn Fn(u64) + Sync),
     ) -> EngineResult<CallReport> {
         let failed = self.failed_call(id).await?;
-        if failed.call.state == CallState::ReplayedOk {
-            return Err(EngineError::AlreadyReplayed(id));
+        match failed.call.state {
+            CallState::ReplayedOk => return Err(EngineError::AlreadyReplayed(id)),
+            CallState::Dismissed => return Err(EngineError::Dismissed(id)),
+            CallState::Open | CallState::ReplayFailed => {}
         }
         let connection = failed
             .connection
+            .clone()
             .ok_or(EngineError::ConnectionGone { call: id })?;
+        if let Some(HintAction::AddScopes {
+            kind: lacking,
+            scopes,
+        }) = failed.hint.as_ref().map(|h| &h.action)
+            && !force
+            && kind.is_none_or(|k| k == *lacking)
+        {
+            return Err(EngineError::ScopeStillMissing {
+                call: id,
+                kind: *lacking,
+                scopes: scopes.clone(),
+                next: failed
+                    .command
+                    .clone()
+                    .unwrap_or_else(|| "add the scope in the app's settings".into()),
+            });
+        }
         let kind = default_kind(&connection, Some(kind.unwrap_or(failed.call.token_kind)))?;
         let mut notes = Vec::new();
         if failed.call.error == ErrorCode::Ratelimited.as_str() {
@@ -115,6 +141,19 @@ impl Engine {
         };
         warnings.extend(sent.warnings.iter().map(ToString::to_string));
         notes.extend(sent.notes);
+        let settled = if sent.result.is_ok() {
+            let (conn_id, method, params, replay_of) = (
+                attempt.connection.id.clone(),
+                attempt.method.to_owned(),
+                attempt.params.to_vec(),
+                attempt.replay_of,
+            );
+            self.store()
+                .run(move |s| settle(s, &conn_id, &method, &params, replay_of))
+                .await?
+        } else {
+            Vec::new()
+        };
         let result = sent.result.map_err(|error| CallFailure {
             error,
             recorded: sent.recorded.expect("a failed call is recorded"),
@@ -125,6 +164,7 @@ impl Engine {
             warnings,
             notes,
             result,
+            settled,
         })
     }
 }

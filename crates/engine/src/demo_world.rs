@@ -26,6 +26,9 @@ struct Seed {
     user_scopes: &'static str,
     /// Lifetime of this install's rotating tokens, when it should differ from 12 h.
     lifetime: Option<i64>,
+    /// Installed before the app turned token rotation on: its tokens are long-lived, and
+    /// `e` exchanges them.
+    before_rotation: bool,
 }
 
 const SEEDS: &[Seed] = &[
@@ -36,6 +39,7 @@ const SEEDS: &[Seed] = &[
         bot_scopes: "chat:write,channels:read,users:read",
         user_scopes: "search:read",
         lifetime: None,
+        before_rotation: false,
     },
     Seed {
         name: "acme-rotating",
@@ -44,6 +48,7 @@ const SEEDS: &[Seed] = &[
         bot_scopes: "chat:write,channels:read,channels:history,users:read",
         user_scopes: "search:read,users.profile:write",
         lifetime: None,
+        before_rotation: false,
     },
     Seed {
         name: "beta-expiring",
@@ -52,6 +57,16 @@ const SEEDS: &[Seed] = &[
         bot_scopes: "chat:write,team:read",
         user_scopes: "",
         lifetime: Some(110),
+        before_rotation: false,
+    },
+    Seed {
+        name: "delta-longlived",
+        app: "demo-rotating",
+        team: ("T0DELTA", "Delta Inc"),
+        bot_scopes: "chat:write,channels:read",
+        user_scopes: "",
+        lifetime: None,
+        before_rotation: true,
     },
     Seed {
         name: "gamma-reauth",
@@ -60,6 +75,7 @@ const SEEDS: &[Seed] = &[
         bot_scopes: "chat:write",
         user_scopes: "",
         lifetime: None,
+        before_rotation: false,
     },
 ];
 
@@ -154,12 +170,22 @@ pub async fn start() -> anyhow::Result<Demo> {
         let answer = sim.with_world(|w| {
             let normal = w.config.token_lifetime_secs;
             w.config.token_lifetime_secs = seed.lifetime.unwrap_or(normal);
+            let rotating = w.app(&app.client_id).filter(|_| seed.before_rotation);
+            if let Some(rotating) = &rotating {
+                w.register_app(crate::sim::SimApp {
+                    rotation: false,
+                    ..rotating.clone()
+                });
+            }
             let answer = w.seed_install(
                 &app.client_id,
                 Some(seed.team),
                 seed.bot_scopes,
                 seed.user_scopes,
             );
+            if let Some(rotating) = rotating {
+                w.register_app(rotating);
+            }
             w.config.token_lifetime_secs = normal;
             answer
         });

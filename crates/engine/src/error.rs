@@ -29,6 +29,17 @@ pub enum EngineError {
     NothingToRefresh { conn: String },
     #[error("call #{0} was replayed successfully already; there is nothing to replay")]
     AlreadyReplayed(i64),
+    #[error("call #{0} was dismissed; there is nothing to replay")]
+    Dismissed(i64),
+    #[error(
+        "replaying call #{call} as it is cannot succeed: the {kind} token still lacks {scopes}; next: {next}"
+    )]
+    ScopeStillMissing {
+        call: i64,
+        kind: crate::slack::TokenKind,
+        scopes: crate::slack::Scopes,
+        next: String,
+    },
     #[error(
         "call #{call} was made on a connection that has since been removed; it cannot be replayed"
     )]

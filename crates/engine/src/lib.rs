@@ -32,7 +32,7 @@ pub use app_settings::AppChanges;
 pub use calling::{CallFailure, CallReport};
 pub use copy::{CopyReport, copy_between};
 pub use error::{EngineError, EngineResult};
-pub use failures::ExplainedCall;
+pub use failures::{ExplainedCall, blocking_step, standing};
 pub use governor::{DEFAULT_MAX_WAIT, GovernorCounts, GovernorSettings};
 pub use hooks::{AddedHook, HookTarget, hooks_recorded};
 pub use install::{Imported, LoginRequest};

@@ -218,16 +218,11 @@ impl Engine {
             }
             break result;
         };
+        // A success settles earlier failures: the caller's to do (`call`, `replay`), never
+        // the proxy's, whose every request would pay for the look.
         let recorded = match failure_in(&result) {
             Some(error) => Some(Box::pin(self.record(attempt, error)).await),
-            None => {
-                if let Some(original) = attempt.replay_of {
-                    self.store()
-                        .run(move |s| s.set_call_state(original, CallState::ReplayedOk))
-                        .await?;
-                }
-                None
-            }
+            None => None,
         };
         Ok(Live::Sent(Sent {
             result,

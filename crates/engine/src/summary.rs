@@ -67,7 +67,12 @@ impl Engine {
             .store()
             .run(|s| {
                 let connections = s.connections()?;
-                let calls = s.calls()?;
+                // A dismissed call is set aside: the dashboard no longer shows it.
+                let calls = s
+                    .calls()?
+                    .into_iter()
+                    .filter(|c| c.state != crate::store::CallState::Dismissed)
+                    .collect();
                 let failed = explain(s, calls)?;
                 let apps = s.apps()?;
                 let proxy_keys = s.proxy_keys()?;

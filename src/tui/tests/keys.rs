@@ -65,12 +65,14 @@ fn failed_calls_inspector_replay_and_reauth() {
     assert_eq!(app.mode, Mode::Inspector { scroll: 0 });
     press(&mut app, "jj");
     assert_eq!(app.mode, Mode::Inspector { scroll: 2 });
-    assert_eq!(
-        press(&mut app, "p"),
-        vec![Effect::Replay {
-            call: 1,
-            kind: None
-        }]
+    // The scope it failed for is still missing: p says so rather than post again.
+    assert!(press(&mut app, "p").is_empty());
+    let status = app.status.clone().unwrap();
+    assert_eq!(status.level, StatusLevel::Error);
+    assert!(
+        status.text.contains("still lacks reactions:write"),
+        "{}",
+        status.text
     );
     assert_eq!(
         press(&mut app, "t"),

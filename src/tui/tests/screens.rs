@@ -119,10 +119,10 @@ fn the_inspector_stays_on_its_call_after_a_failed_replay() {
     press(&mut app, "fG");
     update(&mut app, key(KeyCode::Enter), NOW);
     assert_eq!(
-        press(&mut app, "p"),
+        press(&mut app, "t"),
         vec![Effect::Replay {
             call: 1,
-            kind: None
+            kind: Some(TokenKind::User)
         }]
     );
     // The replay failed again: a new call, linked to #1, now heads the list.

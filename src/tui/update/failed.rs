@@ -2,9 +2,9 @@
 //! kind, re-authorizing, and the next step a failure's hint names.
 
 use super::{move_in, start_login};
-use crate::engine::HintAction;
+use crate::engine::{CallState, Scopes, TokenKind};
+use crate::engine::{HintAction, blocking_step};
 use crate::engine::{LoginRequest, TokenRef};
-use crate::engine::{Scopes, TokenKind};
 use crate::tui::app::{App, Effect, Job, Mode, Status};
 use crate::tui::keymap::{self, Action, Scope};
 use crossterm::event::KeyEvent;
@@ -24,9 +24,16 @@ pub(super) fn on_failed_key(app: &mut App, key: KeyEvent, inspecting: bool) -> V
 /// The step a failed call's hint names, as the action or effect that performs it: the same
 /// step as the `next` command shows.
 fn next_step(app: &mut App, inspecting: bool) -> Vec<Effect> {
+    if settled(app) {
+        return vec![];
+    }
     let Some(attempt) = app.current_attempt() else {
         return vec![];
     };
+    // The step itself failed for want of a scope: granting it comes first.
+    if blocking_step(attempt, &app.snapshot.failed).is_some() {
+        return failed_action(app, Action::Reauth, inspecting);
+    }
     let Some(action) = attempt.hint.as_ref().map(|h| h.action.clone()) else {
         return vec![];
     };
@@ -51,8 +58,9 @@ fn next_step(app: &mut App, inspecting: bool) -> Vec<Effect> {
                 app.busy.insert(Job::Refresh(token.clone()));
                 Effect::Refresh(token)
             }),
-        HintAction::JoinChannel(channel) => call("conversations.join", channel),
-        HintAction::Unarchive(channel) => call("conversations.unarchive", channel),
+        HintAction::JoinChannel(_) | HintAction::Unarchive(_) => action
+            .step_request()
+            .and_then(|(method, channel)| call(method, channel.to_owned())),
         HintAction::CallAgain | HintAction::None => {
             app.status = Some(Status::error(
                 "the hint names no step xox can take: the request itself must change",
@@ -98,6 +106,17 @@ fn failed_action(app: &mut App, action: Action, inspecting: bool) -> Vec<Effect>
             app.mode = Mode::Help(Box::new(app.mode.clone()));
             vec![]
         }
+        Action::Dismiss => {
+            let Some(failed) = app.selected_failed() else {
+                return vec![];
+            };
+            let id = failed.call.id;
+            app.busy.insert(Job::Dismiss(id));
+            // The call leaves the list: the inspector would show another one.
+            app.mode = Mode::Failed;
+            vec![Effect::Dismiss(id)]
+        }
+        Action::Replay | Action::SwitchKind if settled(app) => vec![],
         Action::Replay | Action::SwitchKind => {
             let (Some(failed), Some(attempt)) = (app.selected_failed(), app.current_attempt())
             else {
@@ -112,15 +131,29 @@ fn failed_action(app: &mut App, action: Action, inspecting: bool) -> Vec<Effect>
                 )));
                 return vec![];
             }
+            // Sent again without the scope, it would only fail again, and be recorded again.
+            if action == Action::Replay
+                && let Some(HintAction::AddScopes { kind, scopes }) =
+                    attempt.hint.as_ref().map(|h| &h.action)
+            {
+                app.status = Some(Status::error(format!(
+                    "the {kind} token still lacks {scopes}: a re-authorizes adding it, then p replays"
+                )));
+                return vec![];
+            }
             let id = failed.call.id;
             let kind = (action == Action::SwitchKind).then(|| failed.call.token_kind.other());
             app.busy.insert(Job::Replay(id));
             vec![Effect::Replay { call: id, kind }]
         }
+        Action::Reauth if settled(app) => vec![],
         Action::Reauth => {
-            let Some(failed) = app.current_attempt() else {
+            let Some(attempt) = app.current_attempt() else {
                 return vec![];
             };
+            // When the hint's own step (joining the channel) failed for a scope, that
+            // scope's re-auth is the one to offer here.
+            let failed = blocking_step(attempt, &app.snapshot.failed).unwrap_or(attempt);
             let action = failed.hint.as_ref().map(|h| &h.action);
             let (bot, user) = match action {
                 Some(HintAction::AddScopes {
@@ -147,4 +180,22 @@ fn failed_action(app: &mut App, action: Action, inspecting: bool) -> Vec<Effect>
         }
         _ => vec![],
     }
+}
+
+/// Whether the selected call is settled (replayed successfully, or dismissed): then no
+/// step is left, and saying so beats another consent screen or another post.
+fn settled(app: &mut App) -> bool {
+    let Some(failed) = app.selected_failed() else {
+        return false;
+    };
+    let text = match failed.call.state {
+        CallState::ReplayedOk => "was replayed successfully already",
+        CallState::Dismissed => "was dismissed",
+        CallState::Open | CallState::ReplayFailed => return false,
+    };
+    app.status = Some(Status::info(format!(
+        "call #{} {text}: nothing is left to do for it",
+        failed.call.id
+    )));
+    true
 }

@@ -2,7 +2,7 @@
 
 use super::Palette;
 use crate::engine::ErrorCode;
-use crate::engine::describe;
+use crate::engine::{blocking_step, describe, standing};
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -89,7 +89,24 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
                 .unwrap_or_default(),
         ),
     ]));
-    if let Some(command) = &current.command {
+    // The hint's own step failed for a scope: its re-auth is what comes next.
+    let blocked = blocking_step(current, &app.snapshot.failed);
+    if let Some(step) = blocked {
+        top.push(Line::from(vec![
+            Span::styled("step      ", p.bold()),
+            Span::raw(format!(
+                "{} failed as call #{}: ",
+                step.call.method, step.call.id
+            )),
+            Span::styled(step.call.error.clone(), p.fg(Color::Red)),
+            Span::raw(format!(
+                "  {}",
+                step.hint.as_ref().map(|h| h.text.as_str()).unwrap_or("")
+            )),
+        ]));
+    }
+    let command = blocked.unwrap_or(current).command.as_ref();
+    if let Some(command) = command.filter(|_| standing(call)) {
         top.push(Line::from(vec![
             Span::styled("next      ", p.bold()),
             Span::styled(command.clone(), p.fg(Color::Cyan)),

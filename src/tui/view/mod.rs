@@ -3,10 +3,11 @@
 mod dashboard;
 mod detail;
 mod failed;
+mod fit;
 mod overlays;
 
 use super::app::{App, Job, Mode, Status, StatusLevel};
-use super::keymap::{self, scope};
+use super::keymap::{self, Action, scope};
 use crate::engine::Health;
 use crate::engine::Summary;
 use crate::engine::describe::window_label;
@@ -96,7 +97,7 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
         _ => dashboard::render(app, frame, body, &palette, now),
     }
     frame.render_widget(status_paragraph(app, status_lines, &palette), status);
-    frame.render_widget(footer_line(app), footer);
+    frame.render_widget(footer_line(app, footer.width), footer);
     overlays::render(app, frame, area, &palette);
 }
 
@@ -281,23 +282,31 @@ fn status_paragraph(app: &App, lines: Vec<String>, p: &Palette) -> Paragraph<'st
     )
 }
 
-fn footer_line(app: &App) -> Paragraph<'static> {
-    let keys = || {
-        keymap::bindings(scope(&app.mode), true)
-            .map(|b| format!("{} {}", b.keys_label, b.footer.unwrap_or(b.help)))
-            .collect::<Vec<_>>()
-            .join(" · ")
+/// The keys of the screen, as many as fit in `width`: the last ones go first, but never
+/// the way back (or out) and `?`, which lists them all.
+fn footer_line(app: &App, width: u16) -> Paragraph<'static> {
+    let lead = match app.mode {
+        Mode::Filter => Some("type to filter"),
+        Mode::Console => Some("method key=value …"),
+        Mode::Login(_) => Some("waiting for the browser"),
+        Mode::Help(_) => Some("any key closes help"),
+        Mode::Messages(_) => Some("any key closes the messages"),
+        _ => None,
     };
-    let text = match app.mode {
-        Mode::Filter => format!("type to filter · {}", keys()),
-        Mode::Console => format!("method key=value … · {}", keys()),
-        Mode::Login(_) => format!("waiting for the browser · {}", keys()),
-        Mode::Help(_) => "any key closes help".to_owned(),
-        Mode::Messages(_) => "any key closes the messages".to_owned(),
-        _ => keys(),
+    let entries: Vec<(String, bool)> = match app.mode {
+        Mode::Help(_) | Mode::Messages(_) => Vec::new(),
+        _ => keymap::bindings(scope(&app.mode), true)
+            .map(|b| {
+                let kept = matches!(b.action, Action::Back | Action::Cancel | Action::Help);
+                (
+                    format!("{} {}", b.keys_label, b.footer.unwrap_or(b.help)),
+                    kept,
+                )
+            })
+            .collect(),
     };
     Paragraph::new(Span::styled(
-        text,
+        fit::fitted(lead, entries, usize::from(width)),
         Style::default().add_modifier(Modifier::DIM),
     ))
 }

@@ -34,6 +34,18 @@ pub struct Hint {
     pub action: HintAction,
 }
 
+impl HintAction {
+    /// The request the step makes on the connection before the replay, with its channel:
+    /// joining or unarchiving the channel.
+    pub fn step_request(&self) -> Option<(&'static str, &str)> {
+        match self {
+            HintAction::JoinChannel(channel) => Some(("conversations.join", channel)),
+            HintAction::Unarchive(channel) => Some(("conversations.unarchive", channel)),
+            _ => None,
+        }
+    }
+}
+
 impl Hint {
     /// Whether replaying the call can succeed, once the action is done: not for a request
     /// that must be corrected, nor for a refusal nothing here can lift.
@@ -70,13 +82,11 @@ impl Hint {
             HintAction::SwitchKind(kind) => format!("xox replay {} {}", call.id, kind.flag()),
             HintAction::Reauth => format!("xox login --reauth {name}"),
             HintAction::Refresh => format!("xox refresh {name}"),
-            HintAction::JoinChannel(channel) => {
-                format!("xox call conversations.join channel={channel} --conn {name}")
+            HintAction::JoinChannel(_) | HintAction::Unarchive(_) => {
+                let (method, channel) = self.action.step_request()?;
+                format!("xox call {method} channel={channel} --conn {name}")
             }
             HintAction::Replay { .. } => format!("xox replay {}", call.id),
-            HintAction::Unarchive(channel) => {
-                format!("xox call conversations.unarchive channel={channel} --conn {name}")
-            }
             HintAction::CallAgain => format!("xox call {} --conn {name}", call.method),
             HintAction::None => return None,
         })
@@ -287,6 +297,18 @@ fn missing_scope(call: &RecordedCall, conn: &Connection) -> Hint {
             HintAction::None,
         );
     };
+    // Granted since (a re-auth): a needed scope the token lacked then and holds now. The
+    // call can go through as it is.
+    if let (Some(token), Some(provided)) = (conn.token(kind), call.provided.as_ref())
+        && needed
+            .iter()
+            .any(|scope| token.scopes.contains(scope) && !provided.contains(scope))
+    {
+        return hint(
+            format!("the {kind} token holds {needed} now, which {method} needed: replay"),
+            HintAction::Replay { after_secs: None },
+        );
+    }
     // The other token may already hold what is needed.
     let other = kind.other();
     if let (Some(spec), Some(token)) = (spec, conn.token(other))

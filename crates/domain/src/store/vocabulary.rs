@@ -77,6 +77,8 @@ stored_text! {
         ReplayedOk = "replayed_ok",
         /// The last replay failed too.
         ReplayFailed = "replay_failed",
+        /// Set aside by a person (`xox failed dismiss`), without a replay.
+        Dismissed = "dismissed",
     }
 }
 
@@ -108,6 +110,8 @@ stored_text! {
         ForwardLate = "forward_late",
         /// An org-wide install's workspaces were read again (`auth.teams.list`).
         Teams = "teams",
+        /// A person set a failed call aside (`xox failed dismiss`).
+        Dismiss = "dismiss",
     }
 }
 

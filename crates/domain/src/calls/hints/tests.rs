@@ -328,3 +328,27 @@ fn a_call_that_got_no_answer_has_its_own_meaning() {
         h.text
     );
 }
+
+/// After a re-auth granted the scope, the hint is the replay, not another re-auth.
+#[test]
+fn a_missing_scope_granted_since_is_replayed() {
+    let mut r = call(
+        "conversations.join",
+        TokenKind::Bot,
+        "missing_scope",
+        Some("channels:join"),
+    );
+    r.provided = Some(Scopes::parse("chat:write"));
+    let before = explain(&r, &conn("chat:write", None), &[], None);
+    assert!(
+        matches!(before.action, HintAction::AddScopes { .. }),
+        "{before:?}"
+    );
+    let after = explain(&r, &conn("chat:write,channels:join", None), &[], None);
+    assert_eq!(after.action, HintAction::Replay { after_secs: None });
+    assert!(
+        after.text.contains("holds channels:join now"),
+        "{}",
+        after.text
+    );
+}

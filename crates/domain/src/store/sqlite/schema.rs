@@ -250,6 +250,12 @@ ALTER TABLE proxy_keys ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE proxy_keys ADD COLUMN expires_at INTEGER;
 ALTER TABLE proxy_keys ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 10: failed calls can be dismissed, and close when the same call later succeeds:
+    // the calls still standing, found by connection and method.
+    r#"
+CREATE INDEX calls_standing ON calls (connection_id, method)
+    WHERE state IN ('open', 'replay_failed');
+"#,
 ];
 
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
