@@ -247,7 +247,10 @@ pub fn install_panic_hook(first: fn()) {
             .unwrap_or_default();
         let line = panic_line(&payload, &at);
         tracing::error!("{line}");
-        eprintln!("{}", crate::text::one_line(&line));
+        // Written, not `eprintln!`ed: on a closed terminal that would panic inside this
+        // hook and abort the process before its cleanup.
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "{}", crate::text::one_line(&line));
     }));
 }
 

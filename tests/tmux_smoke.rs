@@ -203,3 +203,24 @@ fn a_closed_pipe_removes_the_demo_files() {
     assert!(after.contains("XOX-EXITED-141"), "{after}");
     assert!(leftovers(&state).is_empty(), "left {:?}", leftovers(&state));
 }
+
+/// A terminal that goes away (an ssh session dropped, the tmux session killed) ends the demo
+/// as SIGHUP does: its database and key file go with it.
+#[test]
+fn a_closed_terminal_removes_the_demo_files() {
+    let Some((tmux, state)) = start_demo() else {
+        return;
+    };
+    tmux.wait_for("connections (5)");
+    assert_eq!(leftovers(&state).len(), 1);
+    tmux.run(&["kill-session", "-t", "smoke"]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !leftovers(&state).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the closed terminal left {:?}",
+            leftovers(&state)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -466,7 +466,7 @@ pub fn write_stdout(text: &str) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             crate::cleanup::exit(141);
         }
-        eprintln!("error: cannot write to stdout: {e}");
+        write_stderr(&format!("error: cannot write to stdout: {e}\n"));
         crate::cleanup::exit(1);
     }
 }

@@ -91,7 +91,7 @@ async fn refresh_all(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<()> {
         .refresh_due(args.within, args.concurrency, &progress)
         .await?;
     if show_progress && !report.items.is_empty() {
-        eprintln!();
+        errln!("");
     }
     if args.json {
         print_json(&summary_json(&report));

@@ -35,7 +35,15 @@ fn take_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
 /// "leave" would move the cursor back over what was printed since (a panic's message).
 pub fn give_back_terminal() {
     if TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
-        ratatui::restore();
+        // Errors are ignored, not printed: a terminal that closed (an ssh session dropped,
+        // a tmux session killed) fails every write, and `ratatui::restore`'s `eprintln!`
+        // would then panic inside the panic hook and abort before the demo's files go.
+        let _ = crossterm::terminal::disable_raw_mode();
+        let _ = crossterm::execute!(
+            std::io::stdout(),
+            crossterm::terminal::LeaveAlternateScreen,
+            crossterm::cursor::Show
+        );
     }
 }
 
@@ -64,7 +72,10 @@ pub async fn run(setup: Setup) -> anyhow::Result<()> {
     let stop = setup.engine.stop().clone();
     let mut exec = Executor::new(setup.engine, tx, setup.demo);
     let _guard = RestoreGuard;
-    let mut terminal = take_terminal()?;
+    // Never dropped: ratatui's `Terminal` shows the cursor on drop and prints (with a
+    // panicking `eprintln!`) when that fails, as it does on a closed terminal. The guard
+    // shows the cursor instead, ignoring errors; the few buffers go with the process.
+    let mut terminal = std::mem::ManuallyDrop::new(take_terminal()?);
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     // Only key presses (not releases) and resizes reach `update`.
