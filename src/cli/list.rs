@@ -58,7 +58,7 @@ pub fn render_list(conns: &[Connection], now: i64) -> String {
                 "-".into(),
                 "-".into(),
                 "-".into(),
-                "no tokens".into(),
+                c.health(now).to_string(),
             ]);
         }
         for (i, t) in c.tokens.iter().enumerate() {
@@ -263,5 +263,19 @@ mod tests {
         };
         insta::assert_snapshot!(render_show(&sample()[1], Some(&hook), NOW));
         insta::assert_snapshot!("show_needs_reauth", render_show(&sample()[2], None, NOW));
+    }
+
+    /// `show` and `list` agree on a connection with no token left.
+    #[test]
+    fn a_connection_without_tokens_is_no_tokens_in_show_and_list() {
+        let empty = &sample()[3];
+        let shown = render_show(empty, None, NOW);
+        let status = shown.lines().find(|l| l.starts_with("status")).unwrap();
+        assert_eq!(
+            status.split_whitespace().nth(1),
+            Some("no_tokens"),
+            "{shown}"
+        );
+        assert!(render_list(std::slice::from_ref(empty), NOW).contains("no_tokens"));
     }
 }

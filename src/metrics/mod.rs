@@ -54,6 +54,7 @@ fn register_store(registry: &mut Registry, facts: &StoreFacts) {
     let by_status = Family::<StatusLabels, Gauge>::default();
     for health in [
         Health::Ok,
+        Health::NoTokens,
         Health::Error,
         Health::Expired,
         Health::Revoked,

@@ -160,9 +160,9 @@ fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     terminal
 }
 
-/// Each screen at 80×24 and 120×40.
-fn snapshot_both(name: &str, setup: impl Fn(&mut App)) {
-    for (w, h) in [(80, 24), (120, 40)] {
+/// Each screen at 60×20, 80×24 and 120×40.
+fn snapshot_sizes(name: &str, setup: impl Fn(&mut App)) {
+    for (w, h) in [(60, 20), (80, 24), (120, 40)] {
         let mut app = app();
         update(
             &mut app,

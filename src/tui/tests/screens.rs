@@ -1,4 +1,4 @@
-//! What `view` draws: snapshots at 80×24 and 120×40, and screens read as text.
+//! What `view` draws: snapshots at 60×20, 80×24 and 120×40, and screens read as text.
 
 use super::*;
 use crate::engine::{ErrorCode, EventAction, Outcome};
@@ -22,22 +22,53 @@ fn the_inspector_ticks_a_needed_scope_the_token_holds_now() {
 
 #[test]
 fn screens() {
-    snapshot_both("dashboard", |_| {});
-    snapshot_both("detail", |app| {
+    snapshot_sizes("dashboard", |_| {});
+    snapshot_sizes("detail", |app| {
         press(app, "j");
         update(app, key(KeyCode::Enter), NOW);
     });
-    snapshot_both("inspector", |app| {
+    snapshot_sizes("inspector", |app| {
         press(app, "f");
         update(app, key(KeyCode::Enter), NOW);
     });
-    snapshot_both("help", |app| {
+    snapshot_sizes("help", |app| {
         press(app, "?");
     });
-    snapshot_both("confirm_exchange", |app| {
+    snapshot_sizes("confirm_exchange", |app| {
         press(app, "e");
     });
-    snapshot_both("long_path_header", |app| {
+    // An app-level token, a configuration token and no token at all: each says what it is.
+    snapshot_sizes("token_kinds", |app| {
+        let mut with_kinds = snapshot();
+        with_kinds.connections.extend([
+            connection(
+                "acme-socket",
+                None,
+                vec![token(
+                    TokenKind::App,
+                    TokenType::AppLevel,
+                    "connections:write",
+                    None,
+                )],
+            ),
+            connection(
+                "acme-config",
+                None,
+                vec![token(
+                    TokenKind::Config,
+                    TokenType::RotatingUser,
+                    "",
+                    Some(NOW + 30_000),
+                )],
+            ),
+            connection("acme-emptied", Some(("T0ACME", "Acme Corp")), vec![]),
+        ]);
+        update(app, Msg::Loaded(with_kinds), NOW);
+    });
+    snapshot_sizes("failed_list", |app| {
+        press(app, "f");
+    });
+    snapshot_sizes("long_path_header", |app| {
         app.db_label = "~/work/clients/acme-corporation/slack-integrations/production/state/xox.db · Slack simulator at http://127.0.0.1:45678".into();
         press(app, "/");
         press(app, "acme");

@@ -2,6 +2,7 @@
 //! its last error.
 
 use super::Palette;
+use super::fit::hanging;
 use crate::engine::describe;
 use crate::tui::app::App;
 use ratatui::Frame;
@@ -14,18 +15,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
         return;
     };
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let width = usize::from(area.width);
+    // A field's value wraps under itself; a name and its value (`pid 15295`) are joined by
+    // a no-break space so that a wrap never parts them.
     let field = |k: &str, v: String| {
-        Line::from(vec![
+        hanging(
             Span::styled(format!("{k:<13}"), p.bold()),
-            Span::raw(v),
-        ])
+            vec![Span::raw(v)],
+            width,
+        )
     };
-    let mut lines = vec![
-        field("app", c.app_name.clone()),
-        field("team", describe::team_label(c)),
-    ];
+    let mut lines = field("app", c.app_name.clone());
+    lines.extend(field("team", describe::team_label(c)));
     if c.enterprise_id.is_some() {
-        lines.push(field(
+        lines.extend(field(
             "org",
             format!(
                 "{} · {}",
@@ -34,19 +37,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             ),
         ));
     }
-    lines.extend([
-        field(
-            "ids",
-            format!(
-                "connection {} · app {} · bot user {} · authed user {}",
-                c.id,
-                dash(&c.slack_app_id),
-                dash(&c.bot_user_id),
-                dash(&c.authed_user_id)
-            ),
+    lines.extend(field(
+        "ids",
+        format!(
+            "connection\u{a0}{} · app\u{a0}{} · bot\u{a0}user\u{a0}{} · authed\u{a0}user\u{a0}{}",
+            c.id,
+            dash(&c.slack_app_id),
+            dash(&c.bot_user_id),
+            dash(&c.authed_user_id)
         ),
-        Line::raw(""),
-    ]);
+    ));
+    lines.push(Line::raw(""));
     for t in &c.tokens {
         let expiry = match t.expires_at {
             Some(at) => format!(
@@ -57,21 +58,28 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             None => "never (long-lived)".into(),
         };
         let health = t.health(now);
-        lines.push(Line::from(vec![
+        lines.extend(hanging(
             Span::styled(format!("{} token  ", t.kind), p.bold()),
-            Span::raw(format!("{} {}  ", t.token_type, t.redacted)),
-            Span::styled(expiry, p.urgency(t.expires_at, now)),
-            Span::raw(format!("  gen {}  ", t.generation)),
-            Span::styled(health.to_string(), p.health(health)),
-        ]));
+            vec![
+                Span::raw(format!("{} {}  ", t.token_type, t.redacted)),
+                Span::styled(expiry, p.urgency(t.expires_at, now)),
+                Span::raw(format!("  gen\u{a0}{}  ", t.generation)),
+                Span::styled(health.to_string(), p.health(health)),
+            ],
+            width,
+        ));
         if let Some(reason) = &t.status_reason {
-            lines.push(Line::raw(format!("  reason: {reason}")));
+            lines.extend(hanging(
+                Span::raw("  reason: "),
+                vec![Span::raw(reason.clone())],
+                width,
+            ));
         }
-        lines.push(Line::raw(format!(
-            "  scopes ({}): {}",
-            t.scopes.len(),
-            t.scopes.iter().collect::<Vec<_>>().join(", ")
-        )));
+        lines.extend(hanging(
+            Span::raw(format!("  scopes ({}): ", t.scopes.len())),
+            vec![Span::raw(t.scopes.iter().collect::<Vec<_>>().join(", "))],
+            width,
+        ));
     }
     let keys: Vec<_> = app
         .snapshot
@@ -83,20 +91,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
         lines.push(Line::raw(""));
         lines.push(Line::styled("proxy keys", p.bold()));
         for k in keys {
-            lines.push(Line::raw(format!(
-                "  {} {} token{}  {} calls, {} failed  last used {}",
-                k.id,
-                k.kind,
-                k.label
-                    .as_deref()
-                    .map(|l| format!(" \"{l}\""))
-                    .unwrap_or_default(),
-                k.requests,
-                k.failures,
-                k.last_used_at
-                    .map(describe::rfc3339)
-                    .unwrap_or_else(|| "never".into())
-            )));
+            lines.extend(hanging(
+                Span::raw("  "),
+                vec![Span::raw(format!(
+                    "{} {} token{}  {}\u{a0}calls, {}\u{a0}failed  last\u{a0}used\u{a0}{}",
+                    k.id,
+                    k.kind,
+                    k.label
+                        .as_deref()
+                        .map(|l| format!(" \"{l}\""))
+                        .unwrap_or_default(),
+                    k.requests,
+                    k.failures,
+                    k.last_used_at
+                        .map(describe::rfc3339)
+                        .unwrap_or_else(|| "never".into())
+                ))],
+                width,
+            ));
         }
     }
     if let Some(failed) = app
@@ -145,14 +157,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
                     .new_expires_at
                     .map(describe::rfc3339)
                     .unwrap_or_else(|| "-".into());
-                lines.push(Line::raw(format!(
-                    "  {}  {:<8} {:<4} {:<22} new expiry {new}  pid {}",
-                    describe::rfc3339(e.at),
-                    e.action,
-                    kind,
-                    e.outcome,
-                    e.pid
-                )));
+                lines.extend(hanging(
+                    Span::raw("  "),
+                    vec![Span::raw(format!(
+                        "{}  {:<8} {:<4} {:<22} new\u{a0}expiry\u{a0}{new}  pid\u{a0}{}",
+                        describe::rfc3339(e.at),
+                        // As text first: their `Display` ignores the padding.
+                        e.action.to_string(),
+                        kind,
+                        e.outcome.to_string(),
+                        e.pid
+                    ))],
+                    width,
+                ));
             }
         }
     }

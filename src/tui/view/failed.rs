@@ -1,6 +1,7 @@
 //! Failed calls: the list, and the error inspector for one of them.
 
 use super::Palette;
+use super::fit::{ellipsized, hanging};
 use crate::engine::ErrorCode;
 use crate::engine::{blocking_step, describe, standing};
 use crate::tui::app::App;
@@ -8,9 +9,14 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
 pub fn render_list(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
+    // The marker, the fixed columns (id, kind, state) and the spaces between six columns;
+    // connection, method and error share the rest, two to three to three.
+    let rest = area.width.saturating_sub(2 + 5 + 5 + 13 + 5);
+    let (conn, method) = (rest * 2 / 8, rest * 3 / 8);
+    let error = rest - conn - method;
     let rows: Vec<Row> = app
         .snapshot
         .failed
@@ -18,20 +24,20 @@ pub fn render_list(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
         .map(|f| {
             Row::new(vec![
                 format!("#{}", f.call.id),
-                f.connection_label().to_owned(),
-                f.call.method.clone(),
+                ellipsized(f.connection_label(), conn.into()),
+                ellipsized(&f.call.method, method.into()),
                 f.call.token_kind.to_string(),
-                f.call.error.clone(),
+                ellipsized(&f.call.error, error.into()),
                 f.call.state.to_string(),
             ])
         })
         .collect();
     let widths = [
         Constraint::Length(5),
-        Constraint::Fill(2),
-        Constraint::Fill(3),
+        Constraint::Length(conn),
+        Constraint::Length(method),
         Constraint::Length(5),
-        Constraint::Fill(3),
+        Constraint::Length(error),
         Constraint::Length(13),
     ];
     let table = Table::new(rows, widths)
@@ -53,74 +59,78 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
         return;
     };
     let call = &f.call;
-    let error_line = |label: &'static str, call: &crate::engine::RecordedCall| {
-        Line::from(vec![
-            Span::styled(label, p.bold()),
+    // Each head line is a label and its text; a long text wraps under itself, clear of
+    // the labels' column.
+    let mut top: Vec<(&'static str, Vec<Span<'static>>)> = Vec::new();
+    let error_text = |call: &crate::engine::RecordedCall| {
+        vec![
             Span::styled(call.error.clone(), p.fg(Color::Red)),
             Span::raw(format!(
                 "  {}",
                 ErrorCode::parse(&call.error).meaning().unwrap_or("")
             )),
-        ])
+        ]
     };
-    let mut top = vec![error_line("error     ", call)];
+    top.push(("error     ", error_text(call)));
     // After a failed replay the call stays on screen; its latest attempt's error, hint and
     // command are the ones that apply now.
     let latest = app.latest_attempt();
     if let Some(attempt) = latest {
-        top.push(Line::from(vec![
-            Span::styled("replayed  ", p.bold()),
-            Span::raw(format!(
+        top.push((
+            "replayed  ",
+            vec![Span::raw(format!(
                 "as call #{} at {}, which failed:",
                 attempt.call.id,
                 describe::rfc3339(attempt.call.at)
-            )),
-        ]));
-        top.push(error_line("now       ", &attempt.call));
+            ))],
+        ));
+        top.push(("now       ", error_text(&attempt.call)));
     }
     let current = latest.unwrap_or(f);
-    top.push(Line::from(vec![
-        Span::styled("hint      ", p.bold()),
-        Span::raw(
-            current
-                .hint
-                .as_ref()
-                .map(|h| h.text.clone())
-                .unwrap_or_default(),
-        ),
-    ]));
+    let hint = current
+        .hint
+        .as_ref()
+        .map(|h| h.text.clone())
+        .unwrap_or_default();
+    top.push(("hint      ", vec![Span::raw(hint)]));
     // The hint's own step failed for a scope: its re-auth is what comes next.
     let blocked = blocking_step(current, &app.snapshot.failed);
     if let Some(step) = blocked {
-        top.push(Line::from(vec![
-            Span::styled("step      ", p.bold()),
-            Span::raw(format!(
-                "{} failed as call #{}: ",
-                step.call.method, step.call.id
-            )),
-            Span::styled(step.call.error.clone(), p.fg(Color::Red)),
-            Span::raw(format!(
-                "  {}",
-                step.hint.as_ref().map(|h| h.text.as_str()).unwrap_or("")
-            )),
-        ]));
+        let mut text = vec![Span::raw(format!(
+            "{} failed as call #{}: ",
+            step.call.method, step.call.id
+        ))];
+        text.extend(error_text(&step.call));
+        if let Some(h) = &step.hint {
+            text.push(Span::raw(format!("; {}", h.text)));
+        }
+        top.push(("step      ", text));
     }
     let command = blocked.unwrap_or(current).command.as_ref();
     if let Some(command) = command.filter(|_| standing(call)) {
-        top.push(Line::from(vec![
-            Span::styled("next      ", p.bold()),
-            Span::styled(command.clone(), p.fg(Color::Cyan)),
-        ]));
+        top.push((
+            "next      ",
+            vec![Span::styled(command.clone(), p.fg(Color::Cyan))],
+        ));
     }
     let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
-    top.push(Line::raw(format!(
-        "http {}  ·  retry-after {}  ·  accepted scopes {}  ·  {}  ·  {}",
-        opt(call.http_status.map(|s| s.to_string())),
-        opt(call.retry_after.map(|s| format!("{s}s"))),
-        opt(call.accepted_scopes.as_ref().map(|s| s.to_csv())),
-        describe::rfc3339(call.at),
-        call.state
-    )));
+    top.push((
+        "http      ",
+        vec![Span::raw(format!(
+            "{} · retry-after\u{a0}{} · accepted\u{a0}scopes\u{a0}{} · {} · {}",
+            opt(call.http_status.map(|s| s.to_string())),
+            opt(call.retry_after.map(|s| format!("{s}s"))),
+            opt(call.accepted_scopes.as_ref().map(|s| s.to_csv())),
+            describe::rfc3339(call.at),
+            call.state
+        ))],
+    ));
+    let top: Vec<Line> = top
+        .into_iter()
+        .flat_map(|(label, text)| {
+            hanging(Span::styled(label, p.bold()), text, usize::from(area.width))
+        })
+        .collect();
     // What the call needed, what the token had then, and what it holds now (after a
     // re-auth, say): each needed scope is ticked when the token holds it now.
     let now_held = app
@@ -151,7 +161,7 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
         scopes
             .iter()
             .flat_map(|s| s.iter())
-            .map(|s| Line::raw(format!("  {s}")))
+            .map(|s| Line::raw(s.to_owned()))
             .collect()
     };
     let provided = scope_list(call.provided.as_ref());
@@ -167,13 +177,13 @@ pub fn render_inspector(app: &App, frame: &mut Frame, area: Rect, p: &Palette, s
     let block = Block::default().borders(Borders::TOP).title(title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // The head's lines wrap; its height is what they take once wrapped, so none is cut.
-    let head_text = Paragraph::new(top).wrap(Wrap { trim: false });
-    let head_rows = head_text.line_count(inner.width) as u16;
+    let head_rows = top.len() as u16;
+    let head_text = Paragraph::new(top);
     let [head, scopes, body] = Layout::vertical([
         Constraint::Length(head_rows + 1),
         Constraint::Length(scope_rows),
-        Constraint::Min(2),
+        // The head and the scopes first: the answer scrolls, and takes what is left.
+        Constraint::Fill(1),
     ])
     .areas(inner);
     frame.render_widget(head_text, head);

@@ -52,6 +52,7 @@ impl Palette {
     pub fn health(&self, health: Health) -> Style {
         match health {
             Health::Ok => self.fg(Color::Green),
+            Health::NoTokens => self.fg(Color::Yellow),
             _ => self.fg(Color::Red).add_modifier(Modifier::BOLD),
         }
     }
@@ -77,14 +78,15 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
     // A long status wraps onto more lines (up to a quarter of the screen) instead of being
     // cut at the edge; `m` shows it whole whatever its length.
     let status_lines = status_text(app, area.width, (area.height / 4).max(1));
+    let header_lines = header_lines(app, &palette, now, area.width);
     let [header, body, status, footer] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(header_lines.len() as u16),
         Constraint::Min(3),
         Constraint::Length(status_lines.len().max(1) as u16),
         Constraint::Length(1),
     ])
     .areas(area);
-    frame.render_widget(header_widget(app, &palette, now, header.width), header);
+    frame.render_widget(Paragraph::new(header_lines), header);
     // An overlay (help, messages) draws over the screen it was opened from.
     let mut under = &app.mode;
     while let Mode::Help(inner) | Mode::Messages(inner) = under {
@@ -101,24 +103,9 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
     overlays::render(app, frame, area, &palette);
 }
 
-/// `text` cut in the middle with `…` to at most `max` characters: a path keeps its start
-/// and its file name.
-fn fit_middle(text: &str, max: usize) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= max {
-        return text.to_owned();
-    }
-    if max < 2 {
-        return "…".chars().take(max).collect();
-    }
-    let tail = (max - 1) / 2;
-    let head = max - 1 - tail;
-    let start: String = chars[..head].iter().collect();
-    let end: String = chars[chars.len() - tail..].iter().collect();
-    format!("{start}…{end}")
-}
-
-fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'static> {
+/// The database (and in the demo the simulator's address) whole, wrapped when it is longer
+/// than the screen is wide: users are told to copy it. Then the summary, as much as fits.
+fn header_lines(app: &App, p: &Palette, now: i64, width: u16) -> Vec<Line<'static>> {
     let width = usize::from(width);
     let conns = &app.snapshot.connections;
     let summary = Summary::of(conns, &app.snapshot.failed, app.window, now);
@@ -131,17 +118,20 @@ fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'sta
     };
     let sep = || Span::raw(" · ");
     let filtering = !app.filter.value().is_empty() || app.mode == Mode::Filter;
-    let filter = format!("   filter: {}▏", app.filter.value());
-    let room = width.saturating_sub(4 + if filtering { filter.chars().count() } else { 0 });
-    let mut first = vec![
+    let mut lines = fit::hanging(
         Span::styled("xox ", p.bold()),
-        Span::raw(fit_middle(&app.db_label, room)),
-    ];
-    if filtering {
-        first.push(Span::styled(filter, p.fg(Color::Cyan)));
-    }
+        vec![Span::raw(app.db_label.clone())],
+        width,
+    );
     // The summary's parts, most useful first; what does not fit is dropped from the end.
-    let parts = vec![
+    let mut parts = Vec::new();
+    if filtering {
+        parts.push(Span::styled(
+            format!("filter: {}▏", app.filter.value()),
+            p.fg(Color::Cyan),
+        ));
+    }
+    parts.extend([
         Span::raw(format!("{} connections", conns.len())),
         Span::styled(
             format!("{expiring} expiring <{}", window_label(summary.window)),
@@ -169,10 +159,9 @@ fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'sta
         ),
         Span::raw(auto),
         Span::raw(format!("sort {}", app.sort.label())),
-    ];
+    ]);
     // With proxy keys, what the proxy has served comes after the counts that need action.
     let keys = &app.snapshot.proxy_keys;
-    let mut parts = parts;
     if !keys.is_empty() {
         let calls: i64 = keys.iter().map(|k| k.requests).sum();
         let failures: i64 = keys.iter().map(|k| k.failures).sum();
@@ -190,7 +179,7 @@ fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'sta
             governed.push_str(&format!(", {refused} out of scope"));
         }
         parts.insert(
-            4,
+            parts.len() - 2,
             Span::styled(
                 format!("proxy {calls} calls, {failures} failed{governed}"),
                 if failures > 0 {
@@ -215,7 +204,8 @@ fn header_widget(app: &App, p: &Palette, now: i64, width: u16) -> Paragraph<'sta
         used += needs;
         second.push(part);
     }
-    Paragraph::new(vec![Line::from(first), Line::from(second)])
+    lines.push(Line::from(second));
+    lines
 }
 
 /// `text` broken at spaces into lines of at most `width` characters; a word longer than a

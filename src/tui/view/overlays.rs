@@ -43,8 +43,7 @@ fn confirm_text(confirm: &Confirm) -> (&'static str, Vec<String>) {
                         "becomes a 12-hour rotating token"
                     }
                 ),
-                "This cannot be undone: the app's rotation stays on, and the".into(),
-                "long-lived token stops working at the first refresh.".into(),
+                "This cannot be undone: the app's rotation stays on, and the long-lived token stops working at the first refresh.".into(),
             ]
             .into_iter()
             .chain(

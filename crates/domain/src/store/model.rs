@@ -225,6 +225,8 @@ pub enum Health {
     Revoked,
     Expired,
     Error,
+    /// A connection that holds no token at all (every one moved or removed).
+    NoTokens,
     Ok,
 }
 
@@ -236,6 +238,7 @@ impl Health {
             Health::Revoked => "revoked",
             Health::Expired => "expired",
             Health::Error => "error",
+            Health::NoTokens => "no_tokens",
             Health::Ok => "ok",
         }
     }
@@ -265,13 +268,13 @@ impl TokenInfo {
 }
 
 impl Connection {
-    /// The worst of the tokens' health (`ok` for a connection without tokens).
+    /// The worst of the tokens' health (`no_tokens` for a connection without any).
     pub fn health(&self, now: i64) -> Health {
         self.tokens
             .iter()
             .map(|t| t.health(now))
             .min()
-            .unwrap_or(Health::Ok)
+            .unwrap_or(Health::NoTokens)
     }
 }
 
