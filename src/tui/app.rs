@@ -48,6 +48,12 @@ pub enum Confirm {
         id: String,
         name: String,
     },
+    /// Install the app (by id) again, as a new connection beside the healthy one selected.
+    Install {
+        app_id: String,
+        app_name: String,
+        beside: String,
+    },
 }
 
 /// A login the dashboard started.
@@ -139,6 +145,8 @@ pub enum Effect {
         name: String,
     },
     Copy(TokenRef),
+    /// Put the login's authorize link on the clipboard (OSC 52).
+    CopyLink(String),
     /// Install, or re-auth a connection adding scopes.
     Login(LoginRequest),
     CancelLogin,

@@ -169,6 +169,10 @@ impl Executor {
                 })
             }
             Effect::Copy(token) => self.spawn_job(Job::Copy, |e| copy_token(e, token)),
+            Effect::CopyLink(url) => self.spawn_job(Job::Copy, |_| async move {
+                to_clipboard(&url)?;
+                Ok("copied the link to the clipboard".to_owned())
+            }),
             Effect::Login(request) => self.start_login(request),
             Effect::CancelLogin => {
                 if let Some(task) = self.login.take() {
@@ -303,18 +307,22 @@ fn console_result(method: &str, report: CallReport) -> JobResult {
     }
 }
 
-/// Put a usable token (the same policy as `xox token`) on the clipboard with OSC 52, which
-/// the terminal handles (also over ssh).
+/// Put `text` on the clipboard with OSC 52, which the terminal handles (also over ssh).
+fn to_clipboard(text: &str) -> Result<(), String> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout().lock();
+    out.write_all(format!("\x1b]52;c;{encoded}\x07").as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| e.to_string())
+}
+
+/// Put a usable token (the same policy as `xox token`) on the clipboard.
 async fn copy_token(engine: Arc<Engine>, token: TokenRef) -> JobResult {
     let usable = engine
         .usable_token(&token.connection_id, Some(token.kind), engine.window())
         .await
         .map_err(|e| e.to_string())?;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(usable.token.expose());
-    let mut out = std::io::stdout().lock();
-    out.write_all(format!("\x1b]52;c;{encoded}\x07").as_bytes())
-        .and_then(|_| out.flush())
-        .map_err(|e| e.to_string())?;
+    to_clipboard(usable.token.expose())?;
     let mut text = format!(
         "copied the {} token of {} to the clipboard",
         token.kind, token.connection

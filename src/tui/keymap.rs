@@ -387,6 +387,14 @@ pub const BINDINGS: &[Binding] = &[
         Some("close"),
     ),
     b(
+        Action::Copy,
+        &[Char('y')],
+        "y",
+        "copy the link (OSC 52)",
+        &[Login],
+        Some("copy the link"),
+    ),
+    b(
         Action::Cancel,
         &[Esc, Char('q')],
         "esc",

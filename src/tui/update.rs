@@ -115,14 +115,15 @@ fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
             app.mode = Mode::Messages(Box::new(mode));
             vec![]
         }
-        Mode::Login(_) => {
-            if keymap::action(Scope::Login, &key) == Some(Action::Cancel) {
+        Mode::Login(state) => match (keymap::action(Scope::Login, &key), state) {
+            (Some(Action::Cancel), _) => {
                 app.mode = std::mem::replace(&mut app.after_login, Mode::Dashboard);
                 app.busy.remove(&Job::Login);
-                return vec![Effect::CancelLogin];
+                vec![Effect::CancelLogin]
             }
-            vec![]
-        }
+            (Some(Action::Copy), LoginState::Waiting { url }) => vec![Effect::CopyLink(url)],
+            _ => vec![],
+        },
         // With both tokens offered for exchange, b or u keeps just one of them.
         Mode::Confirm(Confirm::Exchange(tokens))
             if tokens.len() > 1 && matches!(key.code, KeyCode::Char('b' | 'u')) =>
@@ -159,6 +160,7 @@ fn on_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
                         app.busy.insert(Job::Remove(id.clone()));
                         vec![Effect::Remove { id, name }]
                     }
+                    Confirm::Install { app_id, .. } => install(app, app_id),
                 }
             }
             Some(Action::No) => {
@@ -257,30 +259,56 @@ fn on_dashboard_key(app: &mut App, key: KeyEvent, now: i64) -> Vec<Effect> {
                     },
                 );
             }
-            // Else a new install of the selected connection's app, or of the first registered one.
-            let app_id = app
+            // A healthy connection needs nothing: a new install of its app beside it is
+            // asked for first, since with real Slack it is a consent screen and a new row.
+            // Tokens kept without an app install (app-level, configuration) have no app to
+            // install: the first registered one is offered instead.
+            let of_selected = app
                 .selected_connection()
-                .map(|c| c.app_id.clone())
-                .or_else(|| app.snapshot.apps.first().map(|a| a.id.clone()));
-            let Some(app_id) = app_id else {
+                .filter(|c| !c.is_standalone())
+                .map(|c| (c.app_id.clone(), c.app_name.clone()));
+            let first = || {
+                app.snapshot
+                    .apps
+                    .iter()
+                    .find(|a| crate::engine::check_app_name(&a.name))
+                    .map(|a| (a.id.clone(), a.name.clone()))
+            };
+            let Some((app_id, app_name)) = of_selected.or_else(first) else {
                 app.status = Some(Status::error(
                     "no app registered yet: xox app add NAME --client-id ID",
                 ));
                 return vec![];
             };
-            start_login(
-                app,
-                LoginRequest::Install {
-                    app: app_id,
-                    name: None,
-                    bot: None,
-                    user: None,
-                    team: None,
-                },
-            )
+            match app.selected_connection() {
+                Some(c) => {
+                    app.mode = Mode::Confirm(Confirm::Install {
+                        app_id,
+                        app_name,
+                        beside: c.name.clone(),
+                    });
+                    vec![]
+                }
+                // With no connection yet there is nothing to mistake it for.
+                None => install(app, app_id),
+            }
         }
         _ => connection_action(app, action),
     }
+}
+
+/// Install the app `app_id` as a new connection.
+fn install(app: &mut App, app_id: String) -> Vec<Effect> {
+    start_login(
+        app,
+        LoginRequest::Install {
+            app: app_id,
+            name: None,
+            bot: None,
+            user: None,
+            team: None,
+        },
+    )
 }
 
 /// Open the login dialog and start the install; the dialog returns to where it opened.

@@ -221,7 +221,13 @@ fn removing_a_connection_asks_first() {
 #[test]
 fn adding_a_connection_takes_the_selected_or_first_app() {
     let mut app = app();
-    let effects = press(&mut app, "a");
+    // The selected connection is healthy: a new install beside it is asked for first.
+    assert!(press(&mut app, "a").is_empty());
+    assert!(matches!(
+        &app.mode,
+        Mode::Confirm(Confirm::Install { beside, .. }) if beside == "acme-classic"
+    ));
+    let effects = press(&mut app, "y");
     assert_eq!(
         effects,
         vec![Effect::Login(LoginRequest::Install {
@@ -286,12 +292,17 @@ fn add_on_a_connection_that_needs_reauth_reauthorizes_it_in_place() {
             user: Scopes::default(),
         })]
     );
-    // On a healthy connection, `a` installs its app again as a new connection.
+    // On a healthy connection, `a` asks before installing its app again as a new
+    // connection; n keeps things as they are.
     login_done(&mut app);
     assert_eq!(app.mode, Mode::Dashboard);
     press(&mut app, "gg");
+    assert!(press(&mut app, "a").is_empty());
+    assert!(press(&mut app, "n").is_empty());
+    assert_eq!(app.mode, Mode::Dashboard);
+    press(&mut app, "a");
     assert!(matches!(
-        press(&mut app, "a").as_slice(),
+        press(&mut app, "y").as_slice(),
         [Effect::Login(LoginRequest::Install { name: None, .. })]
     ));
 }

@@ -277,3 +277,33 @@ fn the_header_shows_what_the_governor_held() {
         "{after}"
     );
 }
+
+/// The authorize link is drawn whole from the first column at every size, with no border
+/// inside it, and y copies it.
+#[test]
+fn the_login_link_is_whole_and_copied_with_y() {
+    let url = "https://slack.com/oauth/v2/authorize?client_id=1000000001.2000000001&scope=chat%3Awrite%2Cchannels%3Aread%2Cusers%3Aread&user_scope=search%3Aread&redirect_uri=http%3A%2F%2Flocalhost%3A8976%2Fcallback&state=Zk3q9Vt2mW8xYc4RbN7pLs1HdJ6eGa0T";
+    for (w, h) in [(60, 20), (80, 24), (120, 40)] {
+        let mut app = app();
+        update(
+            &mut app,
+            Msg::Resize {
+                width: w,
+                height: h,
+            },
+            NOW,
+        );
+        app.mode = Mode::Login(crate::tui::app::LoginState::Waiting { url: url.into() });
+        let screen = screen_text(&render(&app, w, h));
+        let rows: Vec<&str> = screen.lines().collect();
+        let first = rows.iter().position(|r| r.starts_with("https://")).unwrap();
+        let joined: String = rows[first..]
+            .iter()
+            .take_while(|r| !r.trim().is_empty())
+            .map(|r| r.trim_end())
+            .collect();
+        assert_eq!(joined, url, "at {w}×{h}:\n{screen}");
+        assert!(!screen.contains('│'), "no border at {w}×{h}:\n{screen}");
+        assert_eq!(press(&mut app, "y"), vec![Effect::CopyLink(url.into())]);
+    }
+}

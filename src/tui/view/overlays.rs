@@ -70,6 +70,17 @@ fn confirm_text(confirm: &Confirm) -> (&'static str, Vec<String>) {
                 format!("Slack: `xox remove {name} --revoke --yes` revokes them first."),
             ],
         ),
+        Confirm::Install {
+            app_name, beside, ..
+        } => (
+            "add another connection?",
+            vec![
+                format!("{beside} is healthy: there is nothing to re-authorize."),
+                format!(
+                    "Install {app_name} again, into this or another workspace, as a new connection?"
+                ),
+            ],
+        ),
         Confirm::Copy(t) => (
             "copy the access token?",
             vec![
@@ -141,30 +152,33 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
             lines.push(Line::styled("y confirm · n/esc cancel", p.bold()));
             modal(frame, area, title, lines, 70);
         }
-        Mode::Login(state) => {
-            let lines = match state {
-                LoginState::Starting => vec![Line::raw(format!(
-                    "{} starting the callback listener…",
+        Mode::Login(LoginState::Starting) => modal(
+            frame,
+            area,
+            "add a connection",
+            vec![Line::raw(format!(
+                "{} starting the callback listener…",
+                spinner(app)
+            ))],
+            area.width.saturating_sub(4),
+        ),
+        // The link whole, on the screen's own lines from the first column, with no border
+        // to split it: it is copied by mouse (or with y, by OSC 52) and carries the state
+        // the callback checks, so a link cut short would not work.
+        Mode::Login(LoginState::Waiting { url }) => {
+            let lines = vec![
+                Line::styled("add a connection", p.bold()),
+                Line::raw("Open this link to install the app; xox waits for Slack's redirect:"),
+                Line::raw(""),
+                Line::styled(url.clone(), p.fg(Color::Cyan)),
+                Line::raw(""),
+                Line::raw(format!(
+                    "{} waiting for the browser · y copies the link · esc cancels",
                     spinner(app)
-                ))],
-                LoginState::Waiting { url } => vec![
-                    Line::raw("Open this link to install the app; xox waits for Slack's redirect:"),
-                    Line::raw(""),
-                    Line::styled(url.clone(), p.fg(Color::Cyan)),
-                    Line::raw(""),
-                    Line::raw(format!(
-                        "{} waiting for the browser · esc cancels",
-                        spinner(app)
-                    )),
-                ],
-            };
-            modal(
-                frame,
-                area,
-                "add a connection",
-                lines,
-                area.width.saturating_sub(4),
-            );
+                )),
+            ];
+            frame.render_widget(Clear, area);
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
         }
         Mode::Console => {
             let conn = app
