@@ -789,3 +789,62 @@ fn the_man_pages_name_only_pages_that_exist_and_the_environment() {
         "the pages name their subcommands' pages: {named}"
     );
 }
+
+/// Scope names are checked against the catalogue: an app keeps what it is given, with a
+/// warning and the nearest known scope; a login refuses at once what Slack would refuse on
+/// its own page (and never call back for), unless --force.
+#[test]
+fn scope_names_are_checked_before_slack_is_asked() {
+    let (_sim, env) = with_acme_prod();
+    let out = env.run(
+        &["app", "set", "acme", "--scopes", "chat:wrte,users:read"],
+        "",
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"chat:wrte\" is not a Slack scope xox knows (did you mean chat:write?)"),
+        "{err}"
+    );
+    assert!(!err.contains("users:read"), "{err}");
+
+    let started = std::time::Instant::now();
+    let err = env.fails(
+        &[
+            "login",
+            "--reauth",
+            "acme-prod",
+            "--scopes",
+            "not:a:scope",
+            "--no-browser",
+        ],
+        "",
+    );
+    assert!(
+        err.contains("\"not:a:scope\" is not a Slack scope"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    // With --force the link is printed; the simulator, like Slack, then refuses the scope
+    // on its own page.
+    let mut cmd = env.command(&[
+        "login",
+        "--reauth",
+        "acme-prod",
+        "--scopes",
+        "not:a:scope",
+        "--no-browser",
+        "--force",
+        "--timeout",
+        "1",
+    ]);
+    cmd.stdin(std::process::Stdio::null());
+    let out = env.run_with(cmd, "");
+    let link = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        link.contains("scope=") && link.contains("not%3Aa%3Ascope"),
+        "{link}"
+    );
+}

@@ -70,6 +70,7 @@ async fn the_demo_is_seeded_and_its_login_needs_no_browser() {
                 team: None,
             },
             HeldElsewhere::Refuse,
+            xox::engine::ScopeCheck::Known,
         )
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 use super::{Context, format, print_json};
 use crate::engine::AppChanges;
 use crate::engine::NewApp;
+use crate::engine::unknown_scopes;
 use crate::engine::{Scopes, Secret};
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
@@ -227,6 +228,7 @@ async fn add(ctx: &Context, args: AddArgs) -> anyhow::Result<()> {
             forward_to: None,
         })
         .await?;
+    warn_unknown_scopes(&app.bot_scopes.union(&app.user_scopes));
     if args.json {
         print_json(&serde_json::to_value(&app)?);
     } else {
@@ -256,13 +258,26 @@ async fn set(ctx: &Context, args: SetArgs) -> anyhow::Result<()> {
         },
         forward_to: args.forward_to,
     };
+    let given = [&changes.bot_scopes, &changes.user_scopes]
+        .into_iter()
+        .flatten()
+        .fold(Scopes::default(), |all, s| all.union(s));
     let app = engine.set_app(&args.name, changes).await?;
+    warn_unknown_scopes(&given);
     if args.json {
         print_json(&serde_json::to_value(&app)?);
     } else {
         outln!("updated app {} (client id {})", app.name, app.client_id);
     }
     Ok(())
+}
+
+/// Scopes are kept as given (Slack may know newer ones than the catalogue), with a warning
+/// for each the catalogue does not know: an install asking for it fails.
+fn warn_unknown_scopes(scopes: &Scopes) {
+    for unknown in unknown_scopes(scopes) {
+        errln!("warning: {unknown}; an install asking for it fails with invalid_scope");
+    }
 }
 
 async fn list(ctx: &Context, json: bool) -> anyhow::Result<()> {

@@ -2,11 +2,11 @@
 //! re-authorizes an existing connection in place, optionally with more scopes.
 
 use super::{Context, format, parse_window};
-use crate::engine::LoginRequest;
 use crate::engine::Scopes;
 use crate::engine::StopLevel;
 use crate::engine::now_unix;
 use crate::engine::{LoggedIn, LoginError};
+use crate::engine::{LoginRequest, ScopeCheck};
 use clap::Args;
 use std::process::Stdio;
 use std::time::Duration;
@@ -38,6 +38,9 @@ pub struct LoginArgs {
     /// Only print the authorize URL; do not open a browser
     #[arg(long)]
     no_browser: bool,
+    /// Ask for scopes xox's catalogue does not know (newer than it)
+    #[arg(long)]
+    force: bool,
     /// Give up waiting for the browser after this long (seconds, or 5m)
     #[arg(long, default_value = "5m", value_parser = parse_window)]
     timeout: Duration,
@@ -76,7 +79,15 @@ pub async fn run(ctx: &Context, args: LoginArgs) -> anyhow::Result<()> {
         },
     };
     let pending = engine
-        .start_login(request, super::import::held_elsewhere(args.replace))
+        .start_login(
+            request,
+            super::import::held_elsewhere(args.replace),
+            if args.force {
+                ScopeCheck::Any
+            } else {
+                ScopeCheck::Known
+            },
+        )
         .await?;
     let redirect = pending.redirect_uri().to_owned();
     errln!(

@@ -266,7 +266,11 @@ impl Executor {
         self.login = Some(tokio::spawn(async move {
             let result = async {
                 let pending = engine
-                    .start_login(request, crate::engine::HeldElsewhere::Refuse)
+                    .start_login(
+                        request,
+                        crate::engine::HeldElsewhere::Refuse,
+                        crate::engine::ScopeCheck::Known,
+                    )
                     .await
                     .map_err(|e| e.to_string())?;
                 let url = pending.url().to_string();

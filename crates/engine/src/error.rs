@@ -29,6 +29,10 @@ pub enum EngineError {
     NothingToRefresh { conn: String },
     #[error("call #{0} was replayed successfully already; there is nothing to replay")]
     AlreadyReplayed(i64),
+    #[error(
+        "{0}: Slack would refuse the install with invalid_scope on its own page and never call back; correct the scope (`xox app set APP --scopes …` for an app's defaults), or add --force for a scope newer than xox's catalogue"
+    )]
+    UnknownScopes(crate::install::UnknownScopes),
     #[error("call #{0} was dismissed; there is nothing to replay")]
     Dismissed(i64),
     #[error(

@@ -105,6 +105,7 @@ impl Engine {
         &self,
         request: LoginRequest,
         held: HeldElsewhere,
+        check: ScopeCheck,
     ) -> EngineResult<PendingLogin> {
         let plan = match request {
             LoginRequest::Install {
@@ -137,6 +138,12 @@ impl Engine {
                 LoginPlan::reauth(app, secret, &connection, (&bot, &user), held)
             }
         };
+        // Slack answers a scope it does not know on its own page and never calls back: the
+        // login would wait its whole timeout for nothing.
+        let unknown = unknown_scopes(&plan.bot_scopes.union(&plan.user_scopes));
+        if !unknown.is_empty() && check == ScopeCheck::Known {
+            return Err(EngineError::UnknownScopes(UnknownScopes(unknown)));
+        }
         Ok(plan.start(self.http()?, &self.data_dir()).await?)
     }
 
@@ -163,4 +170,54 @@ impl Engine {
         }
         self.connection(&connection.id).await
     }
+}
+
+/// Which scopes a login may ask Slack for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeCheck {
+    /// Only those the catalogue knows.
+    Known,
+    /// Any (`--force`): a scope newer than the catalogue.
+    Any,
+}
+
+/// A scope the catalogue does not know, with the known one nearest to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownScope {
+    pub scope: String,
+    pub nearest: Option<String>,
+}
+
+impl std::fmt::Display for UnknownScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?} is not a Slack scope xox knows", self.scope)?;
+        match &self.nearest {
+            Some(nearest) => write!(f, " (did you mean {nearest}?)"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Several unknown scopes, said in one sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownScopes(pub Vec<UnknownScope>);
+
+impl std::fmt::Display for UnknownScopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let each: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&each.join("; "))
+    }
+}
+
+/// The scopes in `scopes` the catalogue does not know.
+pub fn unknown_scopes(scopes: &Scopes) -> Vec<UnknownScope> {
+    let catalogue = crate::slack::catalogue::catalogue();
+    scopes
+        .iter()
+        .filter(|scope| !catalogue.knows_scope(scope))
+        .map(|scope| UnknownScope {
+            scope: scope.to_owned(),
+            nearest: catalogue.nearest_scope(scope).map(str::to_owned),
+        })
+        .collect()
 }

@@ -35,7 +35,9 @@ pub use error::{EngineError, EngineResult};
 pub use failures::{ExplainedCall, blocking_step, standing};
 pub use governor::{DEFAULT_MAX_WAIT, GovernorCounts, GovernorSettings};
 pub use hooks::{AddedHook, HookTarget, hooks_recorded};
-pub use install::{Imported, LoginRequest};
+pub use install::{
+    Imported, LoginRequest, ScopeCheck, UnknownScope, UnknownScopes, unknown_scopes,
+};
 pub use manifest::PushedManifest;
 pub use org_teams::TEAMS_EVERY;
 pub use private_files::{FILE_PATH, PrivateFile};

@@ -239,6 +239,18 @@ impl Catalogue {
         (distance <= 3 && distance * 3 <= name.len()).then_some(nearest)
     }
 
+    /// The scope nearest to `scope` (a typo's), if one is near enough to mean.
+    pub fn nearest_scope(&self, scope: &str) -> Option<&str> {
+        let lower = scope.to_ascii_lowercase();
+        let (distance, nearest) = self
+            .scopes
+            .iter()
+            .map(|s| (strsim::levenshtein(&lower, s), s.as_str()))
+            // Ties go to the first in order, so the suggestion is the same every time.
+            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))?;
+        (distance <= 3 && distance * 3 <= scope.len()).then_some(nearest)
+    }
+
     /// Whether Slack has a scope by this name.
     pub fn knows_scope(&self, scope: &str) -> bool {
         self.scopes.contains(scope)
