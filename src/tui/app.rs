@@ -203,6 +203,9 @@ pub struct App {
     pub filter: tui_input::Input,
     pub console: tui_input::Input,
     pub console_kind: Option<TokenKind>,
+    /// What Tab completes from while it is pressed again and again: the text typed, and
+    /// the completion shown last.
+    pub console_completing: Option<(String, usize)>,
     pub busy: HashSet<Job>,
     pub spinner: usize,
     pub auto_refresh: bool,
@@ -238,6 +241,7 @@ impl App {
             filter: tui_input::Input::default(),
             console: tui_input::Input::default(),
             console_kind: None,
+            console_completing: None,
             busy: HashSet::new(),
             spinner: 0,
             auto_refresh,

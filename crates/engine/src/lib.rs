@@ -108,11 +108,11 @@ pub fn check_method(method: &str) -> EngineResult<()> {
     })
 }
 
-/// The first of the catalogue's method names that starts with `prefix`, for completion.
-pub fn complete_method(prefix: &str) -> Option<&'static str> {
+/// The catalogue's method names that start with `prefix`, in its order, for completion.
+pub fn complete_method(prefix: &str) -> Vec<&'static str> {
     xox_domain::slack::catalogue::catalogue()
         .complete(prefix)
-        .next()
+        .collect()
 }
 
 use crate::rotation::{RetryPolicy, Rotator};

@@ -279,6 +279,54 @@ fn the_call_console_completes_methods_and_calls() {
     assert_eq!(effects, vec![expected]);
 }
 
+/// Text with spaces is quoted as in a shell, Tab goes round the matching methods, and
+/// the line-editing keys edit.
+#[test]
+fn the_call_console_quotes_cycles_and_edits_like_a_shell() {
+    let ctrl = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    let mut app = app();
+    press(&mut app, "c");
+    press(&mut app, "chat.post");
+    update(&mut app, key(KeyCode::Tab), NOW);
+    let first = app.console.value().to_owned();
+    update(&mut app, key(KeyCode::Tab), NOW);
+    let second = app.console.value().to_owned();
+    assert!(first.starts_with("chat.post") && second.starts_with("chat.post"));
+    assert_ne!(first, second, "a second Tab offers the next match");
+    let matches = crate::engine::complete_method("chat.post");
+    for _ in 1..matches.len() {
+        update(&mut app, key(KeyCode::Tab), NOW);
+    }
+    assert_eq!(app.console.value(), first, "and comes round again");
+    // Ctrl-U clears the line; Ctrl-A goes to its start.
+    update(&mut app, ctrl('u'), NOW);
+    assert_eq!(app.console.value(), "");
+    press(&mut app, "channel=C1 text=\"hi there\"");
+    update(&mut app, ctrl('a'), NOW);
+    press(&mut app, "chat.postMessage ");
+    let effects = update(&mut app, key(KeyCode::Enter), NOW);
+    assert_eq!(
+        effects,
+        vec![Effect::Call {
+            connection_id: "c-acme-classic".into(),
+            kind: None,
+            method: "chat.postMessage".into(),
+            args: vec!["channel=C1".into(), "text=hi there".into()],
+        }]
+    );
+    // An unclosed quote is said, not sent.
+    press(&mut app, "c");
+    press(&mut app, "chat.postMessage text=\"oops");
+    assert!(update(&mut app, key(KeyCode::Enter), NOW).is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("quote is not closed")
+    );
+}
+
 #[test]
 fn add_on_a_connection_that_needs_reauth_reauthorizes_it_in_place() {
     let mut app = app();

@@ -94,6 +94,15 @@ fn confirm_text(confirm: &Confirm) -> (&'static str, Vec<String>) {
     }
 }
 
+/// The text with the cursor drawn where the editing keys put it, not always at the end.
+fn with_cursor(input: &tui_input::Input) -> String {
+    let chars: Vec<char> = input.value().chars().collect();
+    let at = input.cursor().min(chars.len());
+    let (before, after): (String, String) =
+        (chars[..at].iter().collect(), chars[at..].iter().collect());
+    format!("{before}▏{after}")
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
     match &app.mode {
         Mode::Help(under) => {
@@ -188,7 +197,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette) {
             let kind = app.console_kind.map_or("auto", |k| k.as_str());
             let lines = vec![
                 Line::raw(format!("on {conn} with the {kind} token:")),
-                Line::styled(format!("> {}▏", app.console.value()), p.fg(Color::Cyan)),
+                Line::styled(
+                    format!("> {}", with_cursor(&app.console)),
+                    p.fg(Color::Cyan),
+                ),
             ];
             modal(frame, area, "call", lines, 70);
         }
