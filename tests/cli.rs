@@ -848,3 +848,40 @@ fn scope_names_are_checked_before_slack_is_asked() {
         "{link}"
     );
 }
+
+/// Bash completes connection names where a connection is asked for, not file names.
+#[test]
+fn bash_completes_connection_names() {
+    let (_sim, env) = with_acme_prod();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_xox"))
+        .parent()
+        .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let complete = |words: &str, cword: usize| {
+        // The environment the tests give xox, and the built binary first on PATH.
+        let template = env.command(&[]);
+        let mut bash = std::process::Command::new("bash");
+        for (key, value) in template.get_envs() {
+            match value {
+                Some(value) => bash.env(key, value),
+                None => bash.env_remove(key),
+            };
+        }
+        let out = bash
+            .env("PATH", &path)
+            .arg("-c")
+            .arg(format!(
+                r#"source <(xox completions bash); COMP_WORDS=({words}); COMP_CWORD={cword}; _xox xox "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"; printf '%s\n' "${{COMPREPLY[@]}}""#
+            ))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(complete(r#"xox token """#, 2), "acme-prod\n");
+    assert_eq!(
+        complete(r#"xox call auth.test --conn acme"#, 4),
+        "acme-prod\n"
+    );
+    assert_eq!(complete(r#"xox login --reauth """#, 3), "acme-prod\n");
+    assert!(complete(r#"xox token acme-prod --wi"#, 3).contains("--within"));
+}

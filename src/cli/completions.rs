@@ -14,8 +14,73 @@ pub fn completions(args: CompletionsArgs) -> anyhow::Result<()> {
     let mut command = super::Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "xox", &mut out);
-    super::write_stdout(&String::from_utf8_lossy(&out));
+    let script = String::from_utf8_lossy(&out).into_owned();
+    let script = match args.shell {
+        Shell::Bash => with_connection_names(&script, &command),
+        _ => script,
+    };
+    super::write_stdout(&script);
     Ok(())
+}
+
+/// Asks the store (the one `XOX_DB` names, or the default) for its connections' names.
+const BASH_CONNECTIONS: &str = r#"
+__xox_connections() {
+    xox list --names 2>/dev/null
+}
+"#;
+
+/// clap's bash script, with connection names where a connection is asked for: after
+/// `--conn` and `--reauth`, and as the first word after a subcommand whose first argument is one (`xox
+/// token <TAB>`). clap offers file names there, which are never right.
+fn with_connection_names(script: &str, command: &clap::Command) -> String {
+    let names = r#"COMPREPLY=( $(compgen -W "$(__xox_connections)" -- "${cur}") )"#;
+    let mut script = script.to_owned();
+    for option in ["--conn", "--reauth"] {
+        script = script.replace(
+            &format!("{option})\n                    COMPREPLY=($(compgen -f \"${{cur}}\"))"),
+            &format!("{option})\n                    {names}"),
+        );
+    }
+    for path in subcommands_taking_a_connection(command, "xox") {
+        let case = format!("        {path})\n");
+        let Some(at) = script.find(&case) else {
+            continue;
+        };
+        // Before the block's own test: the first word after the subcommand, when it is not
+        // a flag, is the connection.
+        let depth = path.matches("__subcmd__").count() + 1;
+        let insert_at = at + case.len();
+        script.insert_str(
+            insert_at,
+            &format!(
+                "            if [[ ${{cur}} != -* && ${{COMP_CWORD}} -eq {depth} ]] ; then\n                {names}\n                return 0\n            fi\n"
+            ),
+        );
+    }
+    script.push_str(BASH_CONNECTIONS);
+    script
+}
+
+/// The bash case names (`xox__subcmd__token`, …) of the subcommands whose first positional
+/// argument is a connection.
+fn subcommands_taking_a_connection(command: &clap::Command, path: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for sub in command.get_subcommands() {
+        let mut sub = sub.clone();
+        // Deferred arguments are added when clap builds the subcommand.
+        sub.build();
+        let sub_path = format!("{path}__subcmd__{}", sub.get_name().replace('-', "__"));
+        if sub
+            .get_positionals()
+            .next()
+            .is_some_and(|arg| arg.get_id() == "conn")
+        {
+            found.push(sub_path.clone());
+        }
+        found.extend(subcommands_taking_a_connection(&sub, &sub_path));
+    }
+    found
 }
 
 #[derive(Args, Debug)]

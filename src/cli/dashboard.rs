@@ -7,7 +7,14 @@ use std::sync::Arc;
 
 pub async fn run(ctx: &Context) -> anyhow::Result<()> {
     if !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
-        return super::list::list(ctx, &super::list::ListArgs { json: false }).await;
+        return super::list::list(
+            ctx,
+            &super::list::ListArgs {
+                json: false,
+                names: false,
+            },
+        )
+        .await;
     }
     open(ctx.engine_reading()?, false).await
 }

@@ -10,6 +10,9 @@ use clap::Args;
 pub struct ListArgs {
     #[arg(long)]
     pub json: bool,
+    /// Only the connections' names, one a line (what shell completion offers)
+    #[arg(long, conflicts_with = "json")]
+    pub names: bool,
 }
 
 #[derive(Args, Debug)]
@@ -23,6 +26,12 @@ pub struct ShowArgs {
 pub async fn list(ctx: &Context, args: &ListArgs) -> anyhow::Result<()> {
     let conns = ctx.engine_reading()?.connections().await?;
     let now = now_unix();
+    if args.names {
+        for c in &conns {
+            outln!("{}", c.name);
+        }
+        return Ok(());
+    }
     if args.json {
         print_json(&serde_json::Value::Array(
             conns
