@@ -193,6 +193,11 @@ impl Status {
 pub struct App {
     pub db_label: String,
     pub snapshot: Snapshot,
+    /// Requests the proxies served, seen grow between loads: (when, how many). The store
+    /// keeps totals only, so the hour fills from when the dashboard opened.
+    pub proxy_calls: Vec<(i64, u64)>,
+    /// The proxies' total at the last load.
+    pub proxy_total: Option<i64>,
     /// Indices into `snapshot.connections`, filtered and sorted: the table's rows.
     pub rows: Vec<usize>,
     pub selected: usize,
@@ -239,6 +244,8 @@ impl App {
             messages: Default::default(),
             sort: SortKey::Name,
             filter: tui_input::Input::default(),
+            proxy_calls: Vec::new(),
+            proxy_total: None,
             console: tui_input::Input::default(),
             console_kind: None,
             console_completing: None,

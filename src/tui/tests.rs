@@ -70,6 +70,13 @@ fn snapshot() -> Snapshot {
         ),
         connection("gamma-reauth", Some(("T0GAMMA", "Gamma Ltd")), vec![reauth]),
     ];
+    // Rotating tokens were stored when Slack issued them, twelve hours before they expire.
+    let mut connections = connections;
+    for t in connections.iter_mut().flat_map(|c| c.tokens.iter_mut()) {
+        if let Some(at) = t.expires_at.filter(|_| t.rotating) {
+            t.updated_at = at - 43_200;
+        }
+    }
     let call = RecordedCall {
         id: 1,
         connection_id: "c-acme-classic".into(),
@@ -118,6 +125,14 @@ fn snapshot() -> Snapshot {
         failed,
         apps: vec![registered_app("acme-app")],
         proxy_keys,
+        // The hour's refreshes: three that worked (two in the last four minutes), one that
+        // did not.
+        refreshes: vec![
+            (NOW - 2_000, crate::engine::Outcome::Error),
+            (NOW - 1_000, crate::engine::Outcome::Ok),
+            (NOW - 100, crate::engine::Outcome::Ok),
+            (NOW - 30, crate::engine::Outcome::Ok),
+        ],
     }
 }
 

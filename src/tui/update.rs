@@ -40,6 +40,7 @@ fn step(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
         Msg::Loaded(snapshot) => {
             let selected_id = app.selected_connection().map(|c| c.id.clone());
             let selected_call = app.selected_failed().map(|f| f.call.id);
+            note_proxy_calls(app, &snapshot, now);
             app.snapshot = snapshot;
             rebuild_rows(app, selected_id, now);
             // The selection follows its call, not its row: a replay adds rows above it, and
@@ -83,6 +84,19 @@ fn step(app: &mut App, msg: Msg, now: i64) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// What the proxies served since the last load, for the header's hour of activity.
+fn note_proxy_calls(app: &mut App, snapshot: &crate::engine::Snapshot, now: i64) {
+    let total: i64 = snapshot.proxy_keys.iter().map(|k| k.requests).sum();
+    if let Some(before) = app.proxy_total
+        && total > before
+    {
+        app.proxy_calls.push((now, (total - before) as u64));
+    }
+    app.proxy_total = Some(total);
+    app.proxy_calls
+        .retain(|(at, _)| now - at < crate::engine::ACTIVITY_SECS);
 }
 
 fn move_in(len: usize, current: usize, action: Action, page: usize) -> usize {

@@ -47,7 +47,7 @@ pub use public_install::{INSTALL_LIFETIME_SECS, InstallRefusal, InstallStart};
 pub use rotate::{Exchanged, Refreshed, TokenRef, TokenRefresh};
 pub use sdk_import::SdkImport;
 pub use slack_requests::{SlackReply, SlackRequest, SlackRoute};
-pub use summary::{Snapshot, StoreFacts, Summary};
+pub use summary::{ACTIVITY_SECS, Activity, Snapshot, StoreFacts, Summary, in_buckets};
 pub use usable::{TokenWarning, UsableToken};
 pub use webhook_relay::WebhookPost;
 

@@ -1,9 +1,9 @@
 //! What the dashboard shows in one go (`Snapshot`), and the counts its header and `list`
 //! print (`Summary`), computed one way for both.
 
-use super::failures::{ExplainedCall, explain};
+use super::failures::{ExplainedCall, explain, standing};
 use super::{Engine, EngineResult};
-use crate::store::{App, CallState, Connection, Health, ProxyKey};
+use crate::store::{App, Connection, EventAction, Health, Outcome, ProxyKey, now_unix};
 use std::time::Duration;
 
 /// Everything the dashboard loads from the store at once.
@@ -13,6 +13,58 @@ pub struct Snapshot {
     pub failed: Vec<ExplainedCall>,
     pub apps: Vec<App>,
     pub proxy_keys: Vec<ProxyKey>,
+    /// Every refresh of the last [`ACTIVITY_SECS`] and how it went, oldest first.
+    pub refreshes: Vec<(i64, Outcome)>,
+}
+
+/// How far back the dashboard's activity reaches: an hour.
+pub const ACTIVITY_SECS: i64 = 3600;
+
+/// The last hour in `buckets` equal slices, oldest first, for a sparkline: refreshes that
+/// worked, and failures (failed calls and refreshes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub refreshes: Vec<u64>,
+    pub failures: Vec<u64>,
+}
+
+impl Activity {
+    pub fn of(snapshot: &Snapshot, now: i64, buckets: usize) -> Activity {
+        let refreshes = snapshot
+            .refreshes
+            .iter()
+            .filter(|(_, outcome)| *outcome == Outcome::Ok)
+            .map(|(at, _)| (*at, 1));
+        let failures = snapshot.failed.iter().map(|f| (f.call.at, 1)).chain(
+            snapshot
+                .refreshes
+                .iter()
+                .filter(|(_, outcome)| outcome.is_failure())
+                .map(|(at, _)| (*at, 1)),
+        );
+        Activity {
+            refreshes: in_buckets(refreshes, now, buckets),
+            failures: in_buckets(failures, now, buckets),
+        }
+    }
+}
+
+/// `counts` at their times, summed into `buckets` equal slices of the hour before `now`,
+/// oldest first; what falls outside the hour is left out.
+pub fn in_buckets(counts: impl Iterator<Item = (i64, u64)>, now: i64, buckets: usize) -> Vec<u64> {
+    let mut sums = vec![0; buckets];
+    if buckets == 0 {
+        return sums;
+    }
+    for (at, count) in counts {
+        let ago = now - at;
+        if !(0..ACTIVITY_SECS).contains(&ago) {
+            continue;
+        }
+        let slice = (ago * buckets as i64 / ACTIVITY_SECS) as usize;
+        sums[buckets - 1 - slice] += count;
+    }
+    sums
 }
 
 /// The counts that say whether anything needs attention.
@@ -51,10 +103,7 @@ impl Summary {
                 .iter()
                 .filter(|c| matches!(c.health(now), Health::NeedsReauth | Health::Revoked))
                 .count(),
-            open_failures: failed
-                .iter()
-                .filter(|f| f.call.state != CallState::ReplayedOk)
-                .count(),
+            open_failures: failed.iter().filter(|f| standing(&f.call)).count(),
             window,
         }
     }
@@ -76,11 +125,13 @@ impl Engine {
                 let failed = explain(s, calls)?;
                 let apps = s.apps()?;
                 let proxy_keys = s.proxy_keys()?;
+                let refreshes = s.event_times(EventAction::Refresh, now_unix() - ACTIVITY_SECS)?;
                 Ok::<_, crate::store::StoreError>(Snapshot {
                     connections,
                     failed,
                     apps,
                     proxy_keys,
+                    refreshes,
                 })
             })
             .await?)
@@ -108,5 +159,25 @@ impl Engine {
                 })
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_fall_in_their_slice_of_the_hour_oldest_first() {
+        let now = 10_000;
+        let counts = [
+            (now, 1),
+            (now - 59, 2),
+            (now - 3599, 4),
+            (now - 3600, 8),
+            (now + 5, 16),
+        ];
+        // Four slices of fifteen minutes: the newest holds now and a minute ago.
+        assert_eq!(in_buckets(counts.into_iter(), now, 4), vec![4, 0, 0, 3]);
+        assert_eq!(in_buckets(counts.into_iter(), now, 0), Vec::<u64>::new());
     }
 }

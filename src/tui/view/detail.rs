@@ -7,8 +7,10 @@ use crate::engine::describe;
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::symbols;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, LineGauge, Paragraph, Wrap};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
     let Some(c) = app.selected_connection() else {
@@ -48,6 +50,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
         ),
     ));
     lines.push(Line::raw(""));
+    let mut gauges = Vec::new();
     for t in &c.tokens {
         let expiry = match t.expires_at {
             Some(at) => format!(
@@ -68,6 +71,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
             ],
             width,
         ));
+        // A rotating token's life so far, drawn under it once the lines are laid out.
+        if let Some(at) = t.expires_at.filter(|_| t.rotating) {
+            gauges.push((lines.len(), lifetime_left(at, t.updated_at, now)));
+            lines.push(Line::raw(""));
+        }
         if let Some(reason) = &t.status_reason {
             lines.extend(hanging(
                 Span::raw("  reason: "),
@@ -176,10 +184,61 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
     let block = Block::default()
         .borders(Borders::TOP)
         .title(format!(" {} ", c.name));
+    let inner = block.inner(area);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false }),
         area,
     );
+    // Every line before the last gauge is laid out to the width already (`hanging`), so
+    // its row is its index.
+    for (row, (ratio, label)) in gauges {
+        let y = inner.y + row as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        let gauge = LineGauge::default()
+            .ratio(ratio)
+            .label(label)
+            .filled_style(p.fg(if ratio < 0.1 {
+                Color::Red
+            } else if ratio < 0.2 {
+                Color::Yellow
+            } else {
+                Color::Green
+            }))
+            .filled_symbol(symbols::line::THICK_HORIZONTAL)
+            .unfilled_symbol(symbols::line::HORIZONTAL);
+        let width = inner.width.saturating_sub(2).min(60);
+        frame.render_widget(
+            gauge,
+            Rect {
+                x: inner.x + 2,
+                y,
+                width,
+                height: 1,
+            },
+        );
+    }
+}
+
+/// What is left of a token's life (from when it was stored to when it expires), as a
+/// ratio and as words.
+fn lifetime_left(expires_at: i64, stored_at: i64, now: i64) -> (f64, String) {
+    // Slack's rotating tokens live twelve hours; a token stored long before (its row
+    // written for another reason since) is measured against that.
+    let life = match expires_at - stored_at {
+        life if (1..=2 * 43_200).contains(&life) => life,
+        _ => 43_200,
+    };
+    let left = (expires_at - now).clamp(0, life);
+    (
+        left as f64 / life as f64,
+        format!(
+            "{} of {} left",
+            describe::countdown(Some(expires_at), now),
+            describe::countdown(Some(now + life), now)
+        ),
+    )
 }

@@ -1,5 +1,6 @@
 //! `view`: draws `App` into a frame. Pure: countdowns come from `now`, nothing is stored.
 
+mod activity;
 mod dashboard;
 mod detail;
 mod failed;
@@ -79,14 +80,16 @@ pub fn view(app: &App, frame: &mut Frame, now: i64) {
     // cut at the edge; `m` shows it whole whatever its length.
     let status_lines = status_text(app, area.width, (area.height / 4).max(1));
     let header_lines = header_lines(app, &palette, now, area.width);
-    let [header, body, status, footer] = Layout::vertical([
+    let [header, activity, body, status, footer] = Layout::vertical([
         Constraint::Length(header_lines.len() as u16),
+        Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(status_lines.len().max(1) as u16),
         Constraint::Length(1),
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(header_lines), header);
+    activity::render(app, frame, activity, &palette, now);
     // An overlay (help, messages) draws over the screen it was opened from.
     let mut under = &app.mode;
     while let Mode::Help(inner) | Mode::Messages(inner) = under {

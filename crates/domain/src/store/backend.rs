@@ -217,6 +217,9 @@ pub trait EventStore {
     fn removed_connection(&self, name: &str) -> StoreResult<Option<String>>;
     /// How many events of `action` the trail holds, by outcome: every host's, ever.
     fn event_counts(&self, action: EventAction) -> StoreResult<Vec<(Outcome, i64)>>;
+    /// When each event of `action` since `since` happened, and how it went, oldest first:
+    /// every connection's.
+    fn event_times(&self, action: EventAction, since: i64) -> StoreResult<Vec<(i64, Outcome)>>;
 }
 
 /// Failed calls, kept to be explained and replayed.

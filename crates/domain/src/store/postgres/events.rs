@@ -44,4 +44,15 @@ impl EventStore for PostgresStore {
             .map(|r| Ok((rows::stored(r.get(0))?, r.get(1))))
             .collect()
     }
+
+    fn event_times(&self, action: EventAction, since: i64) -> StoreResult<Vec<(i64, Outcome)>> {
+        self.db()?
+            .query(
+                "SELECT at, outcome FROM events WHERE action = $1 AND at >= $2 ORDER BY at",
+                &[&action.as_str(), &since],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0), rows::stored(r.get(1))?)))
+            .collect()
+    }
 }

@@ -194,10 +194,12 @@ ALTER TABLE proxy_keys ADD COLUMN read_only BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE proxy_keys ADD COLUMN expires_at BIGINT;
 ALTER TABLE proxy_keys ADD COLUMN refused BIGINT NOT NULL DEFAULT 0;
 "#,
-    // 7: dismissed and settled failed calls, as the file's version 10.
+    // 7: dismissed and settled failed calls, and the hour of refreshes, as the file's
+    // version 10.
     r#"
 CREATE INDEX calls_standing ON calls (connection_id, method)
     WHERE state IN ('open', 'replay_failed');
+CREATE INDEX events_by_action ON events (action, at);
 "#,
 ];
 

@@ -87,4 +87,19 @@ impl EventStore for SqliteStore {
             .map_err(|e| self.sql(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
     }
+
+    fn event_times(&self, action: EventAction, since: i64) -> StoreResult<Vec<(i64, Outcome)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, outcome FROM events WHERE action = ?1 AND at >= ?2 ORDER BY at",
+            )
+            .map_err(|e| self.sql(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params![action, since], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.sql(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.sql(e))
+    }
 }

@@ -251,10 +251,12 @@ ALTER TABLE proxy_keys ADD COLUMN expires_at INTEGER;
 ALTER TABLE proxy_keys ADD COLUMN refused INTEGER NOT NULL DEFAULT 0;
 "#,
     // 10: failed calls can be dismissed, and close when the same call later succeeds:
-    // the calls still standing, found by connection and method.
+    // the calls still standing, found by connection and method; and the dashboard's hour
+    // of refreshes, found by action and time.
     r#"
 CREATE INDEX calls_standing ON calls (connection_id, method)
     WHERE state IN ('open', 'replay_failed');
+CREATE INDEX events_by_action ON events (action, at);
 "#,
 ];
 
