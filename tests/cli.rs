@@ -809,17 +809,15 @@ fn scope_names_are_checked_before_slack_is_asked() {
     assert!(!err.contains("users:read"), "{err}");
 
     let started = std::time::Instant::now();
-    let err = env.fails(
-        &[
-            "login",
-            "--reauth",
-            "acme-prod",
-            "--scopes",
-            "not:a:scope",
-            "--no-browser",
-        ],
-        "",
-    );
+    let login = [
+        "login",
+        "--reauth",
+        "acme-prod",
+        "--scopes",
+        "not:a:scope",
+        "--no-browser",
+    ];
+    let err = env.fails(&login, "");
     assert!(
         err.contains("\"not:a:scope\" is not a Slack scope"),
         "{err}"
@@ -829,17 +827,7 @@ fn scope_names_are_checked_before_slack_is_asked() {
 
     // With --force the link is printed; the simulator, like Slack, then refuses the scope
     // on its own page.
-    let mut cmd = env.command(&[
-        "login",
-        "--reauth",
-        "acme-prod",
-        "--scopes",
-        "not:a:scope",
-        "--no-browser",
-        "--force",
-        "--timeout",
-        "1",
-    ]);
+    let mut cmd = env.command(&[&login[..], &["--force", "--timeout", "1"]].concat());
     cmd.stdin(std::process::Stdio::null());
     let out = env.run_with(cmd, "");
     let link = String::from_utf8_lossy(&out.stdout);

@@ -175,18 +175,20 @@ fn render(app: &App, width: u16, height: u16) -> Terminal<TestBackend> {
     terminal
 }
 
+/// The sizes every screen is drawn at.
+const SIZES: [(u16, u16); 3] = [(60, 20), (80, 24), (120, 40)];
+
+/// The app in a terminal of `width`×`height`.
+fn app_sized(width: u16, height: u16) -> App {
+    let mut app = app();
+    update(&mut app, Msg::Resize { width, height }, NOW);
+    app
+}
+
 /// Each screen at 60×20, 80×24 and 120×40.
 fn snapshot_sizes(name: &str, setup: impl Fn(&mut App)) {
-    for (w, h) in [(60, 20), (80, 24), (120, 40)] {
-        let mut app = app();
-        update(
-            &mut app,
-            Msg::Resize {
-                width: w,
-                height: h,
-            },
-            NOW,
-        );
+    for (w, h) in SIZES {
+        let mut app = app_sized(w, h);
         setup(&mut app);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&app, w, h).backend());
     }

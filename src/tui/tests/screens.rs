@@ -283,16 +283,8 @@ fn the_header_shows_what_the_governor_held() {
 #[test]
 fn the_login_link_is_whole_and_copied_with_y() {
     let url = "https://slack.com/oauth/v2/authorize?client_id=1000000001.2000000001&scope=chat%3Awrite%2Cchannels%3Aread%2Cusers%3Aread&user_scope=search%3Aread&redirect_uri=http%3A%2F%2Flocalhost%3A8976%2Fcallback&state=Zk3q9Vt2mW8xYc4RbN7pLs1HdJ6eGa0T";
-    for (w, h) in [(60, 20), (80, 24), (120, 40)] {
-        let mut app = app();
-        update(
-            &mut app,
-            Msg::Resize {
-                width: w,
-                height: h,
-            },
-            NOW,
-        );
+    for (w, h) in SIZES {
+        let mut app = app_sized(w, h);
         app.mode = Mode::Login(crate::tui::app::LoginState::Waiting { url: url.into() });
         let screen = screen_text(&render(&app, w, h));
         let rows: Vec<&str> = screen.lines().collect();
