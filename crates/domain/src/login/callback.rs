@@ -83,27 +83,8 @@ pub fn respond(method: &Method, target: &str, path: &str, state: &Secret) -> Rep
     };
     // Constant time, so a forger learns nothing from how long a wrong state takes.
     let state_matches = |sent: &str| bool::from(sent.as_bytes().ct_eq(state.expose().as_bytes()));
-    // An error with no state at all ends the login: Slack may refuse (or the user cancel)
-    // without sending the state back, and then nothing else would come but the timeout.
-    // Any local page could send one too, but all it can do is end this login, which
-    // is tried again; a code is never taken without the right state.
-    if let (None, Some(error)) = (param("state"), param("error")) {
-        // From anyone: no control character and no essay reaches a terminal.
-        let error: String = error
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(100)
-            .collect();
-        return Reply {
-            status: StatusCode::OK,
-            page: PAGE_DENIED,
-            callback: Some(Callback::Denied(format!(
-                "{error} (the redirect carried no state)"
-            ))),
-        };
-    }
-    // Nothing with a wrong state ends the login: any local process or web page can reach
-    // this port.
+    // Nothing without the right state ends the login, a cancel included: any local
+    // process or web page can reach this port.
     if !param("state").as_deref().is_some_and(state_matches) {
         return reply(
             StatusCode::BAD_REQUEST,
@@ -330,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cancellation_counts_with_the_right_state_or_none() {
+    fn a_cancellation_counts_only_with_the_right_state() {
         let r = respond(
             &Method::GET,
             "/callback?error=access_denied&state=the-state-123",
@@ -338,35 +319,10 @@ mod tests {
             &state(),
         );
         assert_eq!(r.callback, Some(Callback::Denied("access_denied".into())));
-        // Slack's refusal without the state ends the login rather than leave it waiting.
-        let r = respond(
-            &Method::GET,
-            "/callback?error=invalid_scope",
-            "/callback",
-            &state(),
-        );
-        assert_eq!(
-            r.callback,
-            Some(Callback::Denied(
-                "invalid_scope (the redirect carried no state)".into()
-            ))
-        );
-        let r = respond(
-            &Method::GET,
-            "/callback?error=%1b%5d0%3bpwned%07",
-            "/callback",
-            &state(),
-        );
-        assert_eq!(
-            r.callback,
-            Some(Callback::Denied(
-                "]0;pwned (the redirect carried no state)".into()
-            ))
-        );
         for forged in [
+            "/callback?error=access_denied",
             "/callback?error=access_denied&state=other",
-            "/callback?code=abc",
-            "/callback?code=abc&state=other",
+            "/callback?error=%1b%5d0%3bpwned%07",
         ] {
             let r = respond(&Method::GET, forged, "/callback", &state());
             assert_eq!(
