@@ -216,9 +216,11 @@ async fn failures_are_recorded_and_an_expired_token_is_refreshed_behind_the_apps
         failed[0]["command"],
         "xox login --reauth conn --scopes reactions:write"
     );
-    // The recorded call replays with its own arguments (and fails the same way, until the
-    // scope is added).
-    let replayed = env.run(&["replay", "1"], "");
+    // The recorded call is not sent again while its scope is missing; forced, it replays
+    // with its own arguments (and fails the same way, until the scope is added).
+    let err = env.fails(&["replay", "1"], "");
+    assert!(err.contains("still lacks reactions:write"), "{err}");
+    let replayed = env.run(&["replay", "1", "--force"], "");
     let err = String::from_utf8_lossy(&replayed.stderr);
     assert!(err.contains("missing_scope to reactions.add"), "{err}");
     let failed: Value = serde_json::from_str(&env.ok(&["failed", "--json"], "")).unwrap();
