@@ -18,6 +18,7 @@ pub struct TokenArgs {
 pub async fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     let usable = ctx
         .engine_reading()?
+        .with_store_in_place()
         .usable_token(&args.conn, args.kind.kind(), args.within)
         .await?;
     // Warnings on stderr, the token alone on stdout: a script keeps working while a

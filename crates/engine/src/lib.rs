@@ -164,6 +164,13 @@ impl Engine {
         Ok(Engine::with_backend(backend, settings))
     }
 
+    /// The same engine with its store read in place rather than on the blocking pool: for
+    /// a command that runs one task and nothing beside it (`xox token`).
+    pub fn with_store_in_place(mut self) -> Engine {
+        self.store = self.store.in_place();
+        self
+    }
+
     /// An engine over a backend opened elsewhere (the demo's, a test's).
     pub fn with_backend(mut backend: Box<dyn Backend>, settings: Settings) -> Engine {
         let location = backend.location();
