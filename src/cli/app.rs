@@ -1,5 +1,6 @@
 //! `xox app add|set|remove|list|manifest`: the Slack apps connections belong to.
 
+use super::deferred::Deferred;
 use super::{Context, format, print_json};
 use crate::engine::AppChanges;
 use crate::engine::NewApp;
@@ -16,9 +17,9 @@ pub const DEFAULT_REDIRECT: &str = "http://localhost:8976/callback";
 #[derive(Subcommand, Debug)]
 pub enum AppCommand {
     /// Register an app; the client secret comes from XOX_CLIENT_SECRET or stdin, never argv
-    Add(AddArgs),
+    Add(Deferred<AddArgs>),
     /// Change a registered app's settings; its connections keep their tokens
-    Set(SetArgs),
+    Set(Deferred<SetArgs>),
     /// Remove a registered app (refused while connections use it, unless --force)
     Remove {
         name: String,
@@ -126,8 +127,8 @@ fn switch(on: bool, off: bool) -> Option<bool> {
 
 pub async fn run(ctx: &Context, cmd: AppCommand) -> anyhow::Result<()> {
     match cmd {
-        AppCommand::Add(args) => add(ctx, args).await,
-        AppCommand::Set(args) => set(ctx, args).await,
+        AppCommand::Add(Deferred(args)) => add(ctx, args).await,
+        AppCommand::Set(Deferred(args)) => set(ctx, args).await,
         AppCommand::Remove { name, force } => {
             let removed = ctx.engine_reading()?.remove_app(&name, force).await?;
             if !removed.is_empty() {

@@ -1,5 +1,6 @@
 //! `xox db copy`: move a whole store between a file and a PostgreSQL server, either way.
 
+use super::deferred::Deferred;
 use super::print_json;
 use crate::engine::CopyReport;
 use clap::{Args, Subcommand};
@@ -11,7 +12,7 @@ pub enum DbCommand {
     /// check row counts and decrypt one token of each kind from the target. Each side
     /// opens with its own key: a server's from XOX_KEY, a file's from its key file or the
     /// keyring
-    Copy(CopyArgs),
+    Copy(Deferred<CopyArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -32,7 +33,7 @@ pub struct CopyArgs {
 }
 
 pub async fn run(command: DbCommand) -> anyhow::Result<()> {
-    let DbCommand::Copy(args) = command;
+    let DbCommand::Copy(Deferred(args)) = command;
     let report = crate::engine::copy_between(&args.from, &args.to, args.merge).await?;
     if args.json {
         print_json(&serde_json::to_value(&report)?);

@@ -1,6 +1,7 @@
 //! `xox hook`: commands and URLs told of token events (a token that needs re-auth, is
 //! revoked or uninstalled, a failed refresh, an install, a token about to lapse, a 429).
 
+use super::deferred::Deferred;
 use super::{Context, format, print_json};
 use crate::engine::{Hook, HookEvent, HookTarget, HookVia};
 use clap::{Args, Subcommand};
@@ -9,7 +10,7 @@ use serde_json::json;
 #[derive(Subcommand, Debug)]
 pub enum HookCommand {
     /// Tell a command (--exec) or a URL (--url) of token events
-    Add(AddArgs),
+    Add(Deferred<AddArgs>),
     /// The hooks, with the last delivery of each
     List {
         #[arg(long)]
@@ -132,7 +133,7 @@ fn hook_json(hook: &Hook) -> serde_json::Value {
 
 pub async fn run(ctx: &Context, command: HookCommand) -> anyhow::Result<()> {
     match command {
-        HookCommand::Add(args) => add(ctx, args).await,
+        HookCommand::Add(Deferred(args)) => add(ctx, args).await,
         HookCommand::List { json } => list(ctx, json).await,
         HookCommand::Remove { hook } => {
             let removed = ctx.engine_reading()?.remove_hook(&hook).await?;

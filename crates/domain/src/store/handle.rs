@@ -82,17 +82,16 @@ impl StoreHandle {
         }
     }
 
-    /// Reads ([`StoreHandle::read`]) made on the calling thread: for a process that runs
-    /// one task (`xox token`), whose read then holds up a thread nothing else is waiting
-    /// for, and which never starts the blocking pool's thread (a fifth of a millisecond of
-    /// every run). Only reads: they wait on no lock (WAL readers, PostgreSQL's MVCC), where
-    /// a write may wait seconds for another process, and a refresh's lease must be renewed
-    /// meanwhile.
+    /// Reads ([`StoreHandle::read`]) of a file made on the calling thread: for a process
+    /// that runs one task (`xox token`), whose read then holds up a thread nothing else is
+    /// waiting for, and which never starts the blocking pool's thread (a fifth of a
+    /// millisecond of every run). Only reads: a WAL reader waits on no lock, where a write
+    /// may wait seconds for another process while a refresh's lease must be renewed. Only
+    /// a file: a server's client runs a runtime of its own, which cannot start inside this
+    /// one (a store with a session maker is a server's).
     pub fn in_place(self) -> StoreHandle {
-        StoreHandle {
-            in_place: true,
-            ..self
-        }
+        let in_place = self.sessions.more.is_none();
+        StoreHandle { in_place, ..self }
     }
 
     pub async fn run<T, F>(&self, f: F) -> T
