@@ -223,14 +223,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect, p: &Palette, now: i64) {
     }
 }
 
+/// How long Slack's rotating tokens live: twelve hours.
+const ROTATING_LIFE_SECS: i64 = 12 * 3600;
+
 /// What is left of a token's life (from when it was stored to when it expires), as a
 /// ratio and as words.
 fn lifetime_left(expires_at: i64, stored_at: i64, now: i64) -> (f64, String) {
-    // Slack's rotating tokens live twelve hours; a token stored long before (its row
-    // written for another reason since) is measured against that.
+    // A token stored long before (its row written for another reason since) is measured
+    // against the life Slack gives.
     let life = match expires_at - stored_at {
-        life if (1..=2 * 43_200).contains(&life) => life,
-        _ => 43_200,
+        life if (1..=2 * ROTATING_LIFE_SECS).contains(&life) => life,
+        _ => ROTATING_LIFE_SECS,
     };
     let left = (expires_at - now).clamp(0, life);
     (
