@@ -27,10 +27,15 @@ pub fn log_file() -> Option<PathBuf> {
 /// it had when it was changed, for the caller to say so once.
 pub fn tighten_to_owner_only(path: &std::path::Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
-    if mode & 0o077 == 0 {
-        return None;
-    }
+    let mode = loose_mode(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).ok()?;
     Some(mode)
+}
+
+/// The mode of an existing file that others can read or write; `None` when it is
+/// owner-only or not there.
+pub fn loose_mode(path: &std::path::Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
 }

@@ -4,6 +4,7 @@ use super::error::{StoreError, StoreResult};
 use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::Mac;
+use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
@@ -14,18 +15,19 @@ const NONCE_LEN: usize = 24;
 
 pub struct Cipher {
     aead: XChaCha20Poly1305,
+    /// The master key, for the digest key.
+    key: Zeroizing<[u8; 32]>,
     /// Keys the token digests; derived from the master key so that the same key never
-    /// serves two algorithms.
-    digest_key: Zeroizing<Vec<u8>>,
+    /// serves two algorithms. Derived when first needed: `xox token` reads without it.
+    digest_key: OnceLock<Zeroizing<Vec<u8>>>,
 }
 
 impl Cipher {
     pub fn new(key: &[u8; 32]) -> Cipher {
-        let mut derive = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
-        derive.update(b"xox token digest key v1");
         Cipher {
             aead: XChaCha20Poly1305::new(key.into()),
-            digest_key: Zeroizing::new(derive.finalize().into_bytes().to_vec()),
+            key: Zeroizing::new(*key),
+            digest_key: OnceLock::new(),
         }
     }
 
@@ -33,8 +35,13 @@ impl Cipher {
     /// unique index can keep one token in one place, yet without the key a digest says
     /// nothing about the token, and no one can test a guess against it.
     pub fn digest(&self, token: &str) -> Vec<u8> {
-        let mut mac =
-            HmacSha256::new_from_slice(&self.digest_key).expect("HMAC takes any key length");
+        let digest_key = self.digest_key.get_or_init(|| {
+            let mut derive =
+                HmacSha256::new_from_slice(self.key.as_slice()).expect("HMAC takes any key length");
+            derive.update(b"xox token digest key v1");
+            Zeroizing::new(derive.finalize().into_bytes().to_vec())
+        });
+        let mut mac = HmacSha256::new_from_slice(digest_key).expect("HMAC takes any key length");
         mac.update(token.as_bytes());
         mac.finalize().into_bytes().to_vec()
     }

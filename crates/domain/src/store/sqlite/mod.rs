@@ -6,6 +6,7 @@ mod backend;
 mod calls;
 mod columns;
 mod connections;
+mod current;
 mod error;
 mod events;
 mod hooks;
@@ -85,13 +86,7 @@ impl SqliteStore {
         })?;
         let mut store_conn = conn;
         let needs_key_check = with_patience(|| migrate(&mut store_conn, path))?;
-        let recorded: Option<String> = store_conn
-            .query_row(
-                "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'key_source'",
-                [],
-                |r| r.get(0),
-            )
-            .ok();
+        let recorded = recorded_key_source(&store_conn);
         let master = key::resolve(
             path,
             env_key,
@@ -162,15 +157,7 @@ impl SqliteStore {
     /// Give tokens stored before schema 4 their digests, once: the migration cannot, since
     /// it runs before the key is known.
     fn fill_token_digests(&mut self) -> StoreResult<()> {
-        let done: bool = self
-            .conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'token_digests')",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.sql(e))?;
-        if done {
+        if self.has_token_digests()? {
             return Ok(());
         }
         let notices = self.write(|tx, cipher| {
@@ -183,6 +170,16 @@ impl SqliteStore {
         })?;
         self.notices.extend(notices);
         Ok(())
+    }
+
+    fn has_token_digests(&self) -> StoreResult<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'token_digests')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(e))
     }
 
     fn sql(&self, e: rusqlite::Error) -> StoreError {
@@ -279,11 +276,6 @@ fn refuse_foreign(conn: &Sqlite, path: &Path) -> StoreResult<()> {
 /// companions take the database's mode when SQLite makes them, so one notice, for the
 /// database, tells the story.
 fn tighten_modes(path: &Path) -> Vec<String> {
-    let companion = |suffix: &str| {
-        let mut name = path.as_os_str().to_owned();
-        name.push(suffix);
-        PathBuf::from(name)
-    };
     let notice = crate::paths::tighten_to_owner_only(path).map(|mode| {
         format!(
             "note: {} could be read by others (mode {mode:o}); it is now 600",
@@ -291,9 +283,16 @@ fn tighten_modes(path: &Path) -> Vec<String> {
         )
     });
     for suffix in ["-wal", "-shm"] {
-        crate::paths::tighten_to_owner_only(&companion(suffix));
+        crate::paths::tighten_to_owner_only(&companion(path, suffix));
     }
     notice.into_iter().collect()
+}
+
+/// The database's `-wal` or `-shm` file.
+fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// Bring the schema up to date. Returns whether the database has no key check yet
@@ -320,6 +319,17 @@ fn migrate(conn: &mut Sqlite, path: &Path) -> StoreResult<bool> {
     let has_check = has_key_check(&tx).map_err(|e| sql_err(path, e))?;
     tx.commit().map_err(|e| sql_err(path, e))?;
     Ok(!has_check)
+}
+
+/// Where the key was put when the database was made (`file`, `env`, `keyring`): not a
+/// secret, and it makes a missing key findable.
+fn recorded_key_source(conn: &Sqlite) -> Option<String> {
+    conn.query_row(
+        "SELECT CAST(value AS TEXT) FROM meta WHERE key = 'key_source'",
+        [],
+        |r| r.get(0),
+    )
+    .ok()
 }
 
 fn has_key_check(conn: &Sqlite) -> rusqlite::Result<bool> {
