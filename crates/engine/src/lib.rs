@@ -4,6 +4,7 @@
 
 mod app_settings;
 mod apps;
+mod as_stored;
 mod calling;
 mod copy;
 pub mod demo_world;
@@ -29,6 +30,7 @@ mod usable;
 mod webhook_relay;
 
 pub use app_settings::AppChanges;
+pub use as_stored::token_as_stored;
 pub use calling::{CallFailure, CallReport};
 pub use copy::{CopyReport, copy_between};
 pub use error::{EngineError, EngineResult};
@@ -121,6 +123,18 @@ use crate::store::{Backend, StoreHandle};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+/// How long to wait for each HTTP answer from Slack: `flag` (`--http-timeout`) before
+/// `env` (`XOX_HTTP_TIMEOUT`) before the default. `None` when the one given is not a
+/// number of seconds above 0 and at most an hour.
+pub fn http_timeout(flag: Option<f64>, env: Option<&str>) -> Option<Duration> {
+    let secs = match (flag, env) {
+        (Some(secs), _) => secs,
+        (None, Some(text)) => text.trim().parse().ok()?,
+        (None, None) => DEFAULT_HTTP_TIMEOUT.as_secs_f64(),
+    };
+    (secs.is_finite() && secs > 0.0 && secs <= 3600.0).then(|| Duration::from_secs_f64(secs))
+}
 
 /// Where the store and Slack are, and how patient to be with Slack.
 #[derive(Debug, Clone)]

@@ -54,11 +54,80 @@ pub struct UsableToken {
 
 /// Whether `kind`'s token of `connection` expires within `within`: then it is refreshed
 /// before it is handed out.
-pub(super) fn is_due(connection: &Connection, kind: TokenKind, within: Duration) -> bool {
+pub(crate) fn is_due(connection: &Connection, kind: TokenKind, within: Duration) -> bool {
     connection
         .token(kind)
         .and_then(|t| t.expires_at)
         .is_some_and(|at| at - now_unix() <= within.as_secs() as i64)
+}
+
+/// What the policy makes of a token as it is stored, before any refresh.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Judgement {
+    /// Hand out the stored token, with these warnings.
+    AsStored(Vec<TokenWarning>),
+    /// Refresh it first; the warnings go along with whatever comes of that.
+    Refresh(Vec<TokenWarning>),
+}
+
+/// The policy on `kind`'s token of `connection` at `now`: revoked and uninstalled are
+/// refused, needs-re-auth is a warning while the token lasts and refused after, and a
+/// refreshable token inside the window is refreshed first.
+pub(crate) fn judge(
+    connection: &Connection,
+    kind: TokenKind,
+    within: Duration,
+    now: i64,
+) -> Result<Judgement, RotationError> {
+    let info = connection
+        .token(kind)
+        .expect("default_kind checked the token exists");
+    let left = info.expires_at.map(|at| at - now);
+    let mut warnings = Vec::new();
+    let reason = || info.status_reason.clone().unwrap_or_default();
+    match info.status {
+        // Slack revoked every token of an uninstalled app: its calls are answered as
+        // Slack would, without asking.
+        TokenStatus::Uninstalled => {
+            return Err(RotationError::Revoked {
+                conn: connection.name.clone(),
+                kind,
+                code: "token_revoked".into(),
+            });
+        }
+        TokenStatus::Revoked => {
+            return Err(RotationError::Revoked {
+                conn: connection.name.clone(),
+                kind,
+                code: info
+                    .status_reason
+                    .clone()
+                    .unwrap_or_else(|| "revoked".into()),
+            });
+        }
+        TokenStatus::NeedsReauth if left.is_none_or(|l| l > 0) => {
+            warnings.push(TokenWarning::NeedsReauth {
+                conn: connection.name.clone(),
+                kind,
+                reason: reason(),
+            });
+        }
+        TokenStatus::NeedsReauth => {
+            return Err(RotationError::NeedsReauth {
+                conn: connection.name.clone(),
+                kind,
+                reason: reason(),
+            });
+        }
+        _ => {}
+    }
+    let due = left.is_some_and(|l| l <= within.as_secs() as i64);
+    let refreshable = info.has_refresh_token && info.status != TokenStatus::NeedsReauth;
+    Ok(if due && refreshable {
+        Judgement::Refresh(warnings)
+    } else {
+        Judgement::AsStored(warnings)
+    })
 }
 
 impl Engine {
@@ -97,69 +166,27 @@ impl Engine {
         within: Duration,
         stored: Option<Secret>,
     ) -> EngineResult<UsableToken> {
-        let info = connection
-            .token(kind)
-            .cloned()
-            .expect("default_kind checked the token exists");
-        let now = now_unix();
-        let left = info.expires_at.map(|at| at - now);
-        let mut warnings = Vec::new();
-        let reason = || info.status_reason.clone().unwrap_or_default();
-        match info.status {
-            // Slack revoked every token of an uninstalled app: its calls are answered as
-            // Slack would, without asking.
-            TokenStatus::Uninstalled => {
-                return Err(RotationError::Revoked {
-                    conn: connection.name.clone(),
+        let mut warnings = match judge(&connection, kind, within, now_unix())? {
+            Judgement::AsStored(warnings) => {
+                let token = match stored {
+                    Some(token) => token,
+                    None => self.stored_token(&connection.id, kind).await?,
+                };
+                return Ok(UsableToken {
+                    token,
+                    expires_at: connection.token(kind).and_then(|t| t.expires_at),
+                    connection,
                     kind,
-                    code: "token_revoked".into(),
-                }
-                .into());
-            }
-            TokenStatus::Revoked => {
-                return Err(RotationError::Revoked {
-                    conn: connection.name.clone(),
-                    kind,
-                    code: info
-                        .status_reason
-                        .clone()
-                        .unwrap_or_else(|| "revoked".into()),
-                }
-                .into());
-            }
-            TokenStatus::NeedsReauth if left.is_none_or(|l| l > 0) => {
-                warnings.push(TokenWarning::NeedsReauth {
-                    conn: connection.name.clone(),
-                    kind,
-                    reason: reason(),
+                    refreshed: false,
+                    warnings,
                 });
             }
-            TokenStatus::NeedsReauth => {
-                return Err(RotationError::NeedsReauth {
-                    conn: connection.name.clone(),
-                    kind,
-                    reason: reason(),
-                }
-                .into());
-            }
-            _ => {}
-        }
-        let due = is_due(&connection, kind, within);
-        let refreshable = info.has_refresh_token && info.status != TokenStatus::NeedsReauth;
-        if !due || !refreshable {
-            let token = match stored {
-                Some(token) => token,
-                None => self.stored_token(&connection.id, kind).await?,
-            };
-            return Ok(UsableToken {
-                token,
-                expires_at: info.expires_at,
-                connection,
-                kind,
-                refreshed: false,
-                warnings,
-            });
-        }
+            Judgement::Refresh(warnings) => warnings,
+        };
+        let left = connection
+            .token(kind)
+            .and_then(|t| t.expires_at)
+            .map(|at| at - now_unix());
         let target = Target::of(&connection, kind);
         let rotator = self.rotator()?;
         // A token that stays valid past one HTTP timeout and the margin is worth more now
