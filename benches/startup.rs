@@ -20,12 +20,26 @@ fn main() {
         world.register_app(app);
     }
     drop(seed::seed_connections(&mut world, &db, CONNECTIONS));
+    // XOX_BENCH_KEEP=DIR leaves the seeded store there, for a profiler, and stops.
+    if let Some(keep) = std::env::var_os("XOX_BENCH_KEEP") {
+        for file in ["bench.db", "bench.db.key"] {
+            std::fs::copy(dir.path().join(file), Path::new(&keep).join(file)).unwrap();
+        }
+        println!("seeded {}", Path::new(&keep).join("bench.db").display());
+        return;
+    }
     // Both programs run from the same folder: a binary's place alone (target/ against
     // /tmp) has been seen to move its start by a third.
     let floor = copied(Path::new("/bin/true"), dir.path());
     // XOX_BENCH_BIN times another build (an older one) on the same setup.
     let built = std::env::var("XOX_BENCH_BIN").unwrap_or(env!("CARGO_BIN_EXE_xox").into());
     let xox = copied(Path::new(&built), dir.path());
+    // `xox` hands what it does not answer itself to `xox-full` beside it (an older build
+    // has none).
+    let full = Path::new(&built).with_file_name("xox-full");
+    if full.exists() {
+        copied(&full, dir.path());
+    }
     let state = dir.path().join("state");
     let run = |program: &Path, args: &[&str]| {
         let started = Instant::now();

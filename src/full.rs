@@ -1,15 +1,13 @@
-//! The `xox` binary: parse arguments, start logging, run the command, print one-line errors.
+//! `xox-full`, the whole of xox: parse arguments, start logging, run the command, print
+//! one-line errors. `xox` hands it every command line it does not answer itself.
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // `xox --version` is how scripts check the tool is there: answered before clap builds
-    // the whole command tree, which is most of its time.
-    if let Some(line) = version_asked() {
-        xox::cli::write_stdout(&line);
-        return ExitCode::SUCCESS;
-    }
+    // `xox` hands over by exec, which names the process after this file: it keeps the name
+    // people and scripts look for (`pgrep -x xox`, `ps -C xox`, `killall xox`).
+    let _ = std::fs::write("/proc/self/comm", "xox");
     let cli = xox::cli::Cli::parse();
     let pace = if cli.serves_many() {
         xox::logging::Pace::Batched
@@ -48,12 +46,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// The `--version` line clap would print, when that (or `-V`) is the only argument.
-fn version_asked() -> Option<String> {
-    let mut args = std::env::args_os().skip(1);
-    let first = args.next()?;
-    (args.next().is_none() && (first == "--version" || first == "-V"))
-        .then(|| format!("xox {}\n", env!("CARGO_PKG_VERSION")))
 }

@@ -9,6 +9,7 @@ pub use xox_engine as engine;
 pub mod logging;
 pub mod metrics;
 pub mod proxy;
+pub mod quick;
 pub mod tui;
 
 use engine::{child, cleanup, paths, text};

@@ -42,8 +42,8 @@ mod token;
 mod watch;
 mod webhook;
 
+use crate::engine::DEFAULT_SLACK_URL;
 use crate::engine::TokenKind;
-use crate::engine::{DEFAULT_HTTP_TIMEOUT, DEFAULT_SLACK_URL};
 use crate::engine::{Engine, Settings};
 use crate::engine::{Stop, StopLevel};
 use clap::{Args, Parser, Subcommand};
@@ -80,6 +80,21 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// `xox token`'s reading of a command line: `--db`, the connection, the kind and the
+    /// window; `None` for any other command.
+    #[cfg(test)]
+    pub(crate) fn token_parts(
+        &self,
+    ) -> Option<(Option<&PathBuf>, &str, Option<TokenKind>, Duration)> {
+        match &self.command {
+            Some(Command::Token(Deferred(args))) => {
+                let (conn, kind, within) = args.parts();
+                Some((self.db.as_ref(), conn, kind, within))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the command serves many clients at once (`xox proxy`), and so wants a
     /// thread per core.
     pub fn serves_many(&self) -> bool {
@@ -245,7 +260,7 @@ impl Context {
 }
 
 /// `2h`, `90m`, `1h30m`, `45s`, or plain seconds (`300`).
-fn parse_window(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_window(text: &str) -> Result<Duration, String> {
     if let Ok(secs) = text.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
@@ -262,16 +277,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         forward_signals(&stop)?;
     }
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let http_timeout = match (cli.http_timeout, from_env("XOX_HTTP_TIMEOUT")) {
-        (Some(secs), _) => secs,
-        (None, Some(text)) => text.trim().parse().unwrap_or(f64::NAN),
-        (None, None) => DEFAULT_HTTP_TIMEOUT.as_secs_f64(),
-    };
-    if !(http_timeout.is_finite() && http_timeout > 0.0 && http_timeout <= 3600.0) {
+    let Some(http_timeout) =
+        crate::engine::http_timeout(cli.http_timeout, from_env("XOX_HTTP_TIMEOUT").as_deref())
+    else {
         anyhow::bail!(
             "--http-timeout (or XOX_HTTP_TIMEOUT) must be a number of seconds between 0 and 3600"
         );
-    }
+    };
     if matches!(cli.command, Some(Command::Demo(_)))
         && (cli.db.is_some() || cli.slack_url.is_some())
     {
@@ -289,7 +301,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .slack_url
                 .or_else(|| from_env("XOX_SLACK_URL"))
                 .unwrap_or_else(|| DEFAULT_SLACK_URL.to_owned()),
-            http_timeout: Duration::from_secs_f64(http_timeout),
+            http_timeout,
             window: crate::engine::DEFAULT_WINDOW,
             stop: stop.clone(),
         },

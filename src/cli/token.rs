@@ -29,3 +29,11 @@ pub async fn run(ctx: &Context, args: TokenArgs) -> anyhow::Result<()> {
     outln!("{}", usable.token.expose());
     Ok(())
 }
+
+#[cfg(test)]
+impl TokenArgs {
+    /// What clap read: the connection, the kind asked for, and the window.
+    pub(crate) fn parts(&self) -> (&str, Option<crate::engine::TokenKind>, Duration) {
+        (&self.conn, self.kind.kind(), self.within)
+    }
+}

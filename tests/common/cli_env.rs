@@ -1,7 +1,7 @@
 //! Running the built `xox` binary in a throwaway environment, and `xox sim` as a process.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use xox_domain::sim::presets::{PRESET_SECRET, ROTATING_CLIENT_ID};
 
@@ -79,7 +79,12 @@ impl Env {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xox"));
+        self.command_of(Path::new(env!("CARGO_BIN_EXE_xox")), args)
+    }
+
+    /// `program` (another copy of `xox`, or `xox-full`) run as [`Env::command`] runs `xox`.
+    pub fn command_of(&self, program: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .env("XOX_DB", self.db())
             .env("XOX_SLACK_URL", &self.slack_url)
