@@ -55,8 +55,9 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     127
 }
 
-/// Give each closed standard descriptor (0, 1, 2) /dev/null, as Rust's start-up does: the
-/// database opened next would otherwise take descriptor 1, and the token be written into it.
+/// Give each closed standard descriptor (0, 1, 2) /dev/null, as Rust's start-up does: a
+/// file opened next (the key file, say) would otherwise take descriptor 1, and the token be
+/// written into it. SQLite keeps its own files off 0 to 2; this keeps every other one off.
 fn keep_standard_descriptors_open() {
     let null = || OpenOptions::new().read(true).write(true).open("/dev/null");
     // The lowest free descriptor is the one opened: below 3, it fills a closed slot.
