@@ -55,14 +55,18 @@ pub struct UsableToken {
 /// Whether `kind`'s token of `connection` expires within `within`: then it is refreshed
 /// before it is handed out.
 pub(crate) fn is_due(connection: &Connection, kind: TokenKind, within: Duration) -> bool {
-    connection
-        .token(kind)
-        .and_then(|t| t.expires_at)
-        .is_some_and(|at| at - now_unix() <= within.as_secs() as i64)
+    let expires_at = connection.token(kind).and_then(|t| t.expires_at);
+    expires_within(expires_at, within, now_unix())
+}
+
+/// Whether a token expiring at `expires_at` (never, for `None`) expires within `within`
+/// of `now`.
+fn expires_within(expires_at: Option<i64>, within: Duration, now: i64) -> bool {
+    expires_at.is_some_and(|at| at - now <= within.as_secs() as i64)
 }
 
 /// What the policy makes of a token as it is stored, before any refresh.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Judgement {
     /// Hand out the stored token, with these warnings.
     AsStored(Vec<TokenWarning>),
@@ -121,7 +125,7 @@ pub(crate) fn judge(
         }
         _ => {}
     }
-    let due = left.is_some_and(|l| l <= within.as_secs() as i64);
+    let due = expires_within(info.expires_at, within, now);
     let refreshable = info.has_refresh_token && info.status != TokenStatus::NeedsReauth;
     Ok(if due && refreshable {
         Judgement::Refresh(warnings)

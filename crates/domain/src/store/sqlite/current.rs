@@ -1,11 +1,11 @@
 //! A database opened only to read, when a full open would change nothing and say nothing:
 //! what `xox token` needs to hand out a token as it is stored.
 
-use super::{BUSY_TIMEOUT, SqliteStore, companion, schema, sql_err};
+use super::{SqliteStore, companion, connect, schema, sql_err};
 use crate::store::cipher::Cipher;
 use crate::store::error::StoreResult;
 use crate::store::key;
-use rusqlite::{Connection as Sqlite, OpenFlags};
+use rusqlite::OpenFlags;
 use std::path::Path;
 
 impl SqliteStore {
@@ -24,13 +24,7 @@ impl SqliteStore {
         }
         // Read-only, and without CREATE: this way in can neither make a file nor write to
         // one, whoever calls it later.
-        let conn = Sqlite::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| sql_err(path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| sql_err(path, e))?;
+        let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         // Every read from here on sees one snapshot, taken once: the connection's row and
         // its token agree, and the locks are taken and given back once, not per statement.
         conn.execute_batch("BEGIN").map_err(|e| sql_err(path, e))?;

@@ -63,13 +63,7 @@ impl SqliteStore {
         use_keyring: bool,
     ) -> StoreResult<SqliteStore> {
         create_owner_only(path)?;
-        let conn = Sqlite::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| sql_err(path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| sql_err(path, e))?;
+        let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         // Another program's database is refused before anything in it changes: the
         // journal mode below is written into the file.
         refuse_foreign(&conn, path)?;
@@ -204,6 +198,16 @@ impl SqliteStore {
         tx.commit().map_err(|e| sql_err(&path, e))?;
         Ok(value)
     }
+}
+
+/// A connection to the existing file at `path` (`access`: read-write or read-only), one
+/// per thread, that waits [`BUSY_TIMEOUT`] for another process's lock.
+fn connect(path: &Path, access: OpenFlags) -> StoreResult<Sqlite> {
+    let conn = Sqlite::open_with_flags(path, access | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| sql_err(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| sql_err(path, e))?;
+    Ok(conn)
 }
 
 fn sql_err(path: &Path, e: rusqlite::Error) -> StoreError {
